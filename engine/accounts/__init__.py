@@ -1,0 +1,1 @@
+"""Accounts: staff users and admin API tokens (shoppers arrive with the accounts issue)."""

@@ -1,0 +1,60 @@
+"""create_app(settings) -> Quart app. Wires the parts together and nothing else."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from quart import Quart, abort
+from quart_schema import Info, QuartSchema
+
+from engine import __version__, http, ops
+from engine.api import problems
+from engine.logs import configure_logging
+from engine.runtime import Runtime
+from engine.settings import Settings, load_settings
+
+
+def _register_plugin_blueprints(app: Quart, runtime: Runtime) -> None:
+    """Plugin blueprints are registered once; a disabled plugin's routes answer 404."""
+    for plugin, blueprints in runtime.host.all_call_sync("lifecycle_blueprints"):
+        for blueprint in blueprints:
+            def guard(plugin=plugin):
+                async def _only_when_active():
+                    if not runtime.host.is_active(plugin):
+                        abort(404)
+                return _only_when_active
+
+            blueprint.before_request(guard())
+            app.register_blueprint(blueprint)
+
+
+def create_app(
+    settings: Settings | None = None,
+    plugins: Iterable[Any] | None = None,
+    include_defaults: bool = True,
+) -> Quart:
+    """Build the web app. ``plugins``: exactly these plugin modules (tests), or
+    None to discover installed plugins through entry points."""
+    settings = settings or load_settings()
+    configure_logging(settings.logging.level, settings.logging.format)
+    app = Quart("engine")
+    app.config["SECRET_KEY"] = settings.secret_key
+    app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
+    app.settings = settings
+    app.runtime = runtime = Runtime(settings, plugins=plugins, include_defaults=include_defaults)
+
+    QuartSchema(app, info=Info(title="Shopwright API", version=__version__), swagger_ui_path="/docs",
+                redoc_ui_path=None, scalar_ui_path=None)
+    http.install(app)
+    problems.install(app)
+    app.register_blueprint(ops.blueprint)
+    _register_plugin_blueprints(app, runtime)
+
+    @app.before_serving
+    async def _start() -> None:
+        await runtime.start()
+
+    @app.after_serving
+    async def _stop() -> None:
+        await runtime.stop()
+
+    return app

@@ -1,0 +1,88 @@
+"""Run Piccolo migrations for the core apps and enabled plugins, in dependency order."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.apps.migrations.tables import Migration
+
+from engine.db import Database
+from engine.db.apps import load_app_config
+
+
+def _ordered(app_modules: list[str]) -> list[str]:
+    """Topological order over ``migration_dependencies`` (stable otherwise)."""
+    ordered: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(module_path: str) -> None:
+        if module_path in ordered:
+            return
+        if module_path in visiting:
+            raise RuntimeError(f"migration dependency cycle at {module_path}")
+        visiting.add(module_path)
+        for dependency in load_app_config(module_path).migration_dependencies:
+            visit(dependency)
+        visiting.discard(module_path)
+        ordered.append(module_path)
+
+    for module_path in app_modules:
+        visit(module_path)
+    return ordered
+
+
+def _migration_modules(app_name: str, folder: Path) -> dict[str, object]:
+    modules = {}
+    for path in sorted(folder.glob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        module_name = f"_shopwright_migrations.{app_name}.{path.stem}"
+        module = sys.modules.get(module_name)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(module_name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[module_name] = module
+            spec.loader.exec_module(module)
+        migration_id = getattr(module, "ID", None)
+        if migration_id:
+            modules[migration_id] = module
+    return modules
+
+
+async def pending_migrations(database: Database, app_modules: list[str]) -> list[tuple[str, str]]:
+    """(app name, migration id) pairs not yet applied."""
+    database.bind([])
+    await Migration.create_table(if_not_exists=True).run()
+    pending = []
+    for module_path in _ordered(app_modules):
+        config = load_app_config(module_path)
+        ran = set(await Migration.get_migrations_which_ran(app_name=config.app_name))
+        folder = Path(config.resolved_migrations_folder_path)
+        for migration_id in sorted(_migration_modules(config.app_name, folder)):
+            if migration_id not in ran:
+                pending.append((config.app_name, migration_id))
+    return pending
+
+
+async def migrate(database: Database, app_modules: list[str], echo=print) -> list[tuple[str, str]]:
+    """Apply every pending migration; returns what was applied. Each migration runs
+    in its own transaction and is recorded in Piccolo's ``migration`` table."""
+    database.bind([])
+    await Migration.create_table(if_not_exists=True).run()
+    applied = []
+    for module_path in _ordered(app_modules):
+        config = load_app_config(module_path)
+        ran = set(await Migration.get_migrations_which_ran(app_name=config.app_name))
+        modules = _migration_modules(config.app_name, Path(config.resolved_migrations_folder_path))
+        for migration_id in sorted(modules):
+            if migration_id in ran:
+                continue
+            manager = await modules[migration_id].forwards()
+            if isinstance(manager, MigrationManager):
+                await manager.run()
+            await Migration.insert(Migration(name=migration_id, app_name=config.app_name)).run()
+            applied.append((config.app_name, migration_id))
+            echo(f"applied {config.app_name} {migration_id}")
+    return applied

@@ -1,0 +1,26 @@
+"""Hook specifications, one module per domain.
+
+Every spec's docstring is its contract. Modes: *firstresult* (stops at the
+first non-None result, in hook order) or *collect-all* (every result, in hook
+order). Hook order is plugin priority (lower first), then plugin name.
+Any hookimpl may be ``async def``; the core awaits it. *Request* hooks run
+inside an HTTP request under the ``plugins.hook_deadline_seconds`` deadline and
+must not do network I/O; *worker* hooks run in the job worker, may be slow,
+are called at least once and must be idempotent.
+"""
+from __future__ import annotations
+
+from engine.hookspecs import (
+    admin,
+    auth,
+    catalog,
+    checkout,
+    fulfillment,
+    jobs,
+    lifecycle,
+    payment,
+    pricing,
+    theme,
+)
+
+MODULES = [lifecycle, auth, catalog, pricing, checkout, payment, fulfillment, theme, admin, jobs]

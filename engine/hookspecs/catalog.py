@@ -1,0 +1,24 @@
+"""Catalog hooks: search and product presentation."""
+from __future__ import annotations
+
+from engine import hookspec
+
+
+@hookspec(firstresult=True)
+def catalog_search_backend(database):
+    """The search backend to use for storefront and API search.
+
+    Firstresult: stops at the first non-None result; sync. Returns a
+    :class:`engine.protocols.SearchBackend`. The core default (SQLite FTS5 /
+    PostgreSQL full-text) has the lowest priority, so any plugin replaces it.
+    The backend's ``search`` runs in the request; ``reindex`` in the worker.
+    """
+
+
+@hookspec
+def catalog_product_extras(product):
+    """Extra data merged into a product's API and template representation.
+
+    Collect-all; may be async; request hook (fast, no network). ``product`` is a
+    dict; returns a dict (keys namespaced by plugin name) or None.
+    """

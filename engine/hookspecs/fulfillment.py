@@ -1,0 +1,24 @@
+"""Fulfillment hooks: shipping rates and shipments."""
+from __future__ import annotations
+
+from engine import hookspec
+
+
+@hookspec
+def fulfillment_shipping_providers(settings):
+    """Shipping rate providers this plugin offers, configured from ``settings``.
+
+    Collect-all; sync; returns a list of
+    :class:`engine.protocols.ShippingRateProvider`. Their ``quotes`` are gathered
+    concurrently in the request, each under the hook deadline; a provider that
+    misses it or raises is dropped with a warning and the others still show.
+    """
+
+
+@hookspec
+def fulfillment_shipment_created(order, shipment):
+    """A shipment was recorded for ``order`` (dicts).
+
+    Collect-all; may be async; worker hook: called at least once per shipment,
+    must be idempotent (key on ``shipment["id"]``). Return value ignored.
+    """

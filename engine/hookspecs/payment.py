@@ -1,0 +1,17 @@
+"""Payment hooks."""
+from __future__ import annotations
+
+from engine import hookspec
+
+
+@hookspec
+def payment_gateways(settings):
+    """Payment gateways this plugin offers, configured from ``settings`` (the
+    plugin's validated settings model, or None).
+
+    Collect-all; sync; request hook (build objects only, no network). Returns a
+    list of :class:`engine.protocols.PaymentGateway`. Gateway ids must be unique
+    across plugins; the checkout lists them in hook order. Incoming webhooks
+    to ``POST /webhooks/<plugin-name>`` go to the plugin's gateways'
+    ``verify_webhook``.
+    """

@@ -1,0 +1,145 @@
+"""The running shop: settings, database, plugin host, job queue and metrics.
+
+A web app and a worker each own one :class:`Runtime`. ``start`` connects the
+database, loads plugin state, starts the job queue and the background loops
+(plugin state refresh, outbox relay); ``stop`` undoes it.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any, Iterable
+
+import structlog
+
+from engine.db import Database
+from engine.db.apps import CORE_APPS, all_app_modules, tables_of
+from engine.jobs import LocalRunner, build_functions, make_queue
+from engine.metrics import Metrics
+from engine.outbox import relay_outbox
+from engine.plugins import PluginHost
+from engine.settings import Settings
+
+log = structlog.get_logger("shopwright.runtime")
+
+
+class NotMigrated(RuntimeError):
+    pass
+
+
+class Runtime:
+    def __init__(self, settings: Settings, plugins: Iterable[Any] | None = None, include_defaults: bool = True) -> None:
+        self.settings = settings
+        self.database = Database(settings.database_url)
+        self.host = PluginHost(settings, plugins=plugins, include_defaults=include_defaults)
+        self.queue = make_queue(settings)
+        self.metrics = Metrics()
+        self.started = False
+        self._tasks: list[asyncio.Task] = []
+        self._relay_wakeup: asyncio.Event | None = None
+
+    # -------------------------------------------------------------- schema
+    def plugin_apps(self, only_enabled: bool = False) -> list[str]:
+        apps = []
+        for name, plugin in sorted(self.host.installed.items()):
+            if plugin.error or not plugin.manifest or not plugin.manifest.piccolo_app:
+                continue
+            if only_enabled and not (plugin.core or self.host.is_active(name) or self.host.status_of(name).enabled):
+                continue
+            apps.append(plugin.manifest.piccolo_app)
+        return apps
+
+    def app_modules(self, only_enabled: bool = False) -> list[str]:
+        return all_app_modules(self.plugin_apps(only_enabled))
+
+    async def connect(self) -> None:
+        """Connect and bind tables, without loading plugin state (for migrate)."""
+        await self.database.start(list(tables_of(self.app_modules())))
+
+    async def migrate(self, echo=print, only_enabled: bool = True) -> list:
+        from engine.db.migrate import migrate
+
+        applied = await migrate(self.database, CORE_APPS, echo=echo)
+        with contextlib.suppress(Exception):
+            await self.host.refresh()
+        applied += await migrate(self.database, self.app_modules(only_enabled=only_enabled), echo=echo)
+        return applied
+
+    # -------------------------------------------------------------- lifecycle
+    async def start(self, background: bool = True, jobs: bool = True) -> None:
+        await self.connect()
+        from engine.db.migrate import pending_migrations
+
+        pending = await pending_migrations(self.database, CORE_APPS)
+        if pending:
+            raise NotMigrated(f"database needs migrations ({len(pending)} pending): run `shopwright migrate`")
+        await self.host.refresh()
+        if jobs:
+            if isinstance(self.queue, LocalRunner):
+                self.queue.register(*build_functions(self))
+            try:
+                await self.queue.start()
+            except Exception as exc:  # Redis down: keep serving, events wait in the outbox
+                log.error("queue.unavailable", error=repr(exc))
+        self._relay_wakeup = asyncio.Event()
+        if background:
+            self._tasks.append(asyncio.create_task(self._refresh_loop(), name="shopwright-plugin-refresh"))
+            if jobs:
+                self._tasks.append(asyncio.create_task(self._relay_loop(), name="shopwright-outbox-relay"))
+        self.started = True
+        await self.host.call("lifecycle_startup", app=self)
+
+    async def stop(self) -> None:
+        if not self.started:
+            await self.database.close()
+            return
+        try:
+            await self.host.call("lifecycle_shutdown", app=self)
+        except Exception:
+            log.exception("lifecycle.shutdown_failed")
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.queue.close()
+        await self.database.close()
+        self.started = False
+
+    async def _refresh_loop(self) -> None:
+        interval = self.settings.plugins.refresh_interval_seconds
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.host.refresh()
+            except Exception as exc:
+                log.warning("plugins.refresh_failed", error=repr(exc))
+
+    async def _relay_loop(self) -> None:
+        interval = self.settings.jobs.relay_interval_seconds
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._relay_wakeup.wait(), interval)
+            self._relay_wakeup.clear()
+            await self.relay_now()
+
+    async def relay_now(self) -> int:
+        """Relay the outbox now (called after a commit that emitted events)."""
+        if getattr(self.queue, "pool", True) is None:
+            try:
+                await self.queue.start()
+            except Exception as exc:
+                log.warning("queue.unavailable", error=repr(exc))
+                return 0
+        try:
+            relayed = await relay_outbox(self.queue)
+        except Exception as exc:
+            log.warning("outbox.relay_error", error=repr(exc))
+            return 0
+        if relayed:
+            self.metrics.outbox_relayed.inc(relayed)
+        return relayed
+
+    def events_committed(self) -> None:
+        """Wake the relay: domain services call this after committing events."""
+        if self._relay_wakeup is not None:
+            self._relay_wakeup.set()

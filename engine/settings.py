@@ -1,0 +1,185 @@
+"""Engine settings: ``config/shopwright.toml`` overridden by ``SHOPWRIGHT_*`` variables.
+
+Precedence (highest first): keyword overrides passed to :func:`load_settings`,
+environment variables, the TOML file named by ``SHOPWRIGHT_CONFIG`` (or
+``config/shopwright.toml`` in the working directory when it exists), defaults.
+
+A nested TOML key ``[jobs] max_tries = 5`` is overridden by
+``SHOPWRIGHT_JOBS__MAX_TRIES``; top-level keys by ``SHOPWRIGHT_<KEY>``.
+An invalid value raises :class:`SettingsError` whose message is one line that
+names the setting.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ENV_PREFIX = "SHOPWRIGHT_"
+DEFAULT_CONFIG_PATH = Path("config/shopwright.toml")
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; ``str(exc)`` is a one-line explanation."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class JobsSettings(_Section):
+    max_tries: int = Field(5, ge=1, le=100)
+    retry_backoff_seconds: float = Field(2.0, ge=0)
+    job_timeout_seconds: int = Field(300, ge=1)
+    keep_result_seconds: int = Field(3600, ge=0)
+    relay_interval_seconds: float = Field(1.0, gt=0)
+    queue_name: str = "shopwright:queue"
+
+
+class PluginsSettings(_Section):
+    refresh_interval_seconds: float = Field(1.0, gt=0, le=2.0)
+    hook_deadline_seconds: float = Field(2.0, gt=0)
+    disabled_defaults: list[str] = Field(default_factory=list)
+
+
+class StoreSettings(_Section):
+    name: str = "Shopwright demo store"
+    currency: str = "EUR"
+    locale: str = "en"
+    base_url: str = "http://127.0.0.1:8000"
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError("must be a three-letter ISO 4217 code")
+        return value.upper()
+
+
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64)
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["json", "console"] = "console"
+
+
+class Settings(_Section):
+    """All engine settings. See ``config/shopwright.toml`` for commented defaults."""
+
+    database_url: str = "sqlite:///var/shopwright.sqlite"
+    redis_url: str | None = None
+    secret_key: str = "dev-insecure-change-me"
+    debug: bool = False
+    theme: str = "default"
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    jobs: JobsSettings = Field(default_factory=JobsSettings)
+    plugins: PluginsSettings = Field(default_factory=PluginsSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not (value.startswith("sqlite:///") or value.startswith(("postgresql://", "postgres://"))):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: str) -> str:
+        if len(value) < 16:
+            raise ValueError("must be at least 16 characters")
+        return value
+
+    @property
+    def uses_default_secret(self) -> bool:
+        return self.secret_key == "dev-insecure-change-me"
+
+
+def _set_path(target: dict, path: list[str], value: Any) -> None:
+    for part in path[:-1]:
+        target = target.setdefault(part, {})
+        if not isinstance(target, dict):
+            raise SettingsError(f"setting {'.'.join(path)}: parent is not a table")
+    target[path[-1]] = value
+
+
+def _env_overrides(environ: dict[str, str]) -> dict:
+    overrides: dict = {}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX) or key in (ENV_PREFIX + "CONFIG", ENV_PREFIX + "REQUIRE_SERVICES"):
+            continue
+        path = [part.lower() for part in key[len(ENV_PREFIX):].split("__")]
+        value: Any = raw
+        if raw.startswith(("[", "{")):
+            import json
+
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                raise SettingsError(f"{key}: not valid JSON") from None
+        _set_path(overrides, path, value)
+    return overrides
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"]) or "settings"
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown setting"
+    env_name = ENV_PREFIX + "__".join(str(p) for p in first["loc"]).upper()
+    return f"invalid setting {location} ({env_name}): {message}"
+
+
+def load_settings(
+    config_path: str | os.PathLike | None = None,
+    environ: dict[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build :class:`Settings` from file, environment and explicit overrides."""
+    environ = dict(os.environ if environ is None else environ)
+    data: dict = {}
+    path = config_path or environ.get(ENV_PREFIX + "CONFIG")
+    if path is None and DEFAULT_CONFIG_PATH.exists():
+        path = DEFAULT_CONFIG_PATH
+    if path is not None:
+        path = Path(path)
+        if not path.exists():
+            raise SettingsError(f"config file {path} (SHOPWRIGHT_CONFIG) does not exist")
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"config file {path} is not valid TOML: {exc}") from None
+    data = _merge(data, _env_overrides(environ))
+    data = _merge(data, overrides)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None

@@ -1,0 +1,1 @@
+"""System tables: plugin state, site settings and the event outbox."""

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from engine.system.tables import OutboxEvent, PluginState, SiteSetting
+
+APP_CONFIG = AppConfig(
+    app_name="system",
+    migrations_folder_path=str(Path(__file__).parent / "migrations"),
+    table_classes=[PluginState, SiteSetting, OutboxEvent],
+    migration_dependencies=[],
+    commands=[],
+)

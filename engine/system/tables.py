@@ -1,0 +1,43 @@
+"""Tables the core itself needs to run: plugin state, site settings, the outbox."""
+from __future__ import annotations
+
+from piccolo.columns import Boolean, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class PluginState(Table, tablename="plugin_state"):
+    """Merchant-controlled state of one installed plugin.
+
+    ``settings`` is a JSON object; values of secret fields are Fernet tokens.
+    ``priority`` (null: the manifest's default) orders hook calls, then name.
+    """
+
+    name = Varchar(length=100, unique=True, index=True)
+    enabled = Boolean(default=False)
+    priority = Integer(null=True, default=None)
+    settings = Text(default="{}")
+    updated_at = Timestamptz()
+
+
+class SiteSetting(Table, tablename="site_settings"):
+    """Key/value settings the merchant edits at run time (active theme, ...). JSON values."""
+
+    key = Varchar(length=200, unique=True, index=True)
+    value = Text(default="null")
+    updated_at = Timestamptz()
+
+
+class OutboxEvent(Table, tablename="outbox_events"):
+    """A domain event written in the same transaction as the change it describes.
+
+    The relay enqueues unrelayed rows (oldest first) as jobs and then sets
+    ``relayed_at``; a crash in between re-enqueues under the same job id.
+    """
+
+    id = Serial(primary_key=True)
+    name = Varchar(length=100, index=True)
+    payload = Text(default="{}")
+    created_at = Timestamptz()
+    relayed_at = Timestamptz(null=True, default=None, index=True)
+    attempts = Integer(default=0)
+    last_error = Text(null=True, default=None)

@@ -1,0 +1,215 @@
+"""pytest plugin for Shopwright and its plugins (entry point ``pytest11``).
+
+Fixtures:
+
+- ``database_url``: a fresh database, parametrized over SQLite and PostgreSQL
+  (``--shopwright-db=sqlite|postgres|both``, default both). PostgreSQL gets a new
+  database per test, dropped afterwards.
+- ``redis_url``: the test Redis; each test gets its own queue name.
+- ``shopwright_settings``: settings for a test (fresh database, in-process jobs).
+- ``make_app``: ``await make_app(plugins=[...], enable=[...], **overrides)``
+  builds a started, migrated app with exactly those plugins (core defaults
+  included) and returns it; everything is shut down after the test.
+- ``make_runtime``: the same without the web app (for job and service tests).
+
+A test that needs PostgreSQL or Redis skips when the service is down, unless
+``SHOPWRIGHT_REQUIRE_SERVICES=1``, which turns the skip into a failure (CI).
+"""
+from __future__ import annotations
+
+import os
+import secrets as _secrets
+import uuid
+from typing import Any, AsyncIterator, Iterable
+
+import pytest
+
+POSTGRES_ADMIN_URL = os.environ.get("SHOPWRIGHT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("SHOPWRIGHT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def services_required() -> bool:
+    return os.environ.get("SHOPWRIGHT_REQUIRE_SERVICES", "") not in ("", "0", "false", "no")
+
+
+def service_missing(what: str, error: BaseException) -> None:
+    """Skip, or fail when services are required."""
+    message = f"{what} is not available ({type(error).__name__}: {error})"
+    if services_required():
+        pytest.fail(f"{message}; SHOPWRIGHT_REQUIRE_SERVICES is set", pytrace=False)
+    pytest.skip(message)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("shopwright")
+    group.addoption("--shopwright-db", default=os.environ.get("SHOPWRIGHT_TEST_DB", "both"),
+                    choices=["sqlite", "postgres", "both"], help="Databases the database tests run on.")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "shopwright_db_kind" in metafunc.fixturenames:
+        choice = metafunc.config.getoption("--shopwright-db")
+        kinds = ["sqlite", "postgres"] if choice == "both" else [choice]
+        metafunc.parametrize("shopwright_db_kind", kinds)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: needs PostgreSQL")
+    config.addinivalue_line("markers", "redis: needs Redis")
+
+
+async def _create_postgres_database() -> tuple[str, str]:
+    import asyncpg
+
+    name = f"sw_test_{uuid.uuid4().hex[:12]}"
+    try:
+        conn = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+    except Exception as exc:
+        service_missing(f"PostgreSQL at {POSTGRES_ADMIN_URL}", exc)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    return name, f"{base}/{name}"
+
+
+async def _drop_postgres_database(name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def database_url(shopwright_db_kind: str, tmp_path) -> AsyncIterator[str]:
+    """A fresh, empty database URL of the parametrized kind."""
+    if shopwright_db_kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'shop.sqlite'}"
+        return
+    name, url = await _create_postgres_database()
+    try:
+        yield url
+    finally:
+        await _drop_postgres_database(name)
+
+
+@pytest.fixture
+async def sqlite_url(tmp_path) -> str:
+    """A fresh SQLite database URL (for tests that are about something else)."""
+    return f"sqlite:///{tmp_path / 'shop.sqlite'}"
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    """The test Redis URL. Keys made under the test's queue name are removed after."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        await client.ping()
+    except Exception as exc:
+        await client.aclose()
+        service_missing(f"Redis at {REDIS_URL}", exc)
+    yield REDIS_URL
+    await client.aclose()
+
+
+async def cleanup_redis(url: str, queue_name: str) -> None:
+    """Delete the keys a test's queue created (never anything else)."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url)
+    try:
+        keys = [queue_name, queue_name + ":health-check"]
+        async for key in client.scan_iter(match=f"arq:*{queue_name}:*"):
+            keys.append(key)
+        await client.delete(*keys)
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+def shopwright_settings(sqlite_url):
+    """Settings factory: ``shopwright_settings(**overrides)``."""
+    from engine.settings import load_settings
+
+    def build(**overrides: Any):
+        values = {
+            "database_url": sqlite_url,
+            "secret_key": "test-" + _secrets.token_hex(16),
+            "jobs": {"queue_name": f"swtest:{uuid.uuid4().hex[:10]}", "retry_backoff_seconds": 0.05},
+            "plugins": {"refresh_interval_seconds": 0.2},
+            "logging": {"level": "WARNING"},
+        }
+        for key, value in overrides.items():
+            if isinstance(value, dict) and isinstance(values.get(key), dict):
+                values[key] = {**values[key], **value}
+            else:
+                values[key] = value
+        return load_settings(config_path=os.devnull, environ={}, **values)
+
+    return build
+
+
+@pytest.fixture
+async def make_runtime(shopwright_settings):
+    """``await make_runtime(plugins=[...], enable=[...], background=True, **overrides)``:
+    a migrated, started :class:`engine.runtime.Runtime`."""
+    from engine.runtime import Runtime
+
+    started: list[Runtime] = []
+
+    async def build(plugins: Iterable[Any] = (), enable: Iterable[str] | None = None, background: bool = True,
+                    **overrides: Any) -> Runtime:
+        settings = shopwright_settings(**overrides)
+        runtime = Runtime(settings, plugins=list(plugins))
+        await runtime.connect()
+        await runtime.migrate(echo=lambda *_: None, only_enabled=False)
+        await runtime.start(background=background)
+        started.append(runtime)
+        names = enable if enable is not None else [p.MANIFEST.name for p in plugins]
+        for name in names:
+            await runtime.host.enable(name)
+        return runtime
+
+    yield build
+    for runtime in reversed(started):
+        await runtime.stop()
+        if runtime.settings.redis_url:
+            await cleanup_redis(runtime.settings.redis_url, runtime.settings.jobs.queue_name)
+
+
+@pytest.fixture
+async def make_app(shopwright_settings):
+    """``await make_app(plugins=[...], enable=[...], **overrides)``: a started, migrated
+    Quart app with exactly these plugins; use ``app.test_client()``."""
+    from engine.app import create_app
+    from engine.runtime import Runtime
+
+    contexts = []
+
+    async def build(plugins: Iterable[Any] = (), enable: Iterable[str] | None = None, **overrides: Any):
+        plugins = list(plugins)
+        settings = shopwright_settings(**overrides)
+        migrator = Runtime(settings, plugins=plugins)
+        await migrator.connect()
+        await migrator.migrate(echo=lambda *_: None, only_enabled=False)
+        await migrator.database.close()
+        app = create_app(settings, plugins=plugins)
+        context = app.test_app()
+        await context.__aenter__()
+        contexts.append((app, context))
+        names = enable if enable is not None else [p.MANIFEST.name for p in plugins]
+        for name in names:
+            await app.runtime.host.enable(name)
+        return app
+
+    yield build
+    for app, context in reversed(contexts):
+        await context.__aexit__(None, None, None)
+        if app.runtime.settings.redis_url:
+            await cleanup_redis(app.runtime.settings.redis_url, app.runtime.settings.jobs.queue_name)

@@ -1,0 +1,1 @@
+"""Storefront themes: installable distributions under the ``shopwright.themes`` group."""

@@ -1,0 +1,1 @@
+"""Core test configuration. Fixtures come from ``engine.testing`` (the pytest11 plugin)."""
