@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from quart import Quart, abort
+from quart import Quart, abort, request
 from quart_schema import Info, QuartSchema
 
 from engine import __version__, http, ops
+from engine.admin import api as admin_api
 from engine.api import problems
 from engine.logs import configure_logging
 from engine.runtime import Runtime
@@ -14,17 +15,20 @@ from engine.settings import Settings, load_settings
 
 
 def _register_plugin_blueprints(app: Quart, runtime: Runtime) -> None:
-    """Plugin blueprints are registered once; a disabled plugin's routes answer 404."""
+    """Plugin blueprints are registered once, at app creation; a disabled
+    plugin's routes answer 404 until it is enabled (no restart needed)."""
+    owners: dict[str, str] = {}
     for plugin, blueprints in runtime.host.all_call_sync("lifecycle_blueprints"):
         for blueprint in blueprints:
-            def guard(plugin=plugin):
-                async def _only_when_active():
-                    if not runtime.host.is_active(plugin):
-                        abort(404)
-                return _only_when_active
-
-            blueprint.before_request(guard())
+            owners[blueprint.name] = plugin
             app.register_blueprint(blueprint)
+
+    @app.before_request
+    async def _plugin_routes_only_when_active() -> None:
+        for name in request.blueprints:
+            plugin = owners.get(name)
+            if plugin is not None and not runtime.host.is_active(plugin):
+                abort(404)
 
 
 def create_app(
@@ -47,6 +51,7 @@ def create_app(
     http.install(app)
     problems.install(app)
     app.register_blueprint(ops.blueprint)
+    app.register_blueprint(admin_api.blueprint)
     _register_plugin_blueprints(app, runtime)
 
     @app.before_serving

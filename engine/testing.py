@@ -7,7 +7,7 @@ Fixtures:
   database per test, dropped afterwards.
 - ``redis_url``: the test Redis; each test gets its own queue name.
 - ``shopwright_settings``: settings for a test (fresh database, in-process jobs).
-- ``make_app``: ``await make_app(plugins=[...], enable=[...], **overrides)``
+- ``make_app``: ``await make_app(plugins=[...], enable=[...], settings={...}, **overrides)``
   builds a started, migrated app with exactly those plugins (core defaults
   included) and returns it; everything is shut down after the test.
 - ``make_runtime``: the same without the web app (for job and service tests).
@@ -157,15 +157,16 @@ def shopwright_settings(sqlite_url):
 
 @pytest.fixture
 async def make_runtime(shopwright_settings):
-    """``await make_runtime(plugins=[...], enable=[...], background=True, **overrides)``:
+    """``await make_runtime(plugins=[...], enable=[...], background=True, settings={...}, **overrides)``
+    (``settings`` holds setting overrides whose names clash with the arguments, e.g. ``plugins``):
     a migrated, started :class:`engine.runtime.Runtime`."""
     from engine.runtime import Runtime
 
     started: list[Runtime] = []
 
     async def build(plugins: Iterable[Any] = (), enable: Iterable[str] | None = None, background: bool = True,
-                    **overrides: Any) -> Runtime:
-        settings = shopwright_settings(**overrides)
+                    settings: dict | None = None, **overrides: Any) -> Runtime:
+        settings = shopwright_settings(**{**(settings or {}), **overrides})
         runtime = Runtime(settings, plugins=list(plugins))
         await runtime.connect()
         await runtime.migrate(echo=lambda *_: None, only_enabled=False)
@@ -192,9 +193,10 @@ async def make_app(shopwright_settings):
 
     contexts = []
 
-    async def build(plugins: Iterable[Any] = (), enable: Iterable[str] | None = None, **overrides: Any):
+    async def build(plugins: Iterable[Any] = (), enable: Iterable[str] | None = None,
+                    settings: dict | None = None, **overrides: Any):
         plugins = list(plugins)
-        settings = shopwright_settings(**overrides)
+        settings = shopwright_settings(**{**(settings or {}), **overrides})
         migrator = Runtime(settings, plugins=plugins)
         await migrator.connect()
         await migrator.migrate(echo=lambda *_: None, only_enabled=False)

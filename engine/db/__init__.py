@@ -44,9 +44,14 @@ class Database:
         self.engine = make_engine(url)
         self.dialect = "sqlite" if isinstance(self.engine, SQLiteEngine) else "postgres"
         self._tables: list[type[Table]] = []
+        self._pool_started = False
 
     async def start(self, tables: Iterable[type[Table]] = ()) -> None:
+        """Bind ``tables`` and open the connection pool (idempotent)."""
         self.bind(tables)
+        if self._pool_started:
+            return
+        self._pool_started = True
         if self.dialect == "postgres":
             await self.engine.start_connection_pool(min_size=1, max_size=10)
         else:
@@ -66,7 +71,8 @@ class Database:
                 self._tables.append(table)
 
     async def close(self) -> None:
-        if self.dialect == "postgres":
+        if self.dialect == "postgres" and self._pool_started:
+            self._pool_started = False
             await self.engine.close_connection_pool()
 
     def transaction(self):

@@ -9,6 +9,7 @@ from piccolo.conf.apps import AppConfig
 CORE_APPS = [
     "engine.system.piccolo_app",
     "engine.accounts.piccolo_app",
+    "engine.catalog.piccolo_app",
 ]
 
 

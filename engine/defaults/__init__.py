@@ -2,6 +2,7 @@
 precedence), so a plugin can sit beside or replace each of them."""
 
 DEFAULT_PLUGINS = [
+    "engine.defaults.core_auth",
     "engine.defaults.core_events",
     "engine.defaults.core_permissions",
 ]

@@ -7,6 +7,10 @@ Any hookimpl may be ``async def``; the core awaits it. *Request* hooks run
 inside an HTTP request under the ``plugins.hook_deadline_seconds`` deadline and
 must not do network I/O; *worker* hooks run in the job worker, may be slow,
 are called at least once and must be idempotent.
+
+Where a spec names a ``settings`` argument, each plugin receives its own
+validated settings model (None when it declares none); callers never pass it.
+A hookimpl may accept any subset of a spec's arguments.
 """
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
-"""Catalog hooks: search and product presentation."""
+"""Catalog hooks: search."""
 from __future__ import annotations
 
 from engine import hookspec
 
 
 @hookspec(firstresult=True)
-def catalog_search_backend(database):
+def catalog_search_backend(database, settings):
     """The search backend to use for storefront and API search.
 
     Firstresult: stops at the first non-None result; sync. Returns a
@@ -14,11 +14,3 @@ def catalog_search_backend(database):
     The backend's ``search`` runs in the request; ``reindex`` in the worker.
     """
 
-
-@hookspec
-def catalog_product_extras(product):
-    """Extra data merged into a product's API and template representation.
-
-    Collect-all; may be async; request hook (fast, no network). ``product`` is a
-    dict; returns a dict (keys namespaced by plugin name) or None.
-    """

@@ -1,11 +1,11 @@
-"""Checkout hooks: validation and checkout-time events."""
+"""Checkout hooks: validation before an order is placed."""
 from __future__ import annotations
 
 from engine import hookspec
 
 
 @hookspec
-def checkout_validate(checkout):
+def checkout_validate(checkout, settings):
     """Validate a checkout before the order is placed.
 
     Collect-all; may be async; request hook under the deadline, no writes.
@@ -15,13 +15,3 @@ def checkout_validate(checkout):
     the order and is shown on its field.
     """
 
-
-@hookspec
-def checkout_order_placed(order):
-    """Called inside the place-order transaction, after the order and its lines
-    are written and before commit.
-
-    Collect-all; may be async; request hook: fast, database writes only through
-    the core's services (they join the transaction), no network. An exception
-    rolls the whole order back. Use ``jobs_handle_event`` for slow reactions.
-    """

@@ -1,4 +1,4 @@
-"""Fulfillment hooks: shipping rates and shipments."""
+"""Fulfillment hooks: shipping rates. (Shipments reach plugins as `shipment_created` events through `jobs_handle_event`.)"""
 from __future__ import annotations
 
 from engine import hookspec
@@ -14,11 +14,3 @@ def fulfillment_shipping_providers(settings):
     misses it or raises is dropped with a warning and the others still show.
     """
 
-
-@hookspec
-def fulfillment_shipment_created(order, shipment):
-    """A shipment was recorded for ``order`` (dicts).
-
-    Collect-all; may be async; worker hook: called at least once per shipment,
-    must be idempotent (key on ``shipment["id"]``). Return value ignored.
-    """

@@ -17,7 +17,7 @@ def jobs_register():
 
 
 @hookspec
-def jobs_handle_event(event):
+def jobs_handle_event(event, settings):
     """React to a domain event from the outbox (``order_placed``, ``order_paid``,
     ``stock_changed``, ``product_saved``, ...).
 

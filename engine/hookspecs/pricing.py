@@ -5,7 +5,7 @@ from engine import hookspec
 
 
 @hookspec(firstresult=True)
-def pricing_base_price(line, context):
+def pricing_base_price(line, context, settings):
     """The unit price of ``line`` (a :class:`engine.protocols.PriceableLine`)
     before adjustments, for ``context`` (dict: currency, customer, channel).
 
@@ -16,7 +16,7 @@ def pricing_base_price(line, context):
 
 
 @hookspec
-def pricing_adjustments(lines, context):
+def pricing_adjustments(lines, context, settings):
     """Discounts and surcharges for a cart.
 
     Collect-all in hook order; may be async; request hook under the deadline.
@@ -28,10 +28,10 @@ def pricing_adjustments(lines, context):
 
 
 @hookspec(firstresult=True)
-def pricing_tax_provider(context):
+def pricing_tax_provider(context, settings):
     """The tax provider for ``context``.
 
-    Firstresult: stops at the first non-None result; sync. Returns a
-    :class:`engine.protocols.TaxProvider`; the core default computes rates per
-    country/region and tax class.
+    Firstresult: stops at the first non-None result; sync; request hook. Returns
+    a :class:`engine.protocols.TaxProvider` whose ``compute`` runs in the request
+    under the hook deadline. No answer means no tax lines.
     """

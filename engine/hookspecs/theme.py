@@ -5,7 +5,7 @@ from engine import hookspec
 
 
 @hookspec
-def theme_template_context(template_name, request):
+def theme_template_context(template_name, request, settings):
     """Extra variables for a storefront template.
 
     Collect-all; may be async; request hook (fast, no network). Returns a dict

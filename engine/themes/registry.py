@@ -1,15 +1,38 @@
-"""Discovery of installed themes and the active theme setting."""
+"""Discovery of installed themes, the active theme and theme settings.
+
+Themes are distributions registered under the ``shopwright.themes`` entry
+point group; each exposes ``MANIFEST = ThemeManifest(...)``. The active theme
+and each theme's settings live in ``site_settings`` (JSON values):
+
+- ``theme.active``: the active theme's name (``Settings.theme`` until set);
+- ``theme.settings.<name>``: the merchant's values for theme ``<name>``,
+  validated against the manifest's settings model before they are written.
+
+Names ``core``, ``overrides``, ``plugins`` and ``parent`` are reserved: they
+are template namespaces (see :mod:`engine.themes.templating`).
+"""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.metadata import entry_points
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
 
 from engine.manifest import ThemeManifest
 from engine.plugins import THEME_GROUP, _check_engine_range
 
 ACTIVE_THEME_KEY = "theme.active"
+SETTINGS_KEY_PREFIX = "theme.settings."
+RESERVED_NAMES = frozenset({"core", "overrides", "plugins", "parent"})
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+class ThemeError(ValueError):
+    """A theme cannot be used, or theme settings are invalid (message names why)."""
 
 
 @dataclass
@@ -20,49 +43,187 @@ class InstalledTheme:
     error: str | None = None
 
 
+def inspect_theme(manifest: Any, expected_name: str | None = None, version: str = "") -> InstalledTheme:
+    """Validate a loaded manifest; never raises."""
+    if not isinstance(manifest, ThemeManifest):
+        return InstalledTheme(expected_name or "?", None, version, "has no MANIFEST = ThemeManifest(...)")
+    error = _check_engine_range(manifest)  # type: ignore[arg-type]
+    if expected_name and manifest.name != expected_name:
+        error = f"entry point name {expected_name!r} differs from manifest name {manifest.name!r}"
+    elif not _NAME.match(manifest.name):
+        error = f"theme name {manifest.name!r} must be lower_snake_case"
+    elif manifest.name in RESERVED_NAMES:
+        error = f"theme name {manifest.name!r} is reserved"
+    elif manifest.parent == manifest.name:
+        error = "a theme cannot be its own parent"
+    elif manifest.templates is not None and not manifest.templates.is_dir():
+        error = f"templates folder {manifest.templates} does not exist"
+    return InstalledTheme(manifest.name, manifest, version or manifest.version, error)
+
+
 def discover_themes() -> dict[str, InstalledTheme]:
+    """Every installed theme by name; unusable ones carry ``error``."""
     themes: dict[str, InstalledTheme] = {}
     for ep in sorted(entry_points(group=THEME_GROUP), key=lambda ep: ep.name):
         version = ep.dist.version if ep.dist else ""
         try:
             obj = ep.load()
-            manifest = getattr(obj, "MANIFEST", obj)
-            if not isinstance(manifest, ThemeManifest):
-                raise TypeError("has no MANIFEST = ThemeManifest(...)")
-        except Exception as exc:
+        except Exception as exc:  # a broken theme must not stop the store
             themes[ep.name] = InstalledTheme(ep.name, None, version, f"import failed: {exc!r}")
             continue
-        error = _check_engine_range(manifest)  # type: ignore[arg-type]
-        if manifest.name != ep.name:
-            error = f"entry point name {ep.name!r} differs from manifest name {manifest.name!r}"
-        themes[ep.name] = InstalledTheme(manifest.name, manifest, version or manifest.version, error)
+        themes[ep.name] = inspect_theme(getattr(obj, "MANIFEST", obj), ep.name, version)
     for theme in themes.values():
-        if theme.manifest and theme.manifest.parent and not theme.error:
-            if theme.manifest.parent not in themes:
-                theme.error = f"parent theme {theme.manifest.parent!r} is not installed"
+        if theme.error or not theme.manifest:
+            continue
+        try:
+            theme_chain(theme.name, themes)
+        except ThemeError as exc:
+            theme.error = str(exc)
     return themes
 
 
-async def active_theme_name(default: str) -> str:
+def theme_chain(name: str, themes: dict[str, InstalledTheme]) -> list[InstalledTheme]:
+    """``name`` followed by its parent, grandparent, ... Raises ThemeError for a
+    missing or broken ancestor or a cycle."""
+    chain: list[InstalledTheme] = []
+    current: str | None = name
+    while current is not None:
+        if any(t.name == current for t in chain):
+            raise ThemeError(f"theme parents form a cycle: {' -> '.join(t.name for t in chain)} -> {current}")
+        theme = themes.get(current)
+        if theme is None or theme.manifest is None:
+            what = "theme" if current == name else "parent theme"
+            raise ThemeError(f"{what} {current!r} is not installed")
+        if theme.error and chain:
+            raise ThemeError(f"parent theme {current!r} is broken: {theme.error}")
+        chain.append(theme)
+        current = theme.manifest.parent
+    return chain
+
+
+# ------------------------------------------------------------------ site settings
+async def read_site_settings(prefix: str) -> dict[str, Any]:
+    """All ``site_settings`` whose key starts with ``prefix``, JSON-decoded (one query)."""
     from engine.system.tables import SiteSetting
 
-    row = await SiteSetting.select(SiteSetting.value).where(SiteSetting.key == ACTIVE_THEME_KEY).first().run()
-    return json.loads(row["value"]) if row else default
+    rows = await SiteSetting.select(SiteSetting.key, SiteSetting.value).where(
+        SiteSetting.key.like(prefix + "%")
+    ).run()
+    return {row["key"]: json.loads(row["value"]) for row in rows}
+
+
+async def write_site_setting(key: str, value: Any) -> None:
+    from engine.system.tables import SiteSetting
+
+    now = datetime.now(timezone.utc)
+    encoded = json.dumps(value, sort_keys=True)
+    updated = await SiteSetting.update({SiteSetting.value: encoded, SiteSetting.updated_at: now}).where(
+        SiteSetting.key == key
+    ).returning(SiteSetting.id).run()
+    if not updated:
+        await SiteSetting.insert(SiteSetting(key=key, value=encoded, updated_at=now)).run()
+
+
+async def active_theme_name(default: str) -> str:
+    values = await read_site_settings(ACTIVE_THEME_KEY)
+    return values.get(ACTIVE_THEME_KEY) or default
 
 
 async def set_active_theme(name: str) -> None:
-    from engine.system.tables import SiteSetting
-
+    """Activate an installed, usable theme. Every process sees it within 2 s."""
     themes = discover_themes()
     if name not in themes:
-        raise ValueError(f"no theme named {name!r} is installed (installed: {', '.join(themes) or 'none'})")
+        raise ThemeError(f"no theme named {name!r} is installed (installed: {', '.join(themes) or 'none'})")
     if themes[name].error:
-        raise ValueError(f"theme {name!r} cannot be activated: {themes[name].error}")
-    now = datetime.now(timezone.utc)
-    value = json.dumps(name)
-    if await SiteSetting.exists().where(SiteSetting.key == ACTIVE_THEME_KEY).run():
-        await SiteSetting.update({SiteSetting.value: value, SiteSetting.updated_at: now}).where(
-            SiteSetting.key == ACTIVE_THEME_KEY
-        ).run()
-    else:
-        await SiteSetting.insert(SiteSetting(key=ACTIVE_THEME_KEY, value=value, updated_at=now)).run()
+        raise ThemeError(f"theme {name!r} cannot be activated: {themes[name].error}")
+    await write_site_setting(ACTIVE_THEME_KEY, name)
+
+
+# ------------------------------------------------------------------ theme settings
+def _describe(exc: ValidationError) -> tuple[str, dict[str, str]]:
+    errors = {".".join(str(p) for p in e["loc"]) or "settings": e["msg"] for e in exc.errors()}
+    first = next(iter(errors.items()))
+    return f"invalid theme setting {first[0]}: {first[1]}", errors
+
+
+class ThemeSettingsError(ThemeError):
+    """Invalid theme settings; ``errors`` maps a dotted field path to a message."""
+
+    def __init__(self, message: str, errors: dict[str, str]) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
+def deep_merge(base: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` over ``base``; nested objects are merged key by key, lists replaced."""
+    merged = dict(base)
+    for key, value in values.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def validate_theme_settings(theme: InstalledTheme, values: dict[str, Any],
+                            base: dict[str, Any] | None = None) -> BaseModel | None:
+    """``values`` merged over ``base`` (see :func:`deep_merge`) and validated against the
+    theme's settings model. Raises ThemeSettingsError; None when the theme has
+    no settings."""
+    model = theme.manifest.settings if theme.manifest else None
+    if model is None:
+        if values:
+            raise ThemeSettingsError(f"theme {theme.name!r} has no settings", {"settings": "no settings"})
+        return None
+    unknown = sorted(set(values) - set(model.model_fields))
+    if unknown:
+        message = f"theme {theme.name!r} has no setting {unknown[0]!r} (known: {', '.join(model.model_fields)})"
+        raise ThemeSettingsError(message, {key: "unknown setting" for key in unknown})
+    try:
+        return model.model_validate(deep_merge(base or {}, values))
+    except ValidationError as exc:
+        raise ThemeSettingsError(*_describe(exc)) from None
+
+
+def load_theme_settings(theme: InstalledTheme, stored: dict[str, Any] | None) -> BaseModel | None:
+    """Stored values validated; values that no longer validate (the theme was
+    upgraded) are dropped field by field, so the storefront keeps rendering."""
+    model = theme.manifest.settings if theme.manifest else None
+    if model is None:
+        return None
+    stored = {k: v for k, v in (stored or {}).items() if k in model.model_fields}
+    try:
+        return model.model_validate(stored)
+    except ValidationError as exc:
+        bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+        return model.model_validate({k: v for k, v in stored.items() if k not in bad})
+
+
+async def theme_settings(name: str, themes: dict[str, InstalledTheme] | None = None) -> BaseModel | None:
+    """The validated settings of theme ``name`` (defaults where the merchant set nothing)."""
+    themes = themes if themes is not None else discover_themes()
+    theme = _usable(name, themes)
+    key = SETTINGS_KEY_PREFIX + name
+    stored = (await read_site_settings(key)).get(key)
+    return load_theme_settings(theme, stored)
+
+
+async def update_theme_settings(name: str, values: dict[str, Any],
+                                themes: dict[str, InstalledTheme] | None = None) -> BaseModel | None:
+    """Validate ``values`` (merged over the current settings) and store them.
+    Raises ThemeSettingsError naming the bad field; nothing is written then."""
+    themes = themes if themes is not None else discover_themes()
+    theme = _usable(name, themes)
+    current = await theme_settings(name, themes)
+    validated = validate_theme_settings(theme, values, current.model_dump(mode="json") if current else None)
+    await write_site_setting(SETTINGS_KEY_PREFIX + name, validated.model_dump(mode="json") if validated else {})
+    return validated
+
+
+def _usable(name: str, themes: dict[str, InstalledTheme]) -> InstalledTheme:
+    theme = themes.get(name)
+    if theme is None:
+        raise ThemeError(f"no theme named {name!r} is installed (installed: {', '.join(themes) or 'none'})")
+    if theme.error or theme.manifest is None:
+        raise ThemeError(f"theme {name!r} is unusable: {theme.error}")
+    return theme

@@ -1,0 +1,1 @@
+"""Admin: permissions, navigation and (later) the admin pages."""

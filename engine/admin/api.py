@@ -1,0 +1,68 @@
+"""Admin JSON API for plugins: list, enable, disable, configure (``plugins:write``)."""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from quart import Blueprint, current_app, request
+
+from engine.accounts.auth import require_permission
+from engine.api.problems import Problem
+from engine.plugins import PluginError
+
+blueprint = Blueprint("admin_plugins_api", __name__, url_prefix="/api/v1/admin/plugins")
+
+
+def _host():
+    return current_app.runtime.host
+
+
+def _describe(name: str) -> dict:
+    status = asdict(_host().status_of(name))
+    status["settings"] = _host().shown_settings(name)
+    return status
+
+
+@blueprint.get("")
+@require_permission("plugins:write")
+async def list_plugins():
+    return {"items": [_describe(s.name) for s in _host().status()]}
+
+
+@blueprint.get("/<name>")
+@require_permission("plugins:write")
+async def show_plugin(name: str):
+    try:
+        return _describe(name)
+    except PluginError as exc:
+        raise Problem(404, "Not found", str(exc)) from None
+
+
+async def _change(name: str, action) -> dict:
+    try:
+        await action()
+    except PluginError as exc:
+        status = 404 if "no plugin named" in str(exc) else 422
+        raise Problem(status, "Plugin change refused", str(exc)) from None
+    return _describe(name)
+
+
+@blueprint.post("/<name>/enable")
+@require_permission("plugins:write")
+async def enable_plugin(name: str):
+    return await _change(name, lambda: _host().enable(name))
+
+
+@blueprint.post("/<name>/disable")
+@require_permission("plugins:write")
+async def disable_plugin(name: str):
+    return await _change(name, lambda: _host().disable(name))
+
+
+@blueprint.patch("/<name>/settings")
+@require_permission("plugins:write")
+async def configure_plugin(name: str):
+    values = await request.get_json(silent=True)
+    if not isinstance(values, dict) or not values:
+        raise Problem(422, "Validation failed", "Send a JSON object of setting -> value.",
+                      errors={"body": "expected a non-empty JSON object"})
+    return await _change(name, lambda: _host().configure(name, values))

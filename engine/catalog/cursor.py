@@ -1,0 +1,51 @@
+"""Opaque keyset cursors: URL-safe base64 of ``{"s": sort, "k": [key, id]}``.
+
+A cursor carries the sort key and id of the last item of a page; the next
+page continues strictly after it, so pages cost the same however deep they
+go. A cursor only decodes for the sort order it was made with.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from typing import Any
+
+from engine.catalog.errors import InvalidCursor
+
+MAX_CURSOR_LENGTH = 512
+
+
+def encode_cursor(sort: str, key: list[Any]) -> str:
+    raw = json.dumps({"s": sort, "k": key}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str, kinds: tuple[type, ...]) -> list[Any]:
+    """The key list of ``cursor``; raises :class:`InvalidCursor` unless it was
+    made for ``sort`` and its key values have the types in ``kinds``."""
+    if not isinstance(cursor, str) or not cursor or len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidCursor("cursor: not a valid cursor", {"cursor": "not a valid cursor"})
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeError):
+        raise InvalidCursor("cursor: not a valid cursor", {"cursor": "not a valid cursor"}) from None
+    if not isinstance(data, dict) or data.get("s") != sort:
+        raise InvalidCursor("cursor: made for another sort order", {"cursor": "made for another sort order"})
+    key = data.get("k")
+    if not isinstance(key, list) or len(key) != len(kinds):
+        raise InvalidCursor("cursor: not a valid cursor", {"cursor": "not a valid cursor"})
+    out = []
+    for value, kind in zip(key, kinds):
+        if isinstance(value, bool):
+            raise InvalidCursor("cursor: not a valid cursor", {"cursor": "not a valid cursor"})
+        if kind is float and isinstance(value, int):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is float and not math.isfinite(value)):
+            raise InvalidCursor("cursor: not a valid cursor", {"cursor": "not a valid cursor"})
+        if kind is int and not (-2**62 < value < 2**62):
+            raise InvalidCursor("cursor: not a valid cursor", {"cursor": "not a valid cursor"})
+        out.append(value)
+    return out

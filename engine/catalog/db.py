@@ -1,0 +1,75 @@
+"""Raw SQL through the Piccolo engine the catalog tables are bound to.
+
+The catalog's read paths are hand-written SQL (one statement per concern, so a
+page costs a bounded number of queries); they run through the same engine
+Piccolo uses (``Table._meta.db``), inside the caller's transaction when there
+is one. Placeholders are ``{}`` (Piccolo's ``QueryString``), compiled to ``?``
+on SQLite and ``$n`` on PostgreSQL. Literal braces must be doubled.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Any, AsyncIterator, Iterable, Sequence
+
+from piccolo.engine.base import Engine
+from piccolo.querystring import QueryString
+
+from engine.catalog.tables import Product
+
+
+def engine() -> Engine:
+    return Product._meta.db
+
+
+def dialect() -> str:
+    """``sqlite`` or ``postgres``."""
+    return "sqlite" if engine().engine_type == "sqlite" else "postgres"
+
+
+async def fetch(sql: str, *args: Any) -> list[dict]:
+    """Run one statement; rows as plain dicts."""
+    rows = await engine().run_querystring(QueryString(sql, *args))
+    return [dict(row) for row in rows or ()]
+
+
+async def fetchone(sql: str, *args: Any) -> dict | None:
+    rows = await fetch(sql, *args)
+    return rows[0] if rows else None
+
+
+async def fetchval(sql: str, *args: Any) -> Any:
+    row = await fetchone(sql, *args)
+    return next(iter(row.values())) if row else None
+
+
+def placeholders(values: Sequence[Any]) -> str:
+    """``{}, {}, ...`` for an IN list (at least one value: callers skip empty lists)."""
+    return ", ".join("{}" for _ in values)
+
+
+@contextlib.asynccontextmanager
+async def reading() -> AsyncIterator[None]:
+    """Group several reads on one connection.
+
+    On SQLite Piccolo opens a new connection per statement outside a
+    transaction; a deferred (read) transaction keeps one connection and one
+    consistent snapshot for the group. On PostgreSQL the pool is already cheap,
+    so this does nothing. Joins the caller's transaction when there is one.
+    """
+    db = engine()
+    if db.engine_type != "sqlite" or db.current_transaction.get() is not None:
+        yield
+        return
+    async with db.transaction():
+        yield
+
+
+def chunks(values: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:
+    batch: list[Any] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

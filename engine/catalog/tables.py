@@ -1,0 +1,169 @@
+"""Catalog tables: categories, products, variants, attributes, collections,
+images, warehouses and stock.
+
+Composite indexes, the full-text index and the default warehouse are created
+by the raw-SQL migration (``migrations/catalog_*_search_and_indexes.py``);
+Piccolo's column options only express single-column indexes.
+
+``Product.price_min`` is denormalised: the lowest variant price (minor units)
+of the product, kept in step by every catalog write. Listings sort and filter
+by it ("price from"), so a price sort is a keyset seek on
+``(status, price_min, id)``.
+"""
+from __future__ import annotations
+
+from piccolo.columns import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+PRODUCT_STATUSES = ("draft", "published")
+ATTRIBUTE_TYPES = ("text", "number", "boolean", "choice")
+
+
+class Category(Table, tablename="catalog_categories"):
+    """A node of the category tree; ``parent`` null for a root."""
+
+    id = Serial(primary_key=True)
+    parent = ForeignKey("self", null=True, on_delete=OnDelete.set_null, index=True)
+    slug = Varchar(length=200, unique=True, index=True)
+    name = Varchar(length=200)
+    description = Text(default="")
+    position = Integer(default=0)
+    seo_title = Varchar(length=300, default="")
+    seo_description = Text(default="")
+    created_at = Timestamptz()
+
+
+class Product(Table, tablename="catalog_products"):
+    """A product; what is sold is one of its variants. ``status``: draft|published."""
+
+    id = Serial(primary_key=True)
+    slug = Varchar(length=200, unique=True, index=True)
+    title = Varchar(length=300)
+    description = Text(default="")
+    status = Varchar(length=20, default="draft")
+    seo_title = Varchar(length=300, default="")
+    seo_description = Text(default="")
+    tax_class = Varchar(length=50, default="standard")
+    price_min = Integer(null=True, default=None)
+    currency = Varchar(length=3, default="EUR")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class Variant(Table, tablename="catalog_variants"):
+    """A buyable variant. ``options`` is a JSON object such as
+    ``{"size": "M", "colour": "Red"}``; ``price_amount`` is in minor units."""
+
+    id = Serial(primary_key=True)
+    product = ForeignKey(Product, on_delete=OnDelete.cascade, index=True)
+    sku = Varchar(length=100, unique=True, index=True)
+    options = Text(default="{}")
+    price_amount = Integer(default=0)
+    currency = Varchar(length=3, default="EUR")
+    weight_grams = Integer(default=0)
+    position = Integer(default=0)
+
+
+class Attribute(Table, tablename="catalog_attributes"):
+    """A typed product attribute: ``type`` text|number|boolean|choice;
+    ``choices`` a JSON list (choice type only)."""
+
+    id = Serial(primary_key=True)
+    code = Varchar(length=100, unique=True, index=True)
+    name = Varchar(length=200)
+    type = Varchar(length=20, default="text")
+    choices = Text(default="[]")
+    filterable = Boolean(default=True)
+    position = Integer(default=0)
+
+
+class ProductAttributeValue(Table, tablename="catalog_product_attribute_values"):
+    """One attribute value of a product, stored in canonical text form
+    (numbers as plain decimals, booleans ``true``/``false``). Unique per
+    (product, attribute)."""
+
+    id = Serial(primary_key=True)
+    product = ForeignKey(Product, on_delete=OnDelete.cascade)
+    attribute = ForeignKey(Attribute, on_delete=OnDelete.cascade)
+    value = Varchar(length=500)
+
+
+class ProductOptionValue(Table, tablename="catalog_product_option_values"):
+    """Derived index of the option values a product's variants use (for filters
+    and facets); rebuilt from ``Variant.options`` on every variant write."""
+
+    id = Serial(primary_key=True)
+    product = ForeignKey(Product, on_delete=OnDelete.cascade)
+    name = Varchar(length=100)
+    value = Varchar(length=200)
+
+
+class ProductCategory(Table, tablename="catalog_product_categories"):
+    id = Serial(primary_key=True)
+    product = ForeignKey(Product, on_delete=OnDelete.cascade)
+    category = ForeignKey(Category, on_delete=OnDelete.cascade)
+    position = Integer(default=0)
+
+
+class Collection(Table, tablename="catalog_collections"):
+    """A merchant-curated list of products (the ``featured`` collection feeds the home page)."""
+
+    id = Serial(primary_key=True)
+    slug = Varchar(length=200, unique=True, index=True)
+    title = Varchar(length=300)
+    description = Text(default="")
+    position = Integer(default=0)
+
+
+class CollectionProduct(Table, tablename="catalog_collection_products"):
+    id = Serial(primary_key=True)
+    collection = ForeignKey(Collection, on_delete=OnDelete.cascade)
+    product = ForeignKey(Product, on_delete=OnDelete.cascade, index=True)
+    position = Integer(default=0)
+
+
+class ProductImage(Table, tablename="catalog_product_images"):
+    """An image of a product: an absolute URL or a path under the media URL
+    (``/media/...``). ``alt`` is required (validated by the services)."""
+
+    id = Serial(primary_key=True)
+    product = ForeignKey(Product, on_delete=OnDelete.cascade, index=True)
+    url = Varchar(length=1000)
+    alt = Varchar(length=500)
+    position = Integer(default=0)
+
+
+class Warehouse(Table, tablename="catalog_warehouses"):
+    """A stock location. Exactly one has ``is_default``; the migration creates
+    ``default``."""
+
+    id = Serial(primary_key=True)
+    code = Varchar(length=50, unique=True, index=True)
+    name = Varchar(length=200)
+    is_default = Boolean(default=False)
+
+
+class Stock(Table, tablename="catalog_stock"):
+    """Stock of one variant in one warehouse (unique pair).
+    ``available = on_hand - reserved``; both are never negative."""
+
+    id = Serial(primary_key=True)
+    variant = ForeignKey(Variant, on_delete=OnDelete.cascade)
+    warehouse = ForeignKey(Warehouse, on_delete=OnDelete.cascade, index=True)
+    on_hand = Integer(default=0)
+    reserved = Integer(default=0)
+
+
+TABLES = [
+    Category, Product, Variant, Attribute, ProductAttributeValue, ProductOptionValue, ProductCategory,
+    Collection, CollectionProduct, ProductImage, Warehouse, Stock,
+]

@@ -1,0 +1,1 @@
+"""Checkout: validation and placing orders."""

@@ -1,0 +1,1 @@
+"""Fulfillment: shipping rates and shipments."""

@@ -1,0 +1,1 @@
+"""Payments: gateways offered by plugins, payment records and webhooks."""

@@ -1,0 +1,1 @@
+"""Pricing: base price -> adjustments -> tax, each step a hook."""

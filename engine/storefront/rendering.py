@@ -1,0 +1,162 @@
+"""Rendering a storefront page: the request's theme, the template context,
+money formatting and the response headers (CSP, caching).
+
+Every storefront HTML response goes through :func:`render`, which adds a
+Content-Security-Policy without ``'unsafe-inline'``: inline ``<script>`` and
+``<style>`` elements need ``nonce="{{ csp_nonce }}"``; plugins add sources
+through the ``theme_csp_sources`` hook. Preview responses are
+``Cache-Control: private, no-store``; every page varies on ``Cookie``.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import structlog
+from babel import Locale
+from babel.numbers import format_currency
+from quart import Response, current_app, g, request, session, url_for
+
+from engine.money import Money, currency_exponent
+from engine.themes import preview, registry
+from engine.themes.state import ThemeView
+
+log = structlog.get_logger("shopwright.storefront")
+
+PREVIEW_PARAM = "preview_theme"
+BASE_CSP = {
+    "default-src": ["'self'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+}
+_SOURCE = re.compile(r"^[A-Za-z0-9*][A-Za-z0-9:/._*+=\-]*$|^'(self|none|strict-dynamic|unsafe-eval|wasm-unsafe-eval)'$")
+_DIRECTIVE = re.compile(r"^[a-z-]+$")
+
+
+# ------------------------------------------------------------------ money
+@lru_cache(maxsize=32)
+def _locale(code: str) -> Locale:
+    return Locale.parse(code.replace("-", "_"))
+
+
+def format_money(value: Any, locale: str | None = None) -> str:
+    """Money, ``{"amount", "currency"}`` or None → localised text (babel), from
+    integer minor units (never a float)."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        value = Money(int(value["amount"]), str(value["currency"]))
+    if not isinstance(value, Money):
+        raise TypeError(f"cannot format {value!r} as money")
+    locale = locale or current_app.settings.store.locale
+    amount = Decimal(value.amount).scaleb(-currency_exponent(value.currency))
+    return format_currency(amount, value.currency, locale=_locale(locale))
+
+
+def money_filter(value: Any, currency: str | None = None) -> str:
+    """``{{ product.price_from | money }}``; a bare int needs ``currency``
+    (defaults to the store's)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = Money(value, currency or current_app.settings.store.currency)
+    return format_money(value)
+
+
+# ------------------------------------------------------------------ csrf
+def csrf_token() -> str:
+    """A per-visitor token for POST forms (kept in the signed session cookie)."""
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(24)
+    return token
+
+
+async def csrf_valid() -> bool:
+    form = await request.form
+    expected = session.get("csrf")
+    return bool(expected) and secrets.compare_digest(str(form.get("csrf_token", "")), expected)
+
+
+# ------------------------------------------------------------------ theme of a request
+async def current_theme() -> ThemeView:
+    """The theme this request renders with: a staff preview when the request
+    carries a valid preview grant, else the active theme."""
+    if "theme_view" in g:
+        return g.theme_view
+    state = current_app.theme_state
+    await state.refresh_if_stale()
+    view = None
+    grant = preview.read(current_app.settings.secret_key, request.cookies.get(preview.COOKIE))
+    wanted = request.args.get(PREVIEW_PARAM)
+    if grant is not None and state.usable(grant.theme) and wanted in (None, grant.theme):
+        settings = None
+        if grant.settings is not None:
+            try:
+                settings = registry.validate_theme_settings(state.themes[grant.theme], grant.settings)
+            except registry.ThemeSettingsError:
+                settings = None
+        view = state.view(grant.theme, settings, preview=True)
+    g.theme_view = view or state.view()
+    return g.theme_view
+
+
+# ------------------------------------------------------------------ csp
+def csp_header(nonce: str) -> str:
+    directives = {name: list(sources) for name, sources in BASE_CSP.items()}
+    directives["script-src"].append(f"'nonce-{nonce}'")
+    directives["style-src"].append(f"'nonce-{nonce}'")
+    for plugin, extra in current_app.runtime.host.call_sync("theme_csp_sources"):
+        for directive, sources in (extra or {}).items():
+            if not _DIRECTIVE.match(str(directive)):
+                log.warning("csp.bad_directive", plugin=plugin, directive=directive)
+                continue
+            for source in sources:
+                if not _SOURCE.match(str(source)):
+                    log.warning("csp.bad_source", plugin=plugin, directive=directive, source=source)
+                    continue
+                bucket = directives.setdefault(directive, [])
+                if source not in bucket:
+                    bucket.append(source)
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
+
+
+# ------------------------------------------------------------------ render
+async def render(template: str | list[str], status: int = 200, **context: Any) -> Response:
+    """Render ``template`` (or the first existing of a list) with the request's theme."""
+    view = await current_theme()
+    nonce = secrets.token_urlsafe(18)
+    names = [template] if isinstance(template, str) else template
+    base = {
+        "request": request,
+        "store": current_app.settings.store,
+        "theme": view.settings,
+        "theme_name": view.name,
+        "preview": view.preview,
+        "csp_nonce": nonce,
+        "csrf_token": csrf_token,
+        "url_for": url_for,
+        "template_name": names[0],
+    }
+    for extra in await current_app.runtime.host.call(
+        "theme_template_context", current_app.settings.plugins.hook_deadline_seconds,
+        template_name=names[0], request=request,
+    ):
+        if isinstance(extra, dict):
+            base.update(extra)
+    base.update(context)
+    body = view.environment.select_template(names).render(base)
+    response = Response(body, status=status, content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = csp_header(nonce)
+    response.vary.add("Cookie")
+    if view.preview:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response

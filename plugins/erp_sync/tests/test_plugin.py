@@ -1,0 +1,128 @@
+"""The ERP sync plugin as an installed distribution: discovery, enabling,
+settings validation, encrypted secrets (SQLite and PostgreSQL) and its
+staff permissions."""
+from __future__ import annotations
+
+import json
+from importlib.metadata import version
+
+import pytest
+from pydantic import ValidationError
+
+from engine.plugins import PluginError, discover_installed
+from engine.secrets import MASK
+from engine.system.tables import PluginState
+from shopwright_erp_sync import plugin
+from shopwright_erp_sync.settings import ErpSyncSettings
+
+NAME = "erp_sync"
+
+
+async def stored_settings() -> dict:
+    row = await PluginState.select(PluginState.settings).where(PluginState.name == NAME).first()
+    return json.loads(row["settings"])
+
+
+def test_entry_point_loads_without_error():
+    found = {p.name: p for p in discover_installed()}
+    assert NAME in found, "distribution not installed: pip install -e plugins/erp_sync"
+    installed = found[NAME]
+    assert installed.error is None
+    assert installed.obj is plugin
+    assert installed.version == version("shopwright-erp-sync") == plugin.MANIFEST.version
+
+
+async def test_enables_unconfigured_with_documented_defaults(make_app, database_url):
+    app = await make_app(plugins=[plugin], database_url=database_url)
+    host = app.runtime.host
+    assert host.is_active(NAME)
+    assert host.status_of(NAME).error is None
+    assert host.shown_settings(NAME) == {
+        "connector": "odoo",
+        "url": "",
+        "db": "",
+        "username": "",
+        "password": "",
+        "interval_minutes": 15,
+    }
+    await host.disable(NAME)
+    assert not host.is_active(NAME)
+
+
+async def test_password_is_stored_encrypted_and_shown_masked(make_app, database_url):
+    app = await make_app(plugins=[plugin], database_url=database_url)
+    host = app.runtime.host
+    # Values as the CLI passes them: strings.
+    await host.configure(NAME, {
+        "url": "http://127.0.0.1:8069/",
+        "db": "shop",
+        "username": "sync@example.com",
+        "password": "odoo-api-key",
+        "interval_minutes": "30",
+    })
+    stored = await stored_settings()
+    assert stored["url"] == "http://127.0.0.1:8069"
+    assert stored["db"] == "shop" and stored["username"] == "sync@example.com"
+    assert stored["interval_minutes"] == 30
+    assert stored["password"].startswith("enc:v1:")
+    assert "odoo-api-key" not in stored["password"]
+    shown = host.shown_settings(NAME)
+    assert shown["password"] == MASK
+    assert shown["username"] == "sync@example.com"
+    assert host.settings_for(NAME).password == "odoo-api-key"
+
+
+async def test_invalid_value_is_refused_and_nothing_written(make_app, sqlite_url):
+    app = await make_app(plugins=[plugin], database_url=sqlite_url)
+    host = app.runtime.host
+    await host.configure(NAME, {"password": "first", "url": "https://erp.example.com"})
+    before = await stored_settings()
+    with pytest.raises(PluginError, match="interval_minutes"):
+        await host.configure(NAME, {"password": "second", "interval_minutes": "0"})
+    # The merged result is validated: csv cannot keep the Odoo URL.
+    with pytest.raises(PluginError, match="url"):
+        await host.configure(NAME, {"connector": "csv"})
+    assert await stored_settings() == before
+    assert host.settings_for(NAME).password == "first"
+    await host.configure(NAME, {"connector": "csv", "url": "/srv/erp/exchange"})
+    assert host.settings_for(NAME).connector == "csv"
+
+
+async def test_declares_erp_permissions_only_while_enabled(make_app, sqlite_url):
+    app = await make_app(plugins=[plugin], database_url=sqlite_url)
+    host = app.runtime.host
+    declared = dict(await host.call_each("admin_permissions"))
+    assert [p.code for p in declared[NAME]] == ["erp:read", "erp:write"]
+    core_codes = {p.code for name, perms in declared.items() if name != NAME for p in perms}
+    assert core_codes and not core_codes & {"erp:read", "erp:write"}
+    await host.disable(NAME)
+    assert NAME not in dict(await host.call_each("admin_permissions"))
+
+
+@pytest.mark.parametrize("values", [
+    {"connector": "csv"},
+    {"connector": "csv", "url": "file:///srv/erp"},
+    {"connector": "csv", "url": "exchange/erp"},
+    {"url": "https://odoo.example.com/odoo"},
+    {"interval_minutes": 1},
+    {"interval_minutes": "10080"},
+])
+def test_settings_accept(values):
+    ErpSyncSettings.model_validate(values)
+
+
+@pytest.mark.parametrize("values, field", [
+    ({"connector": "sap"}, "connector"),
+    ({"url": "odoo.example.com"}, "url"),
+    ({"url": "ftp://odoo.example.com"}, "url"),
+    ({"connector": "csv", "url": "https://odoo.example.com"}, "url"),
+    ({"interval_minutes": 0}, "interval_minutes"),
+    ({"interval_minutes": 10081}, "interval_minutes"),
+    ({"interval_minutes": "often"}, "interval_minutes"),
+    ({"interval_minutes": 1.5}, "interval_minutes"),
+    ({"username": "a\nb"}, "username"),
+])
+def test_settings_reject(values, field):
+    with pytest.raises(ValidationError) as info:
+        ErpSyncSettings.model_validate(values)
+    assert [e["loc"] for e in info.value.errors()] == [(field,)]

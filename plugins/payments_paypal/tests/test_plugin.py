@@ -1,0 +1,104 @@
+"""The PayPal plugin as an installed distribution: discovery, enabling,
+settings validation and encrypted secrets (SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+import json
+from importlib.metadata import version
+
+import pytest
+from pydantic import ValidationError
+
+from engine.plugins import PluginError, discover_installed
+from engine.secrets import MASK
+from engine.system.tables import PluginState
+from shopwright_payments_paypal import plugin
+from shopwright_payments_paypal.settings import PayPalSettings
+
+NAME = "payments_paypal"
+
+
+async def stored_settings() -> dict:
+    row = await PluginState.select(PluginState.settings).where(PluginState.name == NAME).first()
+    return json.loads(row["settings"])
+
+
+def test_entry_point_loads_without_error():
+    found = {p.name: p for p in discover_installed()}
+    assert NAME in found, "distribution not installed: pip install -e plugins/payments_paypal"
+    installed = found[NAME]
+    assert installed.error is None
+    assert installed.obj is plugin
+    assert installed.version == version("shopwright-payments-paypal") == plugin.MANIFEST.version
+
+
+async def test_enables_unconfigured_with_documented_defaults(make_app, database_url):
+    app = await make_app(plugins=[plugin], database_url=database_url)
+    host = app.runtime.host
+    assert host.is_active(NAME)
+    assert host.status_of(NAME).error is None
+    assert host.shown_settings(NAME) == {
+        "client_id": "",
+        "client_secret": "",
+        "webhook_id": "",
+        "intent": "capture",
+        "api_base": "https://api-m.sandbox.paypal.com",
+    }
+    await host.disable(NAME)
+    assert not host.is_active(NAME)
+
+
+async def test_secret_is_stored_encrypted_and_shown_masked(make_app, database_url):
+    app = await make_app(plugins=[plugin], database_url=database_url)
+    host = app.runtime.host
+    await host.configure(NAME, {
+        "client_id": "AbC-client_1",
+        "client_secret": "EFg-secret_2",
+        "webhook_id": "8PT597110X687430LKGECATA",
+        "intent": "authorize",
+        "api_base": "http://127.0.0.1:9000/",
+    })
+    stored = await stored_settings()
+    assert stored["client_id"] == "AbC-client_1"
+    assert stored["webhook_id"] == "8PT597110X687430LKGECATA"
+    assert stored["intent"] == "authorize"
+    assert stored["api_base"] == "http://127.0.0.1:9000"
+    assert stored["client_secret"].startswith("enc:v1:")
+    assert "EFg-secret_2" not in stored["client_secret"]
+    shown = host.shown_settings(NAME)
+    assert shown["client_secret"] == MASK
+    assert shown["client_id"] == "AbC-client_1"
+    assert host.settings_for(NAME).client_secret == "EFg-secret_2"
+
+
+async def test_invalid_value_is_refused_and_nothing_written(make_app, sqlite_url):
+    app = await make_app(plugins=[plugin], database_url=sqlite_url)
+    host = app.runtime.host
+    await host.configure(NAME, {"client_secret": "first"})
+    before = await stored_settings()
+    with pytest.raises(PluginError, match="intent"):
+        await host.configure(NAME, {"client_secret": "second", "intent": "sale"})
+    assert await stored_settings() == before
+    assert host.settings_for(NAME).client_secret == "first"
+
+
+@pytest.mark.parametrize("values", [
+    {"intent": "authorize"},
+    {"api_base": "https://api-m.paypal.com"},
+    {"client_id": " pasted-id\n"},
+])
+def test_settings_accept(values):
+    PayPalSettings.model_validate(values)
+
+
+@pytest.mark.parametrize("values, field", [
+    ({"intent": "sale"}, "intent"),
+    ({"api_base": "api-m.paypal.com"}, "api_base"),
+    ({"api_base": "ftp://api-m.paypal.com"}, "api_base"),
+    ({"client_id": "two words"}, "client_id"),
+    ({"client_secret": "sec ret"}, "client_secret"),
+    ({"webhook_id": "8PT 597"}, "webhook_id"),
+])
+def test_settings_reject(values, field):
+    with pytest.raises(ValidationError) as info:
+        PayPalSettings.model_validate(values)
+    assert [e["loc"] for e in info.value.errors()] == [(field,)]

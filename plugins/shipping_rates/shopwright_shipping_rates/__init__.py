@@ -1,0 +1,5 @@
+"""Live shipping rates for Shopwright.
+
+The plugin module is :mod:`shopwright_shipping_rates.plugin` (entry point
+``shipping_rates`` in the ``shopwright.plugins`` group).
+"""

@@ -1,0 +1,1 @@
+"""A module with hooks but no MANIFEST."""
