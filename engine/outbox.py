@@ -1,10 +1,23 @@
 """The transactional outbox: domain events written with the change they describe.
 
-Call :func:`emit` inside the same ``database.transaction()`` as the domain
-write; the event then exists if and only if the change committed. The relay
-(:func:`relay_outbox`) hands unrelayed events to the job queue under the job
-id ``event:<id>``, so relaying twice (two processes, or a crash after enqueue
-and before ``relayed_at`` is written) still runs one job.
+Call :func:`emit` inside the same ``runtime.database.transaction()`` as the
+domain write: the event then exists if and only if the change committed.
+After the commit, ``runtime.events_committed()`` wakes the relay (it also
+runs every ``jobs.relay_interval_seconds``).
+
+The relay (:func:`relay_outbox`) hands unrelayed events, oldest first, to the
+job queue as ``core.dispatch_event`` under the job id ``event:<id>``; the
+dispatch job enqueues one ``core.deliver_event`` job per subscribed plugin
+under ``event:<id>:<plugin>``. Relaying twice (two processes, or a crash after
+the enqueue and before ``relayed_at`` is written) enqueues nothing new while
+the first job is queued or its result is kept, so each plugin's handler runs
+once; a handler that raises is retried on its own.
+
+When the queue cannot take the event (Redis down), the event stays unrelayed
+with ``attempts`` and ``last_error`` recorded, and the next round tries again.
+With the in-process runner (nothing durable outside the database) an event
+is marked relayed only when every job it caused has finished, so a process
+that stops mid-way relays it again after the restart.
 """
 from __future__ import annotations
 
@@ -20,10 +33,25 @@ from engine.system.tables import OutboxEvent
 log = structlog.get_logger("shopwright.outbox")
 
 DISPATCH_JOB = "core.dispatch_event"
+DELIVER_JOB = "core.deliver_event"
+
+
+def event_job_id(event_id: int) -> str:
+    """Job id of the dispatch job of one event."""
+    return f"event:{event_id}"
+
+
+def delivery_job_id(event_id: int, plugin: str) -> str:
+    """Job id of one plugin's delivery of one event."""
+    return f"event:{event_id}:{plugin}"
 
 
 async def emit(name: str, payload: dict[str, Any] | None = None) -> int:
-    """Write a domain event; joins the caller's transaction. Returns its id."""
+    """Write a domain event; joins the caller's open transaction (call it inside
+    ``runtime.database.transaction()``). ``payload`` must be JSON-serialisable
+    (dates and decimals become strings). Returns the event id."""
+    if not name or len(name) > 100:
+        raise ValueError(f"event name must be 1 to 100 characters, got {name!r}")
     rows = await OutboxEvent.insert(
         OutboxEvent(name=name, payload=json.dumps(payload or {}, default=str), created_at=datetime.now(timezone.utc))
     ).returning(OutboxEvent.id).run()
@@ -37,33 +65,55 @@ async def load_event(event_id: int) -> DomainEvent | None:
     return DomainEvent(id=row["id"], name=row["name"], payload=json.loads(row["payload"]), created_at=row["created_at"])
 
 
+async def _record_failure(event_id: int, exc: BaseException) -> None:
+    await OutboxEvent.update(
+        {OutboxEvent.attempts: OutboxEvent.attempts + 1,
+         OutboxEvent.last_error: f"{type(exc).__name__}: {exc}"[:500]}
+    ).where(OutboxEvent.id == event_id).run()
+    log.warning("outbox.relay_failed", event_id=event_id, error=repr(exc))
+
+
 async def relay_outbox(queue, limit: int = 200) -> int:
-    """Enqueue unrelayed events oldest first; stops at the first enqueue failure
-    (the event stays unrelayed and is retried on the next round). Returns how
-    many events were relayed."""
+    """Hand unrelayed events to ``queue``, oldest first, and mark them relayed.
+
+    Stops at the first enqueue failure: that event stays unrelayed with
+    ``attempts`` + 1 and ``last_error`` set, and is retried on the next round.
+    Returns how many events were marked relayed in this round.
+    """
     rows = await (
-        OutboxEvent.select(OutboxEvent.id, OutboxEvent.name)
+        OutboxEvent.select(OutboxEvent.id)
         .where(OutboxEvent.relayed_at.is_null())
         .order_by(OutboxEvent.id)
         .limit(limit)
         .run()
     )
-    relayed = 0
-    for row in rows:
-        try:
-            await queue.enqueue(DISPATCH_JOB, row["id"], _job_id=f"event:{row['id']}")
-        except Exception as exc:
-            await OutboxEvent.update(
-                {OutboxEvent.attempts: OutboxEvent.attempts + 1, OutboxEvent.last_error: repr(exc)[:500]}
-            ).where(OutboxEvent.id == row["id"]).run()
-            log.warning("outbox.relay_failed", event_id=row["id"], error=repr(exc))
-            break
-        await OutboxEvent.update({OutboxEvent.relayed_at: datetime.now(timezone.utc)}).where(
-            OutboxEvent.id == row["id"]
-        ).run()
-        relayed += 1
-    return relayed
+    done: list[int] = []
+    durable = getattr(queue, "durable", True)
+    try:
+        for row in rows:
+            event_id = row["id"]
+            if not durable:
+                state = queue.event_state(event_id)
+                if state == "done":
+                    done.append(event_id)
+                    continue
+                if state == "pending":
+                    continue
+            try:
+                await queue.enqueue(DISPATCH_JOB, event_id, _job_id=event_job_id(event_id))
+            except Exception as exc:
+                await _record_failure(event_id, exc)
+                break
+            if durable:
+                done.append(event_id)
+    finally:
+        if done:
+            await OutboxEvent.update({OutboxEvent.relayed_at: datetime.now(timezone.utc)}).where(
+                OutboxEvent.id.is_in(done), OutboxEvent.relayed_at.is_null()
+            ).run()
+    return len(done)
 
 
 async def pending_count() -> int:
+    """Events not yet relayed (waiting for the queue, or still running in-process)."""
     return await OutboxEvent.count().where(OutboxEvent.relayed_at.is_null()).run()

@@ -123,13 +123,9 @@ class Runtime:
             await self.relay_now()
 
     async def relay_now(self) -> int:
-        """Relay the outbox now (called after a commit that emitted events)."""
-        if getattr(self.queue, "pool", True) is None:
-            try:
-                await self.queue.start()
-            except Exception as exc:
-                log.warning("queue.unavailable", error=repr(exc))
-                return 0
+        """Relay the outbox now (called after a commit that emitted events).
+        A queue that is down (Redis) reconnects lazily; until then each round
+        records the failure on the oldest unrelayed event."""
         try:
             relayed = await relay_outbox(self.queue)
         except Exception as exc:

@@ -5,4 +5,5 @@ DEFAULT_PLUGINS = [
     "engine.defaults.core_auth",
     "engine.defaults.core_events",
     "engine.defaults.core_permissions",
+    "engine.catalog.search_default",
 ]

@@ -1,10 +1,18 @@
-"""Core jobs that turn outbox events into per-plugin event deliveries."""
+"""Core jobs that turn outbox events into per-plugin event deliveries.
+
+``core.dispatch_event`` (job id ``event:<id>``) fans one event out into one
+``core.deliver_event`` job per plugin implementing ``jobs_handle_event`` (job
+id ``event:<id>:<plugin>``), so each plugin's handler is retried on its own
+and a failing plugin never makes another plugin's handler run twice.
+``core.relay_outbox`` is a cron safety net: it relays events that a stopped
+process left behind.
+"""
 from __future__ import annotations
 
 import structlog
 
 from engine import PluginManifest, hookimpl
-from engine.outbox import DISPATCH_JOB, load_event, relay_outbox
+from engine.outbox import DELIVER_JOB, DISPATCH_JOB, delivery_job_id, load_event, relay_outbox
 from engine.protocols import JobDefinition
 
 MANIFEST = PluginManifest(
@@ -15,34 +23,36 @@ MANIFEST = PluginManifest(
     core=True,
 )
 
-DELIVER_JOB = "core.deliver_event"
+RELAY_JOB = "core.relay_outbox"
 log = structlog.get_logger("shopwright.events")
 
 
 async def dispatch_event(ctx, event_id: int) -> list[str]:
-    """Fan one event out: one ``core.deliver_event`` job per subscribed plugin,
-    deduped by ``event:<id>:<plugin>`` so a re-run dispatch enqueues nothing new."""
+    """Enqueue one delivery per subscribed (active) plugin. Safe to re-run:
+    deliveries already queued, running or kept are not enqueued again."""
     host = ctx["runtime"].host
     subscribers = host.subscribers("jobs_handle_event")
     for plugin in subscribers:
-        await ctx["queue"].enqueue(DELIVER_JOB, event_id, plugin, _job_id=f"event:{event_id}:{plugin}")
+        await ctx["queue"].enqueue(DELIVER_JOB, event_id, plugin, _job_id=delivery_job_id(event_id, plugin))
     return subscribers
 
 
 async def deliver_event(ctx, event_id: int, plugin: str) -> None:
+    """Call one plugin's ``jobs_handle_event``; an exception is retried with
+    backoff (the job wrapper's rule). Dropped when the plugin was disabled."""
     event = await load_event(event_id)
     if event is None:
-        log.warning("event.missing", event_id=event_id)
+        log.warning("event.missing", event_id=event_id, plugin=plugin)
         return
     host = ctx["runtime"].host
     if not host.is_active(plugin):
-        log.warning("event.dropped", event_id=event_id, plugin=plugin, reason="plugin disabled")
+        log.warning("event.dropped", event_id=event_id, event=event.name, plugin=plugin, reason="plugin disabled")
         return
     await host.call_plugin("jobs_handle_event", plugin, event=event)
 
 
 async def relay(ctx) -> int:
-    """Safety net: relays events a crashed process left behind."""
+    """Safety net: relays events a stopped process left behind."""
     return await relay_outbox(ctx["queue"])
 
 
@@ -51,5 +61,5 @@ def jobs_register():
     return [
         JobDefinition(name=DISPATCH_JOB, func=dispatch_event),
         JobDefinition(name=DELIVER_JOB, func=deliver_event),
-        JobDefinition(name="core.relay_outbox", func=relay, max_tries=1, cron={"second": {0, 30}}),
+        JobDefinition(name=RELAY_JOB, func=relay, max_tries=1, cron={"second": {0, 30}}),
     ]

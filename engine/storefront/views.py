@@ -1,0 +1,179 @@
+"""Storefront HTML routes: thin translations of requests into catalog service
+calls and template names. Every page works without JavaScript.
+
+Templates (looked up through the theme, see :mod:`engine.themes.templating`):
+``home.html``, ``category.html``, ``product.html``, ``search.html``,
+``cart.html``, ``checkout.html``, ``account/index.html``,
+``account/login.html``, ``account/signup.html``, ``order.html``,
+``404.html`` and ``unavailable.html`` (501: behaviour that later releases add).
+Every page gets ``categories`` (the category tree) for navigation.
+
+Each page's data is read inside one ``reading()`` block: on SQLite that is one
+connection and one snapshot for the whole page.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from quart import Blueprint, abort, current_app, redirect, request
+
+from engine.catalog import services as catalog
+from engine.catalog.db import reading
+from engine.catalog.errors import CatalogError
+from engine.storefront import listing
+from engine.storefront.rendering import csrf_valid, current_theme, render
+from engine.storefront.variants import choose
+
+blueprint = Blueprint("storefront", __name__)
+
+CHECKOUT_STEPS = [("contact", "Contact"), ("shipping", "Shipping"), ("payment", "Payment"), ("review", "Review")]
+
+
+def _featured_count(theme) -> int:
+    return int(getattr(theme, "featured_count", 8) or 8) if theme is not None else 8
+
+
+async def _listing_page(template: str, category: dict | None, text: str, path: str, **context):
+    facets = await catalog.facets(category["slug"] if category else None) if template == "category.html" else None
+    parsed = listing.parse(request.args, facets, current_app.settings.store.currency, text=text,
+                           category=category["slug"] if category else None)
+    try:
+        items, next_cursor = await catalog.search_products(current_app.runtime, parsed.query)
+    except CatalogError as exc:
+        parsed.problems.append(str(exc))
+        items, next_cursor = await catalog.search_products(
+            current_app.runtime, replace(parsed.query, cursor=None, filters={}))
+    return await render(
+        template,
+        category=category,
+        facets=facets,
+        listing=parsed,
+        products=items,
+        sorts=listing.SORTS,
+        next_url=listing.page_url(path, request.args, cursor=next_cursor) if next_cursor else None,
+        first_url=listing.page_url(path, request.args) if parsed.query.cursor else None,
+        categories=await catalog.category_tree(),
+        **context,
+    )
+
+
+@blueprint.get("/")
+async def home():
+    theme = (await current_theme()).settings
+    async with reading():
+        featured = await catalog.featured_products(_featured_count(theme))
+        categories = await catalog.category_tree()
+    return await render("home.html", featured=featured, categories=categories)
+
+
+@blueprint.get("/c/<slug>")
+async def category(slug: str):
+    await current_theme()
+    async with reading():
+        found = await catalog.get_category(slug)
+        if found is None:
+            abort(404)
+        return await _listing_page("category.html", found, "", f"/c/{slug}")
+
+
+@blueprint.get("/search")
+async def search():
+    await current_theme()
+    text = (request.args.get("q") or "").strip()[: listing.MAX_TEXT]
+    async with reading():
+        if not text:
+            return await render("search.html", query="", products=[], listing=None, next_url=None,
+                                first_url=None, sorts=listing.SORTS, categories=await catalog.category_tree())
+        return await _listing_page("search.html", None, text, "/search", query=text)
+
+
+@blueprint.get("/p/<slug>")
+async def product(slug: str):
+    await current_theme()
+    async with reading():
+        found = await catalog.get_product(slug, runtime=current_app.runtime)
+        if found is None:
+            abort(404)
+        categories = await catalog.category_tree()
+    choice = choose(found, request.args)
+    return await render("product.html", product=found, choice=choice, variant=choice.variant,
+                        categories=categories)
+
+
+async def _simple(template: str, status: int = 200, **context):
+    await current_theme()
+    return await render(template, status=status, categories=await catalog.category_tree(), **context)
+
+
+async def _not_yet(feature: str):
+    """POST targets whose behaviour arrives in a later release: 400 on a bad
+    CSRF token, else a clear 501 page."""
+    if not await csrf_valid():
+        return await _simple("unavailable.html", 400, feature=feature,
+                             reason="The form expired. Go back, reload the page and try again.")
+    return await _simple("unavailable.html", 501, feature=feature,
+                         reason=f"{feature} is not available in this version of the store yet.")
+
+
+@blueprint.get("/cart")
+async def cart():
+    return await _simple("cart.html", cart=None)
+
+
+@blueprint.post("/cart")
+async def cart_add():
+    return await _not_yet("Adding to the cart")
+
+
+@blueprint.get("/checkout")
+async def checkout():
+    step = request.args.get("step", "contact")
+    if step not in dict(CHECKOUT_STEPS):
+        step = "contact"
+    return await _simple("checkout.html", steps=CHECKOUT_STEPS, step=step, cart=None)
+
+
+@blueprint.post("/checkout")
+async def checkout_submit():
+    return await _not_yet("Checkout")
+
+
+@blueprint.get("/account")
+@blueprint.get("/account/")
+async def account():
+    return await _simple("account/index.html", customer=None)
+
+
+@blueprint.get("/account/login")
+async def account_login():
+    return await _simple("account/login.html")
+
+
+@blueprint.post("/account/login")
+async def account_login_submit():
+    return await _not_yet("Signing in")
+
+
+@blueprint.get("/account/signup")
+async def account_signup():
+    return await _simple("account/signup.html")
+
+
+@blueprint.post("/account/signup")
+async def account_signup_submit():
+    return await _not_yet("Creating an account")
+
+
+@blueprint.get("/orders/<number>")
+async def order(number: str):
+    return await _simple("order.html", 404, number=number[:64], order=None)
+
+
+@blueprint.get("/account/<path:rest>")
+async def account_other(rest: str):
+    return redirect("/account/login", 303)
+
+
+async def not_found_page():
+    """The themed 404 page (the app's 404 handler calls this for HTML paths)."""
+    return await _simple("404.html", 404)
