@@ -6,9 +6,11 @@ from typing import Any, Iterable
 from quart import Quart, abort, request
 from quart_schema import Info, QuartSchema
 
-from engine import __version__, http, ops
+from engine import __version__, http, ops, storefront
 from engine.admin import api as admin_api
+from engine.catalog import api as catalog_api
 from engine.api import problems
+from engine.checkout import http as checkout_http
 from engine.logs import configure_logging
 from engine.runtime import Runtime
 from engine.settings import Settings, load_settings
@@ -52,7 +54,10 @@ def create_app(
     problems.install(app)
     app.register_blueprint(ops.blueprint)
     app.register_blueprint(admin_api.blueprint)
+    checkout_http.install(app)
+    app.register_blueprint(catalog_api.blueprint)
     _register_plugin_blueprints(app, runtime)
+    storefront.install(app)
 
     @app.before_serving
     async def _start() -> None:

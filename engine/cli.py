@@ -190,6 +190,81 @@ def seed_demo(ctx: click.Context, products: int) -> None:
     _run(go)
 
 
+# ---------------------------------------------------------------- import / export
+@main.group("import")
+def import_group() -> None:
+    """Bulk import. A file is validated first: one with errors writes nothing."""
+
+
+@import_group.command("products")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
+              help="File format (default: from the extension; .jsonl is JSON Lines, anything else CSV).")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=5000, show_default=True,
+              help="Rows written per transaction.")
+@click.pass_context
+def import_products(ctx: click.Context, file: str, fmt: str | None, batch_size: int) -> None:
+    """Import products, variants, prices and stock from a CSV or JSON Lines file
+    (one row per variant; columns in docs/catalog.md). Re-importing is safe:
+    rows are upserts by product slug and SKU."""
+    settings = _settings(ctx)
+
+    async def go():
+        from engine.catalog.importer import import_products as run_import
+
+        bars: list = []
+
+        def validated(report) -> None:
+            click.echo(f"checked {report.rows} row(s): {report.error_count} error(s)")
+            if report.ok and report.rows:
+                bars.append(click.progressbar(length=report.rows, label="importing", show_pos=True))
+                bars[0].__enter__()
+
+        async with _runtime(settings) as runtime:
+            try:
+                report = await run_import(runtime, file, fmt, batch_size=batch_size,
+                                          progress=lambda n: bars[0].update(n), on_validated=validated)
+            finally:
+                if bars:
+                    bars[0].__exit__(None, None, None)
+        if not report.ok:
+            for error in report.errors:
+                click.echo(f"line {error.line}: {error.message}", err=True)
+            if report.error_count > len(report.errors):
+                click.echo(f"... and {report.error_count - len(report.errors)} more", err=True)
+            _fail(f"{report.error_count} bad row(s) in {file}; nothing was imported")
+        if not report.rows:
+            _fail(f"{file} has no rows to import")
+        click.echo(f"imported {report.rows} row(s): {report.products} product(s), {report.variants} variant(s) "
+                   f"in {report.seconds:.1f}s ({report.rows / max(report.seconds, 1e-9):,.0f} rows/s)")
+
+    _run(go)
+
+
+@main.group("export")
+def export_group() -> None:
+    """Bulk export."""
+
+
+@export_group.command("products")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
+              help="File format (default: from the extension; .jsonl is JSON Lines, anything else CSV).")
+@click.pass_context
+def export_products(ctx: click.Context, file: str, fmt: str | None) -> None:
+    """Export every product variant in the import format (re-imports unchanged)."""
+    settings = _settings(ctx)
+
+    async def go():
+        from engine.catalog.exporter import export_products as run_export
+
+        async with _runtime(settings):
+            rows = await run_export(file, fmt)
+        click.echo(f"exported {rows} row(s) to {file}")
+
+    _run(go)
+
+
 # ---------------------------------------------------------------- plugins
 @main.group()
 def plugins() -> None:
@@ -432,6 +507,57 @@ def themes_activate(ctx: click.Context, name: str) -> None:
             click.echo(f"active theme: {name}")
 
     _run(go)
+
+
+@themes.command("check")
+@click.argument("name", required=False)
+def themes_check(name: str | None) -> None:
+    """Lint a theme (an installed NAME or a theme distribution folder; all
+    installed themes when omitted). Prints file:line: problem; exit code 1 when
+    there is any problem."""
+    from engine.themes.check import check_theme, resolve_target
+    from engine.themes.registry import ThemeError, discover_themes
+
+    try:
+        targets = [resolve_target(name)] if name else [(t, None) for t in discover_themes().values()]
+    except ThemeError as exc:
+        _fail(str(exc))
+    if not targets:
+        _fail("no theme is installed")
+    themes = None
+    failed = 0
+    for theme, known in targets:
+        themes = known or themes or discover_themes()
+        problems = check_theme(theme, themes)
+        for problem in problems:
+            click.echo(str(problem))
+        if problems:
+            failed += 1
+            click.echo(f"theme {theme.name}: {len(problems)} problem(s)")
+        else:
+            click.echo(f"theme {theme.name}: ok")
+    sys.exit(1 if failed else 0)
+
+
+@main.group("theme")
+def theme_group() -> None:
+    """Tools for theme authors."""
+
+
+@theme_group.command("new")
+@click.argument("name")
+@click.option("--directory", type=click.Path(file_okay=False), default=None,
+              help="Where to create the package (default: ./shopwright-theme-NAME).")
+def theme_new(name: str, directory: str | None) -> None:
+    """Scaffold a child theme of `default` that passes `themes check` and its tests."""
+    from engine.themes.scaffold import scaffold_theme
+
+    try:
+        target = scaffold_theme(name, Path(directory) if directory else None)
+    except ValueError as exc:
+        _fail(str(exc))
+    click.echo(f"created {target}")
+    click.echo(f"next: pip install -e {target} && shopwright themes check {name} && pytest {target}")
 
 
 # ---------------------------------------------------------------- staff & tokens

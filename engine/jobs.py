@@ -34,7 +34,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import structlog
 from arq import Retry
@@ -100,11 +100,15 @@ def check_definition(plugin_name: str, is_core: bool, definition: Any) -> JobDef
         )
     if not inspect.iscoroutinefunction(definition.func):
         raise JobRegistrationError(f"plugin {plugin_name!r}: job {name!r} refused: func must be `async def func(ctx, ...)`")
-    if definition.max_tries is not None and (not isinstance(definition.max_tries, int) or definition.max_tries < 1):
+    tries = definition.max_tries
+    if tries is not None and (isinstance(tries, bool) or not isinstance(tries, int) or tries < 1):
         raise JobRegistrationError(f"plugin {plugin_name!r}: job {name!r} refused: max_tries must be an integer >= 1")
-    if definition.timeout_seconds is not None and not definition.timeout_seconds > 0:
+    timeout = definition.timeout_seconds
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
         raise JobRegistrationError(f"plugin {plugin_name!r}: job {name!r} refused: timeout_seconds must be > 0")
     if definition.cron is not None:
+        if not isinstance(definition.cron, Mapping):
+            raise JobRegistrationError(f"plugin {plugin_name!r}: job {name!r} refused: cron must be a dict of cron fields")
         unknown = set(definition.cron) - CRON_FIELDS
         if unknown:
             raise JobRegistrationError(
@@ -149,8 +153,8 @@ def collect_jobs(host, errors: dict[str, list[str]] | None = None) -> dict[str, 
         try:
             definitions = function()
             if inspect.isawaitable(definitions):
-                close = getattr(definitions, "close", None)
-                close and close()
+                if hasattr(definitions, "close"):
+                    definitions.close()  # never awaited: silence the warning
                 raise JobRegistrationError(f"plugin {plugin!r}: jobs_register must be a plain function, not async")
         except JobRegistrationError as exc:
             refuse(plugin, str(exc))
@@ -184,14 +188,13 @@ def wrap_job(runtime, plugin: str, definition: JobDefinition) -> Callable:
     settings = runtime.settings
     max_tries = definition.max_tries or settings.jobs.max_tries
     timeout = definition.timeout_seconds or settings.jobs.job_timeout_seconds
-    is_core = runtime.host.installed[plugin].core
     name = definition.name
     counter = runtime.metrics.jobs
 
     async def run(ctx: dict, *args: Any, **kwargs: Any) -> Any:
         ctx = {**ctx, "runtime": runtime, "queue": runtime.queue, "plugin": plugin, "job_name": name}
         job_try = ctx.get("job_try") or 1
-        if not is_core and not runtime.host.is_active(plugin):
+        if not runtime.host.is_active(plugin):
             log.warning("job.dropped", job=name, plugin=plugin, job_id=ctx.get("job_id"), reason="plugin disabled")
             counter.labels(name, "dropped").inc()
             return None
@@ -557,18 +560,24 @@ def worker_settings(runtime, burst: bool = False) -> dict[str, Any]:
     functions, crons = build_functions(runtime)
     settings = runtime.settings
     queue_name = settings.jobs.queue_name
+    arq_functions = [
+        func(wrapped, name=name, max_tries=wrapped.max_tries, timeout=wrapped.timeout_seconds + TIMEOUT_MARGIN_SECONDS)
+        for name, wrapped in functions.items()
+    ]
+    cron_jobs = []
+    for spec in crons:
+        name = f"{queue_name}:{spec.name}"
+        timeout = spec.function.timeout_seconds + TIMEOUT_MARGIN_SECONDS
+        if burst:
+            # A burst worker runs what is queued (cron runs another worker
+            # enqueued included) and schedules nothing, or it would never end.
+            arq_functions.append(func(spec.function, name=name, max_tries=spec.function.max_tries, timeout=timeout))
+        else:
+            cron_jobs.append(spec.cron_job(name=name, max_tries=spec.function.max_tries, timeout=timeout,
+                                           keep_result=settings.jobs.keep_result_seconds))
     return dict(
-        functions=[
-            func(wrapped, name=name, max_tries=wrapped.max_tries,
-                 timeout=wrapped.timeout_seconds + TIMEOUT_MARGIN_SECONDS)
-            for name, wrapped in functions.items()
-        ],
-        cron_jobs=[
-            spec.cron_job(name=f"{queue_name}:{spec.name}", max_tries=spec.function.max_tries,
-                          timeout=spec.function.timeout_seconds + TIMEOUT_MARGIN_SECONDS,
-                          keep_result=settings.jobs.keep_result_seconds)
-            for spec in crons
-        ],
+        functions=arq_functions,
+        cron_jobs=cron_jobs,
         redis_settings=_redis_settings(settings.redis_url, fail_fast=False),
         queue_name=queue_name,
         keep_result=settings.jobs.keep_result_seconds,

@@ -70,6 +70,25 @@ class LoggingSettings(_Section):
     format: Literal["json", "console"] = "console"
 
 
+class CheckoutSettings(_Section):
+    reservation_minutes: int = Field(1440, ge=1, le=60 * 24 * 60)
+    prices_include_tax: bool = False
+    max_line_quantity: int = Field(999, ge=1, le=1_000_000)
+    order_number_start: int = Field(1000, ge=0)
+    payment_timeout_seconds: float = Field(30.0, gt=0)
+
+
+class MailSettings(_Section):
+    smtp_host: str = ""
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    starttls: bool = False
+    use_tls: bool = False
+    from_address: str = "shop@example.com"
+    timeout_seconds: float = Field(10.0, gt=0)
+
+
 class Settings(_Section):
     """All engine settings. See ``config/shopwright.toml`` for commented defaults."""
 
@@ -83,6 +102,8 @@ class Settings(_Section):
     jobs: JobsSettings = Field(default_factory=JobsSettings)
     plugins: PluginsSettings = Field(default_factory=PluginsSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    checkout: CheckoutSettings = Field(default_factory=CheckoutSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
 
     @field_validator("database_url")
     @classmethod

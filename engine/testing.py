@@ -2,9 +2,10 @@
 
 Fixtures:
 
-- ``database_url``: a fresh database, parametrized over SQLite and PostgreSQL
-  (``--shopwright-db=sqlite|postgres|both``, default both). PostgreSQL gets a new
-  database per test, dropped afterwards.
+- ``database_url``: a fresh database with the core apps migrated, parametrized
+  over SQLite and PostgreSQL (``--shopwright-db=sqlite|postgres|both``, default
+  both). Each test gets a copy of a template migrated once per session;
+  PostgreSQL databases are dropped afterwards.
 - ``redis_url``: the test Redis; each test gets its own queue name.
 - ``shopwright_settings``: settings for a test (fresh database, in-process jobs).
 - ``make_app``: ``await make_app(plugins=[...], enable=[...], settings={...}, **overrides)``
@@ -17,9 +18,13 @@ A test that needs PostgreSQL or Redis skips when the service is down, unless
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets as _secrets
+import shutil
+import tempfile
 import uuid
+from pathlib import Path
 from typing import Any, AsyncIterator, Iterable
 
 import pytest
@@ -58,37 +63,93 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "redis: needs Redis")
 
 
-async def _create_postgres_database() -> tuple[str, str]:
+# Migrating every core app for every test is slow, so each test session migrates
+# once into a template (a SQLite file, a PostgreSQL template database) and each
+# test starts from a copy. Plugin apps are migrated on top by make_app/make_runtime.
+_templates: dict[str, str] = {}
+
+
+async def _migrated_template(url: str) -> None:
+    from engine.db import Database
+    from engine.db.apps import CORE_APPS, tables_of
+    from engine.db.migrate import migrate
+
+    database = Database(url)
+    await database.start(list(tables_of(CORE_APPS)))
+    try:
+        await migrate(database, CORE_APPS, echo=lambda *_: None)
+    finally:
+        await database.close()
+
+
+async def _sqlite_template() -> Path:
+    if "sqlite" not in _templates:
+        path = Path(tempfile.mkdtemp(prefix="shopwright-template-")) / "template.sqlite"
+        await _migrated_template(f"sqlite:///{path}")
+        _templates["sqlite"] = str(path)
+    return Path(_templates["sqlite"])
+
+
+async def _admin_connection():
     import asyncpg
 
-    name = f"sw_test_{uuid.uuid4().hex[:12]}"
     try:
-        conn = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+        return await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
     except Exception as exc:
         service_missing(f"PostgreSQL at {POSTGRES_ADMIN_URL}", exc)
+
+
+def _postgres_url(name: str) -> str:
+    return f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+
+
+async def _create_postgres_database() -> tuple[str, str]:
+    """A new database cloned from this session's migrated template."""
+    conn = await _admin_connection()
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        if "postgres" not in _templates:
+            template = f"sw_template_{uuid.uuid4().hex[:12]}"
+            await conn.execute(f'CREATE DATABASE "{template}"')
+            _templates["postgres"] = template
+            await _migrated_template(_postgres_url(template))
+        name = f"sw_test_{uuid.uuid4().hex[:12]}"
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{_templates["postgres"]}"')
     finally:
         await conn.close()
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
-    return name, f"{base}/{name}"
+    return name, _postgres_url(name)
 
 
 async def _drop_postgres_database(name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+    conn = await _admin_connection()
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    template = _templates.pop("postgres", None)
+    if template:
+        try:
+            asyncio.run(_drop_postgres_database(template))
+        except BaseException:  # the session is ending anyway; never mask its result
+            pass
+    sqlite_template = _templates.pop("sqlite", None)
+    if sqlite_template:
+        shutil.rmtree(Path(sqlite_template).parent, ignore_errors=True)
+
+
+async def _sqlite_copy(tmp_path: Path) -> str:
+    target = tmp_path / "shop.sqlite"
+    shutil.copyfile(await _sqlite_template(), target)
+    return f"sqlite:///{target}"
+
+
 @pytest.fixture
 async def database_url(shopwright_db_kind: str, tmp_path) -> AsyncIterator[str]:
-    """A fresh, empty database URL of the parametrized kind."""
+    """A fresh database of the parametrized kind, with the core apps migrated."""
     if shopwright_db_kind == "sqlite":
-        yield f"sqlite:///{tmp_path / 'shop.sqlite'}"
+        yield await _sqlite_copy(tmp_path)
         return
     name, url = await _create_postgres_database()
     try:
@@ -99,8 +160,9 @@ async def database_url(shopwright_db_kind: str, tmp_path) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def sqlite_url(tmp_path) -> str:
-    """A fresh SQLite database URL (for tests that are about something else)."""
-    return f"sqlite:///{tmp_path / 'shop.sqlite'}"
+    """A fresh SQLite database URL with the core apps migrated (for tests that are
+    about something else)."""
+    return await _sqlite_copy(tmp_path)
 
 
 @pytest.fixture
@@ -119,15 +181,19 @@ async def redis_url() -> AsyncIterator[str]:
 
 
 async def cleanup_redis(url: str, queue_name: str) -> None:
-    """Delete the keys a test's queue created (never anything else)."""
+    """Delete the keys a test's queue created (never anything else). A Redis
+    that is down (an outage test stopped it) has nothing left to clean."""
     from redis.asyncio import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
 
-    client = Redis.from_url(url)
+    client = Redis.from_url(url, socket_connect_timeout=2)
     try:
         keys = [queue_name, queue_name + ":health-check"]
         async for key in client.scan_iter(match=f"arq:*{queue_name}:*"):
             keys.append(key)
         await client.delete(*keys)
+    except RedisConnectionError:
+        pass
     finally:
         await client.aclose()
 
@@ -202,7 +268,7 @@ async def make_app(shopwright_settings):
         await migrator.migrate(echo=lambda *_: None, only_enabled=False)
         await migrator.database.close()
         app = create_app(settings, plugins=plugins)
-        context = app.test_app()
+        context = app.test_app_class(app, startup_timeout=60, shutdown_timeout=60)
         await context.__aenter__()
         contexts.append((app, context))
         names = enable if enable is not None else [p.MANIFEST.name for p in plugins]

@@ -190,7 +190,9 @@ class TransferGateway:
 
 async def test_hook_payment_gateways(make_runtime):
     runtime = await make_runtime(plugins=[plugin("transfer", payment_gateways=lambda settings: [TransferGateway()])])
-    assert [(e.plugin, e.id) for e in await available_gateways(runtime)] == [("transfer", "transfer")]
+    # the core manual method (a default plugin, lowest precedence) comes after
+    assert [(e.plugin, e.id) for e in await available_gateways(runtime)] == [("transfer", "transfer"),
+                                                                             ("core_payments", "manual")]
     clash = await make_runtime(plugins=[
         plugin("one", payment_gateways=lambda: [TransferGateway("same")]),
         plugin("two", payment_gateways=lambda: [TransferGateway("same")]),

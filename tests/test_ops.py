@@ -26,6 +26,7 @@ async def test_readyz_is_503_when_the_database_is_unreachable(make_app, tmp_path
     app = await make_app()
     # A directory cannot be opened as a SQLite database: every query now fails.
     app.runtime.database.engine.connection_kwargs["database"] = str(tmp_path)
+    await app.runtime.database.engine.close_connections()
     response = await app.test_client().get("/readyz")
     body = await response.get_json()
     assert response.status_code == 503

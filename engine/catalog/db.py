@@ -12,6 +12,7 @@ import contextlib
 from typing import Any, AsyncIterator, Iterable, Sequence
 
 from piccolo.engine.base import Engine
+from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 
 from engine.catalog.tables import Product
@@ -51,13 +52,15 @@ def placeholders(values: Sequence[Any]) -> str:
 async def reading() -> AsyncIterator[None]:
     """Group several reads on one connection.
 
-    On SQLite Piccolo opens a new connection per statement outside a
-    transaction; a deferred (read) transaction keeps one connection and one
-    consistent snapshot for the group. On PostgreSQL the pool is already cheap,
-    so this does nothing. Joins the caller's transaction when there is one.
+    Piccolo's stock SQLite engine opens a new connection (a thread) per
+    statement outside a transaction; with it, a deferred (read) transaction
+    keeps one connection and one consistent snapshot for the group. Engines
+    that keep their connections (PostgreSQL's pool, a pooled SQLite engine)
+    are already cheap per statement, so this does nothing for them. Joins the
+    caller's transaction when there is one.
     """
     db = engine()
-    if db.engine_type != "sqlite" or db.current_transaction.get() is not None:
+    if type(db) is not SQLiteEngine or db.current_transaction.get() is not None:
         yield
         return
     async with db.transaction():

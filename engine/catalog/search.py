@@ -34,10 +34,9 @@ from typing import Any, Mapping, Sequence
 from engine.catalog.categories import descendant_ids
 from engine.catalog.cursor import decode_cursor, encode_cursor
 from engine.catalog.db import fetch, placeholders
-from engine.catalog.errors import InvalidQuery
+from engine.catalog.errors import CatalogError, InvalidQuery
 from engine.catalog.summaries import product_summaries
 from engine.catalog.validation import canonical_attribute_value
-from engine.catalog.errors import CatalogError
 from engine.protocols import SearchQuery, SearchResult
 
 SORTS = ("relevance", "price_asc", "price_desc", "newest")

@@ -91,8 +91,8 @@ async def get_product(slug: str, include_drafts: bool = False, runtime: Any = No
     {code: value}, attribute_list: [{code, name, type, value}], options: {name:
     [values in variant order]}, price_from, in_stock, variants: [{id, sku,
     options, price, quantity_available, in_stock, weight_grams, position}],
-    created_at, updated_at}``. Five queries; with ``runtime`` the
-    ``catalog_product_extras`` hook adds ``extras: {plugin: {...}}``.
+    created_at, updated_at}``. Five queries on one connection. ``runtime`` is
+    accepted for call sites that pass it and is not needed.
     """
     async with reading():
         product = await fetchone(
@@ -141,14 +141,6 @@ async def get_product(slug: str, include_drafts: bool = False, runtime: Any = No
         "created_at": _iso(product["created_at"]),
         "updated_at": _iso(product["updated_at"]),
     }
-    if runtime is not None:
-        extras = {}
-        for plugin, extra in await runtime.host.call_each(
-                "catalog_product_extras", deadline=runtime.settings.plugins.hook_deadline_seconds, product=result):
-            if isinstance(extra, dict):
-                extras[plugin] = extra
-        if extras:
-            result["extras"] = extras
     return result
 
 

@@ -32,8 +32,8 @@ class Category(Table, tablename="catalog_categories"):
     """A node of the category tree; ``parent`` null for a root."""
 
     id = Serial(primary_key=True)
-    parent = ForeignKey("self", null=True, on_delete=OnDelete.set_null, index=True)
-    slug = Varchar(length=200, unique=True, index=True)
+    parent = ForeignKey("self", null=True, on_delete=OnDelete.set_null)
+    slug = Varchar(length=200, unique=True)
     name = Varchar(length=200)
     description = Text(default="")
     position = Integer(default=0)
@@ -46,7 +46,7 @@ class Product(Table, tablename="catalog_products"):
     """A product; what is sold is one of its variants. ``status``: draft|published."""
 
     id = Serial(primary_key=True)
-    slug = Varchar(length=200, unique=True, index=True)
+    slug = Varchar(length=200, unique=True)
     title = Varchar(length=300)
     description = Text(default="")
     status = Varchar(length=20, default="draft")
@@ -64,8 +64,8 @@ class Variant(Table, tablename="catalog_variants"):
     ``{"size": "M", "colour": "Red"}``; ``price_amount`` is in minor units."""
 
     id = Serial(primary_key=True)
-    product = ForeignKey(Product, on_delete=OnDelete.cascade, index=True)
-    sku = Varchar(length=100, unique=True, index=True)
+    product = ForeignKey(Product, on_delete=OnDelete.cascade)
+    sku = Varchar(length=100, unique=True)
     options = Text(default="{}")
     price_amount = Integer(default=0)
     currency = Varchar(length=3, default="EUR")
@@ -78,7 +78,7 @@ class Attribute(Table, tablename="catalog_attributes"):
     ``choices`` a JSON list (choice type only)."""
 
     id = Serial(primary_key=True)
-    code = Varchar(length=100, unique=True, index=True)
+    code = Varchar(length=100, unique=True)
     name = Varchar(length=200)
     type = Varchar(length=20, default="text")
     choices = Text(default="[]")
@@ -118,7 +118,7 @@ class Collection(Table, tablename="catalog_collections"):
     """A merchant-curated list of products (the ``featured`` collection feeds the home page)."""
 
     id = Serial(primary_key=True)
-    slug = Varchar(length=200, unique=True, index=True)
+    slug = Varchar(length=200, unique=True)
     title = Varchar(length=300)
     description = Text(default="")
     position = Integer(default=0)
@@ -136,7 +136,7 @@ class ProductImage(Table, tablename="catalog_product_images"):
     (``/media/...``). ``alt`` is required (validated by the services)."""
 
     id = Serial(primary_key=True)
-    product = ForeignKey(Product, on_delete=OnDelete.cascade, index=True)
+    product = ForeignKey(Product, on_delete=OnDelete.cascade)
     url = Varchar(length=1000)
     alt = Varchar(length=500)
     position = Integer(default=0)
@@ -147,7 +147,7 @@ class Warehouse(Table, tablename="catalog_warehouses"):
     ``default``."""
 
     id = Serial(primary_key=True)
-    code = Varchar(length=50, unique=True, index=True)
+    code = Varchar(length=50, unique=True)
     name = Varchar(length=200)
     is_default = Boolean(default=False)
 

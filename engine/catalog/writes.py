@@ -141,7 +141,7 @@ async def save_attribute(runtime: Any, data: Mapping[str, Any]) -> dict[str, Any
 # ---------------------------------------------------------------- warehouses
 async def save_warehouse(runtime: Any, code: str, name: str, is_default: bool = False) -> dict[str, Any]:
     """Create or update a warehouse; ``is_default=True`` moves the default to it."""
-    code = check_code(code.replace("-", "_") if isinstance(code, str) else code, "code")
+    code = check_code(code, "code")
     name = check_text(name, "name", required=True, max_length=200)
     async with runtime.database.transaction():
         if is_default:

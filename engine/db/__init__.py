@@ -16,6 +16,8 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
+from engine.db.sqlite import PooledSQLiteEngine
+
 os.environ.setdefault("PICCOLO_CONF", "engine.db.piccolo_conf")
 
 
@@ -30,7 +32,7 @@ def make_engine(url: str) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
         # ``timeout`` is sqlite3's busy timeout: writers wait instead of failing
         # with "database is locked" while another connection holds the lock.
-        return SQLiteEngine(path=str(path), timeout=30)
+        return PooledSQLiteEngine(path=str(path), timeout=30)
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     return PostgresEngine(config={"dsn": url})
@@ -71,9 +73,13 @@ class Database:
                 self._tables.append(table)
 
     async def close(self) -> None:
-        if self.dialect == "postgres" and self._pool_started:
-            self._pool_started = False
+        if not self._pool_started:
+            return
+        self._pool_started = False
+        if self.dialect == "postgres":
             await self.engine.close_connection_pool()
+        else:
+            await self.engine.close_connections()
 
     def transaction(self):
         """A write transaction: ``BEGIN IMMEDIATE`` on SQLite (takes the write lock

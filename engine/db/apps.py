@@ -10,6 +10,11 @@ CORE_APPS = [
     "engine.system.piccolo_app",
     "engine.accounts.piccolo_app",
     "engine.catalog.piccolo_app",
+    "engine.cart.piccolo_app",
+    "engine.orders.piccolo_app",
+    "engine.payments.piccolo_app",
+    "engine.pricing.piccolo_app",
+    "engine.notifications.piccolo_app",
 ]
 
 

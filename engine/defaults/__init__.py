@@ -6,4 +6,10 @@ DEFAULT_PLUGINS = [
     "engine.defaults.core_events",
     "engine.defaults.core_permissions",
     "engine.catalog.search_default",
+    "engine.defaults.core_tax",
+    "engine.defaults.core_promotions",
+    "engine.defaults.core_shipping",
+    "engine.defaults.core_payments",
+    "engine.defaults.core_orders",
+    "engine.defaults.core_mail",
 ]

@@ -48,7 +48,7 @@ async def deliver_event(ctx, event_id: int, plugin: str) -> None:
     if not host.is_active(plugin):
         log.warning("event.dropped", event_id=event_id, event=event.name, plugin=plugin, reason="plugin disabled")
         return
-    await host.call_plugin("jobs_handle_event", plugin, event=event)
+    await host.call_plugin("jobs_handle_event", plugin, event=event, runtime=ctx["runtime"])
 
 
 async def relay(ctx) -> int:

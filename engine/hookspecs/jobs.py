@@ -17,11 +17,13 @@ def jobs_register():
 
 
 @hookspec
-def jobs_handle_event(event, settings):
+def jobs_handle_event(event, settings, runtime):
     """React to a domain event from the outbox (``order_placed``, ``order_paid``,
     ``stock_changed``, ``product_saved``, ...).
 
     Collect-all; may be async; worker hook: each plugin's handler runs as its own
     job (``event:<id>:<plugin>``), at least once, retried with backoff when it
-    raises; use ``event.id`` to stay idempotent. Return value ignored.
+    raises; use ``event.id`` to stay idempotent. ``runtime`` is the worker's
+    :class:`engine.runtime.Runtime` (engine settings, database, job queue).
+    Return value ignored.
     """

@@ -8,8 +8,11 @@ from engine import hookspec
 def theme_template_context(template_name, request, settings):
     """Extra variables for a storefront template.
 
-    Collect-all; may be async; request hook (fast, no network). Returns a dict
-    or None; later plugins in hook order win on key clashes.
+    Collect-all; may be async; request hook (fast, no network), called once per
+    rendered page with the page's ``template_name`` (e.g. ``"product.html"``).
+    Returns a dict or None; later plugins in hook order win on key clashes.
+    Plugins only add names: the variables the storefront provides (``theme``,
+    ``store``, ``csp_nonce``, the page's data, ...) cannot be replaced.
     """
 
 
@@ -18,7 +21,9 @@ def theme_csp_sources():
     """Extra Content-Security-Policy sources (e.g. a payment provider's script
     host).
 
-    Collect-all; sync; called per response, so it must be cheap. Returns a
-    dict mapping a directive (``"script-src"``, ``"frame-src"``, ...) to a list
-    of sources, or None.
+    Collect-all; sync; request hook, called for every storefront HTML response,
+    so it must be cheap (no I/O). Returns a dict mapping a directive
+    (``"script-src"``, ``"frame-src"``, ...) to a list of sources, or None.
+    Sources are added to the core policy; malformed ones and
+    ``'unsafe-inline'`` are dropped with a warning.
     """

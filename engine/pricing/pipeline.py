@@ -7,14 +7,34 @@ Order of work, all inside the request under ``plugins.hook_deadline_seconds``:
 2. Adjustments: ``pricing_adjustments`` (collect-all), kept in hook order
    (plugin priority, then name) so the result does not depend on the order the
    plugins were installed or registered. ``source`` is always the plugin's name.
-3. Discounts never take the goods total below zero: the discount total is
-   capped at the subtotal (the cap is applied to the last adjustments first).
-4. Tax: the ``pricing_tax_provider`` (firstresult) computes tax lines; with
-   ``prices_include_tax`` they are informational and not added to the total.
+   An adjustment with ``sku`` set applies to that line; ``sku`` =
+   :data:`SHIPPING` applies to the shipping charge (``context["shipping"]``);
+   otherwise it applies to the whole order.
+3. Caps, so nothing goes below zero: a line's own adjustments never exceed the
+   line, the goods adjustments never exceed the goods subtotal, the shipping
+   adjustments never exceed the shipping charge. When a cap bites, the last
+   adjustments (in hook order) shrink first.
+4. Allocation: order-level adjustments are shared among the lines pro rata to
+   each line's amount after its own adjustments (largest remainder, ties to
+   the earlier line), so every line knows its net amount.
+5. Tax: the ``pricing_tax_provider`` (firstresult) computes tax lines on the
+   *taxable lines*: one per cart line with ``quantity`` 1 and ``unit_price``
+   = the line's net amount, plus one line with ``sku`` = :data:`SHIPPING` and
+   ``tax_class`` ``"shipping"`` for a net shipping charge above zero. With
+   ``prices_include_tax`` the tax is contained in the prices (informational,
+   not added to the total).
+
+Totals: ``total = subtotal + shipping + adjustments (+ tax unless prices
+include it)``; it is never negative.
+
+Rounding: amounts are integer minor units of the currency (ISO 4217 exponent:
+2 for EUR/USD, 0 for JPY/KRW, 3 for KWD/BHD...). Any rate or percentage is
+applied with :meth:`engine.money.Money.apply_rate` — exact decimal arithmetic,
+rounded once, half to even, to a whole minor unit.
 
 Every amount is :class:`engine.money.Money` in one currency; a plugin answering
 in another currency, or with the wrong type, fails the pricing with a
-HookError — a wrong total is never shown.
+HookError naming it — a wrong total is never shown.
 """
 from __future__ import annotations
 
@@ -25,6 +45,9 @@ from typing import Any, Mapping, Sequence
 from engine.money import Money
 from engine.plugins import HookError
 from engine.protocols import Adjustment, PriceableLine, TaxLine, TaxProvider
+
+#: ``Adjustment.sku`` of an adjustment to the shipping charge (never a valid SKU).
+SHIPPING = ":shipping"
 
 
 @dataclass(frozen=True)
@@ -37,13 +60,30 @@ class PricedCart:
     tax_lines: list[TaxLine] = field(default_factory=list)
     tax_total: Money | None = None
     prices_include_tax: bool = False
+    shipping: Money | None = None
+    #: Per line (same order as ``lines``): the line's share of the goods adjustments.
+    line_adjustments: list[Money] = field(default_factory=list)
+
+    @property
+    def shipping_total(self) -> Money:
+        return self.shipping if self.shipping is not None else Money.zero(self.currency)
+
+    @property
+    def shipping_adjustment(self) -> Money:
+        return sum((a.amount for a in self.adjustments if a.sku == SHIPPING), Money.zero(self.currency))
 
     @property
     def total(self) -> Money:
-        total = self.subtotal + self.discount_total
+        total = self.subtotal + self.shipping_total + self.discount_total
         if not self.prices_include_tax:
             total = total + self.tax_total
         return total
+
+    def line_total(self, index: int) -> Money:
+        """Line ``index`` after its share of the adjustments (tax not included)."""
+        line = self.lines[index]
+        share = self.line_adjustments[index] if self.line_adjustments else Money.zero(self.currency)
+        return line.unit_price.times(line.quantity) + share
 
 
 def _check_money(value: Any, currency: str, plugin: str, hook: str) -> Money:
@@ -55,7 +95,9 @@ def _check_money(value: Any, currency: str, plugin: str, hook: str) -> Money:
 
 
 async def price_lines(runtime, lines: Sequence[PriceableLine], context: Mapping[str, Any]) -> PricedCart:
-    """Price ``lines`` for ``context`` (``currency``, ``address``, ``prices_include_tax``, ...)."""
+    """Price ``lines`` for ``context``: ``currency`` (required), ``address``
+    (dict or None), ``prices_include_tax``, ``shipping`` (Money or None),
+    ``vouchers`` (codes), ``email``, ``customer`` (id or None)."""
     host = runtime.host
     deadline = runtime.settings.plugins.hook_deadline_seconds
     currency = context["currency"]
@@ -67,34 +109,68 @@ async def price_lines(runtime, lines: Sequence[PriceableLine], context: Mapping[
         unit = await host.first("pricing_base_price", deadline, line=line, context=context)
         if unit is not None:
             unit = _check_money(unit, currency, _answering_plugin(host, "pricing_base_price"), "pricing_base_price")
+            if unit.amount < 0:
+                raise HookError(_answering_plugin(host, "pricing_base_price"), "pricing_base_price",
+                                f"returned a negative price for {line.sku}")
             line = replace(line, unit_price=unit)
         priced.append(line)
     subtotal = sum((line.unit_price.times(line.quantity) for line in priced), Money.zero(currency))
+    shipping = context.get("shipping")
+    if shipping is not None:
+        shipping = _check_money(shipping, currency, "core", "shipping quote")
 
+    skus = {line.sku for line in priced}
     adjustments: list[Adjustment] = []
     for plugin, result in await host.call_each("pricing_adjustments", deadline, lines=priced, context=context):
+        if not isinstance(result, (list, tuple)):
+            raise HookError(plugin, "pricing_adjustments", f"returned {result!r}, not a list of Adjustment")
         for adjustment in result:
             if not isinstance(adjustment, Adjustment):
                 raise HookError(plugin, "pricing_adjustments", f"returned {adjustment!r}, not Adjustment")
             _check_money(adjustment.amount, currency, plugin, "pricing_adjustments")
+            if adjustment.sku is not None and adjustment.sku != SHIPPING and adjustment.sku not in skus:
+                raise HookError(plugin, "pricing_adjustments", f"adjusts {adjustment.sku!r}, which is not in the cart")
             adjustments.append(replace(adjustment, source=plugin))
-    adjustments = _cap_discounts(adjustments, subtotal)
+    adjustments = _cap(adjustments, priced, subtotal, shipping or Money.zero(currency))
     discount_total = sum((a.amount for a in adjustments), Money.zero(currency))
+    line_adjustments = allocate(adjustments, priced, currency)
 
     include_tax = bool(context.get("prices_include_tax", False))
+    cart = PricedCart(currency, priced, subtotal, adjustments, discount_total, [], Money.zero(currency),
+                      include_tax, shipping, line_adjustments)
     tax_lines: list[TaxLine] = []
     provider = await host.first("pricing_tax_provider", deadline, context=context)
     if provider is not None:
         if not isinstance(provider, TaxProvider):
             raise HookError("tax provider", "pricing_tax_provider", f"{provider!r} does not implement TaxProvider")
         try:
-            tax_lines = list(await asyncio.wait_for(provider.compute(priced, context.get("address"), include_tax), deadline))
+            tax_lines = list(await asyncio.wait_for(
+                provider.compute(taxable_lines(cart), context.get("address"), include_tax), deadline))
         except asyncio.TimeoutError:
             raise HookError(provider.id, "pricing_tax_provider", f"missed its {deadline}s deadline") from None
+        except HookError:
+            raise
+        except Exception as exc:
+            raise HookError(provider.id, "pricing_tax_provider", f"{type(exc).__name__}: {exc}") from exc
         for tax_line in tax_lines:
+            if not isinstance(tax_line, TaxLine):
+                raise HookError(provider.id, "pricing_tax_provider", f"returned {tax_line!r}, not TaxLine")
             _check_money(tax_line.amount, currency, provider.id, "pricing_tax_provider")
+            if tax_line.amount.amount < 0:
+                raise HookError(provider.id, "pricing_tax_provider", "returned a negative tax amount")
     tax_total = sum((t.amount for t in tax_lines), Money.zero(currency))
-    return PricedCart(currency, priced, subtotal, adjustments, discount_total, tax_lines, tax_total, include_tax)
+    return replace(cart, tax_lines=tax_lines, tax_total=tax_total)
+
+
+def taxable_lines(cart: PricedCart) -> list[PriceableLine]:
+    """What tax is due on: each line's net amount, and the net shipping charge."""
+    out = []
+    for index, line in enumerate(cart.lines):
+        out.append(replace(line, quantity=1, unit_price=cart.line_total(index)))
+    net_shipping = cart.shipping_total + cart.shipping_adjustment
+    if net_shipping.amount > 0:
+        out.append(PriceableLine(sku=SHIPPING, quantity=1, unit_price=net_shipping, tax_class="shipping"))
+    return out
 
 
 def _answering_plugin(host, hook: str) -> str:
@@ -102,20 +178,66 @@ def _answering_plugin(host, hook: str) -> str:
     return subscribers[0] if subscribers else "unknown"
 
 
-def _cap_discounts(adjustments: list[Adjustment], subtotal: Money) -> list[Adjustment]:
-    """Shrink the last discounts so goods + adjustments never go below zero."""
-    total = subtotal + sum((a.amount for a in adjustments), Money.zero(subtotal.currency))
-    if total.amount >= 0:
-        return adjustments
-    excess = -total.amount
-    capped = list(adjustments)
-    for index in range(len(capped) - 1, -1, -1):
-        if excess == 0:
-            break
-        amount = capped[index].amount.amount
-        if amount >= 0:
+def _shrink(adjustments: list[Adjustment], indexes: list[int], excess: int) -> None:
+    """Reduce the discounts at ``indexes`` (last first) by ``excess`` in total."""
+    for index in reversed(indexes):
+        if excess <= 0:
+            return
+        amount = adjustments[index].amount
+        if amount.amount >= 0:
             continue
-        relief = min(excess, -amount)
-        capped[index] = replace(capped[index], amount=Money(amount + relief, subtotal.currency))
+        relief = min(excess, -amount.amount)
+        adjustments[index] = replace(adjustments[index], amount=Money(amount.amount + relief, amount.currency))
         excess -= relief
+
+
+def _cap(adjustments: list[Adjustment], lines: list[PriceableLine], subtotal: Money, shipping: Money) -> list[Adjustment]:
+    capped = list(adjustments)
+    for line in lines:
+        mine = [i for i, a in enumerate(capped) if a.sku == line.sku]
+        net = line.unit_price.times(line.quantity).amount + sum(capped[i].amount.amount for i in mine)
+        if net < 0:
+            _shrink(capped, mine, -net)
+    goods = [i for i, a in enumerate(capped) if a.sku != SHIPPING]
+    net = subtotal.amount + sum(capped[i].amount.amount for i in goods)
+    if net < 0:
+        _shrink(capped, goods, -net)
+    freight = [i for i, a in enumerate(capped) if a.sku == SHIPPING]
+    net = shipping.amount + sum(capped[i].amount.amount for i in freight)
+    if net < 0:
+        _shrink(capped, freight, -net)
     return capped
+
+
+def split_pro_rata(amount: int, weights: Sequence[int]) -> list[int]:
+    """Split ``amount`` minor units over ``weights`` (≥ 0) exactly: largest
+    remainder, ties to the earlier entry. All weights zero: an even split."""
+    if not weights:
+        return []
+    total = sum(weights)
+    if total <= 0:
+        weights, total = [1] * len(weights), len(weights)
+    sign = -1 if amount < 0 else 1
+    magnitude = abs(amount)
+    shares = [magnitude * w // total for w in weights]
+    remainders = [(magnitude * w % total, -i) for i, w in enumerate(weights)]
+    leftover = magnitude - sum(shares)
+    for _, negative_index in sorted(remainders, reverse=True)[:leftover]:
+        shares[-negative_index] += 1
+    return [sign * s for s in shares]
+
+
+def allocate(adjustments: Sequence[Adjustment], lines: Sequence[PriceableLine], currency: str) -> list[Money]:
+    """Each line's share of the goods adjustments (its own plus a pro-rata part
+    of the order-level ones)."""
+    shares = [0] * len(lines)
+    index_of = {line.sku: i for i, line in enumerate(lines)}
+    for adjustment in adjustments:
+        if adjustment.sku is not None and adjustment.sku != SHIPPING:
+            shares[index_of[adjustment.sku]] += adjustment.amount.amount
+    for adjustment in adjustments:
+        if adjustment.sku is None:
+            weights = [max(line.unit_price.times(line.quantity).amount + shares[i], 0) for i, line in enumerate(lines)]
+            for i, part in enumerate(split_pro_rata(adjustment.amount.amount, weights)):
+                shares[i] += part
+    return [Money(share, currency) for share in shares]

@@ -49,18 +49,22 @@ def _locale(code: str) -> Locale:
     return Locale.parse(code.replace("-", "_"))
 
 
+@lru_cache(maxsize=8192)
+def _format(amount: int, currency: str, locale: str) -> str:
+    value = Decimal(amount).scaleb(-currency_exponent(currency))
+    return format_currency(value, currency, locale=_locale(locale))
+
+
 def format_money(value: Any, locale: str | None = None) -> str:
     """Money, ``{"amount", "currency"}`` or None → localised text (babel), from
-    integer minor units (never a float)."""
+    integer minor units (never a float). Results are memoised (prices repeat)."""
     if value is None:
         return ""
     if isinstance(value, dict):
         value = Money(int(value["amount"]), str(value["currency"]))
     if not isinstance(value, Money):
         raise TypeError(f"cannot format {value!r} as money")
-    locale = locale or current_app.settings.store.locale
-    amount = Decimal(value.amount).scaleb(-currency_exponent(value.currency))
-    return format_currency(amount, value.currency, locale=_locale(locale))
+    return _format(value.amount, value.currency, locale or current_app.settings.store.locale)
 
 
 def money_filter(value: Any, currency: str | None = None) -> str:
@@ -69,6 +73,15 @@ def money_filter(value: Any, currency: str | None = None) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = Money(value, currency or current_app.settings.store.currency)
     return format_money(value)
+
+
+def query_without(args, *keys: str) -> str:
+    """The query string of ``args`` without ``keys``, ending in ``&`` when not
+    empty (``?{{ request.args|query_without("image") }}image=2``)."""
+    from urllib.parse import urlencode
+
+    pairs = [(k, v) for k in args for v in args.getlist(k) if k not in keys]
+    return urlencode(pairs) + "&" if pairs else ""
 
 
 # ------------------------------------------------------------------ csrf
@@ -146,13 +159,14 @@ async def render(template: str | list[str], status: int = 200, **context: Any) -
         "url_for": url_for,
         "template_name": names[0],
     }
+    extras: dict[str, Any] = {}
     for extra in await current_app.runtime.host.call(
         "theme_template_context", current_app.settings.plugins.hook_deadline_seconds,
         template_name=names[0], request=request,
     ):
         if isinstance(extra, dict):
-            base.update(extra)
-    base.update(context)
+            extras.update(extra)
+    base = {**extras, **base, **context}  # plugins add names, never replace the storefront's
     body = view.environment.select_template(names).render(base)
     response = Response(body, status=status, content_type="text/html; charset=utf-8")
     response.headers["Content-Security-Policy"] = csp_header(nonce)

@@ -30,11 +30,17 @@ CHECKOUT_STEPS = [("contact", "Contact"), ("shipping", "Shipping"), ("payment", 
 
 
 def _featured_count(theme) -> int:
-    return int(getattr(theme, "featured_count", 8) or 8) if theme is not None else 8
+    """The theme setting ``featured_count`` (0: no featured products), else 8."""
+    value = getattr(theme, "featured_count", None)
+    return 8 if value is None else int(value)
+
+
+async def _facets(slug: str) -> dict | None:
+    return await current_app.storefront_cache.get(("facets", slug), lambda: catalog.facets(slug))
 
 
 async def _listing_page(template: str, category: dict | None, text: str, path: str, **context):
-    facets = await catalog.facets(category["slug"] if category else None) if template == "category.html" else None
+    facets = await _facets(category["slug"]) if category else None
     parsed = listing.parse(request.args, facets, current_app.settings.store.currency, text=text,
                            category=category["slug"] if category else None)
     try:
@@ -61,7 +67,8 @@ async def _listing_page(template: str, category: dict | None, text: str, path: s
 async def home():
     theme = (await current_theme()).settings
     async with reading():
-        featured = await catalog.featured_products(_featured_count(theme))
+        count = _featured_count(theme)
+        featured = await catalog.featured_products(count) if count else []
         categories = await catalog.category_tree()
     return await render("home.html", featured=featured, categories=categories)
 

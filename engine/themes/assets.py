@@ -56,6 +56,7 @@ class AssetResolver:
     def __init__(self, chain: list[tuple[str, Path | None]], kind: str = "theme") -> None:
         self.chain = [(owner, folder) for owner, folder in chain if folder is not None]
         self.kind = kind
+        self._found: dict[str, tuple[str, Path]] = {}
 
     def find(self, relative: str) -> tuple[str, Path] | None:
         for owner, folder in self.chain:
@@ -65,8 +66,14 @@ class AssetResolver:
         return None
 
     def url(self, relative: str) -> str:
-        found = self.find(relative)
-        if found is None:
-            raise AssetNotFound(f"static file {relative!r} not found in {', '.join(o for o, _ in self.chain) or 'no theme'}")
+        """The versioned URL. Where a file was found is remembered (a file added
+        to a child theme later needs a restart); its hash is re-checked by stat."""
+        found = self._found.get(relative)
+        if found is None or not found[1].is_file():
+            found = self.find(relative)
+            if found is None:
+                raise AssetNotFound(f"static file {relative!r} not found in "
+                                    f"{', '.join(o for o, _ in self.chain) or 'no theme'}")
+            self._found[relative] = found
         owner, path = found
         return f"/static/{self.kind}/{owner}/{content_hash(path)}/{quote(relative)}"

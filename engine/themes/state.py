@@ -146,11 +146,19 @@ class ThemeState:
                 log.warning("theme.asset_missing", theme=theme_name, asset=path, error=str(exc))
                 return f"/static/theme/{theme_name}/missing/{path}"
 
+        def image_src(value: str | None) -> str:
+            """A theme setting's image: absolute paths and URLs as they are, else a theme asset."""
+            if not value:
+                return ""
+            if value.startswith(("/", "https://", "http://", "data:")):
+                return value
+            return asset_url(value)
+
         return build_environment(
             [(t.name, t.manifest.templates) for t in chain],
             overrides=self.overrides_dir,
             plugin_templates=mounts if mounts is not None else plugin_template_mounts(self.runtime.host),
-            globals_={**self.globals, "asset_url": asset_url, "theme_name": name},
+            globals_={**self.globals, "asset_url": asset_url, "image_src": image_src, "theme_name": name},
             filters=self.filters,
             strict=strict,
         )

@@ -9,8 +9,9 @@
 - ``GET|POST /admin/theme-preview/<name>``: staff only (``Authorization: Bearer``
   admin API token with ``plugins:write``). Sets the preview cookie (see
   :mod:`engine.themes.preview`) and redirects to the store front page. A POST
-  body (JSON object or form fields) holds unsaved settings, validated against
-  the theme's schema (422 problem when invalid).
+  body (a JSON object, or form fields with dotted names such as
+  ``colours.primary``) holds unsaved settings, merged over the saved ones and
+  validated against the theme's schema (422 problem when invalid).
 - ``GET /admin/theme-preview/_exit``: ends the preview (clears the cookie).
 """
 from __future__ import annotations
@@ -76,7 +77,16 @@ async def _unsaved_settings() -> dict | None:
             raise Problem(400, "Bad request", "The body must be a JSON object of theme settings.")
         return body
     form = await request.form
-    return {key: form.get(key) for key in form} or None
+    values: dict = {}
+    for key in form:  # "colours.primary=#123456" → {"colours": {"primary": "#123456"}}
+        *parents, leaf = key.split(".")
+        target = values
+        for part in parents:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                raise Problem(400, "Bad request", f"form field {key!r} clashes with another field")
+        target[leaf] = form.get(key)
+    return values or None
 
 
 @blueprint.route("/admin/theme-preview/_exit", methods=["GET", "POST"])

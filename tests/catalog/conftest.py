@@ -51,3 +51,9 @@ async def catalog_app(make_app, database_url):
     app = await make_app(database_url=database_url)
     await build_small_catalog(app.runtime)
     return app
+
+
+@pytest.fixture
+def build_catalog():
+    """The small-catalog builder, for tests that make their own app."""
+    return build_small_catalog

@@ -13,7 +13,7 @@ dialect-specific search structures:
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-11-26T13:22:51:935812"
+ID = "2026-11-26T13:30:32:465626"
 VERSION = "1.38.0"
 DESCRIPTION = "search and indexes"
 

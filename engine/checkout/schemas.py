@@ -1,0 +1,279 @@
+"""Request and response models of the cart, checkout and order API (they feed
+``/openapi.json``). Amounts are integer minor units; a money value is
+``{"amount", "currency"}``. The services do the semantic validation (stock,
+countries, postcodes); these models fix the shapes."""
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class MoneyOut(BaseModel):
+    amount: int
+    currency: str
+
+
+# ---------------------------------------------------------------- cart
+class CartLineIn(_In):
+    sku: str = Field(description="The variant's SKU.")
+    quantity: int = Field(1, description="Units to add (added to the line when the SKU is already in the cart).")
+
+
+class QuantityIn(_In):
+    quantity: int = Field(description="The line's new quantity; 0 removes it.")
+
+
+class VoucherIn(_In):
+    code: str
+
+
+class CartLineOut(BaseModel):
+    sku: str
+    title: str
+    product_slug: str
+    options: dict[str, Any]
+    quantity: int
+    unit_price: MoneyOut
+    subtotal: MoneyOut
+    discount: MoneyOut
+    total: MoneyOut
+    quantity_available: int
+    in_stock: bool
+
+
+class AdjustmentOut(BaseModel):
+    label: str
+    amount: MoneyOut = Field(description="Negative for a discount.")
+    source: str = Field(description="The plugin that made the adjustment.")
+    code: Optional[str] = None
+    sku: Optional[str] = Field(None, description="The line it applies to; ':shipping' for the shipping charge; "
+                                                  "null for the whole order.")
+
+
+class TaxLineOut(BaseModel):
+    label: str
+    rate: str
+    amount: MoneyOut
+
+
+class TotalsOut(BaseModel):
+    subtotal: int
+    discounts: int = Field(description="What the adjustments take off (total = subtotal - discounts + shipping "
+                                       "+ tax unless tax_included).")
+    shipping: int
+    tax: int
+    total: int
+    currency: str
+    tax_included: bool
+
+
+class NoticeOut(BaseModel):
+    kind: Literal["price_changed", "availability", "removed", "voucher"]
+    message: str
+    sku: Optional[str] = None
+    code: Optional[str] = None
+
+
+class CartOut(BaseModel):
+    id: str = Field(description="The cart's id, which is also its secret.")
+    currency: str
+    lines: list[CartLineOut]
+    item_count: int
+    vouchers: list[str]
+    adjustments: list[AdjustmentOut]
+    tax_lines: list[TaxLineOut]
+    totals: TotalsOut
+    notices: list[NoticeOut]
+
+
+class AddressQuery(_In):
+    country: Optional[str] = None
+    region: Optional[str] = None
+    postal_code: Optional[str] = None
+
+
+class ShippingMethodOut(BaseModel):
+    id: str
+    label: str
+    price: MoneyOut
+    provider: str
+    estimated_days: Optional[list[int]] = None
+
+
+class ShippingMethodsOut(BaseModel):
+    items: list[ShippingMethodOut]
+    unavailable: dict[str, str] = Field(description="Providers that failed or missed their deadline, and why.")
+
+
+class PaymentMethodOut(BaseModel):
+    id: str
+    label: str
+    plugin: str
+    price: MoneyOut
+
+
+class PaymentMethodsOut(BaseModel):
+    items: list[PaymentMethodOut]
+
+
+# ---------------------------------------------------------------- checkout
+class AddressIn(_In):
+    first_name: str
+    last_name: str
+    company: Optional[str] = None
+    line1: str
+    line2: Optional[str] = None
+    city: str
+    region: Optional[str] = Field(None, description="ISO 3166-2 subdivision (code or name) where relevant.")
+    postal_code: str = ""
+    country: str = Field(description="ISO 3166-1 alpha-2, e.g. DE.")
+    phone: Optional[str] = None
+
+
+class CheckoutIn(_In):
+    email: str
+    shipping_address: AddressIn
+    billing_address: Optional[AddressIn] = Field(None, description="Omitted: the same as the shipping address.")
+    shipping_method: str = Field(description="An id from GET /api/v1/carts/<id>/shipping-methods.")
+    payment_method: str = Field(description="An id from GET /api/v1/carts/<id>/payment-methods.")
+    note: Optional[str] = None
+
+
+class CheckoutHeaders(BaseModel):
+    idempotency_key: str = Field(description="Required: a unique string per intended order (e.g. a UUID). A "
+                                             "resubmission with the same key returns the first order.")
+
+
+class AddressOut(BaseModel):
+    first_name: str
+    last_name: str
+    company: Optional[str] = None
+    line1: str
+    line2: Optional[str] = None
+    city: str
+    region: Optional[str] = None
+    postal_code: str
+    country: str
+    phone: Optional[str] = None
+
+
+class OrderLineOut(BaseModel):
+    sku: str
+    title: str
+    options: dict[str, Any]
+    quantity: int
+    unit_price: MoneyOut
+    subtotal: MoneyOut
+    discount: MoneyOut
+    total: MoneyOut
+    fulfilled_quantity: int
+
+
+class PaymentOut(BaseModel):
+    method: str
+    status: str
+    kind: Literal["none", "redirect", "client_secret"] = Field(
+        description="What the client must do next: none, redirect (to url) or client_secret (provider fields).")
+    reference: Optional[str] = None
+    data: dict[str, Any] = Field(description="The gateway's data (instructions, url, client_secret, ...), also "
+                                             "merged into this object.")
+
+
+class OrderTotalsOut(TotalsOut):
+    paid: int
+    refunded: int
+
+
+class ShippingChoiceOut(BaseModel):
+    id: str
+    label: str
+    price: MoneyOut
+
+
+class OrderOut(BaseModel):
+    number: str
+    status: Literal["pending_payment", "paid", "partially_fulfilled", "fulfilled", "completed", "cancelled",
+                    "partially_refunded", "refunded"]
+    access_token: Optional[str] = Field(None, description="Read the order with GET /api/v1/orders/<number>?token=.")
+    email: str
+    currency: str
+    lines: list[OrderLineOut]
+    adjustments: list[AdjustmentOut]
+    tax_lines: list[TaxLineOut]
+    totals: OrderTotalsOut
+    shipping_address: AddressOut
+    billing_address: AddressOut
+    shipping_method: ShippingChoiceOut
+    payment: PaymentOut
+    placed_at: str
+
+
+class OrderQuery(_In):
+    token: Optional[str] = None
+
+
+# ---------------------------------------------------------------- admin
+class OrderListQuery(_In):
+    status: Optional[str] = None
+    email: Optional[str] = None
+    cursor: Optional[str] = None
+    limit: int = 50
+
+
+class OrderSummaryOut(BaseModel):
+    number: str
+    status: str
+    email: str
+    total: MoneyOut
+    item_count: int
+    placed_at: str
+
+
+class OrderListOut(BaseModel):
+    items: list[OrderSummaryOut]
+    next_cursor: Optional[str] = None
+
+
+class NoteIn(_In):
+    note: Optional[str] = None
+
+
+class RefundIn(_In):
+    amount: Optional[int] = Field(None, description="Minor units; omitted: everything not yet refunded.")
+    note: Optional[str] = None
+
+
+class FulfillmentLineIn(_In):
+    sku: str
+    quantity: int
+
+
+class FulfillmentIn(_In):
+    lines: Optional[list[FulfillmentLineIn]] = Field(None, description="Omitted: everything not yet shipped.")
+    tracking_number: Optional[str] = None
+    carrier: Optional[str] = None
+
+
+class PromotionIn(_In):
+    name: str
+    kind: Literal["percentage", "fixed", "buy_x_get_y", "free_shipping"]
+    value: str = Field("0", description="Percent (decimal string) or fixed minor units.")
+    scope: Literal["order", "product", "category", "collection"] = "order"
+    targets: list[str] = Field(default_factory=list, description="Product, category or collection slugs.")
+    code: Optional[str] = Field(None, description="A voucher code; omitted: applies automatically.")
+    buy_quantity: int = 0
+    get_quantity: int = 0
+    min_subtotal: int = 0
+    currency: Optional[str] = None
+    starts_at: Optional[str] = Field(None, description="ISO 8601 date-time.")
+    ends_at: Optional[str] = Field(None, description="ISO 8601 date-time.")
+    usage_limit: Optional[int] = None
+    per_customer_limit: Optional[int] = None
+    exclusive: bool = False
+    priority: int = 100
+    active: bool = True

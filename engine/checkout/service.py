@@ -1,0 +1,415 @@
+"""Placing an order from a cart.
+
+:func:`place_order` runs in three phases:
+
+1. **Prepare** (no writes): validate the e-mail and addresses, re-read the
+   cart against the catalog, price it (pricing hooks), quote shipping for the
+   address (fulfillment providers), find the payment gateway, run the
+   ``checkout_validate`` hooks. Any problem is reported with every field's
+   error at once; a plugin that fails or misses its deadline is a 502 naming
+   it, never an order with a wrong total.
+2. **Write** — one database transaction: the order row (with the client's
+   idempotency key, unique), its number, stock reserved with conditional
+   atomic updates (short stock rolls everything back: 409 naming the SKU),
+   lines with frozen prices, voucher use counted, a pending payment record,
+   the timeline entry and the ``order_placed`` outbox event.
+3. **Start the payment** through the gateway (network I/O, after the
+   commit), storing what the client must do next.
+
+Idempotency: the same ``Idempotency-Key`` with the same cart and body returns
+the first order (and restarts its payment if starting it failed); the same key
+with a different cart or body is refused (422). Two concurrent submissions
+with one key produce one order: the unique key makes the second wait for, or
+fail against, the first, and it then answers with the first's order.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+import structlog
+from asyncpg.exceptions import UniqueViolationError
+
+from engine import outbox
+from engine.cart import services as carts
+from engine.catalog import reservations
+from engine.catalog.db import fetch, fetchone
+from engine.checkout.addresses import validate_address, valid_email
+from engine.checkout.errors import Conflict, IdempotencyMismatch, InvalidInput, OutOfStock, PluginFailure, ShopError
+from engine.checkout.validation import validate_checkout
+from engine.fulfillment.shipping import shipping_quotes
+from engine.money import Money
+from engine.orders import stock
+from engine.orders.services import access_token, order_json
+from engine.orders.transitions import record
+from engine.payments import records
+from engine.payments.gateways import GatewayEntry, available_gateways
+from engine.plugins import HookError
+from engine.pricing import promotions
+from engine.pricing.pipeline import PricedCart
+from engine.protocols import PaymentAction, ShippingQuote
+
+log = structlog.get_logger("shopwright.checkout")
+
+MAX_KEY_LENGTH = 255
+
+
+class MissingIdempotencyKey(ShopError):
+    status = 400
+    title = "Idempotency-Key required"
+    type = "/problems/idempotency-key-required"
+
+
+@dataclass
+class PreparedCheckout:
+    state: carts.CartState
+    email: str
+    shipping_address: dict[str, Any]
+    billing_address: dict[str, Any]
+    quote: ShippingQuote
+    gateway: GatewayEntry
+    priced: PricedCart
+    customer: int | None
+    note: str = ""
+    meta: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def check_key(key: str | None) -> str:
+    if key is None or not key.strip():
+        raise MissingIdempotencyKey("Send an Idempotency-Key header (any unique string, e.g. a UUID) so a "
+                                    "resubmitted checkout returns the first order instead of placing a second.")
+    key = key.strip()
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput(f"The Idempotency-Key may be at most {MAX_KEY_LENGTH} characters.",
+                           {"Idempotency-Key": f"at most {MAX_KEY_LENGTH} characters"}, status=400)
+    return key
+
+
+def fingerprint(token: str, body: Mapping[str, Any]) -> str:
+    canonical = json.dumps({"cart": token, "body": body}, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- quotes
+def quote_request(state: carts.CartState, priced: PricedCart, address: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What shipping providers get: destination, lines, weight and amounts."""
+    address = dict(address or {})
+    by_sku = {line.sku: line for line in state.lines}
+    lines = []
+    weight = 0
+    for line in priced.lines:
+        grams = int((by_sku[line.sku].variant or {}).get("weight_grams") or 0)
+        weight += grams * line.quantity
+        lines.append({"sku": line.sku, "quantity": line.quantity, "weight_grams": grams,
+                      "unit_price": line.unit_price})
+    goods = priced.subtotal + sum((a.amount for a in priced.adjustments if a.sku != ":shipping"),
+                                  Money.zero(priced.currency))
+    return {
+        "currency": priced.currency, "country": address.get("country"), "region": address.get("region"),
+        "postal_code": address.get("postal_code"), "city": address.get("city"), "address": address or None,
+        "lines": lines, "weight_grams": weight, "subtotal": priced.subtotal, "goods_total": goods,
+    }
+
+
+async def shipping_methods(runtime, token: str, address: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Shipping options for a cart (optionally for a partial address)."""
+    state = await carts.load_cart(token)
+    try:
+        priced = await carts.price_cart(runtime, state, address=dict(address) if address else None)
+    except HookError as exc:
+        raise _plugin_failure(exc, "Pricing") from exc
+    result = await shipping_quotes(runtime, quote_request(state, priced, address))
+    return {
+        "items": [quote_json(q) for q in result.quotes],
+        "unavailable": result.dropped,
+    }
+
+
+def quote_json(quote: ShippingQuote) -> dict[str, Any]:
+    return {"id": quote.id, "label": quote.label, "price": quote.price.to_json(), "provider": quote.provider,
+            "estimated_days": list(quote.estimated_days) if quote.estimated_days else None}
+
+
+async def payment_methods(runtime, token: str) -> dict[str, Any]:
+    await carts.ensure_open(token)
+    items = []
+    for entry in await available_gateways(runtime):
+        items.append({"id": entry.id, "label": entry.gateway.title, "title": entry.gateway.title,
+                      "plugin": entry.plugin, "price": Money.zero(runtime.settings.store.currency).to_json()})
+    return {"items": items}
+
+
+def _plugin_failure(exc: HookError, what: str) -> PluginFailure:
+    return PluginFailure(exc.plugin, f"{what} failed: plugin {exc.plugin!r} {exc.reason}. Nothing was ordered; "
+                                     f"try again later.")
+
+
+# ---------------------------------------------------------------- prepare
+async def prepare(runtime, token: str, body: Mapping[str, Any], customer: int | None = None) -> PreparedCheckout:
+    errors: dict[str, str] = {}
+    email = body.get("email")
+    if not valid_email(email):
+        errors["email"] = "must be an e-mail address"
+    shipping, shipping_errors = validate_address(body.get("shipping_address"), "shipping_address")
+    errors.update(shipping_errors)
+    if body.get("billing_address") in (None, {}):
+        billing = shipping
+    else:
+        billing, billing_errors = validate_address(body.get("billing_address"), "billing_address")
+        errors.update(billing_errors)
+    method_id = body.get("shipping_method")
+    payment_id = body.get("payment_method")
+    if not isinstance(method_id, str) or not method_id:
+        errors["shipping_method"] = "is required"
+    if not isinstance(payment_id, str) or not payment_id:
+        errors["payment_method"] = "is required"
+    note = body.get("note") or ""
+    if not isinstance(note, str) or len(note) > 2000:
+        errors["note"] = "must be text of at most 2000 characters"
+    state = await carts.load_cart(token)
+    if errors:
+        raise InvalidInput("Some checkout details are missing or invalid.", errors)
+    email = email.strip()
+
+    if not state.lines:
+        raise InvalidInput("The cart is empty.", {"cart": "is empty"})
+    gone = [line.sku for line in state.lines if not line.sellable]
+    if gone:
+        raise Conflict(f"{', '.join(gone)} is no longer sold; review the cart.", {"cart": "changed"},
+                       title="Cart changed")
+    short = [line for line in state.lines if line.quantity > line.available]
+    if short:
+        line = short[0]
+        raise OutOfStock(_short_message(line.sku, line.quantity, line.available),
+                         {f"lines.{l.sku}.quantity": f"only {max(l.available, 0)} available" for l in short})
+    moved = [line for line in state.lines if line.seen_price is not None
+             and line.seen_price != int(line.variant["price"]["amount"])]
+    if moved:
+        async with runtime.database.transaction():
+            for line in moved:
+                await fetch("UPDATE cart_lines SET seen_price = {} WHERE cart = {} AND sku = {}",
+                            int(line.variant["price"]["amount"]), state.row["id"], line.sku)
+        names = ", ".join(line.variant["product_title"] for line in moved)
+        raise Conflict(f"The price of {names} changed; review the cart and submit again.",
+                       {"cart": "prices changed"}, title="Cart changed")
+
+    context = {"address": shipping, "email": email, "customer": customer}
+    try:
+        goods = await carts.price_cart(runtime, state, **context)
+    except HookError as exc:
+        raise _plugin_failure(exc, "Pricing") from exc
+    quotes = await shipping_quotes(runtime, quote_request(state, goods, shipping))
+    quote = next((q for q in quotes.quotes if q.id == method_id), None)
+    if quote is None:
+        failed = next((p for p in quotes.dropped if method_id.startswith(p + ":") or method_id == p), None)
+        if failed is not None:
+            raise PluginFailure(failed, f"Shipping provider {failed!r} is not answering "
+                                        f"({quotes.dropped[failed]}); choose another shipping method or try later.",
+                                {"shipping_method": "temporarily unavailable"})
+        offered = ", ".join(q.id for q in quotes.quotes) or "none"
+        raise InvalidInput(f"Shipping method {method_id!r} is not available for this address (offered: {offered}).",
+                           {"shipping_method": "not available for this address"})
+    gateway = next((g for g in await available_gateways(runtime) if g.id == payment_id), None)
+    if gateway is None:
+        raise InvalidInput(f"Payment method {payment_id!r} is not available.",
+                           {"payment_method": "not available"})
+    try:
+        priced = await carts.price_cart(runtime, state, shipping=quote.price, **context)
+    except HookError as exc:
+        raise _plugin_failure(exc, "Pricing") from exc
+    applied = {(a.code or "").upper() for a in priced.adjustments if a.code}
+    unapplied = [code for code in state.vouchers if code not in applied]
+    if unapplied:
+        evaluation = await promotions.adjustments_for(priced.lines, carts._context(
+            runtime, state, shipping=quote.price, **context))
+        reasons = {c.upper(): r for c, r in evaluation.rejected.items()}
+        raise InvalidInput(reasons.get(unapplied[0], f"Voucher {unapplied[0]} does not apply."),
+                           {"vouchers": reasons.get(unapplied[0], "does not apply")})
+    prepared = PreparedCheckout(state, email, shipping, billing, quote, gateway, priced, customer, note.strip())
+    view = {
+        "email": email, "shipping_address": shipping, "billing_address": billing, "customer": customer,
+        "cart_id": token, "shipping_method": quote.id, "payment_method": gateway.id,
+        "lines": [{"sku": l.sku, "quantity": l.quantity, "unit_price": l.unit_price.to_json()} for l in priced.lines],
+        "totals": carts.totals_json(priced),
+    }
+    try:
+        problems = await validate_checkout(runtime, view)
+    except HookError as exc:
+        raise _plugin_failure(exc, "Checkout validation") from exc
+    if problems:
+        raise InvalidInput(next(iter(problems.values())), problems)
+    return prepared
+
+
+def _short_message(sku: str, wanted: int, available: int) -> str:
+    if available <= 0:
+        return f"{sku} is out of stock."
+    return f"{sku} is out of stock for this quantity: {wanted} wanted, {available} available."
+
+
+# ---------------------------------------------------------------- write
+class _Replay(Exception):
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.row = row
+
+
+async def _by_key(key: str) -> dict[str, Any] | None:
+    return await fetchone("SELECT * FROM orders WHERE idempotency_key = {}", key)
+
+
+def _is_unique_violation(exc: BaseException) -> bool:
+    return isinstance(exc, (UniqueViolationError, sqlite3.IntegrityError))
+
+
+async def _write(runtime, prepared: PreparedCheckout, key: str, digest: str, actor: str) -> int:
+    priced = prepared.priced
+    state = prepared.state
+    currency = priced.currency
+    now = _now()
+    minutes = runtime.settings.checkout.reservation_minutes
+    by_sku = {line.sku: line for line in state.lines}
+    async with runtime.database.transaction():
+        existing = await _by_key(key)
+        if existing is not None:
+            raise _Replay(existing)
+        row = await fetchone(
+            "INSERT INTO orders (number, status, email, customer, cart_token, idempotency_key, request_fingerprint, "
+            "token_salt, currency, subtotal, discount_total, shipping_total, tax_total, total, prices_include_tax, "
+            "adjustments, tax_lines, shipping_address, billing_address, shipping_method, shipping_label, "
+            "payment_method, payment_plugin, paid_amount, refunded_amount, placed_at, updated_at) VALUES "
+            "(NULL, 'pending_payment', {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, "
+            "{}, 0, 0, {}, {}) RETURNING id",
+            prepared.email, prepared.customer, state.token, key, digest, secrets.token_hex(16), currency,
+            priced.subtotal.amount, priced.discount_total.amount, priced.shipping_total.amount,
+            priced.tax_total.amount, priced.total.amount, priced.prices_include_tax,
+            json.dumps([carts.adjustment_json(a) for a in priced.adjustments]),
+            json.dumps([carts.tax_line_json(t) for t in priced.tax_lines]),
+            json.dumps(prepared.shipping_address), json.dumps(prepared.billing_address),
+            prepared.quote.id, prepared.quote.label, prepared.gateway.id, prepared.gateway.plugin, now, now)
+        order_id = row["id"]
+        number = str(runtime.settings.checkout.order_number_start + order_id)
+        await fetch("UPDATE orders SET number = {} WHERE id = {}", number, order_id)
+        try:
+            await stock.hold(order_id, [(l.sku, by_sku[l.sku].variant["id"], l.quantity) for l in priced.lines],
+                             minutes)
+        except reservations.OutOfStock as exc:
+            raise OutOfStock(_short_message(exc.sku, exc.requested, exc.available),
+                             {f"lines.{exc.sku}.quantity": f"only {exc.available} available"}) from None
+        for position, line in enumerate(priced.lines):
+            variant = by_sku[line.sku].variant
+            await fetch(
+                "INSERT INTO order_lines (order_id, sku, variant_id, product_id, title, options, tax_class, quantity, "
+                "unit_price, subtotal, discount, total, fulfilled_quantity, position) "
+                "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0, {})",
+                order_id, line.sku, variant["id"], variant["product_id"], variant["product_title"],
+                json.dumps(variant["options"]), line.tax_class, line.quantity, line.unit_price.amount,
+                line.unit_price.times(line.quantity).amount, priced.line_adjustments[position].amount,
+                priced.line_total(position).amount, position)
+        try:
+            used = await promotions.record_usage(priced.adjustments, order_id, prepared.customer, prepared.email)
+        except promotions.VoucherError as exc:
+            raise Conflict(str(exc), {"vouchers": str(exc)}, title="Voucher no longer available") from None
+        await records.create(order_id, prepared.gateway, priced.total.amount, currency)
+        await record(order_id, "placed", actor, prepared.note or "Order placed.", None, "pending_payment",
+                     {"vouchers": used, "cart": state.token[:6] + "…"})
+        await outbox.emit("order_placed", {"order_id": order_id, "number": number, "email": prepared.email,
+                                           "total": priced.total.amount, "currency": currency,
+                                           "status": "pending_payment", "payment_method": prepared.gateway.id})
+        await fetch("UPDATE carts SET last_order = {}, updated_at = {} WHERE id = {}", number, now, state.row["id"])
+    return order_id
+
+
+# ---------------------------------------------------------------- payment start
+async def start_payment(runtime, order_id: int) -> None:
+    """Ask the gateway to start the order's payment, unless it already was.
+    A failure is stored on the payment and raised as PluginFailure."""
+    order = await fetchone("SELECT * FROM orders WHERE id = {}", order_id)
+    payment = await records.latest(order_id)
+    if payment is None or json.loads(payment["action"] or "{}").get("kind") or order["status"] != "pending_payment":
+        return
+    entry = await records.gateway_for(runtime, payment)
+    lines = await fetch("SELECT sku, title, quantity, unit_price, total FROM order_lines WHERE order_id = {} "
+                        "ORDER BY position", order_id)
+    currency = order["currency"]
+    token = access_token(runtime.settings.secret_key, order["number"], order["token_salt"])
+    base = runtime.settings.store.base_url.rstrip("/")
+    mapping = {
+        "id": order_id, "number": order["number"], "email": order["email"], "customer": order["customer"],
+        "currency": currency, "total": Money(order["total"], currency), "subtotal": Money(order["subtotal"], currency),
+        "shipping": Money(order["shipping_total"], currency), "tax": Money(order["tax_total"], currency),
+        "lines": [{"sku": l["sku"], "title": l["title"], "quantity": l["quantity"],
+                   "unit_price": Money(l["unit_price"], currency), "total": Money(l["total"], currency)} for l in lines],
+        "shipping_address": json.loads(order["shipping_address"]),
+        "billing_address": json.loads(order["billing_address"]),
+        "access_token": token,
+        "return_url": f"{base}/orders/{order['number']}?token={token}",
+        "cancel_url": f"{base}/checkout",
+    }
+    try:
+        action = await records.call_gateway(runtime, entry, "payment start", lambda: entry.gateway.start(mapping))
+        if not isinstance(action, PaymentAction):
+            raise PluginFailure(entry.plugin, f"The payment provider ({entry.plugin}) returned {action!r}, "
+                                              f"not a PaymentAction.")
+    except PluginFailure as exc:
+        async with runtime.database.transaction():
+            await records.update(payment["id"], error=exc.detail[:1000])
+        raise PluginFailure(exc.plugin, f"Order {order['number']} was placed, but its payment could not be started: "
+                                        f"{exc.detail} Submit the checkout again with the same Idempotency-Key to "
+                                        f"retry.") from exc
+    async with runtime.database.transaction():
+        await records.update(payment["id"], reference=action.reference, action=records.action_json(action), error="")
+        await record(order_id, "payment", "system", f"Payment started with {entry.id}.",
+                     data={"kind": action.kind, "reference": action.reference})
+
+
+# ---------------------------------------------------------------- place
+async def _replay(runtime, row: dict[str, Any], digest: str) -> tuple[dict[str, Any], bool]:
+    if row["request_fingerprint"] != digest:
+        raise IdempotencyMismatch(
+            f"This Idempotency-Key was already used for order {row['number']} with a different cart or body. "
+            "Use a new key for a new order.", {"Idempotency-Key": "already used for a different request"})
+    await start_payment(runtime, row["id"])
+    fresh = await fetchone("SELECT * FROM orders WHERE id = {}", row["id"])
+    return await order_json(runtime, fresh, with_token=True), False
+
+
+async def place_order(runtime, token: str, body: Mapping[str, Any], idempotency_key: str | None,
+                      customer: int | None = None, actor: str = "customer") -> tuple[dict[str, Any], bool]:
+    """Place an order from the cart ``token``; returns ``(order JSON, created)``
+    (``created`` False: a replay of an earlier request with the same key)."""
+    key = check_key(idempotency_key)
+    digest = fingerprint(token, body)
+    existing = await _by_key(key)
+    if existing is not None:
+        return await _replay(runtime, existing, digest)
+    prepared = await prepare(runtime, token, body, customer)
+    try:
+        order_id = await _write(runtime, prepared, key, digest, actor)
+    except _Replay as replay:
+        return await _replay(runtime, replay.row, digest)
+    except Exception as exc:
+        if not _is_unique_violation(exc):
+            raise
+        existing = await _by_key(key)
+        if existing is None:
+            raise Conflict("Another order was placed at the same moment; submit again.") from exc
+        return await _replay(runtime, existing, digest)
+    log.info("order.placed", order_id=order_id, total=prepared.priced.total.amount)
+    try:
+        await start_payment(runtime, order_id)
+    finally:
+        # Relay after the payment started, so the confirmation e-mail usually
+        # sees the payment instructions (the relay's own tick may come first;
+        # the e-mail job waits for the start then, see engine.notifications).
+        runtime.events_committed()
+    row = await fetchone("SELECT * FROM orders WHERE id = {}", order_id)
+    return await order_json(runtime, row, with_token=True), True

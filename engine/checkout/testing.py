@@ -1,0 +1,127 @@
+"""Helpers for tests that buy things: the core's and payment/shipping plugins'.
+
+They go through the real services and the real JSON API (a Quart test client
+or an httpx client against a served app), e.g.::
+
+    app = await make_app(plugins=[my_gateway])
+    await add_product(app.runtime, "TEE-1", price=2500, stock=3)
+    client = app.test_client()
+    cart = await cart_with(client, "TEE-1", 2)
+    response = await checkout(client, cart, payment_method="my_gateway")
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import socket
+import uuid
+from typing import Any, AsyncIterator, Iterable
+
+from engine.catalog import services as catalog
+
+#: A valid German shipping address.
+ADDRESS: dict[str, Any] = {
+    "first_name": "Ada", "last_name": "Lovelace", "line1": "Unter den Linden 1", "city": "Berlin",
+    "postal_code": "10117", "country": "DE",
+}
+
+
+async def add_product(runtime, sku: str, price: int = 2500, stock: int = 5, slug: str | None = None,
+                      title: str | None = None, categories: Iterable[str] = (), tax_class: str = "standard",
+                      status: str = "published", weight_grams: int = 250) -> dict[str, Any]:
+    """A published one-variant product through the catalog service."""
+    slug = slug or sku.lower().replace("_", "-").replace(".", "-").replace("/", "-")
+    return await catalog.save_product(runtime, {
+        "slug": slug, "title": title or f"Product {sku}", "status": status, "tax_class": tax_class,
+        "categories": list(categories),
+        "variants": [{"sku": sku, "price_amount": price, "stock": stock, "weight_grams": weight_grams}],
+    })
+
+
+async def _json(response) -> Any:
+    value = response.json  # httpx: a method; Quart: a property holding a coroutine
+    if callable(value):
+        value = value()
+    if inspect.isawaitable(value):
+        value = await value
+    return value
+
+
+async def cart_with(client, sku: str | None = None, quantity: int = 1) -> str:
+    """A new cart (optionally holding ``quantity`` of ``sku``); returns its id."""
+    response = await client.post("/api/v1/carts")
+    assert response.status_code == 201, await _json(response)
+    cart = (await _json(response))["id"]
+    if sku is not None:
+        added = await client.post(f"/api/v1/carts/{cart}/lines", json={"sku": sku, "quantity": quantity})
+        assert added.status_code == 201, await _json(added)
+    return cart
+
+
+def checkout_body(**overrides: Any) -> dict[str, Any]:
+    body = {"email": "ada@example.test", "shipping_address": dict(ADDRESS), "shipping_method": "flat_rate:standard",
+            "payment_method": "manual"}
+    body.update(overrides)
+    return body
+
+
+async def checkout(client, cart: str, key: str | None = None, **overrides: Any):
+    """POST the checkout with a fresh Idempotency-Key (unless ``key``); returns the response."""
+    headers = {"Idempotency-Key": key or uuid.uuid4().hex}
+    return await client.post(f"/api/v1/carts/{cart}/checkout", json=checkout_body(**overrides), headers=headers)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def migrate(settings, plugins: Iterable[Any] = ()) -> None:
+    """Create the schema for ``settings`` (what ``shopwright migrate`` does)."""
+    from engine.runtime import Runtime
+
+    runtime = Runtime(settings, plugins=list(plugins))
+    await runtime.connect()
+    try:
+        await runtime.migrate(echo=lambda *_: None, only_enabled=False)
+    finally:
+        await runtime.database.close()
+
+
+@contextlib.asynccontextmanager
+async def served(app, timeout: float = 15.0) -> AsyncIterator[str]:
+    """Serve ``app`` (not yet started) with Hypercorn on a free 127.0.0.1 port in
+    this event loop; yields the base URL. Start-up and shutdown run through
+    the ASGI lifespan, as under ``shopwright serve``."""
+    import httpx
+    from hypercorn.asyncio import serve
+    from hypercorn.config import Config
+
+    config = Config()
+    port = free_port()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.accesslog = None
+    config.graceful_timeout = 2
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(app, config, shutdown_trigger=stop.wait))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base) as client:
+            deadline = asyncio.get_running_loop().time() + timeout
+            while True:
+                if task.done():
+                    task.result()
+                try:
+                    if (await client.get("/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if asyncio.get_running_loop().time() > deadline:
+                    raise TimeoutError(f"the app did not start serving on {base} within {timeout}s")
+                await asyncio.sleep(0.05)
+        yield base
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout)

@@ -1,0 +1,42 @@
+"""The core flat-rate shipping method: one price per order, free from a goods
+total on (both settings of the ``core_shipping`` default plugin)."""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from engine.money import Money
+from engine.protocols import ShippingQuote
+
+PROVIDER_ID = "flat_rate"
+QUOTE_ID = "flat_rate:standard"
+
+
+class FlatRate:
+    """A :class:`engine.protocols.ShippingRateProvider`.
+
+    ``price`` and ``free_over`` are minor units of the checkout's currency;
+    ``free_over`` None never waives it. It is compared with the goods total
+    after discounts (``checkout["goods_total"]``). ``countries`` empty: ships
+    everywhere; else only to those ISO codes. No ``currency`` in the checkout:
+    no quote."""
+
+    id = PROVIDER_ID
+
+    def __init__(self, price: int, free_over: int | None = None, label: str = "Standard shipping",
+                 countries: Sequence[str] = (), estimated_days: tuple[int, int] | None = (2, 5)) -> None:
+        self.price, self.free_over, self.label = price, free_over, label
+        self.countries = {c.upper() for c in countries}
+        self.estimated_days = estimated_days
+
+    async def quotes(self, checkout: Mapping[str, Any]) -> list[ShippingQuote]:
+        country = (checkout.get("country") or "").upper()
+        if self.countries and country and country not in self.countries:
+            return []
+        currency = checkout.get("currency")
+        if not currency:  # prices are in the checkout's currency; without one there is no quote
+            return []
+        goods = checkout.get("goods_total")
+        goods_amount = goods.amount if isinstance(goods, Money) else int(goods or 0)
+        free = self.free_over is not None and goods_amount >= self.free_over
+        return [ShippingQuote(QUOTE_ID, self.label, Money(0 if free else self.price, currency), PROVIDER_ID,
+                              self.estimated_days)]

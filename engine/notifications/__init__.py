@@ -1,0 +1,1 @@
+"""Transactional e-mail: templates a theme can override, sent over SMTP from jobs."""

@@ -1,0 +1,137 @@
+"""Order JSON API: the shopper's view (``/api/v1/orders/<number>?token=``) and
+the admin API (``/api/v1/admin/orders``: ``orders:read`` / ``orders:write``)."""
+from __future__ import annotations
+
+from quart import Blueprint, current_app, g, request
+from pydantic import ValidationError
+from quart_schema import document_querystring, document_request, document_response
+
+from engine.accounts.auth import require_permission
+from engine.checkout.api import signed_in_customer
+from engine.checkout.errors import InvalidInput
+from engine.checkout.schemas import FulfillmentIn, NoteIn, OrderListOut, OrderListQuery, OrderOut, OrderQuery, RefundIn
+from engine.orders import actions, services
+
+blueprint = Blueprint("orders_api", __name__, url_prefix="/api/v1/orders")
+admin = Blueprint("admin_orders_api", __name__, url_prefix="/api/v1/admin/orders")
+
+
+@blueprint.get("/<number>")
+@document_querystring(OrderQuery)
+@document_response(OrderOut)
+async def get_order(number: str):
+    """The order, for the holder of its access token (``?token=``) or the
+    signed-in customer who placed it; 404 otherwise."""
+    return await services.order_for_shopper(current_app.runtime, number, request.args.get("token"),
+                                            signed_in_customer())
+
+
+def _actor() -> str:
+    return actions.actor_label(g.get("actor"))
+
+
+async def _staff_view(row):
+    return await services.order_json(current_app.runtime, row, staff=True)
+
+
+async def _body(model):
+    """An optional JSON body validated by ``model`` (an empty body is fine)."""
+    data = await request.get_json(silent=True)
+    try:
+        return model.model_validate(data or {})
+    except ValidationError as exc:
+        errors = {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in exc.errors()}
+        raise InvalidInput("The request body is not valid.", errors) from None
+
+
+@admin.get("")
+@require_permission("orders:read")
+@document_querystring(OrderListQuery)
+@document_response(OrderListOut)
+async def list_orders():
+    """Orders, newest first; ``next_cursor`` pages on."""
+    try:
+        limit = int(request.args.get("limit", 50))
+    except ValueError:
+        limit = 50
+    return await services.list_orders(request.args.get("status") or None, request.args.get("email") or None,
+                                      request.args.get("cursor") or None, limit)
+
+
+@admin.get("/<number>")
+@require_permission("orders:read")
+async def get_admin_order(number: str):
+    """The order with its timeline, payments, fulfillments and reservations."""
+    return await _staff_view(await services.order_row(number))
+
+
+@admin.post("/<number>/mark-paid")
+@require_permission("orders:write")
+@document_request(NoteIn)
+async def mark_paid(number: str):
+    """Record that a manual payment (bank transfer, cash) was received. Marking
+    an already paid order again changes nothing (200)."""
+    body = await _body(NoteIn)
+    row, _ = await actions.mark_paid(current_app.runtime, number, _actor(), body.note or "")
+    return await _staff_view(row)
+
+
+@admin.post("/<number>/capture")
+@require_permission("orders:write")
+async def capture(number: str):
+    """Capture the authorized payment through its gateway (idempotent)."""
+    row, _ = await actions.capture(current_app.runtime, number, _actor())
+    return await _staff_view(row)
+
+
+@admin.post("/<number>/refund")
+@require_permission("orders:write")
+@document_request(RefundIn)
+async def refund(number: str):
+    """Refund ``amount`` minor units (default: everything not yet refunded)."""
+    body = await _body(RefundIn)
+    row = await actions.refund(current_app.runtime, number, _actor(), body.amount, body.note or "")
+    return await _staff_view(row)
+
+
+@admin.post("/<number>/cancel")
+@require_permission("orders:write")
+@document_request(NoteIn)
+async def cancel(number: str):
+    """Cancel an unpaid order, or a paid one that has not shipped (refunded in full)."""
+    body = await _body(NoteIn)
+    row = await actions.cancel(current_app.runtime, number, _actor(), body.note or "")
+    return await _staff_view(row)
+
+
+@admin.post("/<number>/fulfillments")
+@require_permission("orders:write")
+@document_request(FulfillmentIn)
+async def fulfill(number: str):
+    """Record a shipment of ``lines`` (default: everything not yet shipped)."""
+    body = await _body(FulfillmentIn)
+    lines = [line.model_dump() for line in body.lines] if body.lines is not None else None
+    row = await actions.fulfill(current_app.runtime, number, _actor(), lines, body.tracking_number, body.carrier)
+    return await _staff_view(row), 201
+
+
+@admin.post("/<number>/complete")
+@require_permission("orders:write")
+@document_request(NoteIn)
+async def complete(number: str):
+    """fulfilled → completed."""
+    body = await _body(NoteIn)
+    row = await actions.complete(current_app.runtime, number, _actor(), body.note or "")
+    return await _staff_view(row)
+
+
+@admin.post("/<number>/notes")
+@require_permission("orders:write")
+@document_request(NoteIn)
+async def add_note(number: str):
+    """Add a note to the order's timeline."""
+    body = await _body(NoteIn)
+    if not (body.note or "").strip():
+        raise InvalidInput("The note is empty.", {"note": "is required"})
+    await actions.add_note(current_app.runtime, number, _actor(), body.note.strip())
+    return await _staff_view(await services.order_row(number)), 201

@@ -1,0 +1,87 @@
+"""The stock side of an order: reservations held at placement, deducted when
+paid, released when cancelled or expired, restocked when a paid order is
+cancelled. Every function runs inside the caller's transaction and changes a
+reservation only from the state it expects (a conditional UPDATE), so running
+one twice changes nothing the second time.
+
+Each stock row touched emits ``stock_changed`` (the catalog's payload:
+``{sku, variant_id, warehouse, on_hand, reserved, available}``).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Sequence
+
+from engine import outbox
+from engine.catalog import reservations as atomic
+from engine.catalog.db import fetch
+
+HELD, DEDUCTED, RELEASED, RESTOCKED = "held", "deducted", "released", "restocked"
+
+
+async def _stock_changed(sku: str, variant_id: int, warehouse: str, row: dict[str, Any] | None) -> None:
+    if row is None:
+        return
+    on_hand, reserved = int(row["on_hand"]), int(row["reserved"])
+    await outbox.emit("stock_changed", {"sku": sku, "variant_id": variant_id, "warehouse": warehouse,
+                                        "on_hand": on_hand, "reserved": reserved,
+                                        "available": max(on_hand - reserved, 0)})
+
+
+async def hold(order_id: int, items: Sequence[tuple[str, int, int]], minutes: int) -> None:
+    """Reserve ``(sku, variant_id, quantity)`` items for an order, or raise
+    :class:`engine.catalog.reservations.OutOfStock` (the caller rolls back)."""
+    now = datetime.now(timezone.utc)
+    expires = now + timedelta(minutes=minutes)
+    for sku, variant_id, quantity in items:
+        for allocation in await atomic.reserve(variant_id, sku, quantity):
+            await fetch(
+                "INSERT INTO stock_reservations (order_id, sku, variant_id, stock_id, warehouse_id, quantity, state, "
+                "expires_at, created_at, updated_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+                order_id, sku, variant_id, allocation.stock_id, allocation.warehouse_id, allocation.quantity, HELD,
+                expires, now, now)
+            await _stock_changed(sku, variant_id, allocation.warehouse,
+                                 {"on_hand": allocation.on_hand, "reserved": allocation.reserved})
+
+
+async def _move(order_id: int, from_state: str, to_state: str, action) -> int:
+    """Move every reservation of the order in ``from_state`` to ``to_state``,
+    applying ``action(stock_id, quantity)`` to its stock row. Returns units moved."""
+    moved = 0
+    now = datetime.now(timezone.utc)
+    rows = await fetch("SELECT id, sku, variant_id, stock_id, quantity FROM stock_reservations "
+                       "WHERE order_id = {} AND state = {} ORDER BY id", order_id, from_state)
+    for row in rows:
+        claimed = await fetch("UPDATE stock_reservations SET state = {}, updated_at = {} WHERE id = {} AND state = {} "
+                              "RETURNING id", to_state, now, row["id"], from_state)
+        if not claimed:
+            continue
+        stock = await action(row["stock_id"], row["quantity"])
+        where = await atomic.stock_row(row["stock_id"])
+        await _stock_changed(row["sku"], row["variant_id"], where["code"] if where else "", stock)
+        moved += row["quantity"]
+    return moved
+
+
+async def deduct(order_id: int) -> int:
+    """Paid: held units leave the shelf (on_hand and reserved both go down)."""
+    return await _move(order_id, HELD, DEDUCTED, atomic.deduct)
+
+
+async def release(order_id: int) -> int:
+    """Cancelled or expired before payment: held units become available again."""
+    return await _move(order_id, HELD, RELEASED, atomic.release)
+
+
+async def restock(order_id: int) -> int:
+    """A paid order cancelled before shipping: sold units go back on hand."""
+    return await _move(order_id, DEDUCTED, RESTOCKED, atomic.restock)
+
+
+async def expired_orders(now: datetime | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """Orders awaiting payment whose held reservations expired (oldest first)."""
+    now = now or datetime.now(timezone.utc)
+    return await fetch(
+        "SELECT DISTINCT o.id, o.number FROM orders o JOIN stock_reservations r ON r.order_id = o.id "
+        "WHERE o.status = 'pending_payment' AND r.state = 'held' AND r.expires_at <= {} ORDER BY o.id LIMIT {}",
+        now, limit)

@@ -1,0 +1,83 @@
+"""Payment records and gateway calls.
+
+Gateway calls (``start``, ``capture``, ``refund``, ``cancel``) may do network
+I/O, so they never run inside a database transaction: the caller checks the
+order, calls the gateway under ``checkout.payment_timeout_seconds``, then
+records the result in a transaction that re-checks the order. A gateway that
+raises or times out becomes :class:`engine.checkout.errors.PluginFailure`
+(HTTP 502 naming the plugin) and nothing is recorded.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable
+
+import structlog
+
+from engine.catalog.db import fetch, fetchone
+from engine.checkout.errors import Conflict, PluginFailure
+from engine.payments.gateways import GatewayEntry, find_gateway
+from engine.protocols import PaymentAction
+
+log = structlog.get_logger("shopwright.payments")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+async def create(order_id: int, entry: GatewayEntry, amount: int, currency: str) -> int:
+    """A pending payment for an order (inside the order transaction)."""
+    now = _now()
+    row = await fetchone(
+        "INSERT INTO payments (order_id, gateway, plugin, reference, status, amount, captured_amount, "
+        "refunded_amount, currency, action, error, created_at, updated_at) "
+        "VALUES ({}, {}, {}, NULL, 'pending', {}, 0, 0, {}, {}, '', {}, {}) RETURNING id",
+        order_id, entry.id, entry.plugin, amount, currency, "{}", now, now)
+    return row["id"]
+
+
+async def latest(order_id: int) -> dict[str, Any] | None:
+    return await fetchone("SELECT * FROM payments WHERE order_id = {} ORDER BY id DESC", order_id)
+
+
+async def by_reference(plugin: str, reference: str) -> dict[str, Any] | None:
+    return await fetchone("SELECT * FROM payments WHERE plugin = {} AND reference = {} ORDER BY id DESC",
+                          plugin, reference)
+
+
+async def update(payment_id: int, **values: Any) -> None:
+    values["updated_at"] = _now()
+    assignments = ", ".join(f"{column} = {{}}" for column in values)
+    await fetch(f"UPDATE payments SET {assignments} WHERE id = {{}}", *values.values(), payment_id)
+
+
+def action_json(action: PaymentAction) -> str:
+    return json.dumps({"kind": action.kind, "reference": action.reference, "data": dict(action.data or {})},
+                      default=str)
+
+
+async def gateway_for(runtime, payment: dict[str, Any]) -> GatewayEntry:
+    entry = await find_gateway(runtime, payment["gateway"])
+    if entry is None:
+        raise Conflict(f"The payment method {payment['gateway']!r} is not available (its plugin "
+                       f"{payment['plugin']!r} is disabled or not installed).",
+                       title="Payment method unavailable")
+    return entry
+
+
+async def call_gateway(runtime, entry: GatewayEntry, what: str, call: Callable[[], Awaitable[Any]]) -> Any:
+    """Run one gateway call under the payment deadline."""
+    deadline = runtime.settings.checkout.payment_timeout_seconds
+    try:
+        return await asyncio.wait_for(call(), deadline)
+    except asyncio.TimeoutError:
+        log.error("payment.timeout", plugin=entry.plugin, gateway=entry.id, call=what)
+        raise PluginFailure(entry.plugin, f"The payment provider ({entry.plugin}) did not answer the {what} "
+                                          f"within {deadline}s; nothing was changed.") from None
+    except Exception as exc:
+        log.exception("payment.failed", plugin=entry.plugin, gateway=entry.id, call=what)
+        raise PluginFailure(entry.plugin, f"The payment provider ({entry.plugin}) refused the {what}: "
+                                          f"{type(exc).__name__}: {exc}") from exc

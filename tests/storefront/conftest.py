@@ -1,0 +1,25 @@
+"""Fixtures for storefront tests: an app with the sample catalog and the
+installed themes, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import pytest
+
+from engine.themes.testing import seed_sample_catalog
+
+
+@pytest.fixture
+async def shop(make_app, database_url, tmp_path):
+    """A started app (default theme active) with the sample catalog."""
+    app = await make_app(database_url=database_url, store={"currency": "EUR", "locale": "en"})
+    app.theme_state.overrides_dir = tmp_path / "overrides"
+    await seed_sample_catalog(app.runtime)
+    return app
+
+
+@pytest.fixture
+async def sqlite_shop(make_app, tmp_path):
+    """The same on SQLite only (for tests about rendering, not the database)."""
+    app = await make_app(store={"currency": "EUR", "locale": "en"})
+    app.theme_state.overrides_dir = tmp_path / "overrides"
+    await seed_sample_catalog(app.runtime)
+    return app

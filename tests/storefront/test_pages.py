@@ -1,0 +1,181 @@
+"""Storefront pages render the catalog through the active theme, work without
+JavaScript and pass the structural accessibility checks."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from engine.storefront import listing
+from engine.themes.testing import check_page_html
+
+PAGES = ["/", "/c/clothing", "/c/shirts", "/p/oxford-shirt", "/p/stoneware-mug", "/search?q=shirt", "/search",
+         "/cart", "/checkout", "/checkout?step=payment", "/account/", "/account/login", "/account/signup"]
+
+
+async def _page(app, path: str, status: int = 200) -> str:
+    response = await app.test_client().get(path)
+    body = await response.get_data(as_text=True)
+    assert response.status_code == status, (path, body[:500])
+    assert response.content_type == "text/html; charset=utf-8"
+    return body
+
+
+@pytest.mark.parametrize("path", PAGES)
+async def test_every_page_renders_accessibly(sqlite_shop, path):
+    body = await _page(sqlite_shop, path)
+    assert check_page_html(body) == [], path
+    assert "<script" not in body  # everything works without JavaScript
+
+
+async def test_pages_render_on_both_databases(shop):
+    home = await _page(shop, "/")
+    assert "Featured products" in home
+    # the featured collection, in its order
+    assert home.index("Linen shirt") < home.index("Oxford shirt") < home.index("Stoneware mug")
+    assert "Draft mug" not in home
+    category = await _page(shop, "/c/clothing")
+    for title in ("Oxford shirt", "Linen shirt", "Chino trousers"):
+        assert title in category  # products of sub-categories too
+    assert "Stoneware mug" not in category
+    product = await _page(shop, "/p/oxford-shirt")
+    assert "€49.00" in product and "OXFORD-SHIRT-S-B" in product
+
+
+async def test_home_shows_banners_and_category_tiles(sqlite_shop):
+    body = await _page(sqlite_shop, "/")
+    assert "New season, new favourites" in body
+    assert re.search(r'<img class="banner__image" src="/static/theme/default/[0-9a-f]{12}/images/banner-1.svg" '
+                     r'alt="Abstract shapes in the store colours"', body)
+    assert 'href="/c/clothing"' in body and 'href="/c/home"' in body
+
+
+async def test_category_breadcrumb_subcategories_and_stock_state(sqlite_shop):
+    body = await _page(sqlite_shop, "/c/shirts")
+    assert re.search(r'<a href="/c/clothing">Clothing</a>', body)
+    assert 'aria-current="page">Shirts</a>' in body
+    assert "Sold-out shirt" in body and "Out of stock" in body
+
+
+async def test_filters_by_attribute_option_and_price(sqlite_shop):
+    body = await _page(sqlite_shop, "/c/clothing?material=linen")
+    assert "Linen shirt" in body and "Oxford shirt" not in body
+    assert re.search(r'name="material" value="linen" checked', body)
+    body = await _page(sqlite_shop, "/c/clothing?waist=32")
+    assert "Chino trousers" in body and "Linen shirt" not in body
+    body = await _page(sqlite_shop, "/c/clothing?min_price=50&max_price=60")
+    assert "Linen shirt" in body and "Oxford shirt" not in body and "Chino trousers" not in body
+    assert 'name="min_price" value="50"' in body
+    body = await _page(sqlite_shop, "/c/clothing?organic=true")
+    assert "Oxford shirt" in body and "Linen shirt" not in body
+
+
+async def test_bad_filter_values_are_explained_not_fatal(sqlite_shop):
+    body = await _page(sqlite_shop, "/c/clothing?min_price=abc&sort=sideways&material=unknown")
+    assert "Minimum price must be a positive amount." in body
+    assert "Unknown sort order" in body
+    assert "Oxford shirt" in body  # unknown facet value ignored
+    body = await _page(sqlite_shop, "/c/clothing?cursor=forged")
+    assert "Oxford shirt" in body and 'role="status"' in body
+
+
+async def test_sorting(sqlite_shop):
+    cheap_first = await _page(sqlite_shop, "/c/clothing?sort=price_asc")
+    dear_first = await _page(sqlite_shop, "/c/clothing?sort=price_desc")
+    assert cheap_first.index("Sold-out shirt") < cheap_first.index("Chino trousers")
+    assert dear_first.index("Chino trousers") < dear_first.index("Sold-out shirt")
+    assert '<option value="price_desc" selected>' in dear_first
+
+
+async def test_keyset_pagination_links(sqlite_shop, monkeypatch):
+    monkeypatch.setattr(listing, "PAGE_SIZE", 2)
+    first = await _page(sqlite_shop, "/c/clothing?sort=price_asc&material=cotton&material=linen")
+    next_url = re.search(r'<a href="([^"]+)" rel="next">Next page</a>', first).group(1).replace("&amp;", "&")
+    assert "cursor=" in next_url and "sort=price_asc" in next_url and next_url.count("material=") == 2
+    assert "First page" not in first
+    second = await _page(sqlite_shop, next_url)
+    titles = lambda body: re.findall(r'product-card__title">([^<]+)<', body)  # noqa: E731
+    assert titles(first) == ["Sold-out shirt", "Oxford shirt"]
+    assert titles(second) == ["Linen shirt", "Chino trousers"]
+    assert "First page" in second and 'rel="next"' not in second
+
+
+async def test_variant_picker_works_without_javascript(sqlite_shop):
+    body = await _page(sqlite_shop, "/p/oxford-shirt")
+    assert '<form method="get" action="/p/oxford-shirt" class="variant-picker">' in body
+    assert re.search(r'name="size" value="S" checked', body)
+    chosen = await _page(sqlite_shop, "/p/oxford-shirt?size=L&colour=Red")
+    assert "OXFORD-SHIRT-L-R" in chosen and "€51.00" in chosen
+    assert re.search(r'name="size" value="L" checked', chosen) and re.search(r'name="colour" value="Red" checked', chosen)
+    assert 'name="sku" value="OXFORD-SHIRT-L-R"' in chosen
+    # M/Red is sold out: shown, marked, cannot be added
+    sold_out = await _page(sqlite_shop, "/p/oxford-shirt?size=M&colour=Red")
+    assert "OXFORD-SHIRT-M-R" in sold_out and "Out of stock" in sold_out
+    assert re.search(r'<button type="submit" class="button" disabled>Sold out</button>', sold_out)
+    assert "(sold out)" in (await _page(sqlite_shop, "/p/oxford-shirt?size=M&colour=Blue"))
+    by_sku = await _page(sqlite_shop, "/p/oxford-shirt?sku=OXFORD-SHIRT-S-R")
+    assert 'name="sku" value="OXFORD-SHIRT-S-R"' in by_sku
+    nonsense = await _page(sqlite_shop, "/p/oxford-shirt?size=XXL")
+    assert 'name="sku" value="OXFORD-SHIRT-S-B"' in nonsense  # unknown values ignored
+
+
+async def test_add_to_cart_form_and_gallery(sqlite_shop):
+    body = await _page(sqlite_shop, "/p/oxford-shirt?image=2")
+    assert re.search(r'<form method="post" action="/cart" class="add-to-cart">\s*'
+                     r'<input type="hidden" name="csrf_token" value="[^"]+">', body)
+    assert '<label for="quantity">Quantity</label>' in body
+    main = re.search(r'<figure class="gallery__main">\s*<img src="([^"]+)" alt="([^"]+)"', body)
+    assert main.groups() == ("/media/placeholder/oxford-shirt-back.svg", "Oxford shirt, back")
+
+
+async def test_search(sqlite_shop):
+    body = await _page(sqlite_shop, "/search?q=linen")
+    assert "Linen shirt" in body and "Oxford shirt" not in body
+    assert 'value="linen"' in body
+    assert "Nothing matches" in await _page(sqlite_shop, "/search?q=zzzzqqq")
+
+
+async def test_unknown_and_draft_pages_are_themed_404s(sqlite_shop):
+    for path in ("/p/draft-mug", "/p/nope", "/c/nope", "/no/such/page"):
+        body = await _page(sqlite_shop, path, 404)
+        assert "Page not found" in body and check_page_html(body) == []
+    response = await sqlite_shop.test_client().get("/api/v1/no-such-endpoint")
+    assert response.status_code == 404 and response.content_type == "application/problem+json"
+
+
+async def test_placeholder_pages(sqlite_shop):
+    client = sqlite_shop.test_client()
+    response = await client.get("/orders/SW-1001")
+    assert response.status_code == 404
+    assert "Order SW-1001" in await response.get_data(as_text=True)
+    assert (await client.get("/account/orders")).status_code == 303
+    checkout = await _page(sqlite_shop, "/checkout")
+    assert 'aria-current="step">1. Contact' in checkout
+    assert 'autocomplete="postal-code"' in checkout
+
+
+async def test_posts_answer_not_implemented_with_a_valid_csrf_token(sqlite_shop):
+    client = sqlite_shop.test_client()
+    product = await (await client.get("/p/oxford-shirt")).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', product).group(1)
+    for path in ("/cart", "/checkout", "/account/login", "/account/signup"):
+        refused = await client.post(path, form={"sku": "OXFORD-SHIRT-S-B", "quantity": "1"})
+        assert refused.status_code == 400, path
+        response = await client.post(path, form={"csrf_token": token, "sku": "OXFORD-SHIRT-S-B", "quantity": "1"})
+        assert response.status_code == 501, path
+        assert "not available in this version" in await response.get_data(as_text=True)
+
+
+async def test_money_is_formatted_for_the_store_locale(make_app):
+    from engine.themes.testing import seed_sample_catalog
+
+    app = await make_app(store={"locale": "de_DE", "currency": "EUR"})
+    await seed_sample_catalog(app.runtime)
+    body = await (await app.test_client().get("/p/oxford-shirt")).get_data(as_text=True)
+    assert "49,00\xa0€" in body
+    from engine.storefront.rendering import format_money
+
+    assert format_money({"amount": 1500, "currency": "JPY"}, "en") == "¥1,500"
+    assert format_money({"amount": 1234, "currency": "KWD"}, "en") == "KWD1.234"
+    with pytest.raises(TypeError):
+        format_money(12.5, "en")

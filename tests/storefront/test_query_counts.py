@@ -1,0 +1,89 @@
+"""Every storefront page runs a bounded number of SQL statements, however
+many products, variants, images or categories it shows (no N+1 query)."""
+from __future__ import annotations
+
+import pytest
+
+from engine.themes.testing import QueryCounter
+
+#: Upper bounds per page, including one read of the theme settings (at most
+#: once per refresh interval).
+BOUNDS = {
+    "/": 4,
+    "/c/clothing": 12,
+    "/c/shirts?material=cotton&size=M&sort=price_desc&min_price=10": 13,
+    "/p/oxford-shirt": 7,
+    "/p/oxford-shirt?size=L&colour=Red": 7,
+    "/search?q=shirt": 6,
+    "/search?q=shirt&material=cotton": 7,
+    "/cart": 2,
+    "/checkout": 2,
+    "/account/login": 2,
+    "/orders/SW-1": 2,
+    "/no-such-page": 2,
+}
+
+
+def _more_products(count: int) -> list[dict]:
+    products = []
+    for n in range(count):
+        products.append({
+            "slug": f"extra-shirt-{n}", "title": f"Extra shirt {n}", "status": "published",
+            "categories": ["shirts"], "attributes": {"material": "cotton"},
+            "images": [{"url": f"/media/placeholder/extra-{n}-{i}.svg", "alt": f"Extra shirt {n}, view {i}"}
+                       for i in range(3)],
+            "variants": [{"sku": f"EXTRA-{n}-{size}", "options": {"size": size},
+                          "price": {"amount": 1000 + n, "currency": "EUR"}, "stock": 2} for size in "SML"],
+        })
+    return products
+
+
+async def _counts(app, settled: bool = False) -> dict[str, int]:
+    """Statements per page; ``settled``: the theme settings were just read, so
+    no page re-reads them (exact, comparable counts)."""
+    client = app.test_client()
+    counts = {}
+    app.storefront_cache.clear()
+    for path in BOUNDS:
+        if settled:
+            await app.theme_state.refresh()
+            app.theme_state._read_at += 3600
+        with QueryCounter(app.runtime.database.engine) as queries:
+            response = await client.get(path)
+        assert response.status_code in (200, 404), path
+        counts[path] = queries.count
+    return counts
+
+
+async def test_page_query_counts_are_bounded(shop):
+    counts = await _counts(shop)
+    over = {path: (count, BOUNDS[path]) for path, count in counts.items() if count > BOUNDS[path]}
+    assert over == {}, over
+
+
+async def test_query_counts_do_not_grow_with_the_catalog(sqlite_shop):
+    from engine.catalog import services as catalog
+
+    before = await _counts(sqlite_shop, settled=True)
+    for product in _more_products(30):
+        await catalog.save_product(sqlite_shop.runtime, product)
+    await catalog.save_collection(sqlite_shop.runtime, {"slug": "featured", "title": "Featured",
+                                                        "products": [f"extra-shirt-{n}" for n in range(8)]})
+    after = await _counts(sqlite_shop, settled=True)
+    assert after == before
+    body = await (await sqlite_shop.test_client().get("/c/shirts")).get_data(as_text=True)
+    assert body.count('class="product-card"') == 24  # a full page was rendered
+
+
+async def test_the_counter_counts(sqlite_shop):
+    from engine.system.tables import SiteSetting
+
+    original = type(sqlite_shop.runtime.database.engine).run_querystring
+    with QueryCounter(sqlite_shop.runtime.database.engine) as queries:
+        await SiteSetting.select().run()
+        await SiteSetting.count().run()
+    assert queries.count == 2 and "site_settings" in queries.statements[0]
+    with pytest.raises(ZeroDivisionError):
+        with QueryCounter(sqlite_shop.runtime.database.engine):
+            1 / 0
+    assert type(sqlite_shop.runtime.database.engine).run_querystring is original

@@ -1,0 +1,85 @@
+"""Boutique's own tests: what it overrides, and what it inherits from default."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from engine.themes import registry
+from engine.themes.check import check_theme
+from engine.themes.testing import check_page_html, seed_sample_catalog
+from shopwright_theme_boutique import MANIFEST
+from shopwright_theme_boutique.settings import BoutiqueSettings
+from shopwright_theme_default.settings import DefaultThemeSettings
+
+
+def test_manifest_names_default_as_parent():
+    themes = registry.discover_themes()
+    assert themes["boutique"].manifest == MANIFEST and themes["boutique"].error is None
+    assert [t.name for t in registry.theme_chain("boutique", themes)] == ["boutique", "default"]
+
+
+def test_theme_check_passes():
+    themes = registry.discover_themes()
+    assert check_theme(themes["boutique"], themes) == []
+
+
+def test_settings_extend_the_parent_schema_with_other_defaults():
+    assert issubclass(BoutiqueSettings, DefaultThemeSettings)
+    settings = BoutiqueSettings()
+    assert settings.colours.primary == "#4a2545" != DefaultThemeSettings().colours.primary
+    assert settings.fonts.headings == "serif" and settings.announcement
+
+
+@pytest.fixture
+async def store(make_app, tmp_path):
+    app = await make_app()
+    app.theme_state.overrides_dir = tmp_path / "none"
+    await seed_sample_catalog(app.runtime)
+    await registry.set_active_theme("boutique")
+    await app.theme_state.refresh()
+    return app
+
+
+async def _get(store, path):
+    response = await store.test_client().get(path)
+    return response.status_code, await response.get_data(as_text=True)
+
+
+async def test_layout_extends_the_parent_layout(store):
+    status, body = await _get(store, "/")
+    assert status == 200 and 'data-theme="boutique"' in body
+    # parent:base.html kept default's stylesheet, boutique added its own and the announcement
+    assert re.search(r'href="/static/theme/default/[0-9a-f]{12}/css/site.css"', body)
+    assert re.search(r'href="/static/theme/boutique/[0-9a-f]{12}/css/boutique.css"', body)
+    assert 'aria-label="Announcement"><p>Free delivery' in body
+    assert "--color-primary: #4a2545;" in body
+    # overridden templates
+    assert "site-header--centred" in body and "Curated for you" in body
+    assert re.search(r'src="/static/theme/boutique/[0-9a-f]{12}/images/logo.svg"', body)
+
+
+async def test_product_page_extends_the_parent_product_page(store):
+    status, body = await _get(store, "/p/oxford-shirt?size=L&colour=Blue")
+    assert status == 200
+    assert 'class="product__from">From €49.00' in body        # boutique's block
+    assert "Returns are free within 30 days." in body           # boutique's addition after super()
+    assert 'class="variant-picker"' in body and "OXFORD-SHIRT-L-B" in body  # default's blocks
+    assert "<h2 id=\"details-heading\">Details</h2>" in body     # default's details kept by super()
+
+
+async def test_inherited_pages_still_render(store):
+    for path in ("/c/shirts", "/search?q=shirt", "/cart", "/checkout", "/account/login", "/orders/1"):
+        status, body = await _get(store, path)
+        assert status in (200, 404) and 'data-theme="boutique"' in body, path
+        assert check_page_html(body) == [], path
+    status, body = await _get(store, "/nope")
+    assert status == 404 and "This page has moved on" in body
+
+
+async def test_merchant_settings_override_boutique_defaults(store):
+    await registry.update_theme_settings("boutique", {"announcement": "", "colours": {"accent": "#0a0a0a"}})
+    await store.theme_state.refresh()
+    _, body = await _get(store, "/")
+    assert "Announcement" not in body and "--color-accent: #0a0a0a;" in body
+    assert "--color-primary: #4a2545;" in body
