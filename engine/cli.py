@@ -111,6 +111,36 @@ def migrate(ctx: click.Context) -> None:
 
 
 @main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.pass_context
+def backup(ctx: click.Context, file: str) -> None:
+    """Back the database up to FILE while the shop runs (SQLite: online backup; PostgreSQL: pg_dump)."""
+    from engine.db.backup import BackupError, backup as make_backup
+
+    settings = _settings(ctx)
+    try:
+        size = make_backup(settings.database_url, file)
+    except BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"backed up to {file} ({size} bytes)")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.pass_context
+def restore(ctx: click.Context, file: str) -> None:
+    """Replace the database's contents with the backup FILE (stop web processes and workers first)."""
+    from engine.db.backup import BackupError, restore as restore_backup
+
+    settings = _settings(ctx)
+    try:
+        restore_backup(settings.database_url, file)
+    except BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"restored {file}; run `shopwright migrate` if it was made by an older release")
+
+
+@main.command()
 @click.option("--host", default=None, help="Interface to bind (default: server.host).")
 @click.option("--port", type=int, default=None, help="Port (default: server.port).")
 @click.option("--workers", type=int, default=None, help="Worker processes (default: server.workers).")
@@ -612,6 +642,163 @@ def tokens_create(ctx: click.Context, name: str, scopes: str, expires_days: int 
         click.echo(f"token {row['name']!r} ({row['prefix']}…) scopes: {','.join(scope_list)}")
         click.echo("store it now: it is shown only once")
         click.echo(token)
+
+    _run(go)
+
+
+@tokens.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def tokens_list(ctx: click.Context, as_json: bool) -> None:
+    """Admin API tokens (never the tokens themselves: only their prefixes)."""
+    settings = _settings(ctx)
+
+    async def go():
+        from engine.accounts.staff import list_tokens
+
+        async with _runtime(settings):
+            rows = await list_tokens()
+        if as_json:
+            click.echo(json.dumps(rows, indent=2))
+            return
+        for row in rows:
+            click.echo(f"{row['id']:>4}  {row['prefix']}…  {row['state']:<8} {row['name']!r}  "
+                       f"scopes: {','.join(row['scopes'])}  expires: {row['expires_at'] or 'never'}")
+
+    _run(go)
+
+
+@tokens.command("revoke")
+@click.argument("token")
+@click.pass_context
+def tokens_revoke(ctx: click.Context, token: str) -> None:
+    """Revoke a token by its id or its listed prefix (swt_xxxxxx)."""
+    settings = _settings(ctx)
+
+    async def go():
+        from engine.accounts.staff import find_token, revoke_token
+
+        async with _runtime(settings):
+            row = await find_token(token.rstrip("…"))
+            if row is None:
+                _fail(f"no token {token!r}")
+            revoked = await revoke_token(row["id"])
+        click.echo(f"revoked token {row['name']!r} ({row['prefix']}…)" if revoked
+                   else f"token {row['name']!r} ({row['prefix']}…) was already revoked")
+
+    _run(go)
+
+
+@staff.command("require-2fa")
+@click.argument("state", type=click.Choice(["on", "off", "status"]))
+@click.pass_context
+def staff_require_2fa(ctx: click.Context, state: str) -> None:
+    """Require two-factor sign-in for every staff member (on/off), or show it."""
+    settings = _settings(ctx)
+
+    async def go():
+        from engine.accounts.staff import set_staff_2fa_required, staff_2fa_required
+
+        async with _runtime(settings):
+            if state != "status":
+                await set_staff_2fa_required(state == "on")
+            required = await staff_2fa_required(settings)
+        source = " (forced by security.require_staff_2fa)" if settings.security.require_staff_2fa else ""
+        click.echo(f"two-factor sign-in for staff: {'required' if required else 'optional'}{source}")
+
+    _run(go)
+
+
+# ---------------------------------------------------------------- webhooks
+@main.group()
+def webhooks() -> None:
+    """Outgoing webhooks: subscriptions and their deliveries (docs/webhooks.md)."""
+
+
+@webhooks.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def webhooks_list(ctx: click.Context, as_json: bool) -> None:
+    """Webhook subscriptions with their state (never their secrets)."""
+    settings = _settings(ctx)
+
+    async def go():
+        from engine.webhooks.services import list_subscriptions
+
+        async with _runtime(settings):
+            rows, _ = await list_subscriptions(limit=200)
+        if as_json:
+            click.echo(json.dumps(rows, indent=2))
+            return
+        if not rows:
+            click.echo("no webhook subscriptions")
+        for row in rows:
+            flags = " ordered" if row["ordered"] else ""
+            click.echo(f"{row['id']:>5}  {row['status']:<8} {row['url']}  [{', '.join(row['event_types'])}]{flags}")
+            if row["status"] == "paused":
+                click.echo(f"       paused: {row['paused_reason']}")
+
+    _run(go)
+
+
+@webhooks.command("deliveries")
+@click.option("--subscription", "subscription_id", type=int, default=None, help="Only this subscription's.")
+@click.option("--status", type=click.Choice(["pending", "succeeded", "failed"]), default=None)
+@click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def webhooks_deliveries(ctx: click.Context, subscription_id: int | None, status: str | None, limit: int,
+                        as_json: bool) -> None:
+    """Recent deliveries, newest first."""
+    settings = _settings(ctx)
+
+    async def go():
+        from engine.webhooks.services import list_deliveries
+
+        async with _runtime(settings):
+            rows, _ = await list_deliveries(subscription_id, status, None, limit)
+        if as_json:
+            click.echo(json.dumps(rows, indent=2))
+            return
+        for row in rows:
+            last = row["last_error"] or (f"HTTP {row['last_status_code']}" if row["last_status_code"] else "")
+            click.echo(f"{row['id']:>6}  sub {row['subscription_id']:<4} {row['event_id']:<12} {row['event_type']:<24} "
+                       f"{row['status']:<9} attempts {row['attempts']:<3} {last}")
+
+    _run(go)
+
+
+@webhooks.command("redeliver")
+@click.argument("delivery_id", type=int)
+@click.pass_context
+def webhooks_redeliver(ctx: click.Context, delivery_id: int) -> None:
+    """Send a delivery again (same event id). With Redis a worker sends it at
+    once; without, the web process does within a minute."""
+    settings = _settings(ctx)
+
+    async def go():
+        from engine.webhooks.services import redeliver
+
+        async with _runtime(settings) as runtime:
+            row = await redeliver(runtime, delivery_id)
+        click.echo(f"delivery {row['id']} ({row['event_id']} {row['event_type']}) scheduled")
+
+    _run(go)
+
+
+@webhooks.command("resume")
+@click.argument("subscription_id", type=int)
+@click.pass_context
+def webhooks_resume(ctx: click.Context, subscription_id: int) -> None:
+    """Resume a paused subscription: its pending deliveries are sent again."""
+    settings = _settings(ctx)
+
+    async def go():
+        from engine.webhooks.services import resume
+
+        async with _runtime(settings) as runtime:
+            row = await resume(runtime, subscription_id)
+        click.echo(f"subscription {row['id']} is {row['status']}")
 
     _run(go)
 

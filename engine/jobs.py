@@ -56,6 +56,8 @@ log = structlog.get_logger("shopwright.jobs")
 LOCAL_CONCURRENCY = 10
 #: arq's own timeout sits this far behind the job's timeout, which the wrapper enforces.
 TIMEOUT_MARGIN_SECONDS = 5
+#: How long closing the in-process runner waits for cancelled jobs to stop.
+LOCAL_CLOSE_GRACE_SECONDS = 2.0
 #: The in-process runner remembers finished jobs at least this long (outbox bookkeeping).
 LOCAL_FINISHED_MEMORY_SECONDS = 600
 CRON_FIELDS = {"month", "day", "weekday", "hour", "minute", "second", "microsecond"}
@@ -198,8 +200,10 @@ def wrap_job(runtime, plugin: str, definition: JobDefinition) -> Callable:
             log.warning("job.dropped", job=name, plugin=plugin, job_id=ctx.get("job_id"), reason="plugin disabled")
             counter.labels(name, "dropped").inc()
             return None
+        deadline = asyncio.timeout(timeout)  # not wait_for: it can swallow a cancellation
         try:
-            result = await asyncio.wait_for(definition.func(ctx, *args, **kwargs), timeout)
+            async with deadline:
+                result = await definition.func(ctx, *args, **kwargs)
         except Retry as retry:
             if job_try >= max_tries:
                 log.error("job.failed", job=name, plugin=plugin, job_id=ctx.get("job_id"), job_try=job_try,
@@ -209,7 +213,7 @@ def wrap_job(runtime, plugin: str, definition: JobDefinition) -> Callable:
             counter.labels(name, "retried").inc()
             raise
         except Exception as exc:
-            error = f"timed out after {timeout}s" if isinstance(exc, asyncio.TimeoutError) else repr(exc)
+            error = f"timed out after {timeout}s" if deadline.expired() else repr(exc)
             if job_try < max_tries:
                 delay = backoff_seconds(settings, job_try)
                 log.warning("job.retry", job=name, plugin=plugin, job_id=ctx.get("job_id"), job_try=job_try,
@@ -390,6 +394,7 @@ class LocalRunner:
         self._tasks: list[asyncio.Task] = []
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._last_prune = time.monotonic()
+        self._generation = 0  # bumped by close(): consumers of an older one exit
 
     def register(self, functions: dict[str, Callable], crons: list[CronSpec]) -> None:
         self.functions = functions
@@ -399,18 +404,33 @@ class LocalRunner:
         if self._tasks:
             return
         for number in range(self.concurrency):
-            self._tasks.append(asyncio.create_task(self._work(), name=f"shopwright-local-jobs-{number}"))
+            self._tasks.append(asyncio.create_task(self._work(self._generation),
+                                                   name=f"shopwright-local-jobs-{number}"))
         if self.crons:
             self._tasks.append(asyncio.create_task(self._cron_loop(), name="shopwright-local-cron"))
 
     async def close(self) -> None:
-        """Stop: queued and deferred jobs are dropped, running ones cancelled."""
+        """Stop: queued and deferred jobs are dropped, running ones cancelled. A
+        job that does not stop within :data:`LOCAL_CLOSE_GRACE_SECONDS` of its
+        cancellation (e.g. a client closing its connection politely) is left
+        behind with a warning, so shutdown never hangs on it. Its event is
+        relayed again after the restart."""
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._generation += 1
+        stuck = set(self._tasks)
+        deadline = time.monotonic() + LOCAL_CLOSE_GRACE_SECONDS
+        while stuck and time.monotonic() < deadline:
+            # Cancel again and again: a cancellation that lands as a job
+            # finishes can be swallowed (asyncio.wait_for on Python < 3.12).
+            for task in stuck:
+                task.cancel()
+            _, stuck = await asyncio.wait(stuck, timeout=min(0.1, max(deadline - time.monotonic(), 0.001)))
+        if stuck:
+            running = sorted(f"{self.jobs[i].name} ({i})" for i in self._open
+                             if i in self.jobs and self.jobs[i].state == "running")
+            log.warning("jobs.close_abandoned", grace_seconds=LOCAL_CLOSE_GRACE_SECONDS, running=running)
         self._tasks.clear()
         for job_id in list(self._open):
             self.jobs.pop(job_id, None)
@@ -455,9 +475,10 @@ class LocalRunner:
 
         self._timers[job_id] = asyncio.get_running_loop().call_later(delay, fire)
 
-    async def _work(self) -> None:
-        while True:
-            job_id = await self._queue.get()
+    async def _work(self, generation: int) -> None:
+        queue = self._queue
+        while generation == self._generation:
+            job_id = await queue.get()
             job = self.jobs.get(job_id)
             if job is None or job.state != "queued":
                 continue
@@ -469,7 +490,8 @@ class LocalRunner:
         ctx = {"job_id": job_id, "job_try": job.job_try, "enqueue_time": datetime.now()}
         backstop = getattr(function, "timeout_seconds", self.settings.jobs.job_timeout_seconds) + TIMEOUT_MARGIN_SECONDS
         try:
-            result = await asyncio.wait_for(function(ctx, *job.args), backstop)
+            async with asyncio.timeout(backstop):
+                result = await function(ctx, *job.args)
         except Retry as retry:
             max_tries = getattr(function, "max_tries", self.settings.jobs.max_tries)
             if job.job_try < max_tries:

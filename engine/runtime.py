@@ -30,7 +30,7 @@ class NotMigrated(RuntimeError):
 class Runtime:
     def __init__(self, settings: Settings, plugins: Iterable[Any] | None = None, include_defaults: bool = True) -> None:
         self.settings = settings
-        self.database = Database(settings.database_url)
+        self.database = Database(settings.database_url, settings.database)
         self.host = PluginHost(settings, plugins=plugins, include_defaults=include_defaults)
         self.queue = make_queue(settings)
         self.metrics = Metrics()
@@ -117,8 +117,11 @@ class Runtime:
     async def _relay_loop(self) -> None:
         interval = self.settings.jobs.relay_interval_seconds
         while True:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._relay_wakeup.wait(), interval)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow
+            # the cancellation from stop() when it lands as the timeout fires.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(interval):
+                    await self._relay_wakeup.wait()
             self._relay_wakeup.clear()
             await self.relay_now()
 

@@ -89,6 +89,99 @@ class MailSettings(_Section):
     timeout_seconds: float = Field(10.0, gt=0)
 
 
+class SecuritySettings(_Section):
+    """Sessions, cookies, login throttling and account e-mail links (see docs/security.md)."""
+
+    session_idle_minutes: int = Field(10080, ge=1)
+    session_absolute_hours: int = Field(720, ge=1)
+    staff_session_idle_minutes: int = Field(30, ge=1)
+    staff_session_absolute_hours: int = Field(12, ge=1)
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    session_store: Literal["auto", "database", "redis"] = "auto"
+    require_staff_2fa: bool = False
+    login_max_failures: int = Field(10, ge=1, le=1000)
+    login_ip_max_failures: int = Field(50, ge=1, le=100000)
+    login_window_minutes: int = Field(15, ge=1)
+    login_lockout_seconds: int = Field(30, ge=1)
+    login_max_lockout_minutes: int = Field(60, ge=1)
+    password_reset_minutes: int = Field(60, ge=5, le=60 * 24)
+    email_verification_hours: int = Field(48, ge=1, le=24 * 30)
+    trusted_proxies: int = Field(0, ge=0, le=10)
+    hsts_seconds: int = Field(31536000, ge=0)
+
+
+class ApiSettings(_Section):
+    """The JSON API: CORS for headless storefronts and rate limits (see docs/api.md)."""
+
+    cors_origins: list[str] = Field(default_factory=list)
+    cors_max_age_seconds: int = Field(600, ge=0, le=86400)
+    rate_limit_per_ip: int = Field(3000, ge=0)
+    rate_limit_per_token: int = Field(3000, ge=0)
+    rate_limit_window_seconds: float = Field(60.0, gt=0, le=86400)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, values: list[str]) -> list[str]:
+        cleaned = []
+        for value in values:
+            value = value.strip().rstrip("/")
+            if value != "*" and not value.startswith(("http://", "https://")):
+                raise ValueError(f"{value!r} is not an origin (scheme://host[:port]) or '*'")
+            cleaned.append(value)
+        return cleaned
+
+
+class WebhooksSettings(_Section):
+    """Outgoing webhooks (see docs/webhooks.md)."""
+
+    timeout_seconds: float = Field(10.0, gt=0, le=60)
+    retry_base_seconds: float = Field(30.0, gt=0)
+    retry_max_delay_seconds: float = Field(14400.0, gt=0)
+    retry_for_seconds: float = Field(86400.0, gt=0)
+    pause_after_failures: int = Field(10, ge=1)
+    order_wait_seconds: float = Field(300.0, ge=0)
+    rotation_overlap_seconds: int = Field(86400, ge=0, le=30 * 86400)
+    block_private_networks: bool = False
+    retention_days: int = Field(30, ge=1, le=3650)
+
+
+class DatabaseSettings(_Section):
+    """Connection pools and SQLite tuning (see docs/performance.md)."""
+
+    pool_min_size: int = Field(1, ge=0, le=100)
+    pool_max_size: int = Field(10, ge=1, le=500)
+    pool_reset_session: bool = False
+    sqlite_pool_size: int = Field(4, ge=1, le=64)
+    sqlite_inline_read_ms: float = Field(2.0, ge=0, le=100)
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "NORMAL"
+    sqlite_cache_mb: int = Field(16, ge=1, le=4096)
+    sqlite_mmap_mb: int = Field(0, ge=0, le=65536)
+
+
+class CacheSettings(_Section):
+    """Response and data caching for anonymous shoppers, invalidated on change (see docs/performance.md)."""
+
+    enabled: bool = True
+    backend: Literal["memory", "redis"] = "memory"
+    redis_url: str = ""
+    key_prefix: str = "shopwright:cache"
+    page_ttl_seconds: float = Field(300.0, gt=0)
+    data_ttl_seconds: float = Field(300.0, gt=0)
+    max_entries: int = Field(5000, ge=10)
+    max_memory_mb: int = Field(64, ge=1)
+    max_page_kb: int = Field(1024, ge=1)
+    check_interval_seconds: float = Field(0.0, ge=0, le=2.0)
+    ignore_cookies: list[str] = Field(default_factory=list)
+    fast_path: bool = True
+
+    @field_validator("redis_url")
+    @classmethod
+    def _cache_redis_url(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+
 class Settings(_Section):
     """All engine settings. See ``config/shopwright.toml`` for commented defaults."""
 
@@ -104,6 +197,11 @@ class Settings(_Section):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     checkout: CheckoutSettings = Field(default_factory=CheckoutSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    webhooks: WebhooksSettings = Field(default_factory=WebhooksSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
 
     @field_validator("database_url")
     @classmethod

@@ -4,12 +4,12 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from engine.accounts.tables import ApiToken, StaffUser
+from engine.accounts.tables import TABLES
 
 APP_CONFIG = AppConfig(
     app_name="accounts",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
-    table_classes=[StaffUser, ApiToken],
+    table_classes=list(TABLES),
     migration_dependencies=["engine.system.piccolo_app"],
     commands=[],
 )

@@ -51,6 +51,13 @@ def install(app: Quart) -> None:
             errors["body"] = str(validation)
         return problem_response(422, "Validation failed", "The request body is not valid.", errors=errors)
 
+    @app.errorhandler(UnicodeDecodeError)
+    async def _undecodable(exc: UnicodeDecodeError):
+        # A body that is not UTF-8 (request.get_json() decodes it) is the client's error.
+        if _wants_problem():
+            return problem_response(400, "Bad request", "The request body is not valid UTF-8.")
+        return "Bad request: the request body is not valid UTF-8.", 400
+
     @app.errorhandler(HookError)
     async def _hook(exc: HookError):
         if _wants_problem():

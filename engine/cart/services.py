@@ -25,7 +25,7 @@ from typing import Any
 from engine.cart.tables import Cart, CartLine
 from engine.catalog import services as catalog
 from engine.catalog.db import fetch, fetchone, placeholders
-from engine.checkout.errors import Conflict, InvalidInput, NotFound, OutOfStock
+from engine.checkout.errors import InvalidInput, NotFound, OutOfStock
 from engine.money import Money
 from engine.pricing.pipeline import PricedCart, price_lines
 from engine.protocols import PriceableLine
@@ -171,17 +171,16 @@ async def add_line(runtime, token: str, sku: Any, quantity: Any) -> None:
     variant = await _sellable_variant(sku, row["currency"])
     sku = variant["sku"]
     async with runtime.database.transaction():
-        existing = await fetchone("SELECT id, quantity FROM cart_lines WHERE cart = {} AND sku = {}", row["id"], sku)
-        total = quantity + (int(existing["quantity"]) if existing else 0)
+        # One upsert (unique cart + sku), so two concurrent adds of the same SKU
+        # add up instead of colliding; a total over the limits rolls back.
+        line = await fetchone(
+            "INSERT INTO cart_lines (cart, sku, quantity, seen_price, added_at) VALUES ({}, {}, {}, {}, {}) "
+            "ON CONFLICT (cart, sku) DO UPDATE SET quantity = cart_lines.quantity + excluded.quantity, "
+            "seen_price = excluded.seen_price RETURNING quantity",
+            row["id"], sku, quantity, int(variant["price"]["amount"]), _now())
+        total = int(line["quantity"])
         _check_quantity(runtime, total)
         _stock_check(sku, total, variant)
-        price = int(variant["price"]["amount"])
-        if existing:
-            await fetch("UPDATE cart_lines SET quantity = {}, seen_price = {} WHERE id = {}", total, price,
-                        existing["id"])
-        else:
-            await CartLine.insert(CartLine(cart=row["id"], sku=sku, quantity=total, seen_price=price,
-                                           added_at=_now())).run()
         await _touch(row["id"])
 
 
@@ -365,10 +364,6 @@ async def view_cart(runtime, token: str, address: dict | None = None) -> dict[st
     return cart_json(state, priced, notices)
 
 
-def money_json(value: Money) -> dict[str, Any]:
-    return value.to_json()
-
-
 def adjustment_json(adjustment) -> dict[str, Any]:
     return {"label": adjustment.label, "amount": adjustment.amount.to_json(), "source": adjustment.source,
             "code": adjustment.code, "sku": adjustment.sku}
@@ -433,6 +428,6 @@ async def ensure_open(token: str) -> None:
 
 
 __all__ = [
-    "Conflict", "add_line", "add_voucher", "cart_json", "create_cart", "customer_cart", "load_cart", "merge_carts",
+    "add_line", "add_voucher", "cart_json", "create_cart", "customer_cart", "load_cart", "merge_carts",
     "remove_line", "remove_voucher", "set_quantity", "view_cart",
 ]

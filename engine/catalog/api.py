@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from quart import Blueprint, Response, current_app, request
 from quart_schema import validate_querystring, validate_response
 
+from engine.api import etags
 from engine.api.problems import Problem, problem_response
 from engine.catalog import services
 from engine.catalog.errors import CatalogError, InvalidCursor
@@ -154,6 +155,10 @@ async def show_product(slug: str):
 async def list_categories():
     """The category tree."""
     return {"items": await services.category_tree()}
+
+
+# ETags + If-None-Match (304) on the catalog reads; see engine.api.etags.
+etags.enable(blueprint, "list_products", "show_product", "list_categories")
 
 
 @blueprint.get("/media/placeholder/<name>.svg")

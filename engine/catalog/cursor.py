@@ -2,7 +2,8 @@
 
 A cursor carries the sort key and id of the last item of a page; the next
 page continues strictly after it, so pages cost the same however deep they
-go. A cursor only decodes for the sort order it was made with.
+go. A cursor only decodes for the sort order it was made with, and only with
+key values the database columns can hold.
 """
 from __future__ import annotations
 
@@ -45,7 +46,11 @@ def decode_cursor(cursor: str, sort: str, kinds: tuple[type, ...]) -> list[Any]:
             value = float(value)
         if not isinstance(value, kind) or (kind is float and not math.isfinite(value)):
             raise InvalidCursor("cursor: not a valid cursor", {"cursor": "not a valid cursor"})
-        if kind is int and not (-2**62 < value < 2**62):
+        # Keys are 32-bit integers (ids, prices) and 32-bit floats (ranks) in
+        # the database; a value beyond that range was not made by this server.
+        if kind is int and not (-2**31 <= value < 2**31):
+            raise InvalidCursor("cursor: not a valid cursor", {"cursor": "not a valid cursor"})
+        if kind is float and abs(value) > 1e30:
             raise InvalidCursor("cursor: not a valid cursor", {"cursor": "not a valid cursor"})
         out.append(value)
     return out

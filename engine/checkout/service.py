@@ -154,18 +154,43 @@ def _plugin_failure(exc: HookError, what: str) -> PluginFailure:
 
 
 # ---------------------------------------------------------------- prepare
-async def prepare(runtime, token: str, body: Mapping[str, Any], customer: int | None = None) -> PreparedCheckout:
+def validate_details(body: Mapping[str, Any]) -> dict[str, str]:
+    """Errors in the e-mail and addresses of a checkout body (no database)."""
     errors: dict[str, str] = {}
-    email = body.get("email")
-    if not valid_email(email):
+    if not valid_email(body.get("email")):
         errors["email"] = "must be an e-mail address"
-    shipping, shipping_errors = validate_address(body.get("shipping_address"), "shipping_address")
-    errors.update(shipping_errors)
-    if body.get("billing_address") in (None, {}):
-        billing = shipping
-    else:
-        billing, billing_errors = validate_address(body.get("billing_address"), "billing_address")
-        errors.update(billing_errors)
+    errors.update(validate_address(body.get("shipping_address"), "shipping_address")[1])
+    if body.get("billing_address") not in (None, {}):
+        errors.update(validate_address(body.get("billing_address"), "billing_address")[1])
+    return errors
+
+
+def clean_address(address: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """A valid address normalised (country upper-case, postcode spacing, region code)."""
+    return validate_address(address, prefix)[0]
+
+
+async def preview(runtime, token: str, body: Mapping[str, Any], customer: int | None = None) -> dict[str, Any]:
+    """What the order would be (the review step): the cart priced with the
+    chosen shipping and tax for the address, plus the chosen methods.
+    Raises like :func:`place_order` would; writes nothing but the cart's
+    remembered prices (when a price moved, so the next view has no notice)."""
+    prepared = await prepare(runtime, token, body, customer)
+    view = carts.cart_json(prepared.state, prepared.priced, [])
+    view["shipping_method"] = quote_json(prepared.quote)
+    view["payment_method"] = {"id": prepared.gateway.id, "label": prepared.gateway.gateway.title}
+    view["email"] = prepared.email
+    view["shipping_address"] = prepared.shipping_address
+    view["billing_address"] = prepared.billing_address
+    return view
+
+
+async def prepare(runtime, token: str, body: Mapping[str, Any], customer: int | None = None) -> PreparedCheckout:
+    errors = validate_details(body)
+    email = body.get("email")
+    shipping = clean_address(body.get("shipping_address") or {}, "shipping_address")
+    billing = shipping if body.get("billing_address") in (None, {}) else clean_address(
+        body["billing_address"], "billing_address")
     method_id = body.get("shipping_method")
     payment_id = body.get("payment_method")
     if not isinstance(method_id, str) or not method_id:

@@ -16,7 +16,8 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
-from engine.db.sqlite import PooledSQLiteEngine
+from engine.db.sqlite import PooledSQLiteEngine, connection_pragmas
+from engine.settings import DatabaseSettings
 
 os.environ.setdefault("PICCOLO_CONF", "engine.db.piccolo_conf")
 
@@ -26,24 +27,46 @@ def sqlite_path(url: str) -> Path:
     return Path(url[len("sqlite:///"):])
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, options: DatabaseSettings | None = None) -> Engine:
+    """The Piccolo engine of ``url``, tuned by the ``[database]`` settings."""
+    options = options or DatabaseSettings()
     if url.startswith("sqlite:///"):
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
         # ``timeout`` is sqlite3's busy timeout: writers wait instead of failing
         # with "database is locked" while another connection holds the lock.
-        return PooledSQLiteEngine(path=str(path), timeout=30)
+        return PooledSQLiteEngine(
+            path=str(path), timeout=30, pool_size=options.sqlite_pool_size,
+            inline_read_seconds=options.sqlite_inline_read_ms / 1000,
+            pragmas=connection_pragmas(options.sqlite_synchronous, options.sqlite_cache_mb, options.sqlite_mmap_mb),
+        )
+    return PostgresEngine(config={"dsn": postgres_dsn(url)})
+
+
+def postgres_dsn(url: str) -> str:
+    """``postgres://`` spelled the way asyncpg and libpq tools expect."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
-    return PostgresEngine(config={"dsn": url})
+        return "postgresql://" + url[len("postgres://"):]
+    return url
+
+
+async def _keep_session(connection) -> None:
+    """asyncpg's pool resets a released connection with one more round trip
+    (``RESET ALL; UNLISTEN *; CLOSE ALL; pg_advisory_unlock_all()``) — as many
+    round trips as the queries themselves. The engine leaves no session state
+    behind (``SET LOCAL`` and transaction-scoped locks only), so the release
+    only rolls back a transaction left open (asyncpg does that before calling
+    this). ``[database] pool_reset_session = true`` restores the full reset
+    for code that sets session state on pooled connections."""
 
 
 class Database:
     """A started database: the engine plus the tables bound to it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, options: DatabaseSettings | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.options = options or DatabaseSettings()
+        self.engine = make_engine(url, self.options)
         self.dialect = "sqlite" if isinstance(self.engine, SQLiteEngine) else "postgres"
         self._tables: list[type[Table]] = []
         self._pool_started = False
@@ -55,7 +78,12 @@ class Database:
             return
         self._pool_started = True
         if self.dialect == "postgres":
-            await self.engine.start_connection_pool(min_size=1, max_size=10)
+            extra = {} if self.options.pool_reset_session else {"reset": _keep_session}
+            await self.engine.start_connection_pool(
+                min_size=min(self.options.pool_min_size, self.options.pool_max_size),
+                max_size=self.options.pool_max_size,
+                **extra,
+            )
         else:
             # WAL persists in the file: readers never block the single writer.
             await self.engine.run_ddl("PRAGMA journal_mode=WAL")

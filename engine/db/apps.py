@@ -9,12 +9,15 @@ from piccolo.conf.apps import AppConfig
 CORE_APPS = [
     "engine.system.piccolo_app",
     "engine.accounts.piccolo_app",
+    "engine.security.piccolo_app",
     "engine.catalog.piccolo_app",
+    "engine.cache.piccolo_app",
     "engine.cart.piccolo_app",
     "engine.orders.piccolo_app",
     "engine.payments.piccolo_app",
     "engine.pricing.piccolo_app",
     "engine.notifications.piccolo_app",
+    "engine.webhooks.piccolo_app",
 ]
 
 

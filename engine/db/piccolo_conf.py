@@ -22,7 +22,8 @@ def __getattr__(name: str) -> Any:
             from engine.db import make_engine
             from engine.settings import load_settings
 
-            _state["DB"] = make_engine(load_settings().database_url)
+            settings = load_settings()
+            _state["DB"] = make_engine(settings.database_url, settings.database)
         return _state["DB"]
     if name == "APP_REGISTRY":
         from piccolo.conf.apps import AppRegistry

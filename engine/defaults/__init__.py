@@ -12,4 +12,5 @@ DEFAULT_PLUGINS = [
     "engine.defaults.core_payments",
     "engine.defaults.core_orders",
     "engine.defaults.core_mail",
+    "engine.webhooks.plugin",
 ]

@@ -8,8 +8,9 @@ from engine import hookspec
 def admin_permissions():
     """Permissions this plugin introduces.
 
-    Collect-all; sync; returns a list of :class:`engine.protocols.Permission`.
-    Codes are ``<area>:<action>``; a code declared twice is an error at start-up.
+    Collect-all; sync; request hook (fast, no network): called when permissions
+    are listed or checked. Returns a list of :class:`engine.protocols.Permission`.
+    Codes are ``<area>:<action>``; a code declared by two plugins is a HookError.
     """
 
 
@@ -17,6 +18,7 @@ def admin_permissions():
 def admin_menu_items(actor):
     """Entries for the admin navigation visible to ``actor``.
 
-    Collect-all; sync; returns a list of :class:`engine.protocols.AdminMenuItem`;
-    the core hides items whose permission the actor lacks.
+    Collect-all; sync; request hook (called while rendering admin pages: fast,
+    no network). Returns a list of :class:`engine.protocols.AdminMenuItem`; the
+    core hides items whose permission the actor lacks.
     """

@@ -5,19 +5,24 @@ from engine import hookspec
 
 
 @hookspec
-def auth_login_methods():
+def auth_login_methods(settings):
     """Ways to sign in offered on the login pages.
 
-    Collect-all; sync; returns a list of :class:`engine.protocols.LoginMethod`.
-    Request hook: fast, no network. The core's password login is itself a
-    default plugin, so a plugin may sit beside it or the merchant may disable it.
+    Collect-all; sync; returns a list of :class:`engine.protocols.LoginMethod`
+    (``settings``: the plugin's own validated settings, or None). Request
+    hook: fast, no network. The core's password login is itself a default
+    plugin, so a plugin may sit beside it or the merchant may disable it. A
+    method that sends the shopper elsewhere also has ``complete`` (see
+    :class:`engine.accounts.auth.RedirectLoginMethod`); the core then offers
+    it at ``/account/login/<id>`` and runs its callback.
     """
 
 
 @hookspec(firstresult=True)
 def auth_resolve_actor(request, credentials):
     """Resolve who makes a request from ``credentials`` (a dict with e.g.
-    ``{"bearer": "..."}`` or ``{"session": {...}}``).
+    ``{"bearer": "..."}`` or, on admin paths, ``{"staff_session": {"staff_id",
+    "mfa", "must_enrol"}}``).
 
     Firstresult: stops at the first non-None result; may be async. Request hook
     under the hook deadline. Returns a dict ``{"kind": "staff"|"customer"|"token",

@@ -22,8 +22,12 @@ def pricing_adjustments(lines, context, settings):
     Collect-all in hook order; may be async; request hook under the deadline.
     ``lines`` is a list of ``PriceableLine``; returns a list of
     :class:`engine.protocols.Adjustment` (``source`` = plugin name) or None.
-    A plugin that raises or misses the deadline fails the pricing with a clear
-    error: a wrong total is never shown.
+    An adjustment's ``sku`` names the line it applies to, ``":shipping"`` the
+    shipping charge (``context["shipping"]``, Money or None), or None the
+    whole order. ``context`` also holds ``currency``, ``address``, ``email``,
+    ``customer``, ``vouchers`` (codes) and ``prices_include_tax``. A plugin
+    that raises or misses the deadline fails the pricing with a clear error: a
+    wrong total is never shown.
     """
 
 

@@ -37,7 +37,7 @@ from engine.payments.gateways import available_gateways
 from engine.protocols import WebhookOutcome
 
 log = structlog.get_logger("shopwright.webhooks")
-blueprint = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+blueprint = Blueprint("payment_webhooks", __name__, url_prefix="/webhooks")
 
 
 class BadSignature(ShopError):

@@ -14,9 +14,10 @@ Order of work, all inside the request under ``plugins.hook_deadline_seconds``:
    line, the goods adjustments never exceed the goods subtotal, the shipping
    adjustments never exceed the shipping charge. When a cap bites, the last
    adjustments (in hook order) shrink first.
-4. Allocation: order-level adjustments are shared among the lines pro rata to
-   each line's amount after its own adjustments (largest remainder, ties to
-   the earlier line), so every line knows its net amount.
+4. Allocation: order-level adjustments (surcharges first, then discounts, each
+   in hook order) are shared among the lines pro rata to each line's amount
+   after what was allocated before (largest remainder, ties to the earlier
+   line), so every line knows its net amount, never below zero.
 5. Tax: the ``pricing_tax_provider`` (firstresult) computes tax lines on the
    *taxable lines*: one per cart line with ``quantity`` 1 and ``unit_price``
    = the line's net amount, plus one line with ``sku`` = :data:`SHIPPING` and
@@ -235,7 +236,10 @@ def allocate(adjustments: Sequence[Adjustment], lines: Sequence[PriceableLine], 
     for adjustment in adjustments:
         if adjustment.sku is not None and adjustment.sku != SHIPPING:
             shares[index_of[adjustment.sku]] += adjustment.amount.amount
-    for adjustment in adjustments:
+    # Surcharges first, then discounts: the caps guarantee the discounts fit
+    # into what the lines then hold, so no line's share makes it negative.
+    whole_order = [a for a in adjustments if a.sku is None]
+    for adjustment in [a for a in whole_order if a.amount.amount > 0] + [a for a in whole_order if a.amount.amount <= 0]:
         if adjustment.sku is None:
             weights = [max(line.unit_price.times(line.quantity).amount + shares[i], 0) for i, line in enumerate(lines)]
             for i, part in enumerate(split_pro_rata(adjustment.amount.amount, weights)):

@@ -18,8 +18,8 @@ NON_HTML_PREFIXES = ("/api/", "/webhooks/", "/static/", "/openapi.json", "/docs"
 
 
 def install(app: Quart, overrides_dir: Path | None = None) -> None:
+    from engine.cache import web as cache_web
     from engine.storefront import rendering, views
-    from engine.storefront.cache import FACETS_TTL_SECONDS, TTLCache
     from engine.themes import web
     from engine.themes.state import DEFAULT_OVERRIDES, ThemeState
 
@@ -28,7 +28,17 @@ def install(app: Quart, overrides_dir: Path | None = None) -> None:
     state.globals.update(format_money=rendering.format_money, csrf_token=rendering.csrf_token,
                          url_for=url_for, store=app.settings.store)
     app.theme_state = state
-    app.storefront_cache = TTLCache(FACETS_TTL_SECONDS)
+    cache_web.install(app)
+    app.storefront_cache = app.cache  # the catalog reads of storefront views (``.clear()`` empties it)
+
+    @app.before_serving
+    async def _csrf_marker() -> None:
+        # Whatever makes the CSRF token of a template (``csrf_token()``) also
+        # records it, so a cached page gets each visitor's own token.
+        token = state.globals.get("csrf_token") or rendering.csrf_token
+        recorded = rendering.recording_csrf(token)
+        state.globals["csrf_token"] = recorded
+        app.cache_minters[cache_web.CSRF_MARKER] = getattr(recorded, "unwrapped", token)
     app.register_blueprint(web.blueprint)
     app.register_blueprint(views.blueprint)
 

@@ -9,17 +9,19 @@ through the ``theme_csp_sources`` hook. Preview responses are
 """
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 import structlog
 from babel import Locale
 from babel.numbers import format_currency
 from quart import Response, current_app, g, request, session, url_for
 
+from engine.cache.web import CSRF_MARKER, NONCE_MARKER, mint_nonce, remember
 from engine.money import Money, currency_exponent
 from engine.themes import preview, registry
 from engine.themes.state import ThemeView
@@ -86,17 +88,36 @@ def query_without(args, *keys: str) -> str:
 
 # ------------------------------------------------------------------ csrf
 def csrf_token() -> str:
-    """A per-visitor token for POST forms (kept in the signed session cookie)."""
-    token = session.get("csrf")
-    if not token:
-        token = session["csrf"] = secrets.token_urlsafe(24)
-    return token
+    """The visitor's CSRF token for POST forms (hidden field ``csrf_token``),
+    derived from the server-side session (see :mod:`engine.security.csrf`)."""
+    from engine.security.csrf import current_token
+
+    return current_token()
+
+
+def recording_csrf(function: Callable[[], str]) -> Callable[[], str]:
+    """``function`` (a template's ``csrf_token()``) that also records the
+    token it returns as a cache marker (see :mod:`engine.cache.web`), so a
+    cached page is served with each visitor's own token."""
+    if getattr(function, "unwrapped", None) is not None:
+        return function
+
+    @functools.wraps(function)
+    def recorded(*args: Any, **kwargs: Any) -> str:
+        token = function(*args, **kwargs)
+        remember(CSRF_MARKER, token)
+        return token
+
+    recorded.unwrapped = function  # type: ignore[attr-defined]
+    return recorded
 
 
 async def csrf_valid() -> bool:
-    form = await request.form
-    expected = session.get("csrf")
-    return bool(expected) and secrets.compare_digest(str(form.get("csrf_token", "")), expected)
+    """True when the request carries its session's CSRF token (every unsafe
+    request is already checked before its view runs; 403 otherwise)."""
+    from engine.security.csrf import request_token_valid
+
+    return await request_token_valid()
 
 
 # ------------------------------------------------------------------ theme of a request
@@ -146,7 +167,8 @@ def csp_header(nonce: str) -> str:
 async def render(template: str | list[str], status: int = 200, **context: Any) -> Response:
     """Render ``template`` (or the first existing of a list) with the request's theme."""
     view = await current_theme()
-    nonce = secrets.token_urlsafe(18)
+    nonce = g.get("csp_nonce") or mint_nonce()
+    remember(NONCE_MARKER, nonce)
     names = [template] if isinstance(template, str) else template
     base = {
         "request": request,
@@ -155,7 +177,7 @@ async def render(template: str | list[str], status: int = 200, **context: Any) -
         "theme_name": view.name,
         "preview": view.preview,
         "csp_nonce": nonce,
-        "csrf_token": csrf_token,
+        "csrf_token": current_app.theme_state.globals.get("csrf_token", csrf_token),
         "url_for": url_for,
         "template_name": names[0],
     }

@@ -3,10 +3,10 @@ calls and template names. Every page works without JavaScript.
 
 Templates (looked up through the theme, see :mod:`engine.themes.templating`):
 ``home.html``, ``category.html``, ``product.html``, ``search.html``,
-``cart.html``, ``checkout.html``, ``account/index.html``,
-``account/login.html``, ``account/signup.html``, ``order.html``,
+``cart.html``, ``checkout.html``, ``order.html``,
 ``404.html`` and ``unavailable.html`` (501: behaviour that later releases add).
-Every page gets ``categories`` (the category tree) for navigation.
+Every page gets ``categories`` (the category tree) for navigation. The
+account pages (``/account/...``) live in :mod:`engine.accounts.web`.
 
 Each page's data is read inside one ``reading()`` block: on SQLite that is one
 connection and one snapshot for the whole page.
@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from quart import Blueprint, abort, current_app, redirect, request
 
+from engine.cache.web import cached
 from engine.catalog import services as catalog
 from engine.catalog.db import reading
 from engine.catalog.errors import CatalogError
@@ -35,8 +36,33 @@ def _featured_count(theme) -> int:
     return 8 if value is None else int(value)
 
 
+# Catalog reads, cached per process while the change counters of what they
+# read stand still (engine.cache.web.cached); treat the values as read-only.
 async def _facets(slug: str) -> dict | None:
-    return await current_app.storefront_cache.get(("facets", slug), lambda: catalog.facets(slug))
+    return await cached("facets", slug, ("catalog",), lambda: catalog.facets(slug))
+
+
+async def _category_tree() -> list[dict]:
+    return await cached("category_tree", None, ("catalog",), catalog.category_tree)
+
+
+async def _category(slug: str) -> dict | None:
+    return await cached("category", slug, ("catalog",), lambda: catalog.get_category(slug))
+
+
+async def _product(slug: str) -> dict | None:
+    return await cached("product", slug, ("catalog", "stock"),
+                        lambda: catalog.get_product(slug, runtime=current_app.runtime))
+
+
+async def _search(query) -> tuple[list[dict], str | None]:
+    async def load() -> dict:
+        items, next_cursor = await catalog.search_products(current_app.runtime, query)
+        return {"items": items, "next_cursor": next_cursor}
+
+    key = (query.text, query.category, repr(sorted(query.filters.items())), query.sort, query.cursor, query.limit)
+    found = await cached("search", key, ("catalog", "stock", "plugins"), load)
+    return found["items"], found["next_cursor"]
 
 
 async def _listing_page(template: str, category: dict | None, text: str, path: str, **context):
@@ -44,11 +70,10 @@ async def _listing_page(template: str, category: dict | None, text: str, path: s
     parsed = listing.parse(request.args, facets, current_app.settings.store.currency, text=text,
                            category=category["slug"] if category else None)
     try:
-        items, next_cursor = await catalog.search_products(current_app.runtime, parsed.query)
+        items, next_cursor = await _search(parsed.query)
     except CatalogError as exc:
         parsed.problems.append(str(exc))
-        items, next_cursor = await catalog.search_products(
-            current_app.runtime, replace(parsed.query, cursor=None, filters={}))
+        items, next_cursor = await _search(replace(parsed.query, cursor=None, filters={}))
     return await render(
         template,
         category=category,
@@ -58,7 +83,7 @@ async def _listing_page(template: str, category: dict | None, text: str, path: s
         sorts=listing.SORTS,
         next_url=listing.page_url(path, request.args, cursor=next_cursor) if next_cursor else None,
         first_url=listing.page_url(path, request.args) if parsed.query.cursor else None,
-        categories=await catalog.category_tree(),
+        categories=await _category_tree(),
         **context,
     )
 
@@ -68,8 +93,9 @@ async def home():
     theme = (await current_theme()).settings
     async with reading():
         count = _featured_count(theme)
-        featured = await catalog.featured_products(count) if count else []
-        categories = await catalog.category_tree()
+        featured = await cached("featured", count, ("catalog", "stock"),
+                                lambda: catalog.featured_products(count)) if count else []
+        categories = await _category_tree()
     return await render("home.html", featured=featured, categories=categories)
 
 
@@ -77,7 +103,7 @@ async def home():
 async def category(slug: str):
     await current_theme()
     async with reading():
-        found = await catalog.get_category(slug)
+        found = await _category(slug)
         if found is None:
             abort(404)
         return await _listing_page("category.html", found, "", f"/c/{slug}")
@@ -90,7 +116,7 @@ async def search():
     async with reading():
         if not text:
             return await render("search.html", query="", products=[], listing=None, next_url=None,
-                                first_url=None, sorts=listing.SORTS, categories=await catalog.category_tree())
+                                first_url=None, sorts=listing.SORTS, categories=await _category_tree())
         return await _listing_page("search.html", None, text, "/search", query=text)
 
 
@@ -98,10 +124,10 @@ async def search():
 async def product(slug: str):
     await current_theme()
     async with reading():
-        found = await catalog.get_product(slug, runtime=current_app.runtime)
+        found = await _product(slug)
         if found is None:
             abort(404)
-        categories = await catalog.category_tree()
+        categories = await _category_tree()
     choice = choose(found, request.args)
     return await render("product.html", product=found, choice=choice, variant=choice.variant,
                         categories=categories)
@@ -109,7 +135,7 @@ async def product(slug: str):
 
 async def _simple(template: str, status: int = 200, **context):
     await current_theme()
-    return await render(template, status=status, categories=await catalog.category_tree(), **context)
+    return await render(template, status=status, categories=await _category_tree(), **context)
 
 
 async def _not_yet(feature: str):
@@ -145,40 +171,9 @@ async def checkout_submit():
     return await _not_yet("Checkout")
 
 
-@blueprint.get("/account")
-@blueprint.get("/account/")
-async def account():
-    return await _simple("account/index.html", customer=None)
-
-
-@blueprint.get("/account/login")
-async def account_login():
-    return await _simple("account/login.html")
-
-
-@blueprint.post("/account/login")
-async def account_login_submit():
-    return await _not_yet("Signing in")
-
-
-@blueprint.get("/account/signup")
-async def account_signup():
-    return await _simple("account/signup.html")
-
-
-@blueprint.post("/account/signup")
-async def account_signup_submit():
-    return await _not_yet("Creating an account")
-
-
 @blueprint.get("/orders/<number>")
 async def order(number: str):
     return await _simple("order.html", 404, number=number[:64], order=None)
-
-
-@blueprint.get("/account/<path:rest>")
-async def account_other(rest: str):
-    return redirect("/account/login", 303)
 
 
 async def not_found_page():

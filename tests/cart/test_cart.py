@@ -134,3 +134,16 @@ async def test_adding_more_than_is_available_raises(shop):
     await catalog.set_stock(runtime, "MUG-1", None, 0)
     with pytest.raises(OutOfStock, match="MUG-1 is out of stock"):
         await carts.add_line(runtime, cart, "MUG-1", 1)
+
+
+async def test_concurrent_adds_of_one_sku_add_up(shop):
+    import asyncio
+
+    client = shop.test_client()
+    cart = await cart_with(client, "CAP-1", 1)
+    responses = await asyncio.gather(*(client.post(f"/api/v1/carts/{cart}/lines", json={"sku": "CAP-1", "quantity": 1})
+                                       for _ in range(12)))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] * 9 + [409] * 3, statuses  # 10 in stock: the cart never holds more
+    view = await (await client.get(f"/api/v1/carts/{cart}")).get_json()
+    assert [(l["sku"], l["quantity"]) for l in view["lines"]] == [("CAP-1", 10)]

@@ -160,3 +160,25 @@ async def test_job_names_must_carry_the_plugin_prefix(make_jobs_runtime, databas
     await runtime.queue.enqueue("sample_badnames.ok")
     await runtime.queue.drain()
     assert bad.ran == ["ok"]
+
+
+async def test_closing_the_runner_never_hangs_on_a_job(make_jobs_runtime, database_url, load_plugin):
+    sample = load_plugin("sample_jobs")
+    runtime = await make_jobs_runtime(plugins=[sample], database_url=database_url)
+    queue = runtime.queue
+    await queue.enqueue("sample_jobs.record", 1, _job_id="sample_jobs:later", _defer_by=30)
+    await queue.enqueue("sample_jobs.stubborn", _job_id="sample_jobs:stubborn")
+    await wait_until(lambda: queue.job_state("sample_jobs:stubborn") == "running")
+    consumers = list(queue._tasks)
+    started = time.monotonic()
+    await queue.close()
+    try:
+        assert time.monotonic() - started < 4, "closing waits LOCAL_CLOSE_GRACE_SECONDS, not the job's 10 s"
+        assert queue.job_state("sample_jobs:stubborn") is None and queue.job_state("sample_jobs:later") is None
+        with pytest.raises(RuntimeError, match="not running"):
+            await queue.ping()
+    finally:
+        for task in consumers:
+            task.cancel()
+        await asyncio.gather(*consumers, return_exceptions=True)
+    assert [c["task"] for c in sample.calls] == ["stubborn"], "the deferred job was dropped, never run"

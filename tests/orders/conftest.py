@@ -18,12 +18,14 @@ async def shop(database_url, make_app):
 @pytest.fixture
 async def staff(shop):
     """Authorization headers: ``staff["write"]`` (orders:write + orders:read),
-    ``staff["read"]`` (orders:read), ``staff["catalog"]`` (catalog:read)."""
+    ``staff["read"]`` (orders:read), ``staff["write_only"]`` (orders:write),
+    ``staff["catalog"]`` (catalog:read)."""
     write, _ = await create_token("fulfilment", ["orders:read", "orders:write"])
     read, _ = await create_token("support", ["orders:read"])
     other, _ = await create_token("catalog", ["catalog:read"])
+    write_only, _ = await create_token("cashier", ["orders:write"])
     return {name: {"Authorization": f"Bearer {token}"} for name, token in
-            (("write", write), ("read", read), ("catalog", other))}
+            (("write", write), ("read", read), ("catalog", other), ("write_only", write_only))}
 
 
 @pytest.fixture

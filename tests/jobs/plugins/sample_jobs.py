@@ -57,6 +57,16 @@ async def slow(ctx, seconds):
     await asyncio.sleep(seconds)
 
 
+async def stubborn(ctx):
+    """Takes 10 s to honour a cancellation (like a client saying a long goodbye)."""
+    _attempt("stubborn", ctx)
+    try:
+        await asyncio.sleep(60)
+    except asyncio.CancelledError:
+        await asyncio.sleep(10)
+        raise
+
+
 async def enqueue_other(ctx, value):
     _attempt("enqueue_other", ctx, value)
     await ctx["queue"].enqueue("sample_jobs.record", value, _job_id=f"sample_jobs:from:{value}")
@@ -71,6 +81,7 @@ def jobs_register():
         JobDefinition(name="sample_jobs.gated", func=gated),
         JobDefinition(name="sample_jobs.slow", func=slow, max_tries=2, timeout_seconds=1),
         JobDefinition(name="sample_jobs.enqueue_other", func=enqueue_other),
+        JobDefinition(name="sample_jobs.stubborn", func=stubborn),
     ]
 
 

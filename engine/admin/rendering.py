@@ -1,0 +1,44 @@
+"""Rendering admin pages: the admin's own templates (``engine/admin/templates``,
+not the storefront theme's, so a theme can never alter the admin), with
+autoescape, the staff session's CSRF token and the shop's one
+Content-Security-Policy (fresh nonce per response; see
+:mod:`engine.security.headers`). Admin pages are never cached."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from quart import Response, current_app, g, request
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_environment: Environment | None = None
+
+
+def environment() -> Environment:
+    global _environment
+    if _environment is None:
+        from engine.security.csrf import current_token
+
+        _environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
+                                   trim_blocks=True, lstrip_blocks=True)
+        _environment.globals.update(csrf_token=current_token)
+    return _environment
+
+
+async def render_admin(template: str, status: int = 200, **context: Any) -> Response:
+    from engine.admin.registry import menu_items
+    from engine.security.headers import nonce, policy_for
+
+    actor = g.get("actor")
+    try:
+        menu = await menu_items(current_app.runtime, actor) if actor else []
+    except Exception:  # a broken plugin must not lock staff out of the admin
+        menu = []
+    value = nonce()
+    body = environment().get_template(template).render(
+        store=current_app.settings.store, actor=actor, menu=menu, csp_nonce=value, request=request, **context)
+    response = Response(body, status=status, content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = policy_for(value)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,86 @@
+"""Admin JSON API for staff, API tokens and the audit log.
+
+- ``GET /api/v1/admin/staff`` (``staff:read``)
+- ``GET /api/v1/admin/tokens`` (``staff:read``): tokens without their secret
+- ``POST /api/v1/admin/tokens`` (``staff:write``): ``{"name", "scopes": [...],
+  "expires_days"?}`` → 201 with ``token`` (shown this once) and the listing
+  fields; a caller cannot give scopes it does not hold itself
+- ``DELETE /api/v1/admin/tokens/<id>`` (``staff:write``): revoke (204)
+- ``GET /api/v1/admin/audit?before=&action=&limit=`` (``audit:read``):
+  newest first; ``next_before`` pages on
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from quart import Blueprint, g, request
+
+from engine.accounts import staff as staff_service
+from engine.accounts.auth import require_permission
+from engine.admin import audit
+from engine.api.problems import Problem
+
+blueprint = Blueprint("admin_security_api", __name__, url_prefix="/api/v1/admin")
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+@blueprint.get("/staff")
+@require_permission("staff:read")
+async def list_staff():
+    return {"items": [{"id": row["id"], "email": row["email"], "role": row["role"], "active": row["active"],
+                       "two_factor": row["totp_enabled_at"] is not None, "created_at": _iso(row["created_at"]),
+                       "last_login_at": _iso(row["last_login_at"])} for row in await staff_service.list_staff()]}
+
+
+@blueprint.get("/tokens")
+@require_permission("staff:read")
+async def list_tokens():
+    return {"items": await staff_service.list_tokens()}
+
+
+@blueprint.post("/tokens")
+@require_permission("staff:write")
+async def create_token():
+    body = await request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Problem(422, "Validation failed", "Send a JSON object.", errors={"body": "expected a JSON object"})
+    try:
+        scopes = staff_service.parse_scopes(body.get("scopes") or [])
+        days = body.get("expires_days")
+        if days is not None and (not isinstance(days, int) or isinstance(days, bool)):
+            raise staff_service.AccountError("expires_days must be a whole number of days")
+        if not staff_service.can_grant(g.actor["permissions"], scopes):
+            raise Problem(403, "Forbidden", "A token cannot get scopes its maker does not hold.")
+        token, row = await staff_service.create_token(str(body.get("name") or ""), scopes, days,
+                                                      created_by=audit.actor_label(g.actor)[0])
+    except staff_service.AccountError as exc:
+        raise Problem(422, "Validation failed", str(exc)) from None
+    await audit.record("token.create", f"token:{row['id']}", {"name": row["name"], "scopes": scopes,
+                                                              "expires_days": days})
+    return {**staff_service.token_json(row), "token": token}, 201
+
+
+@blueprint.delete("/tokens/<int:token_id>")
+@require_permission("staff:write")
+async def revoke_token(token_id: int):
+    row = await staff_service.get_token(token_id)
+    if row is None:
+        raise Problem(404, "Not found", "There is no such token.")
+    if await staff_service.revoke_token(token_id):
+        await audit.record("token.revoke", f"token:{token_id}", {"name": row["name"]})
+    return "", 204
+
+
+@blueprint.get("/audit")
+@require_permission("audit:read")
+async def audit_log():
+    try:
+        limit = min(max(int(request.args.get("limit", 100)), 1), 500)
+        before = int(request.args["before"]) if request.args.get("before") else None
+    except ValueError:
+        raise Problem(422, "Validation failed", "limit and before are whole numbers.") from None
+    rows = await audit.entries(limit, before, request.args.get("action") or None)
+    return {"items": rows, "next_before": rows[-1]["id"] if len(rows) == limit else None}

@@ -1,0 +1,130 @@
+"""Admin API for background work under ``/api/v1/admin/jobs`` (``plugins:write``):
+the state of the outbox, recent job failures, refused job definitions and
+the webhook delivery counts; and a manual outbox relay.
+
+Failures come from the runner: the in-process runner's memory of finished
+jobs (while kept), or arq's results in Redis for this shop's queue (kept
+``jobs.keep_result_seconds``). Job logs stay the full record.
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import BaseModel, Field
+from quart import Blueprint, current_app
+from quart_schema import validate_querystring, validate_response
+
+from engine.accounts.auth import require_permission
+from engine.api.problems import Problem
+from engine.catalog.db import fetch
+from engine.jobs import LocalRunner, QueueUnavailable
+from engine.outbox import pending_count
+from engine.webhooks.services import stats as webhook_stats
+
+blueprint = Blueprint("admin_jobs_api", __name__, url_prefix="/api/v1/admin/jobs")
+PERMISSION = "plugins:write"
+
+
+class JobsQuery(BaseModel):
+    limit: int = Field(50, ge=1, le=500)
+
+
+class OutboxEventModel(BaseModel):
+    id: int
+    name: str
+    attempts: int
+    last_error: str | None
+    created_at: str
+
+
+class OutboxModel(BaseModel):
+    pending: int
+    unrelayed: list[OutboxEventModel]
+
+
+class JobFailureModel(BaseModel):
+    job_id: str
+    job: str
+    tries: int
+    error: str
+    finished_at: str | None
+
+
+class WebhookCountsModel(BaseModel):
+    pending_deliveries: int
+    failed_deliveries: int
+    paused_subscriptions: int
+
+
+class JobsOverviewModel(BaseModel):
+    runner: str
+    queue_name: str
+    outbox: OutboxModel
+    failures: list[JobFailureModel]
+    refused: dict[str, list[str]]
+    webhooks: WebhookCountsModel
+
+
+class RelayModel(BaseModel):
+    relayed: int
+
+
+def _iso(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+async def recent_failures(runtime, limit: int) -> list[dict[str, Any]]:
+    """Jobs that failed for good, newest first."""
+    queue = runtime.queue
+    failures: list[dict[str, Any]] = []
+    if isinstance(queue, LocalRunner):
+        offset = time.time() - time.monotonic()
+        for job_id, job in list(queue.jobs.items()):
+            if job.state == "finished" and job.success is False:
+                finished = datetime.fromtimestamp(job.finished_at + offset, timezone.utc) if job.finished_at else None
+                failures.append({"job_id": job_id, "job": job.name, "tries": job.job_try,
+                                 "error": repr(job.result)[:500], "finished_at": finished})
+    else:
+        try:
+            await queue.start()
+            results = await queue.pool.all_job_results()
+        except QueueUnavailable as exc:
+            raise Problem(503, "Job queue unavailable", str(exc)) from None
+        for result in results:
+            if getattr(result, "queue_name", None) == queue.queue_name and not result.success:
+                failures.append({"job_id": result.job_id or "", "job": result.function, "tries": result.job_try,
+                                 "error": repr(result.result)[:500], "finished_at": result.finish_time})
+    failures.sort(key=lambda f: f["finished_at"] or datetime.min.replace(tzinfo=timezone.utc), reverse=True)
+    return [{**f, "finished_at": _iso(f["finished_at"])} for f in failures[:limit]]
+
+
+@blueprint.get("")
+@require_permission(PERMISSION)
+@validate_querystring(JobsQuery)
+@validate_response(JobsOverviewModel, 200)
+async def overview(query_args: JobsQuery):
+    """Outbox backlog, recent job failures, refused jobs and webhook counts."""
+    runtime = current_app.runtime
+    unrelayed = await fetch("SELECT id, name, attempts, last_error, created_at FROM outbox_events "
+                            "WHERE relayed_at IS NULL ORDER BY id LIMIT {}", query_args.limit)
+    return {
+        "runner": runtime.queue.kind,
+        "queue_name": runtime.settings.jobs.queue_name,
+        "outbox": {"pending": await pending_count(),
+                   "unrelayed": [{**row, "created_at": _iso(row["created_at"])} for row in unrelayed]},
+        "failures": await recent_failures(runtime, query_args.limit),
+        "refused": dict(getattr(runtime.queue, "refused", {}) or {}),
+        "webhooks": await webhook_stats(),
+    }
+
+
+@blueprint.post("/relay")
+@require_permission(PERMISSION)
+@validate_response(RelayModel, 200)
+async def relay():
+    """Relay the outbox now (it also runs every ``jobs.relay_interval_seconds``)."""
+    return {"relayed": await current_app.runtime.relay_now()}

@@ -1,0 +1,110 @@
+"""The OpenAPI document at ``/openapi.json``: quart-schema's, completed with
+what the models alone cannot say.
+
+For every operation under ``/api/``:
+
+- routes guarded by :func:`engine.accounts.auth.require_permission` get the
+  ``bearerAuth`` security requirement, their scope in the description, and
+  ``401``/``403`` responses;
+- every operation may answer ``429`` (rate limit), operations with input
+  ``400``/``422``, operations with path parameters ``404`` — all as
+  ``application/problem+json`` with the ``Problem`` schema;
+- conditional reads (:data:`engine.api.etags.CONDITIONAL_ENDPOINTS`) list the
+  ``If-None-Match`` header and the ``304`` response.
+
+The document is built once per app (routes are fixed at app creation).
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from quart_schema.openapi import OpenAPIProvider
+from werkzeug.routing import Rule
+
+from engine.api import etags
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "An RFC 9457 problem document; ``errors`` maps a field to its message (validation).",
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": True},
+    },
+    "required": ["type", "title", "status"],
+}
+
+_DESCRIPTIONS = {
+    "304": "Not modified: the representation still has the ETag sent in If-None-Match.",
+    "400": "Malformed request (e.g. a body that is not JSON, or a bad cursor).",
+    "401": "No valid API token (Authorization: Bearer ...).",
+    "403": "The token lacks the scope this operation needs.",
+    "404": "No such resource.",
+    "409": "The resource's state refuses the change.",
+    "422": "Validation failed; `errors` maps each field to its message.",
+    "429": "Rate limit used up; retry after the Retry-After header's seconds.",
+}
+
+
+def _problem(code: str) -> dict[str, Any]:
+    return {
+        "description": _DESCRIPTIONS.get(code, "Error."),
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+class ShopwrightOpenAPIProvider(OpenAPIProvider):
+    """quart-schema's provider plus security, error responses and ETags."""
+
+    _cached: dict[str, Any] | None = None
+
+    def schema(self) -> dict[str, Any]:
+        if self._cached is None:
+            schema = super().schema()
+            schema["components"]["schemas"]["Problem"] = PROBLEM_SCHEMA
+            schema["components"].setdefault("securitySchemes", {})["bearerAuth"] = {
+                "type": "http", "scheme": "bearer",
+                "description": "An admin API token (`shopwright tokens create --name N --scopes S`).",
+            }
+            self._cached = schema
+        return copy.deepcopy(self._cached)
+
+    def build_paths(self, rule: Rule) -> tuple[dict, dict]:
+        paths, components = super().build_paths(rule)
+        if not rule.rule.startswith("/api/"):
+            return paths, components
+        func = self._app.view_functions[rule.endpoint]
+        permission = getattr(func, "required_permission", None)
+        conditional = rule.endpoint in etags.CONDITIONAL_ENDPOINTS
+        for path, methods in paths.items():
+            for method, operation in list(methods.items()):
+                operation = copy.deepcopy(operation)
+                methods[method] = operation
+                responses = {str(code): value for code, value in operation.get("responses", {}).items()}
+                operation["responses"] = responses
+                codes = ["429"]
+                if permission:
+                    operation["security"] = [{"bearerAuth": []}]
+                    scope = f"Requires the `{permission}` scope (or `all`)."
+                    operation["description"] = (operation.get("description", "") + "\n\n" + scope).strip()
+                    codes += ["401", "403"]
+                if rule.arguments:
+                    codes.append("404")
+                if "requestBody" in operation or any(p.get("in") == "query" for p in operation["parameters"]):
+                    codes += ["400", "422"]
+                for code in codes:
+                    responses.setdefault(code, _problem(code))
+                if conditional and method == "get":
+                    operation["parameters"].append({
+                        "name": "If-None-Match", "in": "header", "required": False,
+                        "description": "ETag(s) of a cached copy; a match answers 304.",
+                        "schema": {"type": "string"},
+                    })
+                    responses.setdefault("304", {"description": _DESCRIPTIONS["304"]})
+        return paths, components

@@ -1,0 +1,169 @@
+"""The fast path: cached answers to plain anonymous GETs, served before Quart.
+
+Most of a cached response's cost is the framework around it: the request
+context, routing, a dozen before/after-request hooks (request ids, sessions,
+CSRF, rate limits, CORS, security headers, metrics). For the commonest request
+of a shop — a ``GET`` of a catalog page or of the public catalog API, with no
+cookie, no credentials, no ``Origin`` and no conditional header — all of
+those give the same result every time, so this ASGI middleware answers such a
+request straight from the response cache when it holds a *complete* entry:
+
+- the entry was stored by the ordinary path (:mod:`engine.cache.web`) for the
+  same scheme, forwarded scheme, host, path and query string, under the
+  current change counters (read as for any request, after bringing the plugin
+  host and theme state up to them);
+- the ordinary path served that entry to an identical request and this
+  middleware recorded the final headers Quart sent (security headers,
+  ``Vary``, CORS, ETag, ...) — minus the per-request ones;
+- it holds no CSRF token (a visitor gets their own through the ordinary path).
+
+The answer is those headers with a fresh CSP nonce (in the body and the
+policy), a request id (``X-Request-ID``, the client's when valid) and
+``X-Cache: hit``; the request is counted in the metrics and written to the
+access log like any other. Anything else — cookies, ``Authorization``,
+``Origin``, ``If-None-Match``, a ``HEAD``, an API path while an API rate
+limit is set (so every API request is counted), an incomplete or stale entry
+— goes through Quart unchanged. ``cache.fast_path = false`` turns it off.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from typing import Any
+
+import structlog
+
+from engine.cache.web import CSRF_MARKER, GENERATION_KEY, HEADER, NONCE_MARKER, CachedResponse, mint_value
+
+log = structlog.get_logger("shopwright.http")
+
+#: request headers that send a request through Quart
+_PERSONAL = frozenset({b"cookie", b"authorization", b"origin", b"if-none-match", b"if-modified-since",
+                       b"access-control-request-method"})
+#: response headers not kept in a complete entry (made per response)
+_PER_RESPONSE = frozenset({b"x-request-id", b"content-length", b"date", b"server", HEADER.lower().encode()})
+
+
+def _request_id(incoming: bytes | None) -> str:
+    from engine.http import _REQUEST_ID
+
+    if incoming:
+        text = incoming.decode("latin-1")
+        if _REQUEST_ID.match(text):
+            return text
+    return uuid.uuid4().hex
+
+
+class FastPath:
+    """ASGI middleware in front of the Quart app (``app.asgi_app``)."""
+
+    def __init__(self, app: Any, inner: Any) -> None:
+        self.app = app
+        self.inner = inner
+        self.settings = app.settings
+        self.log_requests = app.settings.logging.level in ("DEBUG", "INFO")
+        self._metrics: dict[str, tuple[Any, Any]] = {}
+
+    def key_of(self, scope: dict, headers: dict[bytes, bytes]) -> tuple:
+        host = headers.get(b"host", b"").decode("latin-1")
+        forwarded = headers.get(b"x-forwarded-proto", b"").decode("latin-1")
+        return (scope.get("scheme", "http"), forwarded, host, scope["path"], scope.get("query_string", b""))
+
+    def eligible(self, scope: dict) -> dict[bytes, bytes] | None:
+        """The request's headers when it may be answered here, else None."""
+        if scope["type"] != "http" or scope["method"] != "GET" or not self.settings.cache.enabled \
+                or not self.settings.cache.fast_path:
+            return None
+        headers: dict[bytes, bytes] = {}
+        for name, value in scope["headers"]:
+            name = name.lower()
+            if name in _PERSONAL:
+                return None
+            headers[name] = value
+        if scope["path"].startswith("/api/"):
+            api = getattr(self.settings, "api", None)
+            if api is not None and getattr(api, "rate_limit_per_ip", 0):  # every API request is counted
+                return None
+        if b"preview_theme" in scope.get("query_string", b""):
+            return None
+        return headers
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        headers = self.eligible(scope)
+        if headers is None:
+            await self.inner(scope, receive, send)
+            return
+        started = time.perf_counter()
+        app = self.app
+        key = self.key_of(scope, headers)
+        generation = await app.change_counters.current()
+        for follower in app.cache_followers:
+            await follower.follow(generation)
+        entry = app.cache.memory.get(("response", key), generation)
+        if entry is None and app.cache.redis is not None:
+            entry = await app.cache.lookup("response", key, generation)
+        if entry is None or entry.final is None or CSRF_MARKER in entry.markers:
+            scope[GENERATION_KEY] = generation  # read once per request
+            await self._through_quart(scope, receive, send, key, generation)
+            return
+        await self._serve(entry, headers, scope, send, started)
+
+    async def _serve(self, entry: CachedResponse, headers: dict[bytes, bytes], scope: dict, send: Any,
+                     started: float) -> None:
+        body, final = entry.body, entry.final
+        for name, old in entry.markers.items():
+            new = secrets.token_urlsafe(18) if name == NONCE_MARKER else mint_value(self.app, name)
+            body = body.replace(old, new)
+            final = [(key, value.replace(old, new)) for key, value in final]
+        data = body.encode("utf-8")
+        request_id = _request_id(headers.get(b"x-request-id"))
+        raw = [(key.encode("latin-1"), value.encode("latin-1")) for key, value in final]
+        raw += [(b"content-length", str(len(data)).encode()), (b"x-request-id", request_id.encode()),
+                (HEADER.lower().encode(), b"hit")]
+        await send({"type": "http.response.start", "status": entry.status, "headers": raw})
+        await send({"type": "http.response.body", "body": data, "more_body": False})
+        elapsed = time.perf_counter() - started
+        self._count(entry.route, entry.status, elapsed)
+        if self.log_requests:
+            log.info("request", method="GET", path=scope["path"], status=entry.status, ms=round(elapsed * 1000, 2),
+                     request_id=request_id)
+
+    def _count(self, route: str, status: int, elapsed: float) -> None:
+        children = self._metrics.get(route)
+        if children is None:
+            metrics = self.app.runtime.metrics
+            children = self._metrics[route] = (metrics.requests.labels(route, "GET", str(status)),
+                                               metrics.latency.labels(route, "GET"))
+        children[0].inc()
+        children[1].observe(elapsed)
+
+    async def _through_quart(self, scope: dict, receive: Any, send: Any, key: tuple, generation: tuple) -> None:
+        """Let Quart answer; when it stores an entry for this very request,
+        keep the headers it sent so the next identical request is served here."""
+        started: dict[str, Any] = {}
+
+        async def recording_send(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+            await send(message)
+
+        await self.inner(scope, receive, recording_send)
+        stored = scope.get("shopwright.cache_stored")
+        if stored is None or started.get("status") != 200:
+            return
+        entry: CachedResponse = stored
+        final = []
+        for name, value in started.get("headers", ()):
+            name = bytes(name).lower()
+            if name == b"set-cookie":
+                return
+            if name not in _PER_RESPONSE:
+                final.append((name.decode("latin-1"), bytes(value).decode("latin-1")))
+        entry.final = final
+        await self.app.cache.share("response", key, generation, entry, self.settings.cache.page_ttl_seconds)
+
+
+def install(app: Any) -> None:
+    """Put the fast path in front of ``app`` (after the caches are installed)."""
+    app.asgi_app = FastPath(app, app.asgi_app)  # type: ignore[method-assign]

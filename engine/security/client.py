@@ -1,0 +1,47 @@
+"""Facts about the client of a request: its IP address and whether it came
+over HTTPS, believing ``X-Forwarded-*`` headers only from the number of
+reverse proxies named by ``security.trusted_proxies``."""
+from __future__ import annotations
+
+from quart import current_app, request
+
+
+def _trusted() -> int:
+    return current_app.settings.security.trusted_proxies
+
+
+def client_ip() -> str:
+    """The client's address: with N trusted proxies, the N-th address from the
+    right of ``X-Forwarded-For`` (the one the outermost trusted proxy saw)."""
+    trusted = _trusted()
+    if trusted:
+        hops = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+        if len(hops) >= trusted:
+            return hops[-trusted][:64]
+    return (request.remote_addr or "unknown")[:64]
+
+
+def is_https() -> bool:
+    """True when the client reached the shop over HTTPS."""
+    if request.scheme == "https":
+        return True
+    if _trusted():
+        forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+        return forwarded == "https"
+    return False
+
+
+def user_agent() -> str:
+    return request.headers.get("User-Agent", "")[:300]
+
+
+def cookie_secure() -> bool:
+    """Whether cookies get ``Secure`` (and the ``__Host-`` name prefix)."""
+    mode = current_app.settings.security.cookie_secure
+    return mode == "always" or (mode == "auto" and is_https())
+
+
+def cookie_name(base: str) -> str:
+    """``__Host-<base>`` when the cookie is Secure (which that prefix requires,
+    with ``Path=/`` and no ``Domain``), else ``<base>``."""
+    return f"__Host-{base}" if cookie_secure() else base

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from engine.security.tables import TABLES
+
+APP_CONFIG = AppConfig(
+    app_name="security",
+    migrations_folder_path=str(Path(__file__).parent / "migrations"),
+    table_classes=list(TABLES),
+    migration_dependencies=["engine.system.piccolo_app"],
+    commands=[],
+)

@@ -1,0 +1,352 @@
+"""Storefront cart, checkout and order pages: HTML forms over the cart and
+checkout services. Every page works without JavaScript; every POST checks
+the CSRF token.
+
+The visitor's cart token lives in the session under ``cart`` (the accounts
+sign-in merges it into the customer's cart). Checkout is four steps —
+contact and shipping address, shipping method, payment method, review —
+whose answers are kept in the session under ``checkout`` until the order is
+placed. The review step carries an idempotency key, so a double-submitted
+"Place order" returns the first order.
+
+Templates: ``cart.html`` (``cart``, ``messages``, ``errors``),
+``checkout.html`` (``steps``, ``step``, ``cart``, ``form``, ``errors``,
+``problem``, ``shipping_methods``, ``payment_methods``, ``review``) and
+``order.html`` (``number``, ``order``, ``token``).
+
+These routes are registered before the storefront's own blueprint, so they
+answer ``/cart``, ``/checkout`` and ``/orders/<number>``.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from quart import Blueprint, Quart, current_app, redirect, request, session
+
+from engine.cart import services as carts
+from engine.catalog import services as catalog
+from engine.checkout import service
+from engine.checkout.addresses import ADDRESS_FIELDS
+from engine.checkout.errors import NotFound, ShopError
+from engine.orders import services as orders
+from engine.storefront.rendering import csrf_valid, current_theme, render
+
+blueprint = Blueprint("storefront_cart", __name__)
+
+STEPS = [("contact", "Contact"), ("shipping", "Shipping"), ("payment", "Payment"), ("review", "Review")]
+SESSION_CART = "cart"
+SESSION_CHECKOUT = "checkout"
+
+
+def install(app: Quart) -> None:
+    app.register_blueprint(blueprint)
+
+
+def _runtime():
+    return current_app.runtime
+
+
+def _customer() -> int | None:
+    value = session.get("customer_id")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+async def _cart_token(create: bool = False) -> str | None:
+    """The visitor's open cart (the signed-in customer's when there is one)."""
+    token = session.get(SESSION_CART)
+    customer = _customer()
+    if customer is not None:
+        own = await carts.customer_cart(customer)
+        if token and token != own:
+            token = await carts.merge_carts(_runtime(), token, customer)
+        else:
+            token = own
+    if token:
+        try:
+            await carts.cart_row(token)
+        except NotFound:
+            token = None
+    if token is None and create:
+        token = await carts.create_cart(_runtime(), customer)
+    if token != session.get(SESSION_CART):
+        if token:
+            session[SESSION_CART] = token
+        else:
+            session.pop(SESSION_CART, None)
+    return token
+
+
+async def _category_tree() -> list[dict]:
+    """The navigation's category tree, from the storefront's cache (same key)."""
+    from engine.cache.web import cached
+
+    return await cached("category_tree", None, ("catalog",), catalog.category_tree)
+
+
+async def _page(template: str, status: int = 200, **context: Any):
+    await current_theme()
+    return await render(template, status=status, categories=await _category_tree(), **context)
+
+
+def _messages() -> list[str]:
+    return session.pop("cart_messages", [])
+
+
+def _say(message: str) -> None:
+    session["cart_messages"] = [*session.get("cart_messages", []), message]
+
+
+async def _form() -> dict[str, str]:
+    form = await request.form
+    return {key: form.get(key, "") for key in form}
+
+
+def _quantity(value: str) -> int | str:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+async def _refused():
+    return await _page("cart.html", 400, cart=None, messages=["The form expired. Reload the page and try again."],
+                       errors={})
+
+
+# ---------------------------------------------------------------- cart
+async def _cart_page(status: int = 200, errors: dict[str, str] | None = None, messages: list[str] | None = None):
+    token = await _cart_token()
+    cart = await carts.view_cart(_runtime(), token) if token else None
+    return await _page("cart.html", status, cart=cart, errors=errors or {},
+                       messages=(messages or []) + _messages())
+
+
+@blueprint.get("/cart")
+async def cart_page():
+    return await _cart_page()
+
+
+@blueprint.post("/cart")
+async def cart_add():
+    """The product page's add-to-cart form: ``sku``, ``quantity``."""
+    if not await csrf_valid():
+        return await _refused()
+    form = await _form()
+    token = await _cart_token(create=True)
+    try:
+        await carts.add_line(_runtime(), token, form.get("sku", ""), _quantity(form.get("quantity", "1")))
+    except ShopError as exc:
+        return await _cart_page(exc.status, exc.errors, [exc.detail])
+    _say("Added to your cart.")
+    return redirect("/cart", 303)
+
+
+@blueprint.post("/cart/update")
+async def cart_update():
+    """Change one line: ``sku`` and ``quantity`` (0 or ``remove`` removes it)."""
+    if not await csrf_valid():
+        return await _refused()
+    form = await _form()
+    token = await _cart_token()
+    if token is None:
+        return redirect("/cart", 303)
+    sku = form.get("sku", "")
+    try:
+        if "remove" in form:
+            await carts.remove_line(_runtime(), token, sku)
+            _say(f"Removed {sku}.")
+        else:
+            await carts.set_quantity(_runtime(), token, sku, _quantity(form.get("quantity", "")))
+            _say("Cart updated.")
+    except ShopError as exc:
+        return await _cart_page(exc.status, exc.errors, [exc.detail])
+    return redirect("/cart", 303)
+
+
+@blueprint.post("/cart/voucher")
+async def cart_voucher():
+    """Enter (``code``) or take off (``remove`` = code) a voucher."""
+    if not await csrf_valid():
+        return await _refused()
+    form = await _form()
+    token = await _cart_token()
+    if token is None:
+        return redirect("/cart", 303)
+    try:
+        if form.get("remove"):
+            await carts.remove_voucher(_runtime(), token, form["remove"])
+        else:
+            await carts.add_voucher(_runtime(), token, form.get("code", ""))
+            _say(f"Voucher {form.get('code', '').strip().upper()} applied.")
+    except ShopError as exc:
+        return await _cart_page(exc.status, {"code": exc.errors.get("code", exc.detail)}, [exc.detail])
+    return redirect("/cart", 303)
+
+
+# ---------------------------------------------------------------- checkout
+def _state() -> dict[str, Any]:
+    return dict(session.get(SESSION_CHECKOUT) or {})
+
+
+def _save(state: dict[str, Any]) -> None:
+    session[SESSION_CHECKOUT] = state
+
+
+def _address_from(form: dict[str, str], prefix: str) -> dict[str, str]:
+    return {name: form.get(f"{prefix}_{name}", "").strip() for name in ADDRESS_FIELDS}
+
+
+def _field_errors(errors: dict[str, str]) -> dict[str, str]:
+    """Service error keys (``shipping_address.postal_code``) → form field names."""
+    out = {}
+    for key, message in errors.items():
+        prefix, _, name = key.partition("_address.")
+        out[f"{prefix}_{name}" if name else key] = message
+    return out
+
+
+def _complete(state: dict[str, Any]) -> str:
+    """The first step whose answers are missing."""
+    if not state.get("email") or not state.get("shipping_address"):
+        return "contact"
+    if not state.get("shipping_method"):
+        return "shipping"
+    if not state.get("payment_method"):
+        return "payment"
+    return "review"
+
+
+def _body(state: dict[str, Any]) -> dict[str, Any]:
+    body = {"email": state.get("email", ""), "shipping_address": state.get("shipping_address") or {},
+            "shipping_method": state.get("shipping_method", ""), "payment_method": state.get("payment_method", "")}
+    if state.get("billing_address"):
+        body["billing_address"] = state["billing_address"]
+    return body
+
+
+async def _checkout_page(step: str, token: str, state: dict[str, Any], status: int = 200,
+                         errors: dict[str, str] | None = None, problem: str | None = None,
+                         form: dict[str, Any] | None = None):
+    runtime = _runtime()
+    cart = await carts.view_cart(runtime, token)
+    context: dict[str, Any] = {"shipping_methods": [], "payment_methods": [], "review": None}
+    if step == "shipping":
+        context["shipping_methods"] = (await service.shipping_methods(runtime, token,
+                                                                      state.get("shipping_address")))["items"]
+    elif step == "payment":
+        context["payment_methods"] = (await service.payment_methods(runtime, token))["items"]
+    elif step == "review" and problem is None:
+        try:
+            context["review"] = await service.preview(runtime, token, _body(state), _customer())
+        except ShopError as exc:
+            problem, errors, status = exc.detail, _field_errors(exc.errors), exc.status
+    values = {"email": state.get("email", ""), "shipping": state.get("shipping_address") or {},
+              "billing": state.get("billing_address") or {}, "billing_same": not state.get("billing_address"),
+              "shipping_method": state.get("shipping_method", ""), "payment_method": state.get("payment_method", "")}
+    values.update(form or {})
+    return await _page("checkout.html", status, steps=STEPS, step=step, cart=cart, form=values,
+                       errors=errors or {}, problem=problem, **context)
+
+
+@blueprint.get("/checkout")
+async def checkout_page():
+    token = await _cart_token()
+    cart = await carts.view_cart(_runtime(), token) if token else None
+    if cart is None or not cart["lines"]:
+        # Nothing to buy: the first step, with a way back to the shop.
+        return await _page("checkout.html", steps=STEPS, step="contact", cart=cart, errors={},
+                           form={"email": "", "shipping": {}, "billing": {}, "billing_same": True,
+                                 "shipping_method": "", "payment_method": ""},
+                           problem="Your cart is empty: add something before checking out.",
+                           shipping_methods=[], payment_methods=[], review=None)
+    state = _state()
+    wanted = request.args.get("step", "contact")
+    order = [key for key, _ in STEPS]
+    if wanted not in order:
+        wanted = "contact"
+    first_missing = _complete(state)
+    if order.index(wanted) > order.index(first_missing):
+        return redirect(f"/checkout?step={first_missing}", 303)
+    if wanted == "review" and not state.get("key"):
+        state["key"] = uuid.uuid4().hex
+        _save(state)
+    return await _checkout_page(wanted, token, state)
+
+
+@blueprint.post("/checkout")
+async def checkout_submit():
+    if not await csrf_valid():
+        return await _refused()
+    token = await _cart_token()
+    if token is None:
+        return redirect("/cart", 303)
+    form = await _form()
+    step = form.get("step", "contact")
+    state = _state()
+    runtime = _runtime()
+    if step == "contact":
+        email = form.get("email", "").strip()
+        address = _address_from(form, "shipping")
+        body = {**_body(state), "email": email, "shipping_address": address}
+        errors = service.validate_details(body)
+        if errors:
+            return await _checkout_page("contact", token, state, 422, _field_errors(errors),
+                                        "Please correct the marked fields.",
+                                        form={"email": email, "shipping": address})
+        state.update(email=email, shipping_address=service.clean_address(address, "shipping_address"))
+        state.pop("shipping_method", None)
+        state.pop("key", None)
+        _save(state)
+        return redirect("/checkout?step=shipping", 303)
+    if step == "shipping":
+        methods = (await service.shipping_methods(runtime, token, state.get("shipping_address")))["items"]
+        chosen = form.get("shipping_method", "")
+        if chosen not in {m["id"] for m in methods}:
+            return await _checkout_page("shipping", token, state, 422, {"shipping_method": "Choose a shipping method."},
+                                        "Choose a shipping method.")
+        state.update(shipping_method=chosen)
+        state.pop("key", None)
+        _save(state)
+        return redirect("/checkout?step=payment", 303)
+    if step == "payment":
+        methods = (await service.payment_methods(runtime, token))["items"]
+        chosen = form.get("payment_method", "")
+        if chosen not in {m["id"] for m in methods}:
+            return await _checkout_page("payment", token, state, 422, {"payment_method": "Choose a payment method."},
+                                        "Choose a payment method.")
+        billing = None
+        if form.get("billing_different"):
+            billing = _address_from(form, "billing")
+            errors = service.validate_details({**_body(state), "billing_address": billing})
+            if errors:
+                return await _checkout_page("payment", token, state, 422, _field_errors(errors),
+                                            "Please correct the billing address.",
+                                            form={"billing": billing, "billing_same": False, "payment_method": chosen})
+            billing = service.clean_address(billing, "billing_address")
+        state.update(payment_method=chosen, billing_address=billing)
+        state.pop("key", None)
+        _save(state)
+        return redirect("/checkout?step=review", 303)
+    # review: place the order
+    key = state.get("key") or uuid.uuid4().hex
+    state["key"] = key
+    _save(state)
+    try:
+        order, _ = await service.place_order(runtime, token, _body(state), key, customer=_customer())
+    except ShopError as exc:
+        return await _checkout_page("review", token, state, exc.status, _field_errors(exc.errors), exc.detail)
+    session.pop(SESSION_CHECKOUT, None)
+    session.pop(SESSION_CART, None)
+    return redirect(f"/orders/{order['number']}?token={order['access_token']}", 303)
+
+
+# ---------------------------------------------------------------- order
+@blueprint.get("/orders/<number>")
+async def order_page(number: str):
+    token = request.args.get("token")
+    try:
+        order = await orders.order_for_shopper(_runtime(), number, token, _customer())
+    except NotFound:
+        return await _page("order.html", 404, number=number[:32], order=None, token=None)
+    return await _page("order.html", number=order["number"], order=order, token=token)

@@ -1,0 +1,89 @@
+"""Fixtures and helpers shared by the account and security tests (imported
+by both conftest files)."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+PASSWORD = "a sturdy passphrase 42"
+STAFF_PASSWORD = "staff passphrase for tests"
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def cookie_value(client, name: str) -> str | None:
+    for cookie in client.cookie_jar:
+        if cookie.name == name:
+            return cookie.value
+    return None
+
+
+async def page_token(client, path: str = "/account/login", **kwargs: Any) -> str:
+    """The CSRF token of the form on ``path`` (as a browser would read it)."""
+    response = await client.get(path, **kwargs)
+    body = await response.get_data(as_text=True)
+    match = _TOKEN.search(body)
+    assert match, f"no CSRF field on {path} ({response.status_code})"
+    return match.group(1)
+
+
+async def post_form(client, path: str, form: dict[str, Any], token_from: str | None = None, **kwargs: Any):
+    """POST ``form`` with a CSRF token read from ``token_from`` (default: ``path``)."""
+    token = await page_token(client, token_from or path, **kwargs)
+    return await client.post(path, form={**form, "csrf_token": token}, **kwargs)
+
+
+async def sign_up(app, email: str, password: str = PASSWORD, client=None, name: str = ""):
+    """A test client signed in to a new account (through the sign-up form)."""
+    client = client or app.test_client()
+    response = await post_form(client, "/account/signup", {"email": email, "password": password, "name": name},
+                               token_from="/account/signup")
+    assert response.status_code == 303, await response.get_data(as_text=True)
+    return client
+
+
+async def login(client, email: str, password: str = PASSWORD, **kwargs: Any):
+    return await post_form(client, "/account/login", {"email": email, "password": password}, **kwargs)
+
+
+async def customer_id(email: str) -> int:
+    from engine.catalog.db import fetchval
+
+    return await fetchval("SELECT id FROM customers WHERE email = {}", email)
+
+
+async def make_staff(email: str, role: str = "owner", password: str = STAFF_PASSWORD) -> int:
+    from engine.accounts.staff import create_staff
+
+    return await create_staff(email, password, role)
+
+
+async def staff_login(client, email: str, password: str = STAFF_PASSWORD, code: str | None = None):
+    """Sign in at /admin/login (and the two-factor step when ``code`` is given)."""
+    response = await post_form(client, "/admin/login", {"email": email, "password": password})
+    if code is not None:
+        assert response.status_code == 303 and response.headers["Location"] == "/admin/login/2fa"
+        response = await post_form(client, "/admin/login/2fa", {"code": code})
+    return response
+
+
+@pytest.fixture
+async def shop(make_app, database_url):
+    """A started app on SQLite and PostgreSQL with two products."""
+    from engine.checkout.testing import add_product
+
+    app = await make_app(database_url=database_url)
+    await add_product(app.runtime, "TEE-1", price=2500, stock=20)
+    await add_product(app.runtime, "CAP-1", price=1000, stock=20)
+    return app
+
+
+@pytest.fixture
+async def sqlite_shop(make_app):
+    """The same on SQLite only (for tests about HTTP behaviour, not the database)."""
+    from engine.checkout.testing import add_product
+
+    app = await make_app()
+    await add_product(app.runtime, "TEE-1", price=2500, stock=20)
+    return app
