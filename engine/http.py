@@ -29,17 +29,30 @@ def install(app: Quart) -> None:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=g.request_id)
 
+    # Per request, cheaply: labelled metric children are looked up once per
+    # (route, method, status); the access log line is built only when INFO is
+    # logged; a missing header is found without werkzeug's KeyError path.
+    children: dict[tuple, tuple] = {}
+    log_requests = app.settings.logging.level in ("DEBUG", "INFO")
+
     @app.after_request
     async def _finish(response):
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
-        metrics = app.runtime.metrics
-        metrics.requests.labels(route, request.method, str(response.status_code)).inc()
-        metrics.latency.labels(route, request.method).observe(elapsed)
-        response.headers["X-Request-ID"] = g.get("request_id", "")
+        method, status = request.method, response.status_code
+        pair = children.get((route, method, status))
+        if pair is None:
+            metrics = app.runtime.metrics
+            pair = children[(route, method, status)] = (metrics.requests.labels(route, method, str(status)),
+                                                         metrics.latency.labels(route, method))
+        pair[0].inc()
+        pair[1].observe(elapsed)
+        headers = response.headers
+        headers["X-Request-ID"] = g.get("request_id", "")
+        present = {key.lower() for key in headers.keys()}
         for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if route not in ("/healthz", "/metrics"):
-            log.info("request", method=request.method, path=request.path, status=response.status_code,
-                     ms=round(elapsed * 1000, 2))
+            if name.lower() not in present:
+                headers.add(name, value)
+        if log_requests and route not in ("/healthz", "/metrics"):
+            log.info("request", method=method, path=request.path, status=status, ms=round(elapsed * 1000, 2))
         return response

@@ -383,6 +383,9 @@ class LocalRunner:
     def __init__(self, settings, concurrency: int = LOCAL_CONCURRENCY) -> None:
         self.settings = settings
         self.concurrency = concurrency
+        #: identifies this runner when it claims outbox events (see engine.outbox)
+        self.claim_token = uuid.uuid4().hex
+        self.claim_lease_seconds = float(settings.jobs.job_timeout_seconds) * 2
         self.functions: dict[str, Callable] = {}
         self.crons: list[CronSpec] = []
         self.refused: dict[str, list[str]] = {}

@@ -17,12 +17,15 @@ When the queue cannot take the event (Redis down), the event stays unrelayed
 with ``attempts`` and ``last_error`` recorded, and the next round tries again.
 With the in-process runner (nothing durable outside the database) an event
 is marked relayed only when every job it caused has finished, so a process
-that stops mid-way relays it again after the restart.
+that stops mid-way relays it again after the restart; the process first claims
+the event with a lease (``claimed_by``/``claimed_until``), so several web
+processes sharing one database never run the same event twice, and a crashed
+process's claim expires.
 """
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import structlog
@@ -73,6 +76,28 @@ async def _record_failure(event_id: int, exc: BaseException) -> None:
     log.warning("outbox.relay_failed", event_id=event_id, error=repr(exc))
 
 
+async def _claim(event_id: int, token: str, lease_seconds: float) -> bool:
+    """Atomically take event ``event_id`` for this process (conditional UPDATE,
+    both engines): True unless another live process holds it."""
+    now = datetime.now(timezone.utc)
+    rows = await OutboxEvent.update(
+        {OutboxEvent.claimed_by: token, OutboxEvent.claimed_until: now + timedelta(seconds=lease_seconds)}
+    ).where(
+        (OutboxEvent.id == event_id)
+        & OutboxEvent.relayed_at.is_null()
+        & (OutboxEvent.claimed_until.is_null() | (OutboxEvent.claimed_until < now) | (OutboxEvent.claimed_by == token))
+    ).returning(OutboxEvent.id).run()
+    return bool(rows)
+
+
+async def release_claims(token: str) -> None:
+    """Give up this process's claims on events it did not finish (graceful stop),
+    so another process takes them at once instead of after the lease."""
+    await OutboxEvent.update({OutboxEvent.claimed_by: None, OutboxEvent.claimed_until: None}).where(
+        (OutboxEvent.claimed_by == token) & OutboxEvent.relayed_at.is_null()
+    ).run()
+
+
 async def relay_outbox(queue, limit: int = 200) -> int:
     """Hand unrelayed events to ``queue``, oldest first, and mark them relayed.
 
@@ -98,6 +123,10 @@ async def relay_outbox(queue, limit: int = 200) -> int:
                     done.append(event_id)
                     continue
                 if state == "pending":
+                    continue
+                # Several web processes without Redis each run an in-process
+                # runner: only the one holding the claim runs the event.
+                if not await _claim(event_id, queue.claim_token, queue.claim_lease_seconds):
                     continue
             try:
                 await queue.enqueue(DISPATCH_JOB, event_id, _job_id=event_job_id(event_id))

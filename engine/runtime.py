@@ -16,7 +16,7 @@ from engine.db import Database
 from engine.db.apps import CORE_APPS, all_app_modules, tables_of
 from engine.jobs import LocalRunner, build_functions, make_queue
 from engine.metrics import Metrics
-from engine.outbox import relay_outbox
+from engine.outbox import relay_outbox, release_claims
 from engine.plugins import PluginHost
 from engine.settings import Settings
 
@@ -102,6 +102,12 @@ class Runtime:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         await self.queue.close()
+        token = getattr(self.queue, "claim_token", None)
+        if token:
+            try:
+                await release_claims(token)
+            except Exception as exc:  # the database may be the reason we stop
+                log.warning("outbox.release_claims_failed", error=repr(exc))
         await self.database.close()
         self.started = False
 

@@ -115,8 +115,8 @@ class ApiSettings(_Section):
 
     cors_origins: list[str] = Field(default_factory=list)
     cors_max_age_seconds: int = Field(600, ge=0, le=86400)
-    rate_limit_per_ip: int = Field(3000, ge=0)
-    rate_limit_per_token: int = Field(3000, ge=0)
+    rate_limit_per_ip: int = Field(12000, ge=0)
+    rate_limit_per_token: int = Field(12000, ge=0)
     rate_limit_window_seconds: float = Field(60.0, gt=0, le=86400)
 
     @field_validator("cors_origins")

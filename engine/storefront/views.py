@@ -22,12 +22,11 @@ from engine.catalog import services as catalog
 from engine.catalog.db import reading
 from engine.catalog.errors import CatalogError
 from engine.storefront import listing
-from engine.storefront.rendering import csrf_valid, current_theme, render
+from engine.storefront.rendering import current_theme, render
 from engine.storefront.variants import choose
 
 blueprint = Blueprint("storefront", __name__)
 
-CHECKOUT_STEPS = [("contact", "Contact"), ("shipping", "Shipping"), ("payment", "Payment"), ("review", "Review")]
 
 
 def _featured_count(theme) -> int:
@@ -136,44 +135,6 @@ async def product(slug: str):
 async def _simple(template: str, status: int = 200, **context):
     await current_theme()
     return await render(template, status=status, categories=await _category_tree(), **context)
-
-
-async def _not_yet(feature: str):
-    """POST targets whose behaviour arrives in a later release: 400 on a bad
-    CSRF token, else a clear 501 page."""
-    if not await csrf_valid():
-        return await _simple("unavailable.html", 400, feature=feature,
-                             reason="The form expired. Go back, reload the page and try again.")
-    return await _simple("unavailable.html", 501, feature=feature,
-                         reason=f"{feature} is not available in this version of the store yet.")
-
-
-@blueprint.get("/cart")
-async def cart():
-    return await _simple("cart.html", cart=None)
-
-
-@blueprint.post("/cart")
-async def cart_add():
-    return await _not_yet("Adding to the cart")
-
-
-@blueprint.get("/checkout")
-async def checkout():
-    step = request.args.get("step", "contact")
-    if step not in dict(CHECKOUT_STEPS):
-        step = "contact"
-    return await _simple("checkout.html", steps=CHECKOUT_STEPS, step=step, cart=None)
-
-
-@blueprint.post("/checkout")
-async def checkout_submit():
-    return await _not_yet("Checkout")
-
-
-@blueprint.get("/orders/<number>")
-async def order(number: str):
-    return await _simple("order.html", 404, number=number[:64], order=None)
 
 
 async def not_found_page():

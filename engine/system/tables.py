@@ -31,7 +31,9 @@ class OutboxEvent(Table, tablename="outbox_events"):
     """A domain event written in the same transaction as the change it describes.
 
     The relay enqueues unrelayed rows (oldest first) as jobs and then sets
-    ``relayed_at``; a crash in between re-enqueues under the same job id.
+    ``relayed_at``; a crash in between re-enqueues under the same job id. An
+    in-process runner first claims the row (``claimed_by``/``claimed_until``),
+    so only one process runs it; a claim of a crashed process expires.
     """
 
     id = Serial(primary_key=True)
@@ -41,3 +43,7 @@ class OutboxEvent(Table, tablename="outbox_events"):
     relayed_at = Timestamptz(null=True, default=None, index=True)
     attempts = Integer(default=0)
     last_error = Text(null=True, default=None)
+    #: which process relays the event, until when (in-process runners only:
+    #: several web processes without Redis must not all run the same event)
+    claimed_by = Varchar(length=64, null=True, default=None)
+    claimed_until = Timestamptz(null=True, default=None)

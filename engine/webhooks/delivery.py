@@ -110,9 +110,9 @@ def _body(event: DomainEvent, kind: str) -> str:
 async def record_event(runtime, event: DomainEvent) -> list[int]:
     """Write the deliveries of ``event`` (one per active subscription that wants
     one of its types) and schedule them. Idempotent: a second run writes and
-    schedules nothing; returns the ids of the deliveries it wrote. Costs one read and no write when no
-    subscription is interested (the seen-mark is written only while an ordered
-    subscription exists: nothing else reads it)."""
+    schedules nothing; returns the ids of the deliveries it wrote. Costs one
+    read and no write when no subscription is interested (the seen-mark is
+    written only while an ordered subscription exists: nothing else reads it)."""
     if event.name not in event_types.MAPPING:
         return []
     kinds = event_types.webhook_types(event.name, event.payload)

@@ -73,3 +73,15 @@ async def test_limits_are_shared_across_processes_through_redis(sqlite_url, redi
     for client in (first, second, first, second, first, second):
         statuses.append((await client.get("/api/v1/categories")).status_code)
     assert statuses == [200, 200, 200, 200, 429, 429]
+
+
+async def test_limiter_store_down_lets_requests_through(sqlite_url, make_app):
+    """With Redis unreachable the API keeps answering (the limiter fails open)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+    app = await make_app(database_url=sqlite_url, redis_url=dead, api={"rate_limit_per_ip": 1})
+    client = app.test_client()
+    assert [(await client.get("/api/v1/categories")).status_code for _ in range(3)] == [200, 200, 200]

@@ -13,7 +13,6 @@ import asyncio
 import socket
 
 import httpx
-import pytest
 
 INCLUDE = [
     r"^/api/v1/products",

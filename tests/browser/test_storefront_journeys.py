@@ -57,7 +57,9 @@ def journey(page, server, screenshot, prefix: str) -> None:
 
     page.get_by_label("Quantity").fill("2")
     page.get_by_role("button", name="Add to cart").click()
-    expect(page.get_by_role("heading", level=1, name="Adding to the cart")).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name="Your cart")).to_be_visible()
+    expect(page.get_by_text("Added to your cart.")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile(r"Linen shirt 2 €122\.00"))).to_be_visible()
     assert csp == [], csp
 
 
