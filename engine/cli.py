@@ -295,6 +295,25 @@ def export_products(ctx: click.Context, file: str, fmt: str | None) -> None:
     _run(go)
 
 
+@export_group.command("orders")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
+              help="File format (default: from the extension; .jsonl is JSON Lines, anything else CSV).")
+@click.pass_context
+def export_orders(ctx: click.Context, file: str, fmt: str | None) -> None:
+    """Export every order: CSV (one row per order line) or JSON Lines (one order per line)."""
+    settings = _settings(ctx)
+
+    async def go():
+        from engine.orders.exporter import export_orders as run_export
+
+        async with _runtime(settings):
+            count = await run_export(file, fmt)
+        click.echo(f"exported {count} order(s) to {file}")
+
+    _run(go)
+
+
 # ---------------------------------------------------------------- plugins
 @main.group()
 def plugins() -> None:

@@ -1,10 +1,12 @@
 """Input hygiene for the JSON API: text that no database can store is refused
 before any handler sees it.
 
-PostgreSQL text cannot hold the NUL character (U+0000), so a path, query
-parameter or JSON string containing it is answered ``400`` (problem+json)
-under ``/api/``, on every database alike, instead of failing deep inside a
-query.
+- PostgreSQL text cannot hold the NUL character (U+0000), so a path, query
+  parameter or JSON string containing it is answered ``400`` (problem+json)
+  under ``/api/``, on every database alike, instead of failing deep inside a
+  query.
+- Ids are 32-bit: an integer path parameter (``<int:...>``) outside that
+  range names nothing and is answered ``404``.
 """
 from __future__ import annotations
 
@@ -18,6 +20,10 @@ from engine.api.problems import Problem
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
+#: The range of the database's ``integer`` (ids are 32-bit serials).
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
 def _refuse(where: str) -> None:
     raise Problem(400, "Bad request", f"The {where} contains a NUL character (U+0000), which is not allowed.",
                   errors={where: "contains U+0000"})
@@ -25,11 +31,14 @@ def _refuse(where: str) -> None:
 
 def install(app: Quart) -> None:
     @app.before_request
-    async def _no_nul() -> None:
+    async def _check_inputs() -> None:
         if not request.path.startswith("/api/"):
             return
         if "\x00" in request.path:
             _refuse("path")
+        for value in (request.view_args or {}).values():
+            if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
+                raise Problem(404, "Not found", "No such resource.")
         for name, value in request.args.items(multi=True):
             if "\x00" in name or "\x00" in value:
                 _refuse("query")

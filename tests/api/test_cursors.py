@@ -46,3 +46,12 @@ async def test_nul_characters_are_refused_before_the_database(shop, token):
     undecodable = await client.post("/api/v1/admin/categories", headers={**headers, "Content-Type": "application/json"},
                                     data=b"\xe0\x80{")
     assert undecodable.status_code == 400
+
+
+async def test_integer_ids_beyond_32_bits_are_404(shop, token):
+    client = shop.test_client()
+    headers = await token("all")
+    for path in ("/api/v1/admin/webhooks/866954665366045440", "/api/v1/admin/webhooks/deliveries/4294967296"):
+        response = await client.get(path, headers=headers)
+        assert response.status_code == 404, path
+        assert response.headers["Content-Type"] == "application/problem+json"

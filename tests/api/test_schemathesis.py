@@ -3,8 +3,9 @@ against the app served by Hypercorn on 127.0.0.1, and every answer must be
 no server error (5xx) and must match the documented schema (status, media
 type and body of documented responses).
 
-Covered operations are listed in ``INCLUDE`` (path regexes); add the other
-domains' endpoints here as they stabilise. Each operation gets
+Covered operations are the paths matching ``INCLUDE`` (regexes): every
+operation under ``/api/v1/``, so a new endpoint is covered as soon as it is
+documented; narrow it while a domain is being rebuilt. Each operation gets
 ``MAX_EXAMPLES`` generated cases (positive and negative), deadline off.
 """
 from __future__ import annotations
@@ -15,11 +16,7 @@ import socket
 import httpx
 
 INCLUDE = [
-    r"^/api/v1/products",
-    r"^/api/v1/categories",
-    r"^/api/v1/admin/(products|variants|categories|warehouses)",
-    r"^/api/v1/admin/webhooks",
-    r"^/api/v1/admin/jobs",
+    r"^/api/v1/",  # every JSON API operation: catalog, carts, checkout, orders, accounts, admin, plugins
 ]
 MAX_EXAMPLES = {"positive": 15, "negative": 6}
 
