@@ -97,12 +97,18 @@ class FastPath:
         started = time.perf_counter()
         app = self.app
         key = self.key_of(scope, headers)
-        generation = await app.change_counters.current()
-        for follower in app.cache_followers:
-            await follower.follow(generation)
+        if ("response", key) not in app.cache.memory:  # never cached here: not worth reading the counters
+            await self.inner(scope, receive, send)
+            return
+        try:
+            generation = await app.change_counters.current()
+            for follower in app.cache_followers:
+                await follower.follow(generation)
+        except Exception as exc:  # the database is away: let the app answer (and report it)
+            log.warning("cache.counters_unavailable", error=repr(exc))
+            await self.inner(scope, receive, send)
+            return
         entry = app.cache.memory.get(("response", key), generation)
-        if entry is None and app.cache.redis is not None:
-            entry = await app.cache.lookup("response", key, generation)
         if entry is None or entry.final is None or CSRF_MARKER in entry.markers:
             scope[GENERATION_KEY] = generation  # read once per request
             await self._through_quart(scope, receive, send, key, generation)

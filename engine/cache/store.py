@@ -50,6 +50,10 @@ class MemoryStore:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __contains__(self, key: Hashable) -> bool:
+        """Whether an entry exists for ``key``, whatever its counters."""
+        return key in self._entries
+
     def get(self, key: Hashable, deps: tuple[int, ...]) -> Any | None:
         entry = self._entries.get(key)
         if entry is None:

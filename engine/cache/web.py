@@ -154,7 +154,11 @@ async def cached(kind: str, key: Hashable, scopes: tuple[str, ...], load: Callab
     app = current_app
     if not app.settings.cache.enabled:
         return await load()
-    generation = await current_generation()
+    try:
+        generation = await current_generation()
+    except Exception as exc:  # counters unreadable: read without the cache
+        log.warning("cache.counters_unavailable", error=repr(exc))
+        return await load()
     return await app.cache.get_or_load(kind, key, scopes, generation, load)
 
 
@@ -326,7 +330,11 @@ def install(app: Quart) -> None:
             return None
         if req.endpoint not in CACHEABLE or not anonymous(app, req):
             return None
-        deps = await current_generation()
+        try:
+            deps = await current_generation()
+        except Exception as exc:  # counters unreadable: answer without the cache
+            log.warning("cache.counters_unavailable", error=repr(exc))
+            return None
         key = response_key(req)
         entry = await app.cache.lookup("response", key, deps)
         if entry is None:
