@@ -27,9 +27,14 @@ MAX_LENGTH = 256
 COMMON_LIST = Path(__file__).resolve().parent / "data" / "common_passwords.txt"
 
 hasher = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4, hash_len=32, salt_len=16, type=Type.ID)
-#: A hash of a random string: verified against when no account exists, so a
-#: missing account costs the same time as a wrong password.
-_DUMMY_HASH = hasher.hash("shopwright-no-such-account")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash of a fixed string, verified against when no account exists, so a
+    missing account costs the same time as a wrong password. Made on first use:
+    hashing at import would add an argon2 run to every process start."""
+    return hasher.hash("shopwright-no-such-account")
 
 
 class PasswordRejected(ValueError):
@@ -83,7 +88,7 @@ def verify(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; constant work when there is no hash."""
     if not password_hash:
         try:
-            hasher.verify(_DUMMY_HASH, password or "x")
+            hasher.verify(_dummy_hash(), password or "x")
         except (VerificationError, InvalidHashError):
             pass
         return False
