@@ -120,8 +120,11 @@ async def test_cron_job_runs_on_a_worker_with_a_namespaced_job_id(make_jobs_runt
         while not sample.ticks and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
     finally:
-        await worker.close()
+        # Stop polling, let a tick that just started finish, then close:
+        # arq's close() cancels running jobs and re-raises their cancellation.
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+        await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
+        await worker.close()
     assert sample.ticks, "the cron job ran within 4 s"
     assert sample.ticks[0]["job_id"].startswith(f"{queue_name}:sample_cron.tick:")
