@@ -429,12 +429,22 @@ class PluginHost:
                 args["settings"] = self._settings.get(impl.plugin_name)
             else:
                 args[argname] = kwargs[argname]
+        timer = None
         try:
             result = impl.function(**args)
             if inspect.isawaitable(result):
-                result = await asyncio.wait_for(result, deadline) if deadline else await result
+                if deadline:
+                    # In this task (no task per call, as wait_for would make).
+                    timer = asyncio.timeout(deadline)
+                    async with timer:
+                        result = await result
+                else:
+                    result = await result
             return result
-        except asyncio.TimeoutError:
+        except asyncio.TimeoutError as exc:
+            if timer is None or not timer.expired():  # the plugin's own timeout
+                log.exception("hook.failed", plugin=impl.plugin_name, hook=hook)
+                raise HookError(impl.plugin_name, hook, f"{type(exc).__name__}: {exc}") from exc
             log.error("hook.timeout", plugin=impl.plugin_name, hook=hook, deadline=deadline)
             raise HookError(impl.plugin_name, hook, f"missed its {deadline}s deadline") from None
         except HookError:

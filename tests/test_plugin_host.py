@@ -143,6 +143,23 @@ async def test_async_hook_deadline(make_runtime):
         await validate_checkout(runtime, {})
 
 
+async def test_a_plugins_own_timeout_is_its_error_not_a_missed_deadline(make_runtime):
+    from types import SimpleNamespace
+
+    from engine import PluginManifest, hookimpl
+
+    @hookimpl
+    async def checkout_validate(checkout):
+        async with asyncio.timeout(0.01):  # e.g. its own call to a remote service
+            await asyncio.sleep(1)
+
+    hasty = SimpleNamespace(MANIFEST=PluginManifest(name="hasty", title="hasty"), checkout_validate=checkout_validate)
+    runtime = await make_runtime(plugins=[hasty], settings={"plugins": {"hook_deadline_seconds": 5}})
+    with pytest.raises(HookError, match="TimeoutError") as raised:
+        await validate_checkout(runtime, {})
+    assert "deadline" not in str(raised.value)
+
+
 async def test_changes_reach_another_process_within_two_seconds(make_runtime, shopwright_settings, database_url):
     writer = await make_runtime(plugins=[sample], enable=[], database_url=database_url)
     reader = Runtime(

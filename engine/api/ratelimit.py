@@ -26,6 +26,7 @@ import structlog
 from quart import Quart, current_app, g, request
 
 from engine.api.problems import Problem
+from engine.security.client import client_ip
 
 log = structlog.get_logger("shopwright.ratelimit")
 
@@ -121,16 +122,12 @@ class RedisLimiter:
         await self.client.aclose()
 
 
-def client_ip(trusted_proxies: int) -> str:
-    """The client's address: the socket peer, or with ``trusted_proxies`` hops
-    in front, the address that many entries from the end of X-Forwarded-For."""
-    peer = request.remote_addr or "unknown"
-    if trusted_proxies <= 0:
-        return peer
-    forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
-    if len(forwarded) >= trusted_proxies:
-        return forwarded[-trusted_proxies]
-    return forwarded[0] if forwarded else peer
+async def check_address(app: Quart, ip: str) -> Decision | None:
+    """Count one API request against ``ip``'s limit (None: no such limit)."""
+    api = app.settings.api
+    if not api.rate_limit_per_ip:
+        return None
+    return await app.rate_limiter.hit(f"ip:{ip}", api.rate_limit_per_ip, api.rate_limit_window_seconds)
 
 
 def _bearer() -> str | None:
@@ -156,8 +153,7 @@ def install(app: Quart) -> None:
         api = settings.api
         checks: list[tuple[str, int]] = []
         if api.rate_limit_per_ip:
-            proxies = getattr(getattr(settings, "security", None), "trusted_proxies", 0) or 0
-            checks.append((f"ip:{client_ip(proxies)}", api.rate_limit_per_ip))
+            checks.append((f"ip:{client_ip()}", api.rate_limit_per_ip))
         token = _bearer()
         if token and api.rate_limit_per_token:
             checks.append((f"token:{hashlib.sha256(token.encode()).hexdigest()[:32]}", api.rate_limit_per_token))

@@ -15,15 +15,22 @@ request straight from the response cache when it holds a *complete* entry:
 - the ordinary path served that entry to an identical request and this
   middleware recorded the final headers Quart sent (security headers,
   ``Vary``, CORS, ETag, ...) — minus the per-request ones;
-- it holds no CSRF token (a visitor gets their own through the ordinary path).
+- its only per-response secrets are the CSP nonce and, perhaps, the CSRF
+  token of a visitor without a session: such a visitor's session is just a
+  CSRF seed in the ``a.<seed>`` cookie, nothing stored on the server
+  (:mod:`engine.security.sessions`), so the fast path makes a new seed, the
+  token that goes with it (:func:`engine.security.csrf.token_for_seed`) and
+  the cookie exactly as the ordinary path would.
 
 The answer is those headers with a fresh CSP nonce (in the body and the
 policy), a request id (``X-Request-ID``, the client's when valid) and
 ``X-Cache: hit``; the request is counted in the metrics and written to the
 access log like any other. Anything else — cookies, ``Authorization``,
-``Origin``, ``If-None-Match``, a ``HEAD``, an API path while an API rate
-limit is set (so every API request is counted), an incomplete or stale entry
-— goes through Quart unchanged. ``cache.fast_path = false`` turns it off.
+``Origin``, ``If-None-Match``, a ``HEAD``, an incomplete or stale entry, an
+API request over its client address's rate limit — goes through Quart
+unchanged. An API request answered here is counted against its address's
+rate limit (:mod:`engine.api.ratelimit`) and carries the ``RateLimit-*``
+headers like any other. ``cache.fast_path = false`` turns it off.
 """
 from __future__ import annotations
 
@@ -34,7 +41,12 @@ from typing import Any
 
 import structlog
 
-from engine.cache.web import CSRF_MARKER, GENERATION_KEY, HEADER, NONCE_MARKER, CachedResponse, mint_value
+from engine.cache.web import (CSRF_MARKER, GENERATION_KEY, HEADER, NONCE_MARKER, SERVED_KEY, STORED_KEY,
+                              CachedResponse)
+from engine.api.ratelimit import check_address
+from engine.security.client import address
+from engine.security.csrf import token_for_seed
+from engine.security.sessions import SHOP
 
 log = structlog.get_logger("shopwright.http")
 
@@ -42,7 +54,8 @@ log = structlog.get_logger("shopwright.http")
 _PERSONAL = frozenset({b"cookie", b"authorization", b"origin", b"if-none-match", b"if-modified-since",
                        b"access-control-request-method"})
 #: response headers not kept in a complete entry (made per response)
-_PER_RESPONSE = frozenset({b"x-request-id", b"content-length", b"date", b"server", HEADER.lower().encode()})
+_PER_RESPONSE = frozenset({b"x-request-id", b"content-length", b"date", b"server", HEADER.lower().encode(),
+                           b"ratelimit-limit", b"ratelimit-remaining", b"retry-after"})
 
 
 def _request_id(incoming: bytes | None) -> str:
@@ -63,6 +76,8 @@ class FastPath:
         self.inner = inner
         self.settings = app.settings
         self.log_requests = app.settings.logging.level in ("DEBUG", "INFO")
+        self.secret_key = app.settings.secret_key
+        self.trusted_proxies = app.settings.security.trusted_proxies
         self._metrics: dict[str, tuple[Any, Any]] = {}
 
     def key_of(self, scope: dict, headers: dict[bytes, bytes]) -> tuple:
@@ -81,10 +96,6 @@ class FastPath:
             if name in _PERSONAL:
                 return None
             headers[name] = value
-        if scope["path"].startswith("/api/"):
-            api = getattr(self.settings, "api", None)
-            if api is not None and getattr(api, "rate_limit_per_ip", 0):  # every API request is counted
-                return None
         if b"preview_theme" in scope.get("query_string", b""):
             return None
         return headers
@@ -109,24 +120,47 @@ class FastPath:
             await self.inner(scope, receive, send)
             return
         entry = app.cache.memory.get(("response", key), generation)
-        if entry is None or entry.final is None or CSRF_MARKER in entry.markers:
+        if entry is None or not self.complete(entry):
             scope[GENERATION_KEY] = generation  # read once per request
             await self._through_quart(scope, receive, send, key, generation)
             return
-        await self._serve(entry, headers, scope, send, started)
+        extra: list[tuple[bytes, bytes]] = []
+        if scope["path"].startswith("/api/"):
+            peer = (scope.get("client") or ("<local>",))[0]  # as Quart names it
+            ip = address(peer, headers.get(b"x-forwarded-for", b"").decode("latin-1"), self.trusted_proxies)
+            decision = await check_address(app, ip)
+            if decision is not None:
+                if not decision.allowed:  # Quart refuses it, with the problem document
+                    await self.inner(scope, receive, send)
+                    return
+                extra = [(b"ratelimit-limit", str(decision.limit).encode()),
+                         (b"ratelimit-remaining", str(decision.remaining).encode())]
+        await self._serve(entry, headers, scope, send, started, extra)
+
+    def complete(self, entry: CachedResponse) -> bool:
+        """The entry can be answered here (see the module docs)."""
+        if entry.final is None or not set(entry.markers) <= {NONCE_MARKER, CSRF_MARKER}:
+            return False
+        return CSRF_MARKER not in entry.markers or entry.seed is not None
 
     async def _serve(self, entry: CachedResponse, headers: dict[bytes, bytes], scope: dict, send: Any,
-                     started: float) -> None:
+                     started: float, extra: list[tuple[bytes, bytes]]) -> None:
         body, final = entry.body, entry.final
         for name, old in entry.markers.items():
-            new = secrets.token_urlsafe(18) if name == NONCE_MARKER else mint_value(self.app, name)
+            if name == NONCE_MARKER:
+                new = secrets.token_urlsafe(18)
+                final = [(key, value.replace(old, new)) for key, value in final]
+            else:  # the CSRF token of a new anonymous session, and its cookie
+                seed = secrets.token_urlsafe(24)
+                new = token_for_seed(self.secret_key, SHOP, seed)
+                final = [(key, value.replace(entry.seed, seed) if key == "set-cookie" else value)
+                         for key, value in final]
             body = body.replace(old, new)
-            final = [(key, value.replace(old, new)) for key, value in final]
         data = body.encode("utf-8")
         request_id = _request_id(headers.get(b"x-request-id"))
         raw = [(key.encode("latin-1"), value.encode("latin-1")) for key, value in final]
         raw += [(b"content-length", str(len(data)).encode()), (b"x-request-id", request_id.encode()),
-                (HEADER.lower().encode(), b"hit")]
+                (HEADER.lower().encode(), b"hit"), *extra]
         await send({"type": "http.response.start", "status": entry.status, "headers": raw})
         await send({"type": "http.response.body", "body": data, "more_body": False})
         elapsed = time.perf_counter() - started
@@ -145,8 +179,9 @@ class FastPath:
         children[1].observe(elapsed)
 
     async def _through_quart(self, scope: dict, receive: Any, send: Any, key: tuple, generation: tuple) -> None:
-        """Let Quart answer; when it stores an entry for this very request,
-        keep the headers it sent so the next identical request is served here."""
+        """Let Quart answer; when it stores an entry for this very request, or
+        serves one, keep the headers it sent so the next identical request is
+        served here."""
         started: dict[str, Any] = {}
 
         async def recording_send(message: dict) -> None:
@@ -155,19 +190,43 @@ class FastPath:
             await send(message)
 
         await self.inner(scope, receive, recording_send)
-        stored = scope.get("shopwright.cache_stored")
-        if stored is None or started.get("status") != 200:
+        entry: CachedResponse | None = scope.get(STORED_KEY)
+        minted: dict[str, str] = {}
+        if entry is None and SERVED_KEY in scope:
+            entry, minted = scope[SERVED_KEY]
+        if entry is None or started.get("status") != 200:
             return
-        entry: CachedResponse = stored
         final = []
+        cookies = []
         for name, value in started.get("headers", ()):
             name = bytes(name).lower()
+            text = bytes(value).decode("latin-1")
             if name == b"set-cookie":
-                return
+                cookies.append(text)
             if name not in _PER_RESPONSE:
-                final.append((name.decode("latin-1"), bytes(value).decode("latin-1")))
-        entry.final = final
+                if NONCE_MARKER in minted:  # put the entry's own nonce back in the policy
+                    text = text.replace(minted[NONCE_MARKER], entry.markers[NONCE_MARKER])
+                final.append((name.decode("latin-1"), text))
+        seed = None
+        if cookies:
+            seed = self._anonymous_seed(cookies, minted.get(CSRF_MARKER) or entry.markers.get(CSRF_MARKER))
+            if seed is None:
+                return
+        entry.final, entry.seed = final, seed
         await self.app.cache.share("response", key, generation, entry, self.settings.cache.page_ttl_seconds)
+
+    def _anonymous_seed(self, cookies: list[str], token: str | None) -> str | None:
+        """The CSRF seed of the one cookie the ordinary path set, when that
+        cookie is an anonymous session whose token is the page's ``token``
+        (and the page's tokens come from the core's ``csrf_token()``)."""
+        if token is None or len(cookies) != 1 or not getattr(self.app, "cache_csrf_stateless", False):
+            return None
+        _, _, rest = cookies[0].partition("=")
+        value = rest.split(";", 1)[0]
+        if not value.startswith("a."):
+            return None
+        seed = value[2:]
+        return seed if token_for_seed(self.secret_key, SHOP, seed) == token else None
 
 
 def install(app: Any) -> None:

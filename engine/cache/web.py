@@ -69,6 +69,10 @@ WAIT_SECONDS = 5.0
 HEADER = "X-Cache"
 #: ASGI scope key under which the fast path leaves the counters it read
 GENERATION_KEY = "shopwright.generation"
+#: ASGI scope keys under which the ordinary path leaves the entry it stored,
+#: or the entry it served and the values it minted for it (``{marker: value}``)
+STORED_KEY = "shopwright.cache_stored"
+SERVED_KEY = "shopwright.cache_served"
 CSRF_MARKER = "csrf"
 NONCE_MARKER = "csp_nonce"
 
@@ -85,17 +89,20 @@ class CachedResponse:
     #: every header Quart sent for it to an anonymous client, once seen
     #: (what :mod:`engine.cache.fastpath` answers with)
     final: list[tuple[str, str]] | None = None
+    #: the anonymous session's CSRF seed in ``final``'s ``Set-Cookie`` (when
+    #: the page holds a CSRF token)
+    seed: str | None = None
 
     def to_json(self) -> dict:
         return {"status": self.status, "body": self.body, "headers": self.headers, "markers": self.markers,
-                "etag": self.etag, "route": self.route, "final": self.final}
+                "etag": self.etag, "route": self.route, "final": self.final, "seed": self.seed}
 
     @classmethod
     def from_json(cls, data: dict) -> "CachedResponse":
         final = data.get("final")
         return cls(data["status"], data["body"], [tuple(h) for h in data["headers"]], data["markers"],
                    data["etag"], len(data["body"]), data.get("route", ""),
-                   [tuple(h) for h in final] if final is not None else None)
+                   [tuple(h) for h in final] if final is not None else None, data.get("seed"))
 
 
 CODECS["response"] = (CachedResponse.to_json, CachedResponse.from_json)
@@ -232,10 +239,12 @@ def _serve(app: Quart, entry: CachedResponse, req: Any) -> Response:
         response.headers[HEADER] = "hit"
         return response
     body, headers = entry.body, entry.headers
+    minted = {}
     for name, old in entry.markers.items():
-        new = mint_value(app, name)
+        new = minted[name] = mint_value(app, name)
         body = body.replace(old, new)
         headers = [(key, value.replace(old, new)) for key, value in headers]
+    req.scope[SERVED_KEY] = (entry, minted)  # the fast path completes it
     return Response(body, status=entry.status, headers=[*headers, (HEADER, "hit")])
 
 
@@ -361,7 +370,7 @@ def install(app: Quart) -> None:
             return response
         key, deps = state
         await app.cache.store("response", key, deps, entry, settings.page_ttl_seconds)
-        request.scope["shopwright.cache_stored"] = entry  # the fast path completes it
+        request.scope[STORED_KEY] = entry  # the fast path completes it
         if entry.etag:
             response.headers["ETag"] = entry.etag
             inm = request.headers.get("If-None-Match")

@@ -10,15 +10,20 @@ def _trusted() -> int:
     return current_app.settings.security.trusted_proxies
 
 
-def client_ip() -> str:
-    """The client's address: with N trusted proxies, the N-th address from the
-    right of ``X-Forwarded-For`` (the one the outermost trusted proxy saw)."""
-    trusted = _trusted()
+def address(peer: str, forwarded_for: str, trusted: int) -> str:
+    """The client's address: with ``trusted`` proxies in front, the N-th
+    address from the right of ``X-Forwarded-For`` (the one the outermost
+    trusted proxy saw), else the socket ``peer``."""
     if trusted:
-        hops = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+        hops = [part.strip() for part in forwarded_for.split(",") if part.strip()]
         if len(hops) >= trusted:
             return hops[-trusted][:64]
-    return (request.remote_addr or "unknown")[:64]
+    return peer[:64]
+
+
+def client_ip() -> str:
+    """The address of the current request's client (see :func:`address`)."""
+    return address(request.remote_addr or "unknown", request.headers.get("X-Forwarded-For", ""), _trusted())
 
 
 def is_https() -> bool:

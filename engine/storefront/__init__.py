@@ -39,6 +39,8 @@ def install(app: Quart, overrides_dir: Path | None = None) -> None:
         recorded = rendering.recording_csrf(token)
         state.globals["csrf_token"] = recorded
         app.cache_minters[cache_web.CSRF_MARKER] = getattr(recorded, "unwrapped", token)
+        # The fast path mints tokens itself only when they are the core's own.
+        app.cache_csrf_stateless = app.cache_minters[cache_web.CSRF_MARKER] is rendering.csrf_token
     app.register_blueprint(web.blueprint)
     app.register_blueprint(views.blueprint)
 

@@ -52,8 +52,10 @@ def _customer() -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-async def _cart_token(create: bool = False) -> str | None:
-    """The visitor's open cart (the signed-in customer's when there is one)."""
+async def _cart_token(create: bool = False, check: bool = True) -> str | None:
+    """The visitor's open cart (the signed-in customer's when there is one).
+    ``check=False`` leaves checking that the cart is still open to the caller
+    (which then calls :func:`_forget_cart` when it is not)."""
     token = session.get(SESSION_CART)
     customer = _customer()
     if customer is not None:
@@ -62,7 +64,7 @@ async def _cart_token(create: bool = False) -> str | None:
             token = await carts.merge_carts(_runtime(), token, customer)
         else:
             token = own
-    if token:
+    if token and check:
         try:
             await carts.cart_row(token)
         except NotFound:
@@ -75,6 +77,10 @@ async def _cart_token(create: bool = False) -> str | None:
         else:
             session.pop(SESSION_CART, None)
     return token
+
+
+def _forget_cart() -> None:
+    session.pop(SESSION_CART, None)
 
 
 async def _category_tree() -> list[dict]:
@@ -116,8 +122,13 @@ async def _refused():
 
 # ---------------------------------------------------------------- cart
 async def _cart_page(status: int = 200, errors: dict[str, str] | None = None, messages: list[str] | None = None):
-    token = await _cart_token()
-    cart = await carts.view_cart(_runtime(), token) if token else None
+    token = await _cart_token(check=False)  # view_cart reads the cart anyway
+    cart = None
+    if token:
+        try:
+            cart = await carts.view_cart(_runtime(), token)
+        except NotFound:  # ordered, or gone
+            _forget_cart()
     return await _page("cart.html", status, cart=cart, errors=errors or {},
                        messages=(messages or []) + _messages())
 

@@ -9,6 +9,7 @@ layer too.
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 
 import pytest
@@ -172,6 +173,35 @@ async def test_cached_pages_carry_fresh_secrets_for_each_visitor(make_app, datab
         assert "Set-Cookie" in response.headers  # the visitor gets the session that token belongs to
     assert response.headers["X-Cache"] == "hit"
     assert len(nonces) == 3 and len(tokens) == 3
+
+
+async def test_the_fast_path_gives_a_new_visitor_a_working_csrf_token(make_app, database_url):
+    app = await make_app(database_url=database_url, store={"currency": "EUR", "locale": "en"})
+    await seed_sample_catalog(app.runtime)
+    for _ in range(2):  # a miss, then a hit through Quart that completes the entry
+        await app.test_client().get("/p/oxford-shirt")
+    [entry] = [stored.value for (kind, _key), stored in app.cache.memory._entries.items() if kind == "response"]
+    assert app.asgi_app.complete(entry), "the product page is answered before Quart"
+
+    seen = set()
+    for _ in range(2):
+        client = app.test_client()
+        page = await client.get("/p/oxford-shirt")
+        assert page.headers["X-Cache"] == "hit"
+        cookie = page.headers["Set-Cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "a." in cookie
+        assert page.headers["Cache-Control"] == "private, no-store"
+        token = re.search(r'name="csrf_token" value="([^"]+)"', await page.get_data(as_text=True)).group(1)
+        seen.add((cookie, token))
+        added = await client.post("/cart", form={"sku": "OXFORD-SHIRT-S-B", "quantity": "1", "csrf_token": token})
+        assert added.status_code in (302, 303), added.status_code
+        assert "Oxford" in await (await client.get("/cart")).get_data(as_text=True)
+        # the token is worth nothing with another visitor's seed
+        other = f"{cookie.split('=', 1)[0]}=a.{secrets.token_urlsafe(24)}"
+        forged = await app.test_client().post("/cart", form={"sku": "OXFORD-SHIRT-S-B", "quantity": "1",
+                                                             "csrf_token": token}, headers={"Cookie": other})
+        assert forged.status_code == 403
+    assert len(seen) == 2, "each visitor gets a seed and token of their own"
 
 
 async def test_html_etags_let_clients_revalidate(make_app, database_url):

@@ -103,3 +103,28 @@ async def test_cached_pages_run_no_statement(shop):
             response = await client.get(path)
             assert response.status_code == 200 and response.headers["X-Cache"] == "hit", path
     assert queries.statements == []
+
+
+async def _fill_cart(client, skus: list[str]) -> None:
+    import re
+
+    page = await (await client.get("/p/oxford-shirt")).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    for sku in skus:
+        added = await client.post("/cart", form={"sku": sku, "quantity": "1", "csrf_token": token})
+        assert added.status_code in (302, 303), added.status_code
+
+
+async def test_the_cart_page_runs_the_same_statements_for_any_number_of_lines(shop):
+    """Session, cart, lines, variants, categories, promotions: a fixed number
+    of statements whether the cart holds one line or three."""
+    counts = []
+    for skus in (["OXFORD-SHIRT-S-B"], ["OXFORD-SHIRT-S-B", "OXFORD-SHIRT-M-B", "OXFORD-SHIRT-L-R"]):
+        client = shop.test_client()
+        await _fill_cart(client, skus)
+        assert (await client.get("/cart")).status_code == 200  # settles the prices seen
+        with QueryCounter(shop.runtime.database.engine) as queries:
+            page = await client.get("/cart")
+        assert page.status_code == 200 and "Oxford" in await page.get_data(as_text=True)
+        counts.append(queries.count)
+    assert counts[0] == counts[1] <= 6, queries.statements
