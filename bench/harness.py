@@ -138,11 +138,17 @@ class Hypercorn:
             import psutil
         except ImportError:
             return []
-        try:
-            parent = psutil.Process(self.process.pid)
-            return [parent, *parent.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return []
+        # Scanning for children can trip over an unrelated process that ends
+        # meanwhile: try again rather than count no CPU at all.
+        for _ in range(10):
+            try:
+                parent = psutil.Process(self.process.pid)
+                return [parent, *parent.children(recursive=True)]
+            except psutil.Error:
+                if self.process.poll() is not None:
+                    return []
+                time.sleep(0.05)
+        return []
 
     def cpu_seconds(self) -> float:
         total = 0.0

@@ -24,6 +24,7 @@ API, the admin API from the admin pages) needs the header.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 from typing import Callable
@@ -51,8 +52,10 @@ def exempt(view: Callable) -> Callable:
     return view
 
 
+@functools.lru_cache(maxsize=1024)
 def token_for_seed(secret_key: str, kind: str, seed: str) -> str:
-    """The CSRF token of a session of ``kind`` whose CSRF seed is ``seed``."""
+    """The CSRF token of a session of ``kind`` whose CSRF seed is ``seed``
+    (remembered for recent seeds: a page asks for it once per form)."""
     mac = hmac.new(secret_key.encode(), f"{kind}:{seed}".encode(), hashlib.sha256)
     return base64.urlsafe_b64encode(mac.digest()).decode().rstrip("=")
 
