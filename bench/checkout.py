@@ -17,10 +17,12 @@ requests in flight for ``--seconds`` per phase:
 Every answer must be 2xx. Reports requests/s, p50/p99 latency, and the CPU
 the server used (in cores); the load generator shares the machine's CPUs, so
 its CPU is reported too. E-mail is off (no SMTP host): the confirmation jobs
-run in the server and only log.
+run in the server and only log. With ``--redis`` the jobs go to the local
+Redis instead (a queue of its own) and ``--job-workers`` ``shopwright worker``
+processes run them, as in production; their CPU is reported apart.
 
-Usage: python bench/checkout.py [--postgres] [--workers 1] [--seconds 10]
-           [--concurrency 16] [--products 50]
+Usage: python bench/checkout.py [--postgres] [--redis] [--workers 1]
+           [--job-workers 1] [--seconds 10] [--concurrency 16] [--products 50]
 """
 from __future__ import annotations
 
@@ -37,7 +39,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import BenchDatabase, Hypercorn, load_average, server_env, settings_for  # noqa: E402
+from harness import BenchDatabase, Hypercorn, JobWorkers, load_average, server_env, settings_for  # noqa: E402
+
+REDIS_URL = os.environ.get("SHOPWRIGHT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 ADDRESS = {"first_name": "Bench", "last_name": "Buyer", "line1": "Hauptstr. 1", "city": "Berlin",
            "postal_code": "10115", "country": "DE"}
@@ -62,7 +66,8 @@ async def seed(url: str, products: int) -> list[str]:
         await runtime.stop()
 
 
-async def drive(name: str, seconds: float, concurrency: int, make_request, server: Hypercorn) -> dict:
+async def drive(name: str, seconds: float, concurrency: int, make_request, server: Hypercorn,
+                jobs: JobWorkers | None = None) -> dict:
     """Keep ``concurrency`` requests in flight for ``seconds``; every answer must be 2xx."""
     latencies: list[float] = []
     failures: list[str] = []
@@ -78,6 +83,7 @@ async def drive(name: str, seconds: float, concurrency: int, make_request, serve
                 failures.append(f"{response.status_code} {response.text[:200]}")
             n += 1
 
+    jobs_before = jobs.cpu_seconds() if jobs else 0.0
     cpu_before, own_before, wall = server.cpu_seconds(), os.times(), time.monotonic()
     await asyncio.gather(*(worker(i) for i in range(concurrency)))
     elapsed = time.monotonic() - wall
@@ -89,6 +95,7 @@ async def drive(name: str, seconds: float, concurrency: int, make_request, serve
         "name": name, "requests": len(latencies), "rate": len(latencies) / elapsed,
         "p50": statistics.median(ordered) * 1000, "p99": ordered[int(len(ordered) * 0.99) - 1] * 1000,
         "server_cpu": (server.cpu_seconds() - cpu_before) / elapsed,
+        "jobs_cpu": ((jobs.cpu_seconds() - jobs_before) / elapsed) if jobs else None,
         "client_cpu": ((own_after.user + own_after.system) - (own_before.user + own_before.system)) / elapsed,
     }
 
@@ -96,10 +103,16 @@ async def drive(name: str, seconds: float, concurrency: int, make_request, serve
 async def run(args: argparse.Namespace, folder: Path, database: BenchDatabase) -> None:
     import httpx
 
-    server = None
+    server = jobs = None
     try:
         skus = await seed(database.url, args.products)
-        server = Hypercorn("engine.asgi:app", server_env(database.url), args.workers, "uvloop", folder)
+        extra = {}
+        if args.redis:
+            extra = {"SHOPWRIGHT_REDIS_URL": REDIS_URL, "SHOPWRIGHT_JOBS__QUEUE_NAME": f"swbench:{uuid.uuid4().hex[:8]}"}
+        env = server_env(database.url, **extra)
+        server = Hypercorn("engine.asgi:app", env, args.workers, "uvloop", folder)
+        if args.redis:
+            jobs = JobWorkers(env, args.job_workers, folder)
         server.wait("/healthz")
         limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
         async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60) as client:
@@ -131,21 +144,28 @@ async def run(args: argparse.Namespace, folder: Path, database: BenchDatabase) -
                 return await client.post(f"/api/v1/carts/{cart}/checkout", json=body,
                                          headers={"Idempotency-Key": uuid.uuid4().hex})
 
-            results.append(await drive("place-order", args.seconds, args.concurrency, place, server))
-        print(f"{database.label}, {args.workers} Hypercorn worker(s), {args.concurrency} in flight, "
+            results.append(await drive("place-order", args.seconds, args.concurrency, place, server, jobs))
+        runner = f"jobs on Redis, {args.job_workers} worker process(es)" if args.redis else "jobs in the web process"
+        print(f"{database.label}, {args.workers} Hypercorn worker(s), {runner}, {args.concurrency} in flight, "
               f"{args.seconds}s per phase, load average {load_average()}")
         for r in results:
+            jobs_cpu = f" / jobs {r['jobs_cpu']:.2f}" if r.get("jobs_cpu") is not None else ""
             print(f"  {r['name']:<12} {r['rate']:>8.1f} req/s  p50 {r['p50']:>7.1f} ms  p99 {r['p99']:>7.1f} ms  "
-                  f"({r['requests']} requests; cpu server {r['server_cpu']:.2f} / client {r['client_cpu']:.2f})")
+                  f"({r['requests']} requests; cpu server {r['server_cpu']:.2f}{jobs_cpu} / client "
+                  f"{r['client_cpu']:.2f})")
     finally:
         if server is not None:
             server.stop()
+        if jobs is not None:
+            jobs.stop()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres", action="store_true", help="Use a new database on the local PostgreSQL.")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--redis", action="store_true", help="Queue jobs on the local Redis, run by worker processes.")
+    parser.add_argument("--job-workers", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--products", type=int, default=50)

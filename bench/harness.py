@@ -182,6 +182,40 @@ class Hypercorn:
         self.log.close()
 
 
+class JobWorkers:
+    """``count`` ``shopwright worker`` processes (arq on Redis) in subprocesses."""
+
+    def __init__(self, env: dict[str, str], count: int, cwd: Path) -> None:
+        self.log = open(cwd / "workers.log", "w")
+        self.processes_ = [subprocess.Popen([str(BIN / "shopwright"), "worker"], cwd=cwd, env=env,
+                                            stdout=subprocess.DEVNULL, stderr=self.log) for _ in range(count)]
+
+    def cpu_seconds(self) -> float:
+        try:
+            import psutil
+        except ImportError:
+            return 0.0
+        total = 0.0
+        for process in self.processes_:
+            try:
+                times = psutil.Process(process.pid).cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                pass
+        return total
+
+    def stop(self) -> None:
+        for process in self.processes_:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes_:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.log.close()
+
+
 # ------------------------------------------------------------------ load
 @dataclass
 class Result:

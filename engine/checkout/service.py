@@ -416,18 +416,19 @@ async def place_order(runtime, token: str, body: Mapping[str, Any], idempotency_
     existing = await _by_key(key)
     if existing is not None:
         return await _replay(runtime, existing, digest)
-    prepared = await prepare(runtime, token, body, customer)
-    try:
-        order_id = await _write(runtime, prepared, key, digest, actor)
-    except _Replay as replay:
-        return await _replay(runtime, replay.row, digest)
-    except Exception as exc:
-        if not _is_unique_violation(exc):
-            raise
-        existing = await _by_key(key)
-        if existing is None:
-            raise Conflict("Another order was placed at the same moment; submit again.") from exc
-        return await _replay(runtime, existing, digest)
+    with promotions.rules_read_once():
+        prepared = await prepare(runtime, token, body, customer)
+        try:
+            order_id = await _write(runtime, prepared, key, digest, actor)
+        except _Replay as replay:
+            return await _replay(runtime, replay.row, digest)
+        except Exception as exc:
+            if not _is_unique_violation(exc):
+                raise
+            existing = await _by_key(key)
+            if existing is None:
+                raise Conflict("Another order was placed at the same moment; submit again.") from exc
+            return await _replay(runtime, existing, digest)
     log.info("order.placed", order_id=order_id, total=prepared.priced.total.amount)
     try:
         await start_payment(runtime, order_id)

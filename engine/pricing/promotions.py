@@ -25,11 +25,13 @@ line, the goods or the shipping below zero (the pipeline caps them).
 """
 from __future__ import annotations
 
+import contextlib
 import json
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from engine.catalog.db import fetch, placeholders
 from engine.money import Money
@@ -256,16 +258,39 @@ def evaluate(rules: Iterable[PromotionRule], lines: Sequence[PriceableLine], fac
 
 
 # ---------------------------------------------------------------- database
+_rules_read: ContextVar[dict[tuple[str, ...], list[PromotionRule]] | None] = ContextVar(
+    "shopwright_promotion_rules", default=None)
+
+
+@contextlib.contextmanager
+def rules_read_once() -> Iterator[None]:
+    """Within the block (in this task), :func:`load_rules` reads each set of
+    codes once: a checkout prices its cart more than once and counts the
+    usage, all with the same rules. Usage limits are still enforced by the
+    atomic updates of :func:`record_usage`."""
+    token = _rules_read.set({})
+    try:
+        yield
+    finally:
+        _rules_read.reset(token)
+
+
 async def load_rules(codes: Iterable[str] = ()) -> list[PromotionRule]:
     """Automatic promotions and the vouchers with one of ``codes``."""
     codes = sorted({c.strip().upper() for c in codes if c and c.strip()})
+    memo = _rules_read.get()
+    if memo is not None and tuple(codes) in memo:
+        return memo[tuple(codes)]
     sql = "SELECT * FROM promotions WHERE active = {} AND (code IS NULL"
     args: list[Any] = [True]
     if codes:
         sql += f" OR UPPER(code) IN ({placeholders(codes)})"
         args += codes
     rows = await fetch(sql + ")", *args)
-    return [PromotionRule.from_row(row) for row in rows]
+    rules = [PromotionRule.from_row(row) for row in rows]
+    if memo is not None:
+        memo[tuple(codes)] = rules
+    return rules
 
 
 async def line_facts(lines: Sequence[PriceableLine]) -> list[LineFacts]:

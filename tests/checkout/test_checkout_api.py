@@ -50,6 +50,17 @@ async def test_checkout_places_an_order_with_frozen_prices(shop):
     assert (await fetched.get_json())["lines"][0]["unit_price"]["amount"] == 2500
 
 
+async def test_one_checkout_reads_the_promotions_once(shop):
+    from engine.themes.testing import QueryCounter
+
+    client = shop.test_client()
+    cart = await cart_with(client, "TEE-1", 1)
+    with QueryCounter(shop.runtime.database.engine) as queries:
+        assert (await checkout(client, cart)).status_code == 201
+    reads = [s for s in queries.statements if s.lstrip().upper().startswith("SELECT") and "FROM promotions" in s]
+    assert len(reads) == 1, reads  # priced twice (goods, then with shipping) and usage counted: one read
+
+
 async def test_billing_address_defaults_to_shipping(shop):
     client = shop.test_client()
     order = await (await checkout(client, await cart_with(client, "TEE-1"))).get_json()
