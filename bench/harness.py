@@ -24,6 +24,7 @@ ROOT = HERE.parent
 BIN = Path(sys.executable).parent
 PG_ADMIN = os.environ.get("SHOPWRIGHT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECRET = "bench-" + "x" * 24
+WRK_TIMEOUT = "60s"
 
 
 def free_port() -> int:
@@ -224,6 +225,7 @@ class Result:
     p99: str
     server_cpu: float  # CPU seconds per second of the run (1.0 = one core busy)
     load_cpu: float
+    timeouts: int = 0  # answers slower than WRK_TIMEOUT (left out of the latencies by wrk)
 
     def describe(self) -> str:
         return (f"{self.rate:>9.1f} req/s  p50 {self.p50:>8}  p99 {self.p99:>8}  "
@@ -232,16 +234,19 @@ class Result:
 
 def run_wrk(url: str, seconds: int, connections: int, threads: int = 1, headers: dict[str, str] | None = None,
             server: Hypercorn | None = None) -> Result:
-    """``wrk --latency`` against ``url``; fails on any non-2xx/3xx answer."""
+    """``wrk --latency`` against ``url``; fails on any non-2xx/3xx answer.
+    The timeout is long (:data:`WRK_TIMEOUT`) so that slow servers' answers
+    count in the latencies instead of being dropped as wrk's timeouts."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
-    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", WRK_TIMEOUT,
+               "--latency"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     before_server = server.cpu_seconds() if server else 0.0
     before_children = os.times()
     started = time.monotonic()
-    out = subprocess.run(command + [url], capture_output=True, text=True, timeout=seconds + 30).stdout
+    out = subprocess.run(command + [url], capture_output=True, text=True, timeout=seconds + 90).stdout
     elapsed = time.monotonic() - started
     after_children = os.times()
     server_cpu = ((server.cpu_seconds() - before_server) / elapsed) if server else 0.0
@@ -253,14 +258,37 @@ def run_wrk(url: str, seconds: int, connections: int, threads: int = 1, headers:
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise SystemExit(f"{url}: {errors.group(1)} error responses\n{out}")
-    p50 = re.search(r"^\s+50%\s+(\S+)$", out, re.M)
-    p99 = re.search(r"^\s+99%\s+(\S+)$", out, re.M)
+    p50 = re.search(r"^\s+50%\s+(\S+)\s*$", out, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)\s*$", out, re.M)
+    timeouts = re.search(r"timeout (\d+)", out)
     return Result(float(match.group(1)), p50.group(1) if p50 else "?", p99.group(1) if p99 else "?",
-                  server_cpu, load_cpu)
+                  server_cpu, load_cpu, int(timeouts.group(1)) if timeouts else 0)
 
 
 def measure(url: str, seconds: int, connections: int, threads: int = 1, headers: dict[str, str] | None = None,
             server: Hypercorn | None = None) -> Result:
-    """A 2-second warm-up, then the measured run."""
+    """A 2-second warm-up, then the measured run.
+
+    A server that answers one request at a time (a sync WSGI worker) is still
+    answering what the warm-up left queued when it ends; one more request,
+    queued behind them, waits for that before the measured run starts."""
+    import httpx
+
     run_wrk(url, min(2, seconds), connections, threads, headers)
-    return run_wrk(url, seconds, connections, threads, headers, server)
+    httpx.get(url, headers=headers, timeout=300)
+    result = run_wrk(url, seconds, connections, threads, headers, server)
+    if result.timeouts:
+        print(f"warning: {result.timeouts} requests to {url} took longer than {WRK_TIMEOUT} "
+              "(left out of the latencies)")
+    return result
+
+
+def print_results(results: dict[str, Result]) -> None:
+    """One line per measured page with its ratio to the bare Quart baseline
+    (the mean of the results whose label starts with "bare")."""
+    bare = [result.rate for label, result in results.items() if label.startswith("bare")]
+    baseline = sum(bare) / len(bare)
+    for label, result in results.items():
+        ratio = "" if label.startswith("bare") else f"  ratio {result.rate / baseline:.3f}"
+        print(f"{label:<20} {result.describe()}{ratio}")
+    print(f"bare Quart baseline  {baseline:.1f} req/s (mean of before and after)")

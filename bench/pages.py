@@ -35,7 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import BenchDatabase, Hypercorn, build_catalog, load_average, measure, server_env  # noqa: E402
+from harness import (BenchDatabase, Hypercorn, build_catalog, load_average, measure,  # noqa: E402
+                     print_results, server_env)
 
 PAGES = ("category", "product", "api", "cart")
 
@@ -146,14 +147,10 @@ def main() -> None:
         results["bare Quart (after)"] = measure(bare.url + "/bare", server=bare, **load)
         bare.stop()
 
-        baseline = (results["bare Quart (before)"].rate + results["bare Quart (after)"].rate) / 2
         print(f"hypercorn: {args.workers} worker(s), {args.worker_class}, keep-alive 60; wrk -t{args.threads} "
               f"-c{args.connections} -d{args.seconds}s (after a 2 s warm-up); database: {database.label}; "
               f"caches: {'off' if args.no_cache else 'on'}; load average {load_average()} after the run")
-        for label, result in results.items():
-            ratio = "" if label.startswith("bare") else f"  ratio {result.rate / baseline:.3f}"
-            print(f"{label:<20} {result.describe()}{ratio}")
-        print(f"bare Quart baseline  {baseline:.1f} req/s (mean of before and after)")
+        print_results(results)
         if rss:
             print(f"worker RSS after the run: {', '.join(f'{size:.0f} MB' for size in rss)}")
     finally:

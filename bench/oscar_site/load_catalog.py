@@ -8,9 +8,12 @@ benchmarks import: the same 3 root and 15 leaf categories, the same titles,
 leaf category, prices and stock per product. Each of our products becomes an
 Oscar parent product with one child per size (each with a stock record), or
 with ``--standalone`` one standalone product with the first size's stock
-record. Rows are written with ``bulk_create``; the search index is built last.
+record. Rows are written with ``bulk_create``; the search index is built last,
+in one batch (one Whoosh segment). The URLs of the ``women`` category page
+and of the first product go to ``catalog.json`` in ``OSCAR_BENCH_DIR``.
 """
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -50,8 +53,9 @@ def make_categories() -> dict[str, object]:
     """The same tree as ours; ``{slug: Category}``."""
     nodes: dict[str, object] = {}
     for slug, parent in category_slugs():
-        name = slug.split("-", 1)[-1].title() if parent else slug.title()
-        nodes[slug] = (nodes[parent].add_child if parent else Category.add_root)(name=name, slug=slug)
+        node = Category(name=slug.replace("-", " ").title(), slug=slug)  # named as prepare_catalog() does
+        nodes[slug] = (Category.objects.add_child(nodes[parent], instance=node) if parent
+                       else Category.objects.add_root(instance=node))
     return nodes
 
 
@@ -62,7 +66,8 @@ def grouped_records(products: int):
         yield list(variants)
 
 
-def load(products: int, standalone: bool) -> None:
+def load(products: int, standalone: bool) -> dict[str, str]:
+    """Write the catalog; the pages to measure, ``{name: path}``."""
     categories = make_categories()
     product_class = ProductClass.objects.create(name="Clothing", slug="clothing", track_stock=True)
     material = ProductAttribute.objects.create(product_class=product_class, name="Material", code="material",
@@ -99,6 +104,8 @@ def load(products: int, standalone: bool) -> None:
         [StockRecord(product=product, partner=partner, partner_sku=row["sku"], price_currency=row["currency"],
                      price=Decimal(row["price"]), num_in_stock=row["stock"]) for product, row in sellable],
         batch_size=BATCH)
+    return {"category": categories["women"].get_absolute_url(), "product": heads[0].get_absolute_url(),
+            "product_slug": heads[0].slug}
 
 
 def copy_missing_image() -> None:
@@ -118,11 +125,12 @@ def main() -> None:
     call_command("migrate", verbosity=0, interactive=False)
     migrated = time.perf_counter()
     with transaction.atomic():
-        load(args.products, args.standalone)
+        pages = load(args.products, args.standalone)
     loaded = time.perf_counter()
     copy_missing_image()
-    call_command("rebuild_index", interactive=False, verbosity=0)
+    call_command("rebuild_index", interactive=False, verbosity=0, batchsize=args.products)
     indexed = time.perf_counter()
+    (Path(settings.DATA) / "catalog.json").write_text(json.dumps(pages))
     kind = "standalone products" if args.standalone else f"parent products with {len(SIZES)} children each"
     print(f"oscar catalog: {args.products} {kind} in {len(ROOTS)} root categories; migrate "
           f"{migrated - started:.1f} s, load {loaded - migrated:.1f} s, search index {indexed - loaded:.1f} s")

@@ -113,16 +113,14 @@ TEMPLATES = [
     },
 ]
 
-# Oscar browses categories through Haystack. Solr (the production choice in
-# Oscar's docs) is not available here; Whoosh is the file-based backend Oscar
-# handles, the simple backend is the ORM fallback from the same docs.
-if os.environ.get("OSCAR_BENCH_SEARCH", "whoosh") == "whoosh":
-    HAYSTACK_CONNECTIONS = {
-        "default": {"ENGINE": "haystack.backends.whoosh_backend.WhooshEngine", "PATH": str(DATA / "whoosh")},
-    }
-else:
-    HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
-# the catalog is indexed once after the bulk load
+# Oscar lists category pages through Haystack. Oscar's docs name Solr for
+# production; Solr is not available here, so this is the file-based Whoosh
+# backend of Oscar's sandbox site. (Haystack's simple backend, the other
+# documented choice, ignores the category filter and lists no products.)
+HAYSTACK_CONNECTIONS = {
+    "default": {"ENGINE": "haystack.backends.whoosh_backend.WhooshEngine", "PATH": str(DATA / "whoosh")},
+}
+# the catalog is indexed once, after the bulk load
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"
 
 STATIC_URL = "/static/"

@@ -329,16 +329,17 @@ async def _write(runtime, prepared: PreparedCheckout, key: str, digest: str, act
         except reservations.OutOfStock as exc:
             raise OutOfStock(_short_message(exc.sku, exc.requested, exc.available),
                              {f"lines.{exc.sku}.quantity": f"only {exc.available} available"}) from None
+        values: list[Any] = []
         for position, line in enumerate(priced.lines):
             variant = by_sku[line.sku].variant
-            await fetch(
-                "INSERT INTO order_lines (order_id, sku, variant_id, product_id, title, options, tax_class, quantity, "
-                "unit_price, subtotal, discount, total, fulfilled_quantity, position) "
-                "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0, {})",
-                order_id, line.sku, variant["id"], variant["product_id"], variant["product_title"],
-                json.dumps(variant["options"]), line.tax_class, line.quantity, line.unit_price.amount,
-                line.unit_price.times(line.quantity).amount, priced.line_adjustments[position].amount,
-                priced.line_total(position).amount, position)
+            values += [order_id, line.sku, variant["id"], variant["product_id"], variant["product_title"],
+                       json.dumps(variant["options"]), line.tax_class, line.quantity, line.unit_price.amount,
+                       line.unit_price.times(line.quantity).amount, priced.line_adjustments[position].amount,
+                       priced.line_total(position).amount, position]
+        await fetch(  # every line in one statement
+            "INSERT INTO order_lines (order_id, sku, variant_id, product_id, title, options, tax_class, quantity, "
+            "unit_price, subtotal, discount, total, fulfilled_quantity, position) VALUES "
+            + ", ".join(["({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0, {})"] * len(priced.lines)), *values)
         try:
             used = await promotions.record_usage(priced.adjustments, order_id, prepared.customer, prepared.email)
         except promotions.VoucherError as exc:

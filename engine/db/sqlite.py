@@ -73,7 +73,7 @@ class _InlineRead(threading.local):
 class PooledSQLiteEngine(SQLiteEngine):
     __slots__ = (
         "pool_size", "inline_read_seconds", "pragmas", "_pool", "_connections", "_idle_transactions", "_loop",
-        "_inline", "_inline_connections", "_slow",
+        "_inline", "_inline_connections", "_slow", "_opening",
     )
 
     def __init__(
@@ -95,6 +95,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         self._inline = _InlineRead()
         self._inline_connections: list[sqlite3.Connection] = []
         self._slow: dict[str, float] = {}
+        self._opening = 0  # pooled connections being opened
 
     # ------------------------------------------------------------ connections
     async def get_connection(self) -> aiosqlite.Connection:
@@ -116,11 +117,17 @@ class PooledSQLiteEngine(SQLiteEngine):
             for stale in self._connections + self._idle_transactions:  # opened on a loop that is gone
                 stale.stop()
             self._pool, self._connections, self._idle_transactions, self._loop = asyncio.Queue(), [], [], loop
+            self._opening = 0
 
     async def _acquire(self) -> aiosqlite.Connection:
         self._check_loop()
-        if self._pool.empty() and len(self._connections) < self.pool_size:
-            connection = await self.get_connection()
+        if self._pool.empty() and len(self._connections) + self._opening < self.pool_size:
+            # Count it before the await: concurrent callers must not all open one.
+            self._opening += 1
+            try:
+                connection = await self.get_connection()
+            finally:
+                self._opening -= 1
             self._connections.append(connection)
             return connection
         return await self._pool.get()

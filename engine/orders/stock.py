@@ -30,10 +30,14 @@ async def _stock_changed(sku: str, variant_id: int, warehouse: str, row: dict[st
 
 async def hold(order_id: int, items: Sequence[tuple[str, int, int]], minutes: int) -> None:
     """Reserve ``(sku, variant_id, quantity)`` items for an order, or raise
-    :class:`engine.catalog.reservations.OutOfStock` (the caller rolls back)."""
+    :class:`engine.catalog.reservations.OutOfStock` (the caller rolls back).
+
+    Stock rows are locked in variant order, whatever the order of the cart's
+    lines: two orders for the same products in another order would otherwise
+    each wait for the other's row (a deadlock PostgreSQL breaks by failing one)."""
     now = datetime.now(timezone.utc)
     expires = now + timedelta(minutes=minutes)
-    for sku, variant_id, quantity in items:
+    for sku, variant_id, quantity in sorted(items, key=lambda item: item[1]):
         for allocation in await atomic.reserve(variant_id, sku, quantity):
             await fetch(
                 "INSERT INTO stock_reservations (order_id, sku, variant_id, stock_id, warehouse_id, quantity, state, "
@@ -50,7 +54,7 @@ async def _move(order_id: int, from_state: str, to_state: str, action) -> int:
     moved = 0
     now = datetime.now(timezone.utc)
     rows = await fetch("SELECT id, sku, variant_id, stock_id, quantity FROM stock_reservations "
-                       "WHERE order_id = {} AND state = {} ORDER BY id", order_id, from_state)
+                       "WHERE order_id = {} AND state = {} ORDER BY stock_id, id", order_id, from_state)  # lock order
     for row in rows:
         claimed = await fetch("UPDATE stock_reservations SET state = {}, updated_at = {} WHERE id = {} AND state = {} "
                               "RETURNING id", to_state, now, row["id"], from_state)

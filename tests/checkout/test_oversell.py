@@ -58,3 +58,27 @@ async def test_concurrent_replays_of_one_key_make_one_order(database_url, serve_
         assert sorted(r.status_code for r in responses).count(201) == 1
         assert len({r.json()["number"] for r in responses}) == 1
         assert (await catalog.get_variants(["ONE-KEY"]))["ONE-KEY"]["quantity_available"] == 8
+
+
+async def test_orders_for_the_same_products_in_any_line_order_never_deadlock(database_url, serve_shop):
+    """Carts holding A then B and B then A, checked out at once: stock rows are
+    locked in one order, so every order goes through (PostgreSQL would fail one
+    of two transactions waiting for each other's rows)."""
+    pairs = 12
+    async with serve_shop(database_url=database_url) as (app, base_url):
+        await add_product(app.runtime, "PAIR-A", price=1000, stock=1000)
+        await add_product(app.runtime, "PAIR-B", price=2000, stock=1000)
+        async with httpx.AsyncClient(base_url=base_url, timeout=120) as client:
+            async def cart(first: str, second: str) -> str:
+                token = await cart_with(client, first, 1)
+                added = await client.post(f"/api/v1/carts/{token}/lines", json={"sku": second, "quantity": 1})
+                assert added.status_code == 201
+                return token
+
+            carts = [await cart(*(("PAIR-A", "PAIR-B") if n % 2 else ("PAIR-B", "PAIR-A"))) for n in range(2 * pairs)]
+            responses = await asyncio.gather(*(
+                client.post(f"/api/v1/carts/{token}/checkout", json=checkout_body(),
+                            headers={"Idempotency-Key": uuid.uuid4().hex}) for token in carts))
+        assert [r.status_code for r in responses] == [201] * (2 * pairs), [r.text[:200] for r in responses]
+        rows = await fetchone("SELECT COUNT(*) AS n FROM stock_reservations WHERE state = 'held'")
+        assert int(rows["n"]) == 4 * pairs
