@@ -39,6 +39,7 @@ class ThemeView:
 
 
 def plugin_template_mounts(host) -> list[tuple[str, Path]]:
+    """``(plugin, templates folder)`` of the active plugins that ship templates."""
     mounts = []
     for name in sorted(host.active):
         manifest = host.installed[name].manifest
@@ -71,6 +72,8 @@ class ThemeState:
         self._read_at = 0.0
         self._lock = asyncio.Lock()
         self._overrides_sig: tuple = ()
+        self._mounts: list[tuple[str, Path]] = []
+        self._mounts_for: tuple[str, ...] | None = None
         self.globals: dict[str, Any] = {}
         self.filters: dict[str, Any] = {}
 
@@ -122,8 +125,17 @@ class ThemeState:
             return []
         return registry.theme_chain(name, self.themes)
 
+    def _plugin_mounts(self) -> list[tuple[str, Path]]:
+        """:func:`plugin_template_mounts`, looked up once per set of active
+        plugins (installed packages do not change while the process runs)."""
+        host = self.runtime.host
+        active = tuple(host.active)
+        if self._mounts_for != active:
+            self._mounts, self._mounts_for = plugin_template_mounts(host), active
+        return self._mounts
+
     def environment(self, name: str, preview: bool = False) -> ThemeEnvironment:
-        mounts = plugin_template_mounts(self.runtime.host)
+        mounts = self._plugin_mounts()
         key = (name, preview, tuple(mounts), self._overrides_sig)
         env = self._environments.get(key)
         if env is None:
