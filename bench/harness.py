@@ -107,6 +107,18 @@ def server_env(url: str, **extra: str) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------ servers
+def cpu_seconds(processes: list) -> float:
+    """User + system CPU seconds of the psutil ``processes`` (ended ones count 0)."""
+    total = 0.0
+    for proc in processes:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except Exception:
+            pass
+    return total
+
+
 class Hypercorn:
     """One Hypercorn server (master + workers) in a subprocess, on the
     command line every measured app shares."""
@@ -152,14 +164,7 @@ class Hypercorn:
         return []
 
     def cpu_seconds(self) -> float:
-        total = 0.0
-        for proc in self.processes():
-            try:
-                times = proc.cpu_times()
-                total += times.user + times.system
-            except Exception:
-                pass
-        return total
+        return cpu_seconds(self.processes())
 
     def rss_mb(self) -> list[float]:
         """Resident size of each worker process (the master excluded when there are workers)."""
@@ -196,14 +201,13 @@ class JobWorkers:
             import psutil
         except ImportError:
             return 0.0
-        total = 0.0
+        processes = []
         for process in self.processes_:
             try:
-                times = psutil.Process(process.pid).cpu_times()
-                total += times.user + times.system
+                processes.append(psutil.Process(process.pid))
             except psutil.Error:
                 pass
-        return total
+        return cpu_seconds(processes)
 
     def stop(self) -> None:
         for process in self.processes_:

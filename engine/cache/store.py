@@ -54,6 +54,10 @@ class MemoryStore:
         """Whether an entry exists for ``key``, whatever its counters."""
         return key in self._entries
 
+    def items(self) -> list[tuple[Hashable, Any]]:
+        """``(key, value)`` of every entry, whatever its counters (for inspection)."""
+        return [(key, entry.value) for key, entry in self._entries.items()]
+
     def get(self, key: Hashable, deps: tuple[int, ...]) -> Any | None:
         entry = self._entries.get(key)
         if entry is None:

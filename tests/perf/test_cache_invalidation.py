@@ -180,7 +180,7 @@ async def test_the_fast_path_gives_a_new_visitor_a_working_csrf_token(make_app, 
     await seed_sample_catalog(app.runtime)
     for _ in range(2):  # a miss, then a hit through Quart that completes the entry
         await app.test_client().get("/p/oxford-shirt")
-    [entry] = [stored.value for (kind, _key), stored in app.cache.memory._entries.items() if kind == "response"]
+    [entry] = [value for (kind, _key), value in app.cache.memory.items() if kind == "response"]
     assert app.asgi_app.complete(entry), "the product page is answered before Quart"
 
     seen = set()
