@@ -10,7 +10,9 @@ same Hypercorn command line and drives each page with ``wrk``:
 - ``product``: a product page, no session
 - ``api``: ``GET /api/v1/products`` (24 items, cursor pagination)
 - ``cart``: ``/cart`` with 3 lines, with the shopper's session cookie (only when
-  the storefront's add-to-cart form works)
+  the storefront's add-to-cart form works): a shopper reloading the page, which
+  the cart page cache answers while nothing it shows changed (``--no-cache``
+  prices and renders every view)
 
 The bare endpoint is measured before and after the pages; ratios use the
 mean of the two. Each line also gives the CPU the server and wrk used (in

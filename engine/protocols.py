@@ -47,6 +47,15 @@ class TaxLine:
     amount: Money
 
 
+@dataclass(frozen=True)
+class PricingReuse:
+    """A plugin's answer to ``pricing_reuse``: its prices for a cart stay right
+    until ``until`` (an aware datetime), or while the data they came from is
+    unchanged when ``until`` is None."""
+
+    until: Any = None  # datetime.datetime | None
+
+
 @runtime_checkable
 class TaxProvider(Protocol):
     """Computes tax for priced lines. Runs in the request: fast, no network

@@ -11,7 +11,13 @@ catalog    products, variants, categories, attributes and their values,
 stock      ``catalog_stock`` (stock levels and reservations)
 site       ``site_settings`` (active theme, theme settings)
 plugins    ``plugin_state`` (enabled plugins, priorities, settings)
+promotions ``promotions`` (rules, usage counts), ``voucher_usages``
 ========== ==========================================================
+
+Cached pages and catalog answers depend on :data:`PAGE_SCOPES` only: an
+order that uses a promotion moves ``promotions`` and must not empty the page
+cache. The cached cart page (:mod:`engine.storefront.cart_cache`) depends on
+every scope.
 
 So a change made anywhere — a web process, a worker, the CLI, an import, a
 plugin writing through the ORM or raw SQL — is counted, and a process that
@@ -51,8 +57,12 @@ TRACKED = {
     "catalog_stock": "stock",
     "site_settings": "site",
     "plugin_state": "plugins",
+    "promotions": "promotions",
+    "voucher_usages": "promotions",
 }
-SCOPES = ("catalog", "stock", "site", "plugins")
+SCOPES = ("catalog", "stock", "site", "plugins", "promotions")
+#: the scopes cached pages and catalog answers depend on (a prefix of SCOPES)
+PAGE_SCOPES = SCOPES[:4]
 #: PostgreSQL spreads writers over this many rows per scope
 POSTGRES_SLOTS = 32
 READ_SQL = "SELECT scope, SUM(value) AS value FROM cache_generations GROUP BY scope"
@@ -170,6 +180,11 @@ class Follower:
                 return
             await self.refresh()
             self.applied = wanted
+
+
+def page_deps(generation: Generation) -> tuple[int, ...]:
+    """The numbers of :data:`PAGE_SCOPES` within a generation tuple."""
+    return generation[:len(PAGE_SCOPES)]
 
 
 def scope_values(generation: Generation, scopes: tuple[str, ...]) -> tuple[int, ...]:

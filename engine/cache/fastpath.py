@@ -44,6 +44,7 @@ import structlog
 from engine.cache.web import (CSRF_MARKER, GENERATION_KEY, HEADER, NONCE_MARKER, SERVED_KEY, STORED_KEY,
                               CachedResponse)
 from engine.api.ratelimit import check_address
+from engine.cache.counters import page_deps
 from engine.security.client import address
 from engine.security.csrf import token_for_seed
 from engine.security.sessions import SHOP
@@ -119,7 +120,7 @@ class FastPath:
             log.warning("cache.counters_unavailable", error=repr(exc))
             await self.inner(scope, receive, send)
             return
-        entry = app.cache.memory.get(("response", key), generation)
+        entry = app.cache.memory.get(("response", key), page_deps(generation))
         if entry is None or not self.complete(entry):
             scope[GENERATION_KEY] = generation  # read once per request
             await self._through_quart(scope, receive, send, key, generation)
@@ -213,7 +214,7 @@ class FastPath:
             if seed is None:
                 return
         entry.final, entry.seed = final, seed
-        await self.app.cache.share("response", key, generation, entry, self.settings.cache.page_ttl_seconds)
+        await self.app.cache.share("response", key, page_deps(generation), entry, self.settings.cache.page_ttl_seconds)
 
     def _anonymous_seed(self, cookies: list[str], token: str | None) -> str | None:
         """The CSRF seed of the one cookie the ordinary path set, when that

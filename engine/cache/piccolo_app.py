@@ -10,6 +10,6 @@ APP_CONFIG = AppConfig(
     app_name="cache",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
     table_classes=list(TABLES),
-    migration_dependencies=["engine.system.piccolo_app", "engine.catalog.piccolo_app"],
+    migration_dependencies=["engine.system.piccolo_app", "engine.catalog.piccolo_app", "engine.pricing.piccolo_app"],
     commands=[],
 )

@@ -50,7 +50,7 @@ import structlog
 from quart import Quart, Response, current_app, g, request, session
 from quart.wrappers.response import DataBody
 
-from engine.cache.counters import ChangeCounters, Follower, Generation
+from engine.cache.counters import ChangeCounters, Follower, Generation, page_deps
 from engine.cache.store import CODECS, Cache, MemoryStore, RedisLayer
 
 log = structlog.get_logger("shopwright.cache")
@@ -340,7 +340,7 @@ def install(app: Quart) -> None:
         if req.endpoint not in CACHEABLE or not anonymous(app, req):
             return None
         try:
-            deps = await current_generation()
+            deps = page_deps(await current_generation())
         except Exception as exc:  # counters unreadable: answer without the cache
             log.warning("cache.counters_unavailable", error=repr(exc))
             return None

@@ -317,7 +317,14 @@ async def price_cart(runtime, state: CartState, **context: Any) -> PricedCart:
 
 async def view_cart(runtime, token: str, address: dict | None = None) -> dict[str, Any]:
     """The cart as JSON-ready data, re-priced now, with notices."""
+    return (await view_cart_state(runtime, token, address))[1]
+
+
+async def view_cart_state(runtime, token: str, address: dict | None = None) -> tuple[CartState, dict[str, Any]]:
+    """:func:`view_cart` and the cart state it was made from (as loaded,
+    before any line it removed; see :mod:`engine.storefront.cart_cache`)."""
     state = await load_cart(token)
+    loaded = CartState(state.row, list(state.lines), state.category_ids)
     notices: list[dict[str, Any]] = []
     gone = [line for line in state.lines if not line.sellable]
     for line in gone:
@@ -361,7 +368,7 @@ async def view_cart(runtime, token: str, address: dict | None = None) -> dict[st
         for code in unapplied:
             notices.append({"kind": "voucher", "code": code,
                             "message": reasons.get(code, f"Voucher {code} does not apply to this cart.")})
-    return cart_json(state, priced, notices)
+    return loaded, cart_json(state, priced, notices)
 
 
 def adjustment_json(adjustment) -> dict[str, Any]:
@@ -429,5 +436,5 @@ async def ensure_open(token: str) -> None:
 
 __all__ = [
     "add_line", "add_voucher", "cart_json", "create_cart", "customer_cart", "load_cart", "merge_carts",
-    "remove_line", "remove_voucher", "set_quantity", "view_cart",
+    "remove_line", "remove_voucher", "set_quantity", "view_cart", "view_cart_state",
 ]

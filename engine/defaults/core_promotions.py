@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from engine import PluginManifest, hookimpl
 from engine.pricing import promotions
+from engine.protocols import PricingReuse
 
 MANIFEST = PluginManifest(
     name=promotions.SOURCE, title="Promotions and vouchers", version="0.1.0", core=True,
@@ -17,3 +18,9 @@ MANIFEST = PluginManifest(
 async def pricing_adjustments(lines, context):
     evaluation = await promotions.adjustments_for(lines, context)
     return evaluation.adjustments
+
+
+@hookimpl
+async def pricing_reuse(context):
+    """Promotions depend on their rows, voucher usage (both counted) and time."""
+    return PricingReuse(until=await promotions.reuse_until(context.get("vouchers") or ()))

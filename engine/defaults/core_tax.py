@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from engine import PluginManifest, hookimpl
 from engine.pricing.tax import RateTableTax, parse_rates
+from engine.protocols import PricingReuse
 
 
 class TaxSettings(BaseModel):
@@ -49,3 +50,9 @@ def pricing_tax_provider(context, settings):
     if not settings.rates:
         return None
     return RateTableTax(settings.rates, settings.default_country, settings.label)
+
+
+@hookimpl
+def pricing_reuse():
+    """Tax depends on the settings and the priced lines only."""
+    return PricingReuse()

@@ -39,3 +39,23 @@ def pricing_tax_provider(context, settings):
     a :class:`engine.protocols.TaxProvider` whose ``compute`` runs in the request
     under the hook deadline. No answer means no tax lines.
     """
+
+
+@hookspec
+def pricing_reuse(lines, context, settings):
+    """Whether the prices this plugin gave for ``lines`` and ``context`` may be
+    shown again, unasked, to the same cart, and until when.
+
+    Collect-all; may be async; request hook under the deadline. Called after a
+    cart was priced for the cart page (never in checkout, which always prices
+    afresh). Return :class:`engine.protocols.PricingReuse` when this plugin's
+    ``pricing_*`` answers for the same lines and context depend on nothing but
+    its settings and the data the change counters track (catalog, stock,
+    promotions and voucher usage; see ``docs/performance.md``), with ``until``
+    set to the moment they could change by time alone (a promotion starting or
+    ending), or None when they cannot. Return None, or leave the hook out, when
+    they may depend on anything else (the time of day, a remote service, a
+    table of your own): the cart page is then priced on every view while the
+    plugin is active. The page is reused only when every active plugin that
+    implements a ``pricing_*`` hook answers.
+    """

@@ -293,6 +293,21 @@ async def load_rules(codes: Iterable[str] = ()) -> list[PromotionRule]:
     return rules
 
 
+def next_change(rules: Iterable[PromotionRule], now: datetime) -> datetime | None:
+    """The first moment after ``now`` at which one of ``rules`` starts or ends
+    (what the promotions give can change by time alone then); None if never."""
+    moments = [moment for rule in rules for moment in (_aware(rule.starts_at), _aware(rule.ends_at))
+               if moment is not None and moment > now]
+    return min(moments, default=None)
+
+
+async def reuse_until(vouchers: Iterable[str] = (), now: datetime | None = None) -> datetime | None:
+    """:func:`next_change` after ``now`` (default: now) of the automatic
+    promotions and the vouchers ``vouchers`` (reads the rules, memoised like
+    the pricing's own read)."""
+    return next_change(await load_rules(vouchers), now or datetime.now(timezone.utc))
+
+
 async def line_facts(lines: Sequence[PriceableLine]) -> list[LineFacts]:
     """Product slug, category slugs (with every ancestor, so a promotion on a
     parent category covers its children) and collection slugs per line."""

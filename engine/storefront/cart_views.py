@@ -30,6 +30,8 @@ from engine.checkout import service
 from engine.checkout.addresses import ADDRESS_FIELDS
 from engine.checkout.errors import NotFound, ShopError
 from engine.orders import services as orders
+from engine.pricing import promotions
+from engine.storefront import cart_cache
 from engine.storefront.rendering import csrf_valid, current_theme, render
 
 blueprint = Blueprint("storefront_cart", __name__)
@@ -123,14 +125,23 @@ async def _refused():
 # ---------------------------------------------------------------- cart
 async def _cart_page(status: int = 200, errors: dict[str, str] | None = None, messages: list[str] | None = None):
     token = await _cart_token(check=False)  # view_cart reads the cart anyway
-    cart = None
-    if token:
-        try:
-            cart = await carts.view_cart(_runtime(), token)
-        except NotFound:  # ordered, or gone
-            _forget_cart()
-    return await _page("cart.html", status, cart=cart, errors=errors or {},
-                       messages=(messages or []) + _messages())
+    plain = status == 200 and not errors and not messages and token is not None and await cart_cache.usable()
+    if plain:
+        cached = await cart_cache.lookup(token)
+        if cached is not None:
+            return cached
+    cart = state = None
+    with promotions.rules_read_once():  # pricing and the reuse check read them once
+        if token:
+            try:
+                state, cart = await carts.view_cart_state(_runtime(), token)
+            except NotFound:  # ordered, or gone
+                _forget_cart()
+        response = await _page("cart.html", status, cart=cart, errors=errors or {},
+                               messages=(messages or []) + _messages())
+        if plain and cart is not None:
+            await cart_cache.store(response, state, cart)
+    return response
 
 
 @blueprint.get("/cart")

@@ -1,0 +1,173 @@
+"""The cart page, shown again without re-pricing while nothing it shows can
+have changed.
+
+A shopper's cart page is personal (a session) and priced through the
+pricing hooks, so the response cache (:mod:`engine.cache.web`) never holds
+it. This cache keeps one rendered cart page per cart and session, in the
+process's memory, and serves it again only while all of these hold:
+
+- **the cart is the same**: the cart row and its lines, read with one query
+  on every view, equal those the page was rendered from (checked against the
+  very state the render loaded, so a change that lands during the render is
+  never filed under the state before it);
+- **nothing it was priced or rendered from changed**: every change counter
+  (:mod:`engine.cache.counters`: catalog, stock, site, plugins, promotions
+  and voucher usage) is what it was when the page was made, so a price,
+  stock, promotion, theme or plugin-setting change made by any process shows
+  on the next view;
+- **time has not changed it**: ``until``, the first moment a promotion of
+  the cart starts or ends (or any plugin's own ``until``), has not passed;
+- **every pricing plugin agreed**: each active plugin implementing a
+  ``pricing_*`` hook answered ``pricing_reuse`` (see
+  :mod:`engine.hookspecs.pricing`); a plugin that does not is priced on every
+  view, which is what the hook's contract promises it;
+- **the page is plain**: a ``200`` with no flash message, no form error, no
+  notice that made the view write (a line removed, a price change noted), not
+  a theme preview, and no active plugin adds ``theme_template_context`` (it
+  may depend on the shopper's session).
+
+The CSRF token in the page is the session's own (the session's seed is in
+the key); the CSP nonce is replaced by a fresh one on every answer, as in the
+response cache. ``cache.enabled = false`` turns this off with the rest.
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from quart import Response, current_app, g, request, session
+
+from engine.cache.web import HEADER, NONCE_MARKER, current_generation, mint_nonce
+from engine.catalog.db import fetch
+from engine.protocols import PricingReuse
+from engine.storefront.rendering import csp_header, current_theme
+
+#: hooks whose answers make the cart's prices
+PRICING_HOOKS = ("pricing_base_price", "pricing_adjustments", "pricing_tax_provider")
+#: notices after which the view wrote to the cart (they show once)
+WRITING_NOTICES = frozenset({"removed", "price_changed"})
+#: the cart columns a page depends on (all but its token and creation time)
+CART_FIELDS = ("id", "status", "currency", "customer", "vouchers", "last_order", "updated_at")
+_REVISION_SQL = (
+    "SELECT " + ", ".join(f"c.{name}" for name in CART_FIELDS) + ", l.sku AS line_sku, l.quantity AS line_quantity, "
+    "l.seen_price AS line_seen_price FROM carts c LEFT JOIN cart_lines l ON l.cart = c.id WHERE c.token = {} "
+    "ORDER BY l.id")
+
+#: ``(cart fields, ((sku, quantity, seen_price), ...))``, compared as it is
+#: (the cache lives in this process's memory only)
+Revision = tuple
+
+
+async def revision(token: str) -> Revision | None:
+    """The open cart ``token`` as its page depends on it, now (one query);
+    None when it is not an open cart."""
+    rows = await fetch(_REVISION_SQL, token)
+    if not rows or rows[0]["status"] != "open":
+        return None
+    first = rows[0]
+    return (tuple(first[name] for name in CART_FIELDS),
+            tuple((r["line_sku"], r["line_quantity"], r["line_seen_price"]) for r in rows if r["line_sku"] is not None))
+
+
+def state_revision(state) -> Revision:
+    """:func:`revision` of a loaded :class:`engine.cart.services.CartState`."""
+    return (tuple(state.row[name] for name in CART_FIELDS),
+            tuple((line.sku, line.quantity, line.seen_price) for line in state.lines))
+
+
+async def usable() -> bool:
+    """Whether this request may be answered from, or fill, the cart page cache."""
+    app = current_app
+    if not app.settings.cache.enabled or request.method != "GET":
+        return False
+    if "cart_messages" in session or not getattr(session, "seed", None):
+        return False
+    if (await current_theme()).preview:
+        return False
+    return not app.runtime.host.subscribers("theme_template_context")
+
+
+def _key(token: str, revision_: Revision) -> tuple:
+    return ("cart_page", token, revision_, session.seed, request.scheme, request.host)
+
+
+async def lookup(token: str) -> Response | None:
+    """The cached page for the cart ``token``, or None (then :func:`store`
+    may keep the page this request renders)."""
+    current = await revision(token)
+    if current is None:
+        return None
+    generation = await current_generation()
+    key = _key(token, current)
+    entry = current_app.cache.memory.get(key, generation)
+    if entry is not None and (entry["until"] is None or time.time() < entry["until"]):
+        return _serve(entry)
+    # before anything is priced: a promotion starting or ending after this
+    # instant may already be in the page
+    g.cart_page_key = (key, current, generation, datetime.now(timezone.utc))
+    return None
+
+
+def _serve(entry: dict) -> Response:
+    nonce = mint_nonce()
+    body = entry["body"].replace(entry["nonce"], nonce)
+    response = Response(body, status=200, content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = csp_header(nonce)
+    response.vary.add("Cookie")
+    response.headers[HEADER] = "hit"
+    return response
+
+
+async def _reuse_until(runtime, state, context: dict[str, Any], priced_after: datetime) -> tuple[bool, float | None]:
+    """``(reusable, until)`` from the active pricing plugins and the cart's
+    promotions (epoch seconds; None: no time limit). A page whose ``until``
+    has already passed is not reusable."""
+    from engine.pricing import promotions
+
+    host = runtime.host
+    pricing = {name for hook in PRICING_HOOKS for name in host.subscribers(hook)}
+    answers = dict(await host.call_each("pricing_reuse", runtime.settings.plugins.hook_deadline_seconds,
+                                        lines=state.priceable(), context=context))
+    if any(not isinstance(answers.get(name), PricingReuse) for name in pricing):
+        return False, None
+    moments = [answer.until for answer in answers.values() if isinstance(answer, PricingReuse) and answer.until]
+    # the voucher notices read the promotions too, whichever plugins are active
+    own = await promotions.reuse_until(context.get("vouchers") or (), priced_after)
+    if own is not None:
+        moments.append(own)
+    until = min((m if m.tzinfo else m.replace(tzinfo=timezone.utc) for m in moments), default=None)
+    if until is None:
+        return True, None
+    return until.timestamp() > time.time(), until.timestamp()
+
+
+async def store(response: Response, state, cart: dict[str, Any]) -> None:
+    """Keep ``response`` (the cart page rendered from ``state``) when this
+    request looked the cache up and the page may be shown again."""
+    looked = g.get("cart_page_key")
+    if looked is None or response.status_code != 200:
+        return
+    key, looked_revision, generation, priced_after = looked
+    if getattr(session, "modified", False) or getattr(session, "cookie_dirty", False):
+        return
+    if any(notice.get("kind") in WRITING_NOTICES for notice in cart.get("notices", ())):
+        return
+    if state_revision(state) != looked_revision:  # the cart changed while this page was made
+        return
+    nonce = (g.get("cache_markers") or {}).get(NONCE_MARKER)
+    if not nonce:
+        return
+    from engine.cart.services import _context
+
+    runtime = current_app.runtime
+    reusable, until = await _reuse_until(runtime, state, _context(runtime, state), priced_after)
+    if not reusable:
+        return
+    body = (await response.get_data()).decode("utf-8")
+    settings = current_app.settings.cache
+    if len(body) > settings.max_page_kb * 1024:
+        return
+    entry = {"body": body, "nonce": nonce, "until": until}
+    current_app.cache.memory.set(key, entry, generation, settings.page_ttl_seconds, len(body))
+    response.headers[HEADER] = "miss"
