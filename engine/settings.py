@@ -173,6 +173,9 @@ class CacheSettings(_Section):
     check_interval_seconds: float = Field(0.0, ge=0, le=2.0)
     ignore_cookies: list[str] = Field(default_factory=list)
     fast_path: bool = True
+    cart_pages: bool = True
+    max_cart_pages: int = Field(1000, ge=1)
+    max_cart_pages_mb: int = Field(16, ge=1)
 
     @field_validator("redis_url")
     @classmethod

@@ -78,10 +78,6 @@ class MemoryStore:
         while len(self._entries) > self.max_entries or self.bytes > self.max_bytes:
             self._drop(next(iter(self._entries)))
 
-    def discard(self, key: Hashable) -> None:
-        """Forget ``key``'s entry, if any."""
-        self._drop(key)
-
     def _drop(self, key: Hashable) -> None:
         entry = self._entries.pop(key, None)
         if entry is not None:

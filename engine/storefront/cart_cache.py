@@ -28,7 +28,10 @@ process's memory, and serves it again only while all of these hold:
 
 The CSRF token in the page is the session's own (the session's seed is in
 the key); the CSP nonce is replaced by a fresh one on every answer, as in the
-response cache. ``cache.enabled = false`` turns this off with the rest.
+response cache. Pages are kept in a store of their own (``cache.max_cart_pages``,
+``cache.max_cart_pages_mb``, least recently used first out);
+``cache.cart_pages = false`` turns this cache off, ``cache.enabled = false``
+turns it off with the rest.
 """
 from __future__ import annotations
 
@@ -38,6 +41,7 @@ from typing import Any
 
 from quart import Response, current_app, g, request, session
 
+from engine.cache.store import MemoryStore
 from engine.cache.web import HEADER, NONCE_MARKER, current_generation, mint_nonce
 from engine.catalog.db import fetch
 from engine.protocols import PricingReuse
@@ -79,13 +83,21 @@ def state_revision(state) -> Revision:
 async def usable() -> bool:
     """Whether this request may be answered from, or fill, the cart page cache."""
     app = current_app
-    if not app.settings.cache.enabled or request.method != "GET":
+    settings = app.settings.cache
+    if not (settings.enabled and settings.cart_pages) or request.method != "GET":
         return False
     if "cart_messages" in session or not getattr(session, "seed", None):
         return False
     if (await current_theme()).preview:
         return False
     return not app.runtime.host.subscribers("theme_template_context")
+
+
+def install(app) -> None:
+    """Give ``app`` its cart pages (``app.cart_pages``): a store of their own,
+    so shoppers' carts never push the shared catalog pages out."""
+    settings = app.settings.cache
+    app.cart_pages = MemoryStore(settings.max_cart_pages, settings.max_cart_pages_mb * 1024 * 1024)
 
 
 def _key(token: str, revision_: Revision) -> tuple:
@@ -100,7 +112,7 @@ async def lookup(token: str) -> Response | None:
         return None
     generation = await current_generation()
     key = _key(token, current)
-    entry = current_app.cache.memory.get(key, generation)
+    entry = current_app.cart_pages.get(key, generation)
     if entry is not None and (entry["until"] is None or time.time() < entry["until"]):
         return _serve(entry)
     # before anything is priced: a promotion starting or ending after this
@@ -169,5 +181,5 @@ async def store(response: Response, state, cart: dict[str, Any]) -> None:
     if len(body) > settings.max_page_kb * 1024:
         return
     entry = {"body": body, "nonce": nonce, "until": until}
-    current_app.cache.memory.set(key, entry, generation, settings.page_ttl_seconds, len(body))
+    current_app.cart_pages.set(key, entry, generation, settings.page_ttl_seconds, len(body))
     response.headers[HEADER] = "miss"

@@ -43,6 +43,7 @@ SESSION_CHECKOUT = "checkout"
 
 def install(app: Quart) -> None:
     app.register_blueprint(blueprint)
+    cart_cache.install(app)
 
 
 def _runtime():

@@ -9,6 +9,8 @@ import re
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
+import pytest
+
 from engine import PluginManifest, hookimpl
 from engine.catalog import services as catalog
 from engine.money import Money
@@ -197,11 +199,11 @@ async def test_a_plugin_adding_template_context_turns_the_cache_off(make_app, da
     assert "hit" not in [(await _view(client))[0] for _ in range(3)]
 
 
-async def test_flash_messages_and_caches_off_are_never_served_from_the_cache(make_app, database_url):
+@pytest.mark.parametrize("cache", [{"enabled": False}, {"cart_pages": False}])
+async def test_the_cart_page_cache_can_be_turned_off(make_app, database_url, cache):
     from engine.themes.testing import seed_sample_catalog
 
-    app = await make_app(database_url=database_url, store={"currency": "EUR", "locale": "en"},
-                         cache={"enabled": False})
+    app = await make_app(database_url=database_url, store={"currency": "EUR", "locale": "en"}, cache=cache)
     await seed_sample_catalog(app.runtime)
     client = await _filled(app)
     assert "hit" not in [(await _view(client))[0] for _ in range(3)]
