@@ -21,6 +21,10 @@ that stops mid-way relays it again after the restart; the process first claims
 the event with a lease (``claimed_by``/``claimed_until``), so several web
 processes sharing one database never run the same event twice, and a crashed
 process's claim expires.
+
+The statements of the hot path (emit, claim, load, relay) are plain SQL:
+they run several times per order, and Piccolo's query builder costs more
+than the statement itself.
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ from typing import Any
 
 import structlog
 
+from engine.catalog.db import fetch, fetchone, placeholders
 from engine.events import DomainEvent
 from engine.system.tables import OutboxEvent
 
@@ -55,14 +60,13 @@ async def emit(name: str, payload: dict[str, Any] | None = None) -> int:
     (dates and decimals become strings). Returns the event id."""
     if not name or len(name) > 100:
         raise ValueError(f"event name must be 1 to 100 characters, got {name!r}")
-    rows = await OutboxEvent.insert(
-        OutboxEvent(name=name, payload=json.dumps(payload or {}, default=str), created_at=datetime.now(timezone.utc))
-    ).returning(OutboxEvent.id).run()
-    return rows[0]["id"]
+    row = await fetchone("INSERT INTO outbox_events (name, payload, created_at, attempts) VALUES ({}, {}, {}, 0) "
+                         "RETURNING id", name, json.dumps(payload or {}, default=str), datetime.now(timezone.utc))
+    return row["id"]
 
 
 async def load_event(event_id: int) -> DomainEvent | None:
-    row = await OutboxEvent.select().where(OutboxEvent.id == event_id).first().run()
+    row = await fetchone("SELECT id, name, payload, created_at FROM outbox_events WHERE id = {}", event_id)
     if row is None:
         return None
     return DomainEvent(id=row["id"], name=row["name"], payload=json.loads(row["payload"]), created_at=row["created_at"])
@@ -80,13 +84,10 @@ async def _claim(event_id: int, token: str, lease_seconds: float) -> bool:
     """Atomically take event ``event_id`` for this process (conditional UPDATE,
     both engines): True unless another live process holds it."""
     now = datetime.now(timezone.utc)
-    rows = await OutboxEvent.update(
-        {OutboxEvent.claimed_by: token, OutboxEvent.claimed_until: now + timedelta(seconds=lease_seconds)}
-    ).where(
-        (OutboxEvent.id == event_id)
-        & OutboxEvent.relayed_at.is_null()
-        & (OutboxEvent.claimed_until.is_null() | (OutboxEvent.claimed_until < now) | (OutboxEvent.claimed_by == token))
-    ).returning(OutboxEvent.id).run()
+    rows = await fetch(
+        "UPDATE outbox_events SET claimed_by = {}, claimed_until = {} WHERE id = {} AND relayed_at IS NULL "
+        "AND (claimed_until IS NULL OR claimed_until < {} OR claimed_by = {}) RETURNING id",
+        token, now + timedelta(seconds=lease_seconds), event_id, now, token)
     return bool(rows)
 
 
@@ -105,13 +106,7 @@ async def relay_outbox(queue, limit: int = 200) -> int:
     ``attempts`` + 1 and ``last_error`` set, and is retried on the next round.
     Returns how many events were marked relayed in this round.
     """
-    rows = await (
-        OutboxEvent.select(OutboxEvent.id)
-        .where(OutboxEvent.relayed_at.is_null())
-        .order_by(OutboxEvent.id)
-        .limit(limit)
-        .run()
-    )
+    rows = await fetch("SELECT id FROM outbox_events WHERE relayed_at IS NULL ORDER BY id LIMIT {}", limit)
     done: list[int] = []
     durable = getattr(queue, "durable", True)
     try:
@@ -137,9 +132,8 @@ async def relay_outbox(queue, limit: int = 200) -> int:
                 done.append(event_id)
     finally:
         if done:
-            await OutboxEvent.update({OutboxEvent.relayed_at: datetime.now(timezone.utc)}).where(
-                OutboxEvent.id.is_in(done), OutboxEvent.relayed_at.is_null()
-            ).run()
+            await fetch(f"UPDATE outbox_events SET relayed_at = {{}} WHERE id IN ({placeholders(done)}) "
+                        "AND relayed_at IS NULL", datetime.now(timezone.utc), *done)
     return len(done)
 
 

@@ -9,10 +9,11 @@
    error at once; a plugin that fails or misses its deadline is a 502 naming
    it, never an order with a wrong total.
 2. **Write** — one database transaction: the order row (with the client's
-   idempotency key, unique), its number, stock reserved with conditional
-   atomic updates (short stock rolls everything back: 409 naming the SKU),
-   lines with frozen prices, voucher use counted, a pending payment record,
-   the timeline entry and the ``order_placed`` outbox event.
+   idempotency key, unique), its number, lines with frozen prices, voucher
+   use counted, a pending payment record, the timeline entry, the
+   ``order_placed`` outbox event, and last (so the stock rows stay locked for
+   the shortest time) stock reserved with conditional atomic updates (short
+   stock rolls everything back: 409 naming the SKU).
 3. **Start the payment** through the gateway (network I/O, after the
    commit), storing what the client must do next.
 
@@ -323,12 +324,6 @@ async def _write(runtime, prepared: PreparedCheckout, key: str, digest: str, act
         order_id = row["id"]
         number = str(runtime.settings.checkout.order_number_start + order_id)
         await fetch("UPDATE orders SET number = {} WHERE id = {}", number, order_id)
-        try:
-            await stock.hold(order_id, [(l.sku, by_sku[l.sku].variant["id"], l.quantity) for l in priced.lines],
-                             minutes)
-        except reservations.OutOfStock as exc:
-            raise OutOfStock(_short_message(exc.sku, exc.requested, exc.available),
-                             {f"lines.{exc.sku}.quantity": f"only {exc.available} available"}) from None
         values: list[Any] = []
         for position, line in enumerate(priced.lines):
             variant = by_sku[line.sku].variant
@@ -351,6 +346,14 @@ async def _write(runtime, prepared: PreparedCheckout, key: str, digest: str, act
                                            "total": priced.total.amount, "currency": currency,
                                            "status": "pending_payment", "payment_method": prepared.gateway.id})
         await fetch("UPDATE carts SET last_order = {}, updated_at = {} WHERE id = {}", number, now, state.row["id"])
+        # Last, just before the commit: the stock rows stay locked (against
+        # concurrent orders of the same products) for as short a time as can be.
+        try:
+            await stock.hold(order_id, [(l.sku, by_sku[l.sku].variant["id"], l.quantity) for l in priced.lines],
+                             minutes)
+        except reservations.OutOfStock as exc:
+            raise OutOfStock(_short_message(exc.sku, exc.requested, exc.available),
+                             {f"lines.{exc.sku}.quantity": f"only {exc.available} available"}) from None
     return order_id
 
 
