@@ -101,7 +101,8 @@ def install(app) -> None:
 
 
 def _key(token: str, revision_: Revision) -> tuple:
-    return ("cart_page", token, revision_, session.seed, request.scheme, request.host)
+    # the query string too: a theme may render request.args
+    return ("cart_page", token, revision_, session.seed, request.scheme, request.host, request.query_string)
 
 
 async def lookup(token: str) -> Response | None:

@@ -59,6 +59,8 @@ async def test_a_second_view_is_served_again_with_a_fresh_nonce_and_two_statemen
     assert state == "hit"
     assert queries.count == 2, queries.statements  # the session and the cart (with its lines)
     assert _without_nonce(again) == _without_nonce(first)
+    other = await client.get("/cart?from=menu")  # a theme may render request.args: its own entry
+    assert other.headers.get("X-Cache") == "miss"
     nonces = re.findall(r'nonce="([^"]+)"', first + again)
     assert nonces and len(set(nonces)) == 2  # one per answer
     # the page's token is the session's own: a form on it works
