@@ -15,17 +15,19 @@ from engine.accounts import staff as staff_service
 from engine.catalog.db import fetch, fetchval
 
 
-async def _enrol(client) -> tuple[pyotp.TOTP, list[str]]:
+async def _enrol(client) -> tuple[pyotp.TOTP, list[str], str]:
+    """Enable two-factor sign-in; ``(totp, recovery codes, the code used)``."""
     page = await (await client.get("/admin/account/2fa")).get_data(as_text=True)
     assert re.search(r'<img src="data:image/svg\+xml[^"]+" alt="QR code', page)
     secret = re.search(r'<span class="secret">([A-Z2-7]+)</span>', page).group(1)
     totp = pyotp.TOTP(secret)
-    response = await post_form(client, "/admin/account/2fa/enable", {"code": totp.now()}, token_from="/admin/account/2fa")
+    used = totp.now()
+    response = await post_form(client, "/admin/account/2fa/enable", {"code": used}, token_from="/admin/account/2fa")
     assert response.status_code == 200
     codes = re.findall(r"<li>([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})</li>",
                        await response.get_data(as_text=True))
     assert len(codes) == 10
-    return totp, codes
+    return totp, codes, used
 
 
 def _next_code(totp: pyotp.TOTP) -> str:
@@ -39,7 +41,7 @@ async def test_totp_enrolment_sign_in_no_reuse_and_recovery_codes(shop):
     response = await staff_login(client, "owner@example.test")
     assert response.status_code == 303 and response.headers["Location"] == "/admin"
     assert (await client.get("/admin")).status_code == 200
-    totp, codes = await _enrol(client)
+    totp, codes, enrolment_code = await _enrol(client)
     stored = await fetchval("SELECT totp_secret FROM staff_users WHERE email = {}", "owner@example.test")
     assert stored.startswith("enc:v1:") and totp.secret not in stored
     assert await fetchval("SELECT COUNT(*) FROM staff_recovery_codes") == 10
@@ -49,7 +51,8 @@ async def test_totp_enrolment_sign_in_no_reuse_and_recovery_codes(shop):
     first_step = await staff_login(second, "owner@example.test")
     assert first_step.headers["Location"] == "/admin/login/2fa"
     assert (await second.get("/admin")).status_code == 303, "the password alone does not sign in"
-    replay = await post_form(second, "/admin/login/2fa", {"code": totp.now()})
+    # the very code of the enrolment (totp.now() may already be the next step's code)
+    replay = await post_form(second, "/admin/login/2fa", {"code": enrolment_code})
     assert replay.status_code == 401, "the code used at enrolment cannot be used again"
     before = cookie_value(second, "sw_staff")
     code = _next_code(totp)
