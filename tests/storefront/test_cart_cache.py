@@ -122,10 +122,10 @@ async def test_every_change_shows_on_the_next_view(shop):
 
 
 async def test_a_promotion_that_starts_later_shows_once_it_has_started(shop):
-    starts = datetime.now(timezone.utc) + timedelta(seconds=1.5)
+    client = await _filled(shop)
+    starts = datetime.now(timezone.utc) + timedelta(seconds=2)
     await manage.create_promotion(shop.runtime, {"name": "Flash sale", "kind": "percentage", "value": "20",
                                                  "currency": "EUR", "starts_at": starts.isoformat()})
-    client = await _filled(shop)
     await _view(client)
     state, page = await _view(client)
     assert state == "hit" and "Flash sale" not in page
@@ -169,10 +169,12 @@ class Weekend:
 async def test_hook_pricing_reuse(make_app, database_url):
     from engine.themes.testing import seed_sample_catalog
 
-    Weekend.until = datetime.now(timezone.utc) + timedelta(seconds=1.5)
+    Weekend.until = None
     app = await make_app(plugins=[Weekend()], database_url=database_url, store={"currency": "EUR", "locale": "en"})
     await seed_sample_catalog(app.runtime)
     client = await _filled(app)
+    Weekend.until = datetime.now(timezone.utc) + timedelta(seconds=2)
+    app.cart_pages.clear()  # priced before the plugin named its moment
     await _view(client)
     state, page = await _view(client)
     assert state == "hit" and "Weekday price" in page
