@@ -224,7 +224,7 @@ async def add_voucher(runtime, token: str, code: Any) -> None:
     codes = [c for c in state.vouchers if c != code]
     if len(codes) >= MAX_VOUCHERS:
         raise InvalidInput(f"A cart takes at most {MAX_VOUCHERS} vouchers.", {"code": "too many vouchers"})
-    evaluation = await promotions.adjustments_for(state.priceable(), _context(runtime, state, codes + [code]))
+    evaluation = await promotions.adjustments_for(state.priceable(), pricing_context(runtime, state, codes + [code]))
     rejected = {c.upper(): reason for c, reason in evaluation.rejected.items()}
     if code in rejected:
         raise InvalidInput(rejected[code], {"code": rejected[code]})
@@ -297,7 +297,8 @@ async def customer_cart(customer: int) -> str | None:
 
 
 # ---------------------------------------------------------------- viewing
-def _context(runtime, state: CartState, vouchers: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+def pricing_context(runtime, state: CartState, vouchers: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+    """The pricing hooks' ``context`` for ``state`` (``extra`` adds or replaces keys)."""
     return {
         "currency": state.currency,
         "prices_include_tax": runtime.settings.checkout.prices_include_tax,
@@ -312,7 +313,7 @@ def _context(runtime, state: CartState, vouchers: list[str] | None = None, **ext
 
 
 async def price_cart(runtime, state: CartState, **context: Any) -> PricedCart:
-    return await price_lines(runtime, state.priceable(), _context(runtime, state, **context))
+    return await price_lines(runtime, state.priceable(), pricing_context(runtime, state, **context))
 
 
 async def view_cart(runtime, token: str, address: dict | None = None) -> dict[str, Any]:
@@ -363,7 +364,7 @@ async def view_cart_state(runtime, token: str, address: dict | None = None) -> t
     if unapplied:
         from engine.pricing import promotions
 
-        evaluation = await promotions.adjustments_for(priced.lines, _context(runtime, state, address=address))
+        evaluation = await promotions.adjustments_for(priced.lines, pricing_context(runtime, state, address=address))
         reasons = {c.upper(): r for c, r in evaluation.rejected.items()}
         for code in unapplied:
             notices.append({"kind": "voucher", "code": code,
@@ -436,5 +437,5 @@ async def ensure_open(token: str) -> None:
 
 __all__ = [
     "add_line", "add_voucher", "cart_json", "create_cart", "customer_cart", "load_cart", "merge_carts",
-    "remove_line", "remove_voucher", "set_quantity", "view_cart", "view_cart_state",
+    "pricing_context", "remove_line", "remove_voucher", "set_quantity", "view_cart", "view_cart_state",
 ]

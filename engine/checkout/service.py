@@ -255,7 +255,7 @@ async def prepare(runtime, token: str, body: Mapping[str, Any], customer: int | 
     applied = {(a.code or "").upper() for a in priced.adjustments if a.code}
     unapplied = [code for code in state.vouchers if code not in applied]
     if unapplied:
-        evaluation = await promotions.adjustments_for(priced.lines, carts._context(
+        evaluation = await promotions.adjustments_for(priced.lines, carts.pricing_context(
             runtime, state, shipping=quote.price, **context))
         reasons = {c.upper(): r for c, r in evaluation.rejected.items()}
         raise InvalidInput(reasons.get(unapplied[0], f"Voucher {unapplied[0]} does not apply."),

@@ -43,7 +43,9 @@ from quart import Response, current_app, g, request, session
 
 from engine.cache.store import MemoryStore
 from engine.cache.web import HEADER, NONCE_MARKER, current_generation, mint_nonce
+from engine.cart import services as carts
 from engine.catalog.db import fetch
+from engine.pricing import promotions
 from engine.protocols import PricingReuse
 from engine.storefront.rendering import csp_header, current_theme
 
@@ -136,8 +138,6 @@ async def _reuse_until(runtime, state, context: dict[str, Any], priced_after: da
     """``(reusable, until)`` from the active pricing plugins and the cart's
     promotions (epoch seconds; None: no time limit). A page whose ``until``
     has already passed is not reusable."""
-    from engine.pricing import promotions
-
     host = runtime.host
     pricing = {name for hook in PRICING_HOOKS for name in host.subscribers(hook)}
     answers = dict(await host.call_each("pricing_reuse", runtime.settings.plugins.hook_deadline_seconds,
@@ -171,10 +171,8 @@ async def store(response: Response, state, cart: dict[str, Any]) -> None:
     nonce = (g.get("cache_markers") or {}).get(NONCE_MARKER)
     if not nonce:
         return
-    from engine.cart.services import _context
-
     runtime = current_app.runtime
-    reusable, until = await _reuse_until(runtime, state, _context(runtime, state), priced_after)
+    reusable, until = await _reuse_until(runtime, state, carts.pricing_context(runtime, state), priced_after)
     if not reusable:
         return
     body = (await response.get_data()).decode("utf-8")
