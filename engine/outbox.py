@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Sequence
 
 import structlog
 
@@ -58,11 +58,24 @@ async def emit(name: str, payload: dict[str, Any] | None = None) -> int:
     """Write a domain event; joins the caller's open transaction (call it inside
     ``runtime.database.transaction()``). ``payload`` must be JSON-serialisable
     (dates and decimals become strings). Returns the event id."""
-    if not name or len(name) > 100:
-        raise ValueError(f"event name must be 1 to 100 characters, got {name!r}")
-    row = await fetchone("INSERT INTO outbox_events (name, payload, created_at, attempts) VALUES ({}, {}, {}, 0) "
-                         "RETURNING id", name, json.dumps(payload or {}, default=str), datetime.now(timezone.utc))
-    return row["id"]
+    return (await emit_many([(name, payload)]))[0]
+
+
+async def emit_many(events: Sequence[tuple[str, dict[str, Any] | None]]) -> list[int]:
+    """:func:`emit` for several events in one statement (ids in the given
+    order: one ``INSERT`` numbers its rows in order on both engines)."""
+    if not events:
+        return []
+    for name, _ in events:
+        if not name or len(name) > 100:
+            raise ValueError(f"event name must be 1 to 100 characters, got {name!r}")
+    now = datetime.now(timezone.utc)
+    values: list[Any] = []
+    for name, payload in events:
+        values += [name, json.dumps(payload or {}, default=str), now]
+    rows = await fetch("INSERT INTO outbox_events (name, payload, created_at, attempts) VALUES "
+                       + ", ".join(["({}, {}, {}, 0)"] * len(events)) + " RETURNING id", *values)
+    return sorted(row["id"] for row in rows)
 
 
 async def load_event(event_id: int) -> DomainEvent | None:

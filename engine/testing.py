@@ -6,6 +6,7 @@ Fixtures:
   over SQLite and PostgreSQL (``--shopwright-db=sqlite|postgres|both``, default
   both). Each test gets a copy of a template migrated once per session;
   PostgreSQL databases are dropped afterwards.
+- ``postgres_url`` / ``sqlite_url``: the same on one database only.
 - ``redis_url``: the test Redis; each test gets its own queue name.
 - ``shopwright_settings``: settings for a test (fresh database, in-process jobs).
 - ``make_app``: ``await make_app(plugins=[...], enable=[...], settings={...}, **overrides)``
@@ -151,6 +152,17 @@ async def database_url(shopwright_db_kind: str, tmp_path) -> AsyncIterator[str]:
     if shopwright_db_kind == "sqlite":
         yield await _sqlite_copy(tmp_path)
         return
+    name, url = await _create_postgres_database()
+    try:
+        yield url
+    finally:
+        await _drop_postgres_database(name)
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database with the core apps migrated, for tests of
+    behaviour only PostgreSQL has (``database_url`` runs a test on both)."""
     name, url = await _create_postgres_database()
     try:
         yield url

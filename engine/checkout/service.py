@@ -296,7 +296,17 @@ def _is_unique_violation(exc: BaseException) -> bool:
     return isinstance(exc, (UniqueViolationError, sqlite3.IntegrityError))
 
 
-async def _write(runtime, prepared: PreparedCheckout, key: str, digest: str, actor: str) -> int:
+@dataclass
+class PlacedOrder:
+    """What the order transaction wrote: the order row (numbered), its lines
+    in position order and its pending payment."""
+
+    row: dict[str, Any]
+    lines: list[dict[str, Any]]
+    payment: dict[str, Any]
+
+
+async def _write(runtime, prepared: PreparedCheckout, key: str, digest: str, actor: str) -> PlacedOrder:
     priced = prepared.priced
     state = prepared.state
     currency = priced.currency
@@ -323,7 +333,7 @@ async def _write(runtime, prepared: PreparedCheckout, key: str, digest: str, act
             prepared.quote.id, prepared.quote.label, prepared.gateway.id, prepared.gateway.plugin, now, now)
         order_id = row["id"]
         number = str(runtime.settings.checkout.order_number_start + order_id)
-        await fetch("UPDATE orders SET number = {} WHERE id = {}", number, order_id)
+        order = await fetchone("UPDATE orders SET number = {} WHERE id = {} RETURNING *", number, order_id)
         values: list[Any] = []
         for position, line in enumerate(priced.lines):
             variant = by_sku[line.sku].variant
@@ -331,15 +341,16 @@ async def _write(runtime, prepared: PreparedCheckout, key: str, digest: str, act
                        json.dumps(variant["options"]), line.tax_class, line.quantity, line.unit_price.amount,
                        line.unit_price.times(line.quantity).amount, priced.line_adjustments[position].amount,
                        priced.line_total(position).amount, position]
-        await fetch(  # every line in one statement
+        lines = await fetch(  # every line in one statement
             "INSERT INTO order_lines (order_id, sku, variant_id, product_id, title, options, tax_class, quantity, "
             "unit_price, subtotal, discount, total, fulfilled_quantity, position) VALUES "
-            + ", ".join(["({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0, {})"] * len(priced.lines)), *values)
+            + ", ".join(["({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0, {})"] * len(priced.lines))
+            + " RETURNING *", *values)
         try:
             used = await promotions.record_usage(priced.adjustments, order_id, prepared.customer, prepared.email)
         except promotions.VoucherError as exc:
             raise Conflict(str(exc), {"vouchers": str(exc)}, title="Voucher no longer available") from None
-        await records.create(order_id, prepared.gateway, priced.total.amount, currency)
+        payment = await records.create(order_id, prepared.gateway, priced.total.amount, currency)
         await record(order_id, "placed", actor, prepared.note or "Order placed.", None, "pending_payment",
                      {"vouchers": used, "cart": state.token[:6] + "…"})
         await outbox.emit("order_placed", {"order_id": order_id, "number": number, "email": prepared.email,
@@ -354,7 +365,8 @@ async def _write(runtime, prepared: PreparedCheckout, key: str, digest: str, act
         except reservations.OutOfStock as exc:
             raise OutOfStock(_short_message(exc.sku, exc.requested, exc.available),
                              {f"lines.{exc.sku}.quantity": f"only {exc.available} available"}) from None
-    return order_id
+    # RETURNING gives a multi-row INSERT's rows in no promised order.
+    return PlacedOrder(order, sorted(lines, key=lambda line: line["position"]), payment)
 
 
 # ---------------------------------------------------------------- payment start
@@ -365,9 +377,17 @@ async def start_payment(runtime, order_id: int) -> None:
     payment = await records.latest(order_id)
     if payment is None or json.loads(payment["action"] or "{}").get("kind") or order["status"] != "pending_payment":
         return
+    lines = await fetch("SELECT * FROM order_lines WHERE order_id = {} ORDER BY position", order_id)
+    await _start_payment(runtime, order, lines, payment)
+
+
+async def _start_payment(runtime, order: dict[str, Any], lines: list[dict[str, Any]],
+                         payment: dict[str, Any]) -> dict[str, Any]:
+    """Start the pending ``payment`` of ``order`` (rows already read); the
+    payment row as updated. A failure is stored on the payment and raised as
+    PluginFailure."""
+    order_id = order["id"]
     entry = await records.gateway_for(runtime, payment)
-    lines = await fetch("SELECT sku, title, quantity, unit_price, total FROM order_lines WHERE order_id = {} "
-                        "ORDER BY position", order_id)
     currency = order["currency"]
     token = access_token(runtime.settings.secret_key, order["number"], order["token_salt"])
     base = runtime.settings.store.base_url.rstrip("/")
@@ -395,9 +415,11 @@ async def start_payment(runtime, order_id: int) -> None:
                                         f"{exc.detail} Submit the checkout again with the same Idempotency-Key to "
                                         f"retry.") from exc
     async with runtime.database.transaction():
-        await records.update(payment["id"], reference=action.reference, action=records.action_json(action), error="")
+        started = await records.update(payment["id"], reference=action.reference,
+                                       action=records.action_json(action), error="")
         await record(order_id, "payment", "system", f"Payment started with {entry.id}.",
                      data={"kind": action.kind, "reference": action.reference})
+    return started
 
 
 # ---------------------------------------------------------------- place
@@ -423,7 +445,7 @@ async def place_order(runtime, token: str, body: Mapping[str, Any], idempotency_
     with promotions.rules_read_once():
         prepared = await prepare(runtime, token, body, customer)
         try:
-            order_id = await _write(runtime, prepared, key, digest, actor)
+            placed = await _write(runtime, prepared, key, digest, actor)
         except _Replay as replay:
             return await _replay(runtime, replay.row, digest)
         except Exception as exc:
@@ -433,13 +455,13 @@ async def place_order(runtime, token: str, body: Mapping[str, Any], idempotency_
             if existing is None:
                 raise Conflict("Another order was placed at the same moment; submit again.") from exc
             return await _replay(runtime, existing, digest)
-    log.info("order.placed", order_id=order_id, total=prepared.priced.total.amount)
+    log.info("order.placed", order_id=placed.row["id"], total=prepared.priced.total.amount)
     try:
-        await start_payment(runtime, order_id)
+        payment = await _start_payment(runtime, placed.row, placed.lines, placed.payment)
     finally:
         # Relay after the payment started, so the confirmation e-mail usually
         # sees the payment instructions (the relay's own tick may come first;
         # the e-mail job waits for the start then, see engine.notifications).
         runtime.events_committed()
-    row = await fetchone("SELECT * FROM orders WHERE id = {}", order_id)
-    return await order_json(runtime, row, with_token=True), True
+    # The order as it stood when its payment started; nothing is read again.
+    return await order_json(runtime, placed.row, with_token=True, lines=placed.lines, payment=payment), True

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Iterable
 
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
+from engine.db.postgres import PooledPostgresEngine
 from engine.db.sqlite import PooledSQLiteEngine, connection_pragmas
 from engine.settings import DatabaseSettings
 
@@ -40,7 +40,7 @@ def make_engine(url: str, options: DatabaseSettings | None = None) -> Engine:
             inline_read_seconds=options.sqlite_inline_read_ms / 1000,
             pragmas=connection_pragmas(options.sqlite_synchronous, options.sqlite_cache_mb, options.sqlite_mmap_mb),
         )
-    return PostgresEngine(config={"dsn": postgres_dsn(url)})
+    return PooledPostgresEngine(config={"dsn": postgres_dsn(url)})
 
 
 def postgres_dsn(url: str) -> str:
@@ -105,7 +105,7 @@ class Database:
             return
         self._pool_started = False
         if self.dialect == "postgres":
-            await self.engine.close_connection_pool()
+            await self.engine.close_pool(self.options.close_timeout_seconds)
         else:
             await self.engine.close_connections()
 

@@ -39,6 +39,8 @@ from typing import Any, Optional
 import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
+from engine.db.transactions import ReturnsItsConnection
+
 #: sqlite3 extended error codes (``exc.sqlite_errorcode & 0xff``) that send an
 #: inline read to the pool instead of failing it
 _RETRY_IN_POOL = {5, 6, 8}  # SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY
@@ -255,38 +257,14 @@ class PooledSQLiteEngine(SQLiteEngine):
             connection.close()
 
 
-class PooledTransaction(SQLiteTransaction):
-    """Piccolo's SQLite transaction on a reused connection."""
+class PooledTransaction(ReturnsItsConnection, SQLiteTransaction):
+    """Piccolo's SQLite transaction on a reused connection, given back to the
+    engine however it ends (closed rather than reused unless it ended cleanly)."""
 
     __slots__ = ()
 
     async def get_connection(self):
         return await self.engine.acquire_for_transaction()
 
-    async def __aenter__(self) -> SQLiteTransaction:
-        if self._parent is not None:
-            return self._parent
-        self.connection = await self.get_connection()
-        try:
-            await self.begin()
-        except BaseException:
-            self.engine.release_transaction_connection(self.connection, reusable=False)
-            raise
-        self.context = self.engine.current_transaction.set(self)
-        return self
-
-    async def __aexit__(self, exception_type, exception, traceback) -> bool:
-        if self._parent:
-            return exception is None
-        reusable = False
-        try:
-            if exception:
-                if not self._rolled_back:
-                    await self.rollback()
-            elif not self._committed and not self._rolled_back:
-                await self.commit()
-            reusable = True
-        finally:
-            self.engine.current_transaction.reset(self.context)
-            self.engine.release_transaction_connection(self.connection, reusable)
-        return exception is None
+    async def give_back(self, reusable: bool) -> None:
+        self.engine.release_transaction_connection(self.connection, reusable)

@@ -66,6 +66,10 @@ def _money(amount: int, currency: str) -> dict[str, Any]:
     return {"amount": int(amount), "currency": currency}
 
 
+#: ``order_json(payment=...)`` default: read the latest payment.
+UNREAD = object()
+
+
 async def order_lines(order_id: int) -> list[dict[str, Any]]:
     return await fetch("SELECT * FROM order_lines WHERE order_id = {} ORDER BY position, id", order_id)
 
@@ -130,12 +134,16 @@ def totals_json(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def order_json(runtime, row: dict[str, Any], with_token: bool = False, staff: bool = False) -> dict[str, Any]:
+async def order_json(runtime, row: dict[str, Any], with_token: bool = False, staff: bool = False,
+                     lines: list[dict[str, Any]] | None = None, payment: Any = UNREAD) -> dict[str, Any]:
     """The order as the API shows it (``staff``: with timeline, payments,
-    fulfillments and reservations)."""
+    fulfillments and reservations). ``lines`` (in position order) and
+    ``payment`` (the latest, or None) are read unless the caller has them."""
     currency = row["currency"]
-    lines = await order_lines(row["id"])
-    payment = await latest_payment(row["id"])
+    if lines is None:
+        lines = await order_lines(row["id"])
+    if payment is UNREAD:
+        payment = await latest_payment(row["id"])
     body: dict[str, Any] = {
         "number": row["number"],
         "status": row["status"],

@@ -19,13 +19,15 @@ from engine.catalog.db import fetch
 HELD, DEDUCTED, RELEASED, RESTOCKED = "held", "deducted", "released", "restocked"
 
 
-async def _stock_changed(sku: str, variant_id: int, warehouse: str, row: dict[str, Any] | None) -> None:
-    if row is None:
-        return
+def _stock_event(sku: str, variant_id: int, warehouse: str, row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     on_hand, reserved = int(row["on_hand"]), int(row["reserved"])
-    await outbox.emit("stock_changed", {"sku": sku, "variant_id": variant_id, "warehouse": warehouse,
-                                        "on_hand": on_hand, "reserved": reserved,
-                                        "available": max(on_hand - reserved, 0)})
+    return "stock_changed", {"sku": sku, "variant_id": variant_id, "warehouse": warehouse,
+                             "on_hand": on_hand, "reserved": reserved, "available": max(on_hand - reserved, 0)}
+
+
+async def _stock_changed(sku: str, variant_id: int, warehouse: str, row: dict[str, Any] | None) -> None:
+    if row is not None:
+        await outbox.emit(*_stock_event(sku, variant_id, warehouse, row))
 
 
 async def hold(order_id: int, items: Sequence[tuple[str, int, int]], minutes: int) -> None:
@@ -37,15 +39,21 @@ async def hold(order_id: int, items: Sequence[tuple[str, int, int]], minutes: in
     each wait for the other's row (a deadlock PostgreSQL breaks by failing one)."""
     now = datetime.now(timezone.utc)
     expires = now + timedelta(minutes=minutes)
+    values: list[Any] = []
+    events = []
     for sku, variant_id, quantity in sorted(items, key=lambda item: item[1]):
         for allocation in await atomic.reserve(variant_id, sku, quantity):
-            await fetch(
-                "INSERT INTO stock_reservations (order_id, sku, variant_id, stock_id, warehouse_id, quantity, state, "
-                "expires_at, created_at, updated_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
-                order_id, sku, variant_id, allocation.stock_id, allocation.warehouse_id, allocation.quantity, HELD,
-                expires, now, now)
-            await _stock_changed(sku, variant_id, allocation.warehouse,
-                                 {"on_hand": allocation.on_hand, "reserved": allocation.reserved})
+            values += [order_id, sku, variant_id, allocation.stock_id, allocation.warehouse_id, allocation.quantity,
+                       HELD, expires, now, now]
+            events.append(_stock_event(sku, variant_id, allocation.warehouse,
+                                       {"on_hand": allocation.on_hand, "reserved": allocation.reserved}))
+    # The rows are locked until the commit: the reservations and their events
+    # are written in one statement each, not one per line.
+    if events:
+        await fetch("INSERT INTO stock_reservations (order_id, sku, variant_id, stock_id, warehouse_id, quantity, "
+                    "state, expires_at, created_at, updated_at) VALUES "
+                    + ", ".join(["({}, {}, {}, {}, {}, {}, {}, {}, {}, {})"] * len(events)), *values)
+        await outbox.emit_many(events)
 
 
 async def _move(order_id: int, from_state: str, to_state: str, action) -> int:

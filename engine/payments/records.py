@@ -28,15 +28,14 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-async def create(order_id: int, entry: GatewayEntry, amount: int, currency: str) -> int:
-    """A pending payment for an order (inside the order transaction)."""
+async def create(order_id: int, entry: GatewayEntry, amount: int, currency: str) -> dict[str, Any]:
+    """A pending payment for an order (inside the order transaction); the new row."""
     now = _now()
-    row = await fetchone(
+    return await fetchone(
         "INSERT INTO payments (order_id, gateway, plugin, reference, status, amount, captured_amount, "
         "refunded_amount, currency, action, error, created_at, updated_at) "
-        "VALUES ({}, {}, {}, NULL, 'pending', {}, 0, 0, {}, {}, '', {}, {}) RETURNING id",
+        "VALUES ({}, {}, {}, NULL, 'pending', {}, 0, 0, {}, {}, '', {}, {}) RETURNING *",
         order_id, entry.id, entry.plugin, amount, currency, "{}", now, now)
-    return row["id"]
 
 
 async def latest(order_id: int) -> dict[str, Any] | None:
@@ -48,10 +47,12 @@ async def by_reference(plugin: str, reference: str) -> dict[str, Any] | None:
                           plugin, reference)
 
 
-async def update(payment_id: int, **values: Any) -> None:
+async def update(payment_id: int, **values: Any) -> dict[str, Any] | None:
+    """Set ``values`` (and ``updated_at``) on a payment; the updated row."""
     values["updated_at"] = _now()
     assignments = ", ".join(f"{column} = {{}}" for column in values)
-    await fetch(f"UPDATE payments SET {assignments} WHERE id = {{}}", *values.values(), payment_id)
+    return await fetchone(f"UPDATE payments SET {assignments} WHERE id = {{}} RETURNING *", *values.values(),
+                          payment_id)
 
 
 def action_json(action: PaymentAction) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from types import SimpleNamespace
 
@@ -59,6 +60,29 @@ async def test_one_checkout_reads_the_promotions_once(shop):
         assert (await checkout(client, cart)).status_code == 201
     reads = [s for s in queries.statements if s.lstrip().upper().startswith("SELECT") and "FROM promotions" in s]
     assert len(reads) == 1, reads  # priced twice (goods, then with shipping) and usage counted: one read
+
+
+async def test_placing_an_order_reads_back_nothing_it_wrote(shop):
+    """The order, its lines (several, in cart order) and its payment come back
+    from the writes themselves (RETURNING); the answer equals a fresh read."""
+    from engine.themes.testing import QueryCounter
+
+    await add_product(shop.runtime, "MUG-1", price=1200, stock=5)
+    await add_product(shop.runtime, "CAP-1", price=1800, stock=5)
+    client = shop.test_client()
+    cart = await cart_with(client, "TEE-1", 2)
+    for sku in ("MUG-1", "CAP-1"):
+        await client.post(f"/api/v1/carts/{cart}/lines", json={"sku": sku, "quantity": 1})
+    with QueryCounter(shop.runtime.database.engine) as queries:
+        response = await checkout(client, cart)
+    assert response.status_code == 201
+    reread = re.compile(r"\s*SELECT .*FROM (order_lines|payments|orders WHERE id =)")
+    rereads = [statement for statement in queries.statements if reread.match(statement)]
+    assert rereads == []
+    order = await response.get_json()
+    assert [line["sku"] for line in order["lines"]] == ["TEE-1", "MUG-1", "CAP-1"]
+    fetched = await client.get(f"/api/v1/orders/{order['number']}", query_string={"token": order["access_token"]})
+    assert await fetched.get_json() == order
 
 
 async def test_billing_address_defaults_to_shipping(shop):

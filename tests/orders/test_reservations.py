@@ -3,6 +3,7 @@ become deductions when paid."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -59,6 +60,34 @@ async def test_a_reservation_spans_warehouses_and_rolls_back_whole(make_runtime)
     rows = await fetch("SELECT reserved FROM catalog_stock s JOIN catalog_variants v ON v.id = s.variant "
                        "WHERE v.sku = 'SPLIT-1' ORDER BY s.warehouse")
     assert sum(r["reserved"] for r in rows) == 4, "the failed reservation left nothing behind"
+
+
+async def test_holding_an_order_records_each_allocation_and_its_stock_event_in_order(database_url, make_runtime):
+    """Lines locked in variant order, whatever the cart's; one reservation and
+    one ``stock_changed`` event per stock row taken, the events in that order."""
+    from engine.catalog import services as catalog
+
+    runtime = await make_runtime(database_url=database_url)
+    await catalog.save_warehouse(runtime, "north", "North")
+    first = await add_product(runtime, "ONE-1", stock=1)
+    second = await add_product(runtime, "TWO-1", stock=5)
+    await catalog.set_stock(runtime, "ONE-1", "north", 4)
+    ids = {sku: product["variants"][0]["id"] for sku, product in (("ONE-1", first), ("TWO-1", second))}
+    order = (await fetchone("INSERT INTO orders (status, email, currency, idempotency_key, request_fingerprint, "
+                            "token_salt, placed_at, updated_at) VALUES ('pending_payment', 'a@b.test', 'EUR', 'k', "
+                            "'f', 's', {}, {}) RETURNING id", datetime.now(timezone.utc),
+                            datetime.now(timezone.utc)))["id"]
+    last_event = await fetchone("SELECT COALESCE(MAX(id), 0) AS id FROM outbox_events")
+    async with runtime.database.transaction():
+        await stock.hold(order, [("TWO-1", ids["TWO-1"], 2), ("ONE-1", ids["ONE-1"], 3)], minutes=30)
+    held = await fetch("SELECT sku, quantity, state FROM stock_reservations WHERE order_id = {} ORDER BY id", order)
+    assert [(r["sku"], r["quantity"], r["state"]) for r in held] == [
+        ("ONE-1", 1, "held"), ("ONE-1", 2, "held"), ("TWO-1", 2, "held")]
+    events = await fetch("SELECT payload FROM outbox_events WHERE id > {} AND name = 'stock_changed' ORDER BY id",
+                         last_event["id"])
+    payloads = [json.loads(e["payload"]) for e in events]
+    assert [(p["sku"], p["warehouse"], p["reserved"], p["available"]) for p in payloads] == [
+        ("ONE-1", "default", 1, 0), ("ONE-1", "north", 2, 2), ("TWO-1", "default", 2, 3)]
 
 
 async def test_expired_reservations_are_released_by_the_cron_job(shop, staff, place):

@@ -58,7 +58,9 @@ async def _counts(app, settled: bool = False) -> dict[str, int]:
 
 
 async def test_page_query_counts_are_bounded(shop):
-    counts = await _counts(shop)
+    # Settled: on a slow machine the theme settings' refresh interval may run
+    # out mid-test and add a read to whichever page comes next.
+    counts = await _counts(shop, settled=True)
     over = {path: (count, BOUNDS[path]) for path, count in counts.items() if count > BOUNDS[path]}
     assert over == {}, over
 
