@@ -49,6 +49,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from engine import PROJECT_NAME
 from engine.protocols import JobDefinition
+from engine.tasks import cancel_and_wait
 
 log = structlog.get_logger("shopwright.jobs")
 
@@ -422,14 +423,7 @@ class LocalRunner:
             timer.cancel()
         self._timers.clear()
         self._generation += 1
-        stuck = set(self._tasks)
-        deadline = time.monotonic() + LOCAL_CLOSE_GRACE_SECONDS
-        while stuck and time.monotonic() < deadline:
-            # Cancel again and again: a cancellation that lands as a job
-            # finishes can be swallowed (asyncio.wait_for on Python < 3.12).
-            for task in stuck:
-                task.cancel()
-            _, stuck = await asyncio.wait(stuck, timeout=min(0.1, max(deadline - time.monotonic(), 0.001)))
+        stuck = await cancel_and_wait(self._tasks, LOCAL_CLOSE_GRACE_SECONDS)
         if stuck:
             running = sorted(f"{self.jobs[i].name} ({i})" for i in self._open
                              if i in self.jobs and self.jobs[i].state == "running")

@@ -19,8 +19,13 @@ from engine.metrics import Metrics
 from engine.outbox import relay_outbox, release_claims
 from engine.plugins import PluginHost
 from engine.settings import Settings
+from engine.tasks import cancel_and_wait
 
 log = structlog.get_logger("shopwright.runtime")
+
+#: how long stop() waits for its background loops (plugin refresh, outbox
+#: relay) to end once cancelled
+STOP_GRACE_SECONDS = 5.0
 
 
 class NotMigrated(RuntimeError):
@@ -97,9 +102,9 @@ class Runtime:
             await self.host.call("lifecycle_shutdown", app=self)
         except Exception:
             log.exception("lifecycle.shutdown_failed")
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        stuck = await cancel_and_wait(self._tasks, STOP_GRACE_SECONDS)
+        if stuck:
+            log.warning("runtime.tasks_left_running", tasks=sorted(task.get_name() for task in stuck))
         self._tasks.clear()
         await self.queue.close()
         token = getattr(self.queue, "claim_token", None)
