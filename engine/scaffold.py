@@ -223,7 +223,7 @@ import pytest
 
 from engine.jobs import collect_jobs
 from engine.plugins import PluginError
-from engine.secrets import MASK
+from engine.testing import check_secret_at_rest
 from $package import plugin
 
 NAME = "$name"
@@ -237,12 +237,11 @@ async def test_plugin_is_active_with_default_settings(make_app):
     assert host.shown_settings(NAME) == {"greeting": "Hello", "api_key": ""}
 
 
-async def test_secret_setting_is_stored_and_shown_masked(make_app):
+async def test_secret_setting_is_stored_encrypted_and_shown_masked(make_app):
     app = await make_app(plugins=[plugin])
     host = app.runtime.host
     await host.configure(NAME, {"api_key": "key-123"})
-    assert host.shown_settings(NAME)["api_key"] == MASK
-    assert host.settings_for(NAME).api_key == "key-123"
+    await check_secret_at_rest(host, NAME, "api_key", "key-123")
 
 
 async def test_invalid_setting_is_refused(make_app):

@@ -14,6 +14,11 @@ Fixtures:
   included) and returns it; everything is shut down after the test.
 - ``make_runtime``: the same without the web app (for job and service tests).
 
+Helpers for a plugin's own tests: :func:`check_installed` (the distribution's
+entry point loads the plugin), :func:`stored_plugin_settings` (settings as
+stored) and :func:`check_secret_at_rest` (a secret setting is encrypted at
+rest and shown masked).
+
 A test that needs PostgreSQL or Redis skips when the service is down, unless
 ``SHOPWRIGHT_REQUIRE_SERVICES=1``, which turns the skip into a failure (CI).
 """
@@ -293,3 +298,44 @@ async def make_app(shopwright_settings):
         await context.__aexit__(None, None, None)
         if app.runtime.settings.redis_url:
             await cleanup_redis(app.runtime.settings.redis_url, app.runtime.settings.jobs.queue_name)
+
+
+# ------------------------------------------------------------ plugin authors
+def check_installed(name: str, plugin: Any, distribution: str) -> None:
+    """Assert that ``distribution`` is installed, that its entry point finds
+    plugin ``name`` and loads ``plugin`` without error, and that the
+    distribution's version is the manifest's."""
+    from importlib.metadata import version
+
+    from engine.plugins import discover_installed
+
+    found = {installed.name: installed for installed in discover_installed()}
+    assert name in found, f"plugin {name!r} not found: is {distribution} installed (pip install -e <its folder>)?"
+    installed = found[name]
+    assert installed.error is None, installed.error
+    assert installed.obj is plugin
+    assert installed.version == version(distribution) == plugin.MANIFEST.version
+
+
+async def stored_plugin_settings(name: str) -> dict[str, Any]:
+    """Plugin ``name``'s settings as stored in the database (secret fields
+    still encrypted)."""
+    import json
+
+    from engine.system.tables import PluginState
+
+    row = await PluginState.select(PluginState.settings).where(PluginState.name == name).first()
+    assert row is not None, f"plugin {name!r} has no stored state"
+    return json.loads(row["settings"])
+
+
+async def check_secret_at_rest(host: Any, name: str, key: str, plain: str) -> None:
+    """Assert that secret setting ``key`` of plugin ``name`` is stored
+    encrypted (never ``plain``), shown masked, and given to the plugin as
+    ``plain``."""
+    from engine.secrets import MASK, PREFIX
+
+    stored = (await stored_plugin_settings(name))[key]
+    assert stored.startswith(PREFIX) and plain not in stored, f"{key} is stored in the clear"
+    assert host.shown_settings(name)[key] == MASK
+    assert getattr(host.settings_for(name), key) == plain

@@ -46,6 +46,21 @@ async def test_secret_settings_are_encrypted_at_rest_and_masked(make_runtime, da
     assert shown["api_key"] == "********" and shown["threshold"] == 7
 
 
+async def test_plugin_test_helpers_pass_on_a_secret_and_fail_on_plain_settings(make_runtime):
+    """engine.testing's helpers for plugin authors can fail: a setting stored
+    in the clear, or a plugin no distribution installs."""
+    from engine.testing import check_installed, check_secret_at_rest, stored_plugin_settings
+
+    runtime = await make_runtime(plugins=[sample])
+    await runtime.host.configure("sample_plugin", {"api_key": "sk_live_very_secret", "api_url": "https://x.test"})
+    await check_secret_at_rest(runtime.host, "sample_plugin", "api_key", "sk_live_very_secret")
+    assert (await stored_plugin_settings("sample_plugin"))["api_url"] == "https://x.test"
+    with pytest.raises(AssertionError, match="in the clear"):
+        await check_secret_at_rest(runtime.host, "sample_plugin", "api_url", "https://x.test")
+    with pytest.raises(AssertionError, match="not found"):
+        check_installed("sample_plugin", sample, "shopwright-sample-plugin")
+
+
 async def test_invalid_settings_are_refused_and_nothing_is_written(make_runtime):
     runtime = await make_runtime(plugins=[sample])
     await runtime.host.configure("sample_plugin", {"threshold": "3"})

@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable
 
 import structlog
 
-from engine.catalog.db import fetch, fetchone
+from engine.catalog.db import fetchone
 from engine.checkout.errors import Conflict, PluginFailure
 from engine.payments.gateways import GatewayEntry, find_gateway
 from engine.protocols import PaymentAction

@@ -3,33 +3,19 @@ settings validation, encrypted secrets (SQLite and PostgreSQL) and its
 staff permissions."""
 from __future__ import annotations
 
-import json
-from importlib.metadata import version
-
 import pytest
 from pydantic import ValidationError
 
-from engine.plugins import PluginError, discover_installed
-from engine.secrets import MASK
-from engine.system.tables import PluginState
+from engine.plugins import PluginError
+from engine.testing import check_installed, check_secret_at_rest, stored_plugin_settings
 from shopwright_erp_sync import plugin
 from shopwright_erp_sync.settings import ErpSyncSettings
 
 NAME = "erp_sync"
 
 
-async def stored_settings() -> dict:
-    row = await PluginState.select(PluginState.settings).where(PluginState.name == NAME).first()
-    return json.loads(row["settings"])
-
-
 def test_entry_point_loads_without_error():
-    found = {p.name: p for p in discover_installed()}
-    assert NAME in found, "distribution not installed: pip install -e plugins/erp_sync"
-    installed = found[NAME]
-    assert installed.error is None
-    assert installed.obj is plugin
-    assert installed.version == version("shopwright-erp-sync") == plugin.MANIFEST.version
+    check_installed(NAME, plugin, "shopwright-erp-sync")
 
 
 async def test_enables_unconfigured_with_documented_defaults(make_app, database_url):
@@ -60,29 +46,25 @@ async def test_password_is_stored_encrypted_and_shown_masked(make_app, database_
         "password": "odoo-api-key",
         "interval_minutes": "30",
     })
-    stored = await stored_settings()
+    stored = await stored_plugin_settings(NAME)
     assert stored["url"] == "http://127.0.0.1:8069"
     assert stored["db"] == "shop" and stored["username"] == "sync@example.com"
     assert stored["interval_minutes"] == 30
-    assert stored["password"].startswith("enc:v1:")
-    assert "odoo-api-key" not in stored["password"]
-    shown = host.shown_settings(NAME)
-    assert shown["password"] == MASK
-    assert shown["username"] == "sync@example.com"
-    assert host.settings_for(NAME).password == "odoo-api-key"
+    await check_secret_at_rest(host, NAME, "password", "odoo-api-key")
+    assert host.shown_settings(NAME)["username"] == "sync@example.com"
 
 
 async def test_invalid_value_is_refused_and_nothing_written(make_app, sqlite_url):
     app = await make_app(plugins=[plugin], database_url=sqlite_url)
     host = app.runtime.host
     await host.configure(NAME, {"password": "first", "url": "https://erp.example.com"})
-    before = await stored_settings()
+    before = await stored_plugin_settings(NAME)
     with pytest.raises(PluginError, match="interval_minutes"):
         await host.configure(NAME, {"password": "second", "interval_minutes": "0"})
     # The merged result is validated: csv cannot keep the Odoo URL.
     with pytest.raises(PluginError, match="url"):
         await host.configure(NAME, {"connector": "csv"})
-    assert await stored_settings() == before
+    assert await stored_plugin_settings(NAME) == before
     assert host.settings_for(NAME).password == "first"
     await host.configure(NAME, {"connector": "csv", "url": "/srv/erp/exchange"})
     assert host.settings_for(NAME).connector == "csv"

@@ -2,33 +2,19 @@
 settings validation and encrypted secrets (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
-import json
-from importlib.metadata import version
-
 import pytest
 from pydantic import ValidationError
 
-from engine.plugins import PluginError, discover_installed
-from engine.secrets import MASK
-from engine.system.tables import PluginState
+from engine.plugins import PluginError
+from engine.testing import check_installed, check_secret_at_rest, stored_plugin_settings
 from shopwright_payments_paypal import plugin
 from shopwright_payments_paypal.settings import PayPalSettings
 
 NAME = "payments_paypal"
 
 
-async def stored_settings() -> dict:
-    row = await PluginState.select(PluginState.settings).where(PluginState.name == NAME).first()
-    return json.loads(row["settings"])
-
-
 def test_entry_point_loads_without_error():
-    found = {p.name: p for p in discover_installed()}
-    assert NAME in found, "distribution not installed: pip install -e plugins/payments_paypal"
-    installed = found[NAME]
-    assert installed.error is None
-    assert installed.obj is plugin
-    assert installed.version == version("shopwright-payments-paypal") == plugin.MANIFEST.version
+    check_installed(NAME, plugin, "shopwright-payments-paypal")
 
 
 async def test_enables_unconfigured_with_documented_defaults(make_app, database_url):
@@ -57,27 +43,23 @@ async def test_secret_is_stored_encrypted_and_shown_masked(make_app, database_ur
         "intent": "authorize",
         "api_base": "http://127.0.0.1:9000/",
     })
-    stored = await stored_settings()
+    stored = await stored_plugin_settings(NAME)
     assert stored["client_id"] == "AbC-client_1"
     assert stored["webhook_id"] == "8PT597110X687430LKGECATA"
     assert stored["intent"] == "authorize"
     assert stored["api_base"] == "http://127.0.0.1:9000"
-    assert stored["client_secret"].startswith("enc:v1:")
-    assert "EFg-secret_2" not in stored["client_secret"]
-    shown = host.shown_settings(NAME)
-    assert shown["client_secret"] == MASK
-    assert shown["client_id"] == "AbC-client_1"
-    assert host.settings_for(NAME).client_secret == "EFg-secret_2"
+    await check_secret_at_rest(host, NAME, "client_secret", "EFg-secret_2")
+    assert host.shown_settings(NAME)["client_id"] == "AbC-client_1"
 
 
 async def test_invalid_value_is_refused_and_nothing_written(make_app, sqlite_url):
     app = await make_app(plugins=[plugin], database_url=sqlite_url)
     host = app.runtime.host
     await host.configure(NAME, {"client_secret": "first"})
-    before = await stored_settings()
+    before = await stored_plugin_settings(NAME)
     with pytest.raises(PluginError, match="intent"):
         await host.configure(NAME, {"client_secret": "second", "intent": "sale"})
-    assert await stored_settings() == before
+    assert await stored_plugin_settings(NAME) == before
     assert host.settings_for(NAME).client_secret == "first"
 
 

@@ -2,33 +2,19 @@
 settings validation and encrypted secrets (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
-import json
-from importlib.metadata import version
-
 import pytest
 from pydantic import ValidationError
 
-from engine.plugins import PluginError, discover_installed
-from engine.secrets import MASK
-from engine.system.tables import PluginState
+from engine.plugins import PluginError
+from engine.testing import check_installed, check_secret_at_rest, stored_plugin_settings
 from shopwright_payments_stripe import plugin
 from shopwright_payments_stripe.settings import StripeSettings
 
 NAME = "payments_stripe"
 
 
-async def stored_settings() -> dict:
-    row = await PluginState.select(PluginState.settings).where(PluginState.name == NAME).first()
-    return json.loads(row["settings"])
-
-
 def test_entry_point_loads_without_error():
-    found = {p.name: p for p in discover_installed()}
-    assert NAME in found, "distribution not installed: pip install -e plugins/payments_stripe"
-    installed = found[NAME]
-    assert installed.error is None
-    assert installed.obj is plugin
-    assert installed.version == version("shopwright-payments-stripe") == plugin.MANIFEST.version
+    check_installed(NAME, plugin, "shopwright-payments-stripe")
 
 
 async def test_enables_unconfigured_with_documented_defaults(make_app, database_url):
@@ -58,31 +44,25 @@ async def test_secrets_are_stored_encrypted_and_shown_masked(make_app, database_
         "capture": "manual",
         "api_base": "http://127.0.0.1:8420/",
     })
-    stored = await stored_settings()
+    stored = await stored_plugin_settings(NAME)
     assert stored["publishable_key"] == "pk_test_abc123"
     assert stored["capture"] == "manual"
     assert stored["api_base"] == "http://127.0.0.1:8420"
     for key, plain in (("secret_key", "sk_test_topsecret"), ("webhook_secret", "whsec_signing")):
-        assert stored[key].startswith("enc:v1:")
-        assert plain not in stored[key]
-    shown = host.shown_settings(NAME)
-    assert shown["secret_key"] == MASK and shown["webhook_secret"] == MASK
-    assert shown["publishable_key"] == "pk_test_abc123"
-    settings = host.settings_for(NAME)
-    assert settings.secret_key == "sk_test_topsecret"
-    assert settings.webhook_secret == "whsec_signing"
+        await check_secret_at_rest(host, NAME, key, plain)
+    assert host.shown_settings(NAME)["publishable_key"] == "pk_test_abc123"
 
 
 async def test_invalid_value_is_refused_and_nothing_written(make_app, sqlite_url):
     app = await make_app(plugins=[plugin], database_url=sqlite_url)
     host = app.runtime.host
     await host.configure(NAME, {"secret_key": "sk_test_first"})
-    before = await stored_settings()
+    before = await stored_plugin_settings(NAME)
     with pytest.raises(PluginError, match="capture"):
         await host.configure(NAME, {"secret_key": "sk_test_second", "capture": "later"})
     with pytest.raises(PluginError, match="no setting 'secret'"):
         await host.configure(NAME, {"secret": "x"})
-    assert await stored_settings() == before
+    assert await stored_plugin_settings(NAME) == before
     assert host.settings_for(NAME).secret_key == "sk_test_first"
 
 

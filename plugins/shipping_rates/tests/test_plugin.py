@@ -2,33 +2,19 @@
 enabling, settings validation and encrypted secrets (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
-import json
-from importlib.metadata import version
-
 import pytest
 from pydantic import ValidationError
 
-from engine.plugins import PluginError, discover_installed
-from engine.secrets import MASK
-from engine.system.tables import PluginState
+from engine.plugins import PluginError
+from engine.testing import check_installed, check_secret_at_rest, stored_plugin_settings
 from shopwright_shipping_rates import plugin
 from shopwright_shipping_rates.settings import ShippingRatesSettings, iso_countries
 
 NAME = "shipping_rates"
 
 
-async def stored_settings() -> dict:
-    row = await PluginState.select(PluginState.settings).where(PluginState.name == NAME).first()
-    return json.loads(row["settings"])
-
-
 def test_entry_point_loads_without_error():
-    found = {p.name: p for p in discover_installed()}
-    assert NAME in found, "distribution not installed: pip install -e plugins/shipping_rates"
-    installed = found[NAME]
-    assert installed.error is None
-    assert installed.obj is plugin
-    assert installed.version == version("shopwright-shipping-rates") == plugin.MANIFEST.version
+    check_installed(NAME, plugin, "shopwright-shipping-rates")
 
 
 async def test_enables_unconfigured_with_documented_defaults(make_app, database_url):
@@ -56,24 +42,21 @@ async def test_secret_is_stored_encrypted_and_shown_masked(make_app, database_ur
         "origin_country": "at",
         "timeout_seconds": "1.5",
     })
-    stored = await stored_settings()
+    stored = await stored_plugin_settings(NAME)
     assert stored["api_base"] == "http://127.0.0.1:9100"
     assert stored["origin_country"] == "AT"
     assert stored["timeout_seconds"] == 1.5
-    assert stored["api_key"].startswith("enc:v1:")
-    assert "rates-key-123" not in stored["api_key"]
-    assert host.shown_settings(NAME)["api_key"] == MASK
-    assert host.settings_for(NAME).api_key == "rates-key-123"
+    await check_secret_at_rest(host, NAME, "api_key", "rates-key-123")
 
 
 async def test_invalid_value_is_refused_and_nothing_written(make_app, sqlite_url):
     app = await make_app(plugins=[plugin], database_url=sqlite_url)
     host = app.runtime.host
     await host.configure(NAME, {"api_key": "first"})
-    before = await stored_settings()
+    before = await stored_plugin_settings(NAME)
     with pytest.raises(PluginError, match="origin_country"):
         await host.configure(NAME, {"api_key": "second", "origin_country": "Germany"})
-    assert await stored_settings() == before
+    assert await stored_plugin_settings(NAME) == before
     assert host.settings_for(NAME).api_key == "first"
 
 
