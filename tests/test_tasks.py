@@ -38,7 +38,7 @@ async def test_a_task_that_never_stops_is_left_behind_after_the_grace_period():
     await asyncio.sleep(0)
     started = time.monotonic()
     assert await cancel_and_wait([stubborn, polite], grace_seconds=0.5) == {stubborn}
-    assert 0.4 < time.monotonic() - started < 5
+    assert time.monotonic() - started >= 0.45, "it waited out the grace period"
     assert polite.cancelled()
     released.set()  # the test's own clean-up
     stubborn.cancel()

@@ -46,7 +46,7 @@ from engine.checkout.validation import validate_checkout
 from engine.fulfillment.shipping import shipping_quotes
 from engine.money import Money
 from engine.orders import stock
-from engine.orders.services import access_token, order_json
+from engine.orders.services import access_token, order_json, order_lines
 from engine.orders.transitions import record
 from engine.payments import records
 from engine.payments.gateways import GatewayEntry, available_gateways
@@ -377,8 +377,7 @@ async def start_payment(runtime, order_id: int) -> None:
     payment = await records.latest(order_id)
     if payment is None or json.loads(payment["action"] or "{}").get("kind") or order["status"] != "pending_payment":
         return
-    lines = await fetch("SELECT * FROM order_lines WHERE order_id = {} ORDER BY position", order_id)
-    await _start_payment(runtime, order, lines, payment)
+    await _start_payment(runtime, order, await order_lines(order_id), payment)
 
 
 async def _start_payment(runtime, order: dict[str, Any], lines: list[dict[str, Any]],

@@ -49,8 +49,8 @@ class PooledPostgresEngine(PostgresEngine):
             return
         try:
             async with asyncio.timeout(timeout):
-                await pool.close()  # cancelled, asyncpg terminates the pool itself
-        except TimeoutError:
+                await pool.close()
+        except TimeoutError:  # asyncpg terminates a pool whose close is cancelled; terminate() is idempotent
             log.warning("database.pool_terminated", timeout_seconds=timeout,
                         in_use=pool.get_size() - pool.get_idle_size())
             pool.terminate()
