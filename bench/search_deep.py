@@ -54,7 +54,7 @@ async def walk(runtime, limit: int, pages: int, **kwargs) -> tuple[list[float], 
 
 
 async def run(args: argparse.Namespace, folder: Path) -> None:
-    from engine.catalog.db import fetch
+    from engine.db.sql import fetch
     from engine.catalog.importer import import_products
     from engine.catalog.tables import Product
     from engine.runtime import Runtime

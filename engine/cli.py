@@ -55,11 +55,12 @@ async def _runtime(settings: Settings, migrated: bool = True):
 
 
 def _run(coro_factory: Callable[[], Awaitable[Any]]) -> Any:
+    from engine.errors import ShopError
     from engine.plugins import HookError, PluginError
 
     try:
         return asyncio.run(coro_factory())
-    except (PluginError, HookError, ValueError) as exc:
+    except (PluginError, HookError, ShopError, ValueError) as exc:
         _fail(str(exc))
 
 

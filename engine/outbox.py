@@ -34,7 +34,7 @@ from typing import Any, Sequence
 
 import structlog
 
-from engine.catalog.db import fetch, fetchone, placeholders
+from engine.db.sql import fetch, fetchone, placeholders
 from engine.events import DomainEvent
 from engine.system.tables import OutboxEvent
 

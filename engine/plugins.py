@@ -148,9 +148,25 @@ def discover_installed(group: str = PLUGIN_GROUP) -> list[InstalledPlugin]:
     return found
 
 
-def default_plugins() -> list[InstalledPlugin]:
-    from engine.defaults import DEFAULT_PLUGINS
+#: The core defaults (``engine.defaults`` and two domain-owned defaults), by
+#: module name: the host finds them the way it finds any plugin, never by
+#: importing them (they sit above the host: they call domain services).
+DEFAULT_PLUGINS = [
+    "engine.defaults.core_auth",
+    "engine.defaults.core_events",
+    "engine.defaults.core_permissions",
+    "engine.catalog.search_default",
+    "engine.defaults.core_tax",
+    "engine.defaults.core_promotions",
+    "engine.defaults.core_shipping",
+    "engine.defaults.core_payments",
+    "engine.defaults.core_orders",
+    "engine.defaults.core_mail",
+    "engine.webhooks.plugin",
+]
 
+
+def default_plugins() -> list[InstalledPlugin]:
     return [inspect_plugin(import_module(path), "core") for path in DEFAULT_PLUGINS]
 
 

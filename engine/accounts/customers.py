@@ -15,7 +15,7 @@ import structlog
 
 from engine.accounts import passwords, tokens
 from engine.accounts.tables import Customer, CustomerAddress, CustomerIdentity
-from engine.catalog.db import fetch
+from engine.db.sql import fetch
 
 log = structlog.get_logger("shopwright.accounts")
 

@@ -24,7 +24,7 @@ import structlog
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from engine.accounts import tokens
-from engine.catalog.db import fetch, fetchone
+from engine.db.sql import fetch, fetchone
 
 log = structlog.get_logger("shopwright.accounts")
 

@@ -29,7 +29,7 @@ import pyotp
 from engine.accounts import passwords
 from engine.accounts.passwords import hasher  # noqa: F401  (kept for callers of the old API)
 from engine.accounts.tables import ApiToken, StaffRecoveryCode, StaffRole, StaffUser
-from engine.catalog.db import fetch, fetchone
+from engine.db.sql import fetch, fetchone
 from engine.secrets import SecretBox
 
 #: Built-in roles and the permissions they grant. "all" grants everything.

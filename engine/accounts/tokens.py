@@ -17,7 +17,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 from engine.accounts.tables import AccountToken
-from engine.catalog.db import fetch, fetchone
+from engine.db.sql import fetch, fetchone
 
 VERIFY_EMAIL = "verify_email"
 RESET_PASSWORD = "reset_password"

@@ -18,7 +18,7 @@ from quart_schema import validate_querystring, validate_response
 
 from engine.accounts.auth import require_permission
 from engine.api.problems import Problem
-from engine.catalog.db import fetch
+from engine.db.sql import fetch
 from engine.jobs import LocalRunner, QueueUnavailable
 from engine.outbox import pending_count
 from engine.webhooks.services import stats as webhook_stats

@@ -7,6 +7,7 @@ from quart import Quart, jsonify, request
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
+from engine.errors import ShopError
 from engine.plugins import HookError
 
 PROBLEM_TYPE = "application/problem+json"
@@ -39,6 +40,10 @@ def install(app: Quart) -> None:
     @app.errorhandler(Problem)
     async def _problem(exc: Problem):
         return problem_response(exc.status, exc.title, exc.detail, exc.type, exc.errors)
+
+    @app.errorhandler(ShopError)
+    async def _shop_error(exc: ShopError):
+        return problem_response(exc.status, exc.title, exc.detail, exc.type, exc.errors or None)
 
     @app.errorhandler(RequestSchemaValidationError)
     async def _validation(exc: RequestSchemaValidationError):

@@ -24,8 +24,8 @@ from typing import Any
 
 from engine.cart.tables import Cart, CartLine
 from engine.catalog import services as catalog
-from engine.catalog.db import fetch, fetchone, placeholders
-from engine.checkout.errors import InvalidInput, NotFound, OutOfStock
+from engine.db.sql import fetch, fetchone, placeholders
+from engine.errors import InvalidInput, NotFound, OutOfStock
 from engine.money import Money
 from engine.pricing.pipeline import PricedCart, price_lines
 from engine.protocols import PriceableLine

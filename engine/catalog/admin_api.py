@@ -17,10 +17,9 @@ from quart import Blueprint, current_app
 from quart_schema import validate_querystring, validate_request, validate_response
 
 from engine.accounts.auth import require_permission
-from engine.api.problems import problem_response
 from engine.catalog import manage, services
 from engine.catalog.api import AttributeModel, CategoryRefModel, ImageModel, MoneyModel
-from engine.catalog.errors import CatalogError, InvalidCursor, NotFound
+from engine.errors import NotFound
 
 blueprint = Blueprint("admin_catalog_api", __name__, url_prefix="/api/v1/admin")
 
@@ -209,18 +208,6 @@ class WarehouseListModel(BaseModel):
 
 
 # ---------------------------------------------------------------- errors
-@blueprint.errorhandler(CatalogError)
-async def _catalog_error(exc: CatalogError):
-    if isinstance(exc, InvalidCursor):
-        return problem_response(400, "Invalid cursor", "Start again from the first page.",
-                                errors=exc.errors or {"cursor": str(exc)})
-    if isinstance(exc, NotFound):
-        return problem_response(404, "Not found", str(exc))
-    if isinstance(exc, manage.Conflict):
-        return problem_response(409, "Conflict", str(exc), errors=exc.errors or None)
-    return problem_response(422, "Validation failed", str(exc), errors=exc.errors or None)
-
-
 def _runtime():
     return current_app.runtime
 

@@ -12,9 +12,8 @@ from quart import Blueprint, Response, current_app, request
 from quart_schema import validate_querystring, validate_response
 
 from engine.api import etags
-from engine.api.problems import Problem, problem_response
+from engine.api.problems import Problem
 from engine.catalog import services
-from engine.catalog.errors import CatalogError, InvalidCursor
 from engine.catalog.placeholders import placeholder_svg
 from engine.protocols import SearchQuery
 
@@ -108,14 +107,6 @@ class CategoryNodeModel(BaseModel):
 
 class CategoryListModel(BaseModel):
     items: list[CategoryNodeModel]
-
-
-@blueprint.errorhandler(CatalogError)
-async def _catalog_error(exc: CatalogError):
-    if isinstance(exc, InvalidCursor):
-        return problem_response(400, "Invalid cursor", "The cursor was not made by this server for this sort "
-                                "order; start again from the first page.", errors=exc.errors or {"cursor": str(exc)})
-    return problem_response(422, "Validation failed", str(exc), errors=exc.errors or None)
 
 
 @blueprint.get("/api/v1/products")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.catalog.db import fetch
+from engine.db.sql import fetch
 
 _COLUMNS = "id, parent, slug, name, description, position, seo_title, seo_description"
 

@@ -13,7 +13,7 @@ import random
 from typing import Any
 
 from engine.catalog import services
-from engine.catalog.db import fetchval
+from engine.db.sql import fetchval
 from engine.catalog.importer import import_source, records_source
 from engine.catalog.placeholders import placeholder_url
 from engine.catalog.validation import format_price

@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from engine.catalog.db import fetch, placeholders
-from engine.catalog.errors import CatalogError
+from engine.db.sql import fetch, placeholders
+from engine.errors import InvalidInput
 from engine.catalog.importer import BASE_COLUMNS, LIST_SEPARATOR, detect_format
 from engine.catalog.validation import format_price
 
@@ -80,7 +80,7 @@ async def _csv_header() -> list[str]:
 def _csv_row(record: dict[str, Any], header: list[str]) -> list[str]:
     for image in record["images"]:
         if LIST_SEPARATOR in image["url"] or LIST_SEPARATOR in image["alt"]:
-            raise CatalogError(f"product {record['product_slug']!r} has an image URL or alt text containing "
+            raise InvalidInput(f"product {record['product_slug']!r} has an image URL or alt text containing "
                                f"'{LIST_SEPARATOR}', which CSV cannot hold: export as JSON Lines (.jsonl)")
     cells = {
         **{k: record[k] for k in ("product_slug", "title", "description", "status", "seo_title", "seo_description",

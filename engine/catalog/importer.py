@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from engine import outbox
-from engine.catalog.db import chunks, fetch, placeholders
-from engine.catalog.errors import CatalogError
+from engine.db.sql import chunks, fetch, placeholders
+from engine.errors import InvalidInput, ShopError
 from engine.catalog.validation import (
     canonical_attribute_value,
     check_code,
@@ -115,7 +115,7 @@ class Row:
 def detect_format(path: str | Path, fmt: str | None = None) -> str:
     if fmt:
         if fmt not in FORMATS:
-            raise CatalogError(f"format: must be one of {', '.join(FORMATS)}", {"format": "unknown format"})
+            raise InvalidInput(f"format: must be one of {', '.join(FORMATS)}", {"format": "unknown format"})
         return fmt
     return "jsonl" if str(path).lower().endswith((".jsonl", ".ndjson", ".json")) else "csv"
 
@@ -237,7 +237,7 @@ def file_source(path: str | Path, fmt: str) -> Source:
         with path.open("rb"):
             pass
     except OSError as exc:
-        raise CatalogError(f"file: cannot read {path}: {exc.strerror}", {"file": str(exc)}) from None
+        raise InvalidInput(f"file: cannot read {path}: {exc.strerror}", {"file": str(exc)}) from None
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -365,10 +365,10 @@ class RowParser:
         self._last_product: dict[str, Any] | None = None
 
     def __call__(self, line: int, raw: dict[str, Any]) -> Row:
-        """Validate one raw record; raises :class:`CatalogError` with the reason."""
+        """Validate one raw record; raises :class:`InvalidInput` with the reason."""
         ctx = self.ctx
         if "__error__" in raw:
-            raise CatalogError(raw["__error__"])
+            raise InvalidInput(raw["__error__"])
         unknown = [key for key in raw if key not in _KNOWN_KEYS]
         if unknown:
             fail(sorted(unknown)[0], "unknown field")
@@ -435,7 +435,7 @@ async def validate(source: Source, ctx: _Context, report: ImportReport) -> None:
         report.rows += 1
         try:
             row = parse(line, raw)
-        except CatalogError as exc:
+        except ShopError as exc:
             report.add_error(line, str(exc))
             continue
         if row.sku in sku_lines:

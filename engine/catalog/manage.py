@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from engine import outbox
-from engine.catalog.cursor import decode_cursor, encode_cursor
-from engine.catalog.db import fetch, fetchone, fetchval, placeholders
-from engine.catalog.errors import CatalogError, NotFound
+from engine.db.cursor import decode_cursor, encode_cursor
+from engine.db.sql import fetch, fetchone, fetchval, placeholders
+from engine.errors import Conflict, NotFound
 from engine.catalog.services import get_product
 from engine.catalog.validation import check_currency, check_int, check_slug, typed_attribute_value
 from engine.catalog.writes import save_category, save_product
@@ -26,10 +26,6 @@ PRODUCT_FIELDS = ("title", "description", "status", "seo_title", "seo_descriptio
                   "attributes", "images", "variants")
 VARIANT_FIELDS = ("options", "price", "weight_grams")
 CATEGORY_FIELDS = ("name", "parent", "description", "position", "seo_title", "seo_description")
-
-
-class Conflict(CatalogError):
-    """The change conflicts with the stored state (a duplicate, reserved stock)."""
 
 
 def _iso(value: Any) -> Any:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.catalog.db import fetch, fetchone
+from engine.db.sql import fetch, fetchone
 
 
 class OutOfStock(Exception):

@@ -32,9 +32,9 @@ from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
 from engine.catalog.categories import descendant_ids
-from engine.catalog.cursor import decode_cursor, encode_cursor
-from engine.catalog.db import fetch, placeholders
-from engine.catalog.errors import CatalogError, InvalidQuery
+from engine.db.cursor import decode_cursor, encode_cursor
+from engine.db.sql import fetch, placeholders
+from engine.errors import InvalidInput, InvalidQuery
 from engine.catalog.summaries import product_summaries
 from engine.catalog.validation import canonical_attribute_value
 from engine.protocols import SearchQuery, SearchResult
@@ -180,7 +180,7 @@ class DefaultSearchBackend:
                 for value in values:
                     try:
                         canonical.append(canonical_attribute_value(attribute, value, name))
-                    except CatalogError as exc:
+                    except InvalidInput as exc:
                         raise InvalidQuery(str(exc), exc.errors) from None
                 sql.add(f"EXISTS (SELECT 1 FROM catalog_product_attribute_values av WHERE av.product = p.id "
                         f"AND av.attribute = {{}} AND av.value IN ({placeholders(canonical)}))",

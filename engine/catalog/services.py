@@ -18,7 +18,7 @@ import json
 from typing import Any, Sequence
 
 from engine.catalog.categories import category_tree, descendant_ids, get_category
-from engine.catalog.db import fetch, fetchone, placeholders, reading
+from engine.db.sql import fetch, fetchone, placeholders, reading
 from engine.catalog.search import search_products
 from engine.catalog.summaries import AVAILABLE, money, product_summaries
 from engine.catalog.validation import typed_attribute_value

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from engine.catalog.db import fetch, placeholders
+from engine.db.sql import fetch, placeholders
 
 #: Available stock of a variant in one warehouse, never negative.
 AVAILABLE = "CASE WHEN s.on_hand > s.reserved THEN s.on_hand - s.reserved ELSE 0 END"

@@ -1,6 +1,6 @@
 """Field rules shared by the write services and the importer.
 
-Each ``check_*`` returns the normalised value or raises :class:`CatalogError`
+Each ``check_*`` returns the normalised value or raises :class:`InvalidInput`
 naming the field. Money amounts are integer minor units; :func:`parse_price`
 turns a decimal string in major units (``"19.99"``) into minor units exactly
 and refuses more decimals than the currency has.
@@ -12,7 +12,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping, NoReturn
 
-from engine.catalog.errors import CatalogError
+from engine.errors import InvalidInput
 from engine.catalog.tables import ATTRIBUTE_TYPES, PRODUCT_STATUSES
 from engine.money import currency_exponent
 
@@ -26,7 +26,7 @@ MAX_AMOUNT = 10**12
 
 
 def fail(field: str, message: str) -> NoReturn:
-    raise CatalogError(f"{field}: {message}", {field: message})
+    raise InvalidInput(f"{field}: {message}", {field: message})
 
 
 def check_slug(value: Any, field: str = "slug") -> str:

@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from engine import outbox
-from engine.catalog.db import fetch, fetchone, fetchval, placeholders
-from engine.catalog.errors import CatalogError, NotFound
+from engine.db.sql import fetch, fetchone, fetchval, placeholders
+from engine.errors import InvalidInput, NotFound
 from engine.catalog.validation import (
     RESERVED_FILTERS,
     canonical_attribute_value,
@@ -198,7 +198,7 @@ async def save_collection(runtime: Any, data: Mapping[str, Any]) -> dict[str, An
 def _product_input(data: Mapping[str, Any], store_currency: str) -> dict[str, Any]:
     """Validate a product payload (no database access)."""
     if not isinstance(data, Mapping):
-        raise CatalogError("product: must be an object", {"product": "must be an object"})
+        raise InvalidInput("product: must be an object", {"product": "must be an object"})
     product = {
         "slug": check_slug(data.get("slug")),
         "title": check_text(data.get("title"), "title", required=True),

@@ -1,12 +1,8 @@
-"""Wires the cart, checkout, order, promotion and webhook APIs into an app,
-and turns service errors (:class:`engine.checkout.errors.ShopError`) into
-``application/problem+json``."""
+"""Wires the cart, checkout, order, promotion and webhook APIs into an app."""
 from __future__ import annotations
 
 from quart import Quart
 
-from engine.api.problems import problem_response
-from engine.checkout.errors import ShopError
 
 
 def install(app: Quart) -> None:
@@ -19,7 +15,3 @@ def install(app: Quart) -> None:
     for blueprint in (cart_api.blueprint, checkout_api.blueprint, orders_api.blueprint, orders_api.admin,
                       pricing_api.blueprint, webhooks.blueprint):
         app.register_blueprint(blueprint)
-
-    @app.errorhandler(ShopError)
-    async def _shop_error(exc: ShopError):
-        return problem_response(exc.status, exc.title, exc.detail, exc.type, exc.errors or None)

@@ -2,7 +2,7 @@
 
 ``sqlite:///relative/or/absolute/path`` gives the embedded default;
 ``postgresql://user@host:port/name`` gives PostgreSQL with an asyncpg pool.
-Piccolo looks its engine up through ``engine.db.piccolo_conf``; :meth:`Database.start`
+Piccolo looks its engine up through ``engine.piccolo_conf``; :meth:`Database.start`
 points that module, and every registered table, at this database.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from engine.db.postgres import PooledPostgresEngine
 from engine.db.sqlite import PooledSQLiteEngine, connection_pragmas
 from engine.settings import DatabaseSettings
 
-os.environ.setdefault("PICCOLO_CONF", "engine.db.piccolo_conf")
+os.environ.setdefault("PICCOLO_CONF", "engine.piccolo_conf")
 
 
 def sqlite_path(url: str) -> Path:
@@ -92,9 +92,9 @@ class Database:
         """Point Piccolo's engine lookup and ``tables`` at this database."""
         from piccolo.apps.migrations.tables import Migration
 
-        from engine.db import piccolo_conf
+        from engine.db import sql
 
-        piccolo_conf.use_engine(self.engine)
+        sql.use_engine(self.engine)
         for table in [Migration, *tables]:
             table._meta.db = self.engine
             if table not in self._tables:

@@ -21,12 +21,8 @@ CORE_APPS = [
 ]
 
 
-def all_app_modules(plugin_apps: list[str] | None = None) -> list[str]:
-    """Core apps followed by plugin apps (from installed plugins when not given)."""
-    if plugin_apps is None:
-        from engine.plugins import discover_plugin_apps
-
-        plugin_apps = discover_plugin_apps()
+def all_app_modules(plugin_apps: list[str]) -> list[str]:
+    """Core apps followed by ``plugin_apps``."""
     return CORE_APPS + [app for app in plugin_apps if app not in CORE_APPS]
 
 

@@ -30,7 +30,7 @@ import structlog
 from babel.numbers import format_currency
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
-from engine.catalog.db import fetch, fetchone
+from engine.db.sql import fetch, fetchone
 from engine.money import Money, currency_exponent
 
 log = structlog.get_logger("shopwright.mail")

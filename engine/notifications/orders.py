@@ -6,7 +6,7 @@ from typing import Any
 
 import structlog
 
-from engine.catalog.db import fetchone
+from engine.db.sql import fetchone
 from engine.events import DomainEvent
 from engine.notifications import mailer
 from engine.orders.services import access_token, order_json

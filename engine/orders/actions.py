@@ -24,8 +24,8 @@ from typing import Any, Mapping, Sequence
 
 import structlog
 
-from engine.catalog.db import fetch, fetchone
-from engine.checkout.errors import IllegalTransition, InvalidInput
+from engine.db.sql import fetch, fetchone
+from engine.errors import IllegalTransition, InvalidInput
 from engine.money import Money
 from engine.orders import stock
 from engine.orders.services import order_row

@@ -8,7 +8,7 @@ from quart_schema import document_querystring, document_request, document_respon
 
 from engine.accounts.auth import require_permission
 from engine.checkout.api import signed_in_customer
-from engine.checkout.errors import InvalidInput
+from engine.errors import InvalidInput
 from engine.checkout.schemas import FulfillmentIn, NoteIn, OrderListOut, OrderListQuery, OrderOut, OrderQuery, RefundIn
 from engine.orders import actions, services
 

@@ -14,8 +14,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from engine.catalog.db import fetch, fetchone, placeholders
-from engine.checkout.errors import InvalidInput, NotFound
+from engine.db.sql import fetch, fetchone, placeholders
+from engine.errors import InvalidInput, NotFound
 
 ORDER_STATUSES = ("pending_payment", "paid", "partially_fulfilled", "fulfilled", "completed", "cancelled",
                   "partially_refunded", "refunded")

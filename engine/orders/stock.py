@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 from engine import outbox
 from engine.catalog import reservations as atomic
-from engine.catalog.db import fetch
+from engine.db.sql import fetch
 
 HELD, DEDUCTED, RELEASED, RESTOCKED = "held", "deducted", "released", "restocked"
 

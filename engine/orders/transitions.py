@@ -8,7 +8,7 @@
       cancelled            cancelled      partially_refunded ──▶ refunded
 
 :data:`TRANSITIONS` is the whole truth: a change not listed there is refused
-with :class:`engine.checkout.errors.IllegalTransition` (HTTP 409). Every
+with :class:`engine.errors.IllegalTransition` (HTTP 409). Every
 change is a conditional ``UPDATE orders SET status = new WHERE id = ? AND
 status = old``, so two concurrent changes cannot both win, and is written to
 the timeline (``order_events``) with who did it, when and why, in the same
@@ -21,8 +21,8 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from engine import outbox
-from engine.catalog.db import fetch, fetchone
-from engine.checkout.errors import Conflict, IllegalTransition
+from engine.db.sql import fetch, fetchone
+from engine.errors import Conflict, IllegalTransition
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "pending_payment": frozenset({"paid", "cancelled"}),

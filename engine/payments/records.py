@@ -4,7 +4,7 @@ Gateway calls (``start``, ``capture``, ``refund``, ``cancel``) may do network
 I/O, so they never run inside a database transaction: the caller checks the
 order, calls the gateway under ``checkout.payment_timeout_seconds``, then
 records the result in a transaction that re-checks the order. A gateway that
-raises or times out becomes :class:`engine.checkout.errors.PluginFailure`
+raises or times out becomes :class:`engine.errors.PluginFailure`
 (HTTP 502 naming the plugin) and nothing is recorded.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any, Awaitable, Callable
 
 import structlog
 
-from engine.catalog.db import fetchone
-from engine.checkout.errors import Conflict, PluginFailure
+from engine.db.sql import fetchone
+from engine.errors import Conflict, PluginFailure
 from engine.payments.gateways import GatewayEntry, find_gateway
 from engine.protocols import PaymentAction
 

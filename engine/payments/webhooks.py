@@ -28,8 +28,8 @@ from typing import Any
 import structlog
 from quart import Blueprint, current_app, request
 
-from engine.catalog.db import fetch, fetchone
-from engine.checkout.errors import InvalidInput, NotFound, ShopError
+from engine.db.sql import fetch, fetchone
+from engine.errors import InvalidInput, NotFound, ShopError
 from engine.orders import actions
 from engine.orders.transitions import PAID_STATES, record
 from engine.payments import records

@@ -6,7 +6,7 @@ from quart import Blueprint, current_app, request
 from quart_schema import document_request
 
 from engine.accounts.auth import require_permission
-from engine.checkout.errors import InvalidInput
+from engine.errors import InvalidInput
 from engine.checkout.schemas import PromotionIn
 from engine.pricing import manage
 

@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
-from engine.catalog.db import fetch, fetchone
-from engine.checkout.errors import Conflict, InvalidInput, NotFound
+from engine.db.sql import fetch, fetchone
+from engine.errors import Conflict, InvalidInput, NotFound
 from engine.pricing.tables import PROMOTION_KINDS, PROMOTION_SCOPES
 
 FIELDS = ("name", "kind", "value", "scope", "targets", "code", "buy_quantity", "get_quantity", "min_subtotal",

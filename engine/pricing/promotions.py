@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from engine.catalog.db import fetch, placeholders
+from engine.db.sql import fetch, placeholders
 from engine.money import Money
 from engine.pricing.pipeline import SHIPPING
 from engine.protocols import Adjustment, PriceableLine

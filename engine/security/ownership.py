@@ -13,7 +13,7 @@ from __future__ import annotations
 from quart import Quart, request, session
 
 from engine.api.problems import problem_response
-from engine.catalog.db import fetchone
+from engine.db.sql import fetchone
 
 CART_PREFIX = "/api/v1/carts/"
 

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from engine.catalog.db import fetch, fetchone
+from engine.db.sql import fetch, fetchone
 
 
 @dataclass

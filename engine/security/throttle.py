@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import structlog
 from quart import current_app
 
-from engine.catalog.db import fetch
+from engine.db.sql import fetch
 
 log = structlog.get_logger("shopwright.auth")
 

@@ -44,7 +44,7 @@ from quart import Response, current_app, g, request, session
 from engine.cache.store import MemoryStore
 from engine.cache.web import HEADER, NONCE_MARKER, current_generation, mint_nonce
 from engine.cart import services as carts
-from engine.catalog.db import fetch
+from engine.db.sql import fetch
 from engine.pricing import promotions
 from engine.protocols import PricingReuse
 from engine.storefront.rendering import csp_header, current_theme

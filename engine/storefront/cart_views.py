@@ -28,7 +28,7 @@ from engine.cart import services as carts
 from engine.catalog import services as catalog
 from engine.checkout import service
 from engine.checkout.addresses import ADDRESS_FIELDS
-from engine.checkout.errors import NotFound, ShopError
+from engine.errors import NotFound, ShopError
 from engine.orders import services as orders
 from engine.pricing import promotions
 from engine.storefront import cart_cache

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-import secrets
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable
@@ -19,7 +18,7 @@ from typing import Any, Callable
 import structlog
 from babel import Locale
 from babel.numbers import format_currency
-from quart import Response, current_app, g, request, session, url_for
+from quart import Response, current_app, g, request, url_for
 
 from engine.cache.web import CSRF_MARKER, NONCE_MARKER, mint_nonce, remember
 from engine.money import Money, currency_exponent

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from quart import Blueprint, abort, current_app, redirect, request
+from quart import Blueprint, abort, current_app, request
 
 from engine.cache.web import cached
 from engine.catalog import services as catalog
-from engine.catalog.db import reading
-from engine.catalog.errors import CatalogError
+from engine.db.sql import reading
+from engine.errors import InvalidInput
 from engine.storefront import listing
 from engine.storefront.rendering import current_theme, render
 from engine.storefront.variants import choose
@@ -70,7 +70,7 @@ async def _listing_page(template: str, category: dict | None, text: str, path: s
                            category=category["slug"] if category else None)
     try:
         items, next_cursor = await _search(parsed.query)
-    except CatalogError as exc:
+    except InvalidInput as exc:
         parsed.problems.append(str(exc))
         items, next_cursor = await _search(replace(parsed.query, cursor=None, filters={}))
     return await render(

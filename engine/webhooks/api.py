@@ -14,8 +14,6 @@ from quart import Blueprint, current_app
 from quart_schema import validate_querystring, validate_request, validate_response
 
 from engine.accounts.auth import require_permission
-from engine.api.problems import problem_response
-from engine.catalog.errors import InvalidCursor
 from engine.webhooks import services
 from engine.webhooks.events import EVENT_TYPES, WILDCARD
 
@@ -127,17 +125,6 @@ class EventTypeModel(BaseModel):
 
 class EventTypeListModel(BaseModel):
     items: list[EventTypeModel]
-
-
-@blueprint.errorhandler(services.WebhookError)
-async def _webhook_error(exc: services.WebhookError):
-    return problem_response(exc.status, exc.title, str(exc), errors=exc.errors or None)
-
-
-@blueprint.errorhandler(InvalidCursor)
-async def _bad_cursor(exc: InvalidCursor):
-    return problem_response(400, "Invalid cursor", "Start again from the first page.",
-                            errors=exc.errors or {"cursor": str(exc)})
 
 
 def _runtime():

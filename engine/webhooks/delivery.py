@@ -43,7 +43,7 @@ import httpx
 import structlog
 
 from engine import __version__, outbox
-from engine.catalog.db import fetch, fetchone
+from engine.db.sql import fetch, fetchone
 from engine.events import DomainEvent
 from engine.secrets import SecretBox
 from engine.webhooks import events as event_types

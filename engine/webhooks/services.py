@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from engine.catalog.cursor import decode_cursor, encode_cursor
-from engine.catalog.db import fetch, fetchone, fetchval
+from engine.db.cursor import decode_cursor, encode_cursor
+from engine.db.sql import fetch, fetchone, fetchval
+from engine.errors import Conflict, InvalidInput, NotFound
 from engine.secrets import SecretBox
 from engine.webhooks import delivery as sending
 from engine.webhooks.events import check_event_types
@@ -24,27 +25,6 @@ MAX_ID = 2**31 - 1
 _CURSOR_SORT = "id_desc"
 
 
-class WebhookError(ValueError):
-    """Refused input or state; ``status`` is the HTTP status, ``errors`` maps field → message."""
-
-    status = 422
-    title = "Validation failed"
-
-    def __init__(self, message: str, errors: Mapping[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.errors = dict(errors or {})
-
-
-class NotFound(WebhookError):
-    status = 404
-    title = "Not found"
-
-
-class Conflict(WebhookError):
-    status = 409
-    title = "Conflict"
-
-
 def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else value
 
@@ -53,40 +33,40 @@ async def check_url(runtime, url: Any) -> str:
     """An absolute http(s) URL with a host (and a public one when
     ``webhooks.block_private_networks`` is on)."""
     if not isinstance(url, str) or not url.strip():
-        raise WebhookError("url: is required", {"url": "is required"})
+        raise InvalidInput("url: is required", {"url": "is required"})
     url = url.strip()
     if len(url) > MAX_URL_LENGTH:
-        raise WebhookError("url: too long", {"url": f"at most {MAX_URL_LENGTH} characters"})
+        raise InvalidInput("url: too long", {"url": f"at most {MAX_URL_LENGTH} characters"})
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
-        raise WebhookError("url: not a valid URL", {"url": "not a valid URL"}) from None
+        raise InvalidInput("url: not a valid URL", {"url": "not a valid URL"}) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise WebhookError("url: must be an absolute http:// or https:// URL",
+        raise InvalidInput("url: must be an absolute http:// or https:// URL",
                            {"url": "must be an absolute http:// or https:// URL"})
     if runtime.settings.webhooks.block_private_networks:
         try:
             await sending.check_public_host(url)
         except ValueError as exc:
-            raise WebhookError(f"url: {exc}", {"url": str(exc)}) from None
+            raise InvalidInput(f"url: {exc}", {"url": str(exc)}) from None
     return url
 
 
 def _types(values: Any) -> list[str]:
     if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
-        raise WebhookError("event_types: must be a list of event types", {"event_types": "must be a list of strings"})
+        raise InvalidInput("event_types: must be a list of event types", {"event_types": "must be a list of strings"})
     try:
         return check_event_types(list(values))
     except ValueError as exc:
-        raise WebhookError(f"event_types: {exc}", {"event_types": str(exc)}) from None
+        raise InvalidInput(f"event_types: {exc}", {"event_types": str(exc)}) from None
 
 
 def _text(value: Any, field: str, max_length: int) -> str:
     if value is None:
         return ""
     if not isinstance(value, str) or len(value) > max_length:
-        raise WebhookError(f"{field}: at most {max_length} characters", {field: f"at most {max_length} characters"})
+        raise InvalidInput(f"{field}: at most {max_length} characters", {field: f"at most {max_length} characters"})
     return value.strip()
 
 
@@ -177,7 +157,7 @@ async def update_subscription(runtime, subscription_id: int, changes: Mapping[st
     for flag in ("ordered", "active"):
         if flag in changes:
             if not isinstance(changes[flag], bool):
-                raise WebhookError(f"{flag}: must be true or false", {flag: "must be true or false"})
+                raise InvalidInput(f"{flag}: must be true or false", {flag: "must be true or false"})
             values[flag] = changes[flag]
     if values:
         values["updated_at"] = sending.now()
@@ -202,7 +182,7 @@ async def rotate_secret(runtime, subscription_id: int, overlap_seconds: int | No
     current = await _row(subscription_id)
     overlap = runtime.settings.webhooks.rotation_overlap_seconds if overlap_seconds is None else overlap_seconds
     if isinstance(overlap, bool) or not isinstance(overlap, int) or not 0 <= overlap <= 30 * 86400:
-        raise WebhookError("overlap_seconds: must be 0 to 2592000", {"overlap_seconds": "must be 0 to 2592000"})
+        raise InvalidInput("overlap_seconds: must be 0 to 2592000", {"overlap_seconds": "must be 0 to 2592000"})
     secret = new_secret()
     at = sending.now()
     box = SecretBox(runtime.settings.secret_key)

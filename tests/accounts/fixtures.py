@@ -48,7 +48,7 @@ async def login(client, email: str, password: str = PASSWORD, **kwargs: Any):
 
 
 async def customer_id(email: str) -> int:
-    from engine.catalog.db import fetchval
+    from engine.db.sql import fetchval
 
     return await fetchval("SELECT id FROM customers WHERE email = {}", email)
 

@@ -7,7 +7,7 @@ import json
 from account_test_fixtures import PASSWORD, customer_id, login, page_token, post_form, sign_up
 
 from engine.accounts import passwords
-from engine.catalog.db import fetch, fetchone, fetchval
+from engine.db.sql import fetch, fetchone, fetchval
 from engine.checkout.testing import cart_with, checkout
 
 ADDRESS = {"first_name": "Ada", "last_name": "Lovelace", "line1": "Unter den Linden 1", "city": "Berlin",

@@ -14,7 +14,7 @@ import pytest
 from account_test_fixtures import PASSWORD, login, page_token, post_form, sign_up
 from aiosmtpd.controller import Controller
 
-from engine.catalog.db import fetch, fetchval
+from engine.db.sql import fetch, fetchval
 from engine.checkout.testing import free_port
 
 LINK = re.compile(r"http://shop\.example(/account/(?:reset|verify)\?token=[\w.-]+)")

@@ -12,7 +12,7 @@ import pyotp
 from account_test_fixtures import STAFF_PASSWORD, cookie_value, make_staff, page_token, post_form, staff_login
 
 from engine.accounts import staff as staff_service
-from engine.catalog.db import fetch, fetchval
+from engine.db.sql import fetch, fetchval
 
 
 async def _enrol(client) -> tuple[pyotp.TOTP, list[str], str]:

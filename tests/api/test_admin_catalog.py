@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from engine.catalog import services
-from engine.catalog.db import fetch, fetchval
+from engine.db.sql import fetch, fetchval
 
 PRODUCT = {
     "slug": "linen-shirt", "title": "Linen shirt", "status": "published", "categories": ["shirts"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from engine.catalog.cursor import encode_cursor
+from engine.db.cursor import encode_cursor
 
 BIG = 2**40
 

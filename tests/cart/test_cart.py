@@ -5,8 +5,8 @@ import pytest
 
 from engine.cart import services as carts
 from engine.catalog import services as catalog
-from engine.catalog.db import fetchone
-from engine.checkout.errors import NotFound, OutOfStock
+from engine.db.sql import fetchone
+from engine.errors import NotFound, OutOfStock
 from engine.checkout.testing import add_product, cart_with
 
 

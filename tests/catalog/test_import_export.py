@@ -152,14 +152,14 @@ async def test_export_round_trip(catalog_app, tmp_path):
 async def test_csv_export_refuses_what_csv_cannot_hold(catalog_app, tmp_path):
     import pytest
 
-    from engine.catalog.errors import CatalogError
+    from engine.errors import ShopError
 
     await services.save_product(catalog_app.runtime, {
         "slug": "piped", "title": "Piped", "status": "published",
         "images": [{"url": "/p.png", "alt": "Left | right"}], "variants": [{"sku": "PIPE-1", "price_amount": 100}]})
     folder = tmp_path / "exports"
     folder.mkdir()
-    with pytest.raises(CatalogError, match="JSON Lines"):
+    with pytest.raises(ShopError, match="JSON Lines"):
         await export_products(folder / "out.csv")
     assert list(folder.iterdir()) == []
     assert await export_products(folder / "out.jsonl") == 16

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.catalog.errors import InvalidCursor, InvalidQuery
+from engine.errors import InvalidCursor, InvalidQuery
 from engine.catalog.services import search_products
 from engine.protocols import SearchQuery
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from engine.catalog import services
-from engine.catalog.errors import CatalogError, NotFound
+from engine.errors import ShopError, NotFound
 from engine.system.tables import OutboxEvent
 
 
@@ -22,7 +22,7 @@ async def test_category_tree_and_breadcrumb(catalog_app):
 
 
 async def test_category_cycle_refused(catalog_app):
-    with pytest.raises(CatalogError, match="ancestor"):
+    with pytest.raises(ShopError, match="ancestor"):
         await services.save_category(catalog_app.runtime, {"slug": "clothing", "name": "Clothing",
                                                            "parent": "linen-shirts"})
 
@@ -74,19 +74,19 @@ async def test_save_product_replaces_and_emits_event(catalog_app):
 
 async def test_save_product_rejects_bad_input_and_writes_nothing(catalog_app):
     runtime = catalog_app.runtime
-    with pytest.raises(CatalogError) as info:
+    with pytest.raises(ShopError) as info:
         await services.save_product(runtime, {"slug": "Bad Slug", "title": "x"})
     assert "slug" in info.value.errors
-    with pytest.raises(CatalogError, match="another product"):
+    with pytest.raises(ShopError, match="another product"):
         await services.save_product(runtime, {"slug": "new-one", "title": "New", "variants": [
             {"sku": "NEW-1", "price_amount": 100}, {"sku": "CHINOS-S", "price_amount": 100}]})
     assert await services.get_product("new-one", include_drafts=True) is None
-    with pytest.raises(CatalogError, match="material"):
+    with pytest.raises(ShopError, match="material"):
         await services.save_product(runtime, {"slug": "new-two", "title": "New", "attributes": {"material": "silk"}})
-    with pytest.raises(CatalogError, match="alt"):
+    with pytest.raises(ShopError, match="alt"):
         await services.save_product(runtime, {"slug": "new-three", "title": "New",
                                               "images": [{"url": "/x.png", "alt": " "}]})
-    with pytest.raises(CatalogError, match="decimal"):
+    with pytest.raises(ShopError, match="decimal"):
         await services.save_product(runtime, {"slug": "new-four", "title": "New",
                                               "variants": [{"sku": "N4", "price": "1.999"}]})
     assert await services.get_product("new-two", include_drafts=True) is None
@@ -147,7 +147,7 @@ async def test_featured_and_collections(catalog_app):
                             "product_count": 2}]
     collection = await services.get_collection("featured")
     assert [p["slug"] for p in collection["products"]] == ["chinos", "oxford-shirt"]
-    with pytest.raises(CatalogError):
+    with pytest.raises(ShopError):
         await services.save_collection(runtime, {"slug": "x", "title": "X", "products": ["ghost"]})
 
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from engine import PluginManifest, hookimpl
 from engine.catalog import services as catalog
-from engine.catalog.db import fetchone
+from engine.db.sql import fetchone
 from engine.checkout.testing import ADDRESS, add_product, cart_with, checkout, checkout_body
 from engine.money import Money
 from engine.protocols import Adjustment

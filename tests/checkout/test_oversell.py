@@ -8,7 +8,7 @@ import uuid
 import httpx
 
 from engine.catalog import services as catalog
-from engine.catalog.db import fetchone
+from engine.db.sql import fetchone
 from engine.checkout.testing import add_product, cart_with, checkout_body
 
 BUYERS = 50

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from engine.catalog import services as catalog
-from engine.catalog.db import fetchone
+from engine.db.sql import fetchone
 from engine.checkout.testing import ADDRESS, add_product
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -113,7 +113,7 @@ def make_jobs_runtime(make_runtime):
     still registered, and dropped, like any disabled plugin's)."""
     import importlib
 
-    from engine.defaults import DEFAULT_PLUGINS
+    from engine.plugins import DEFAULT_PLUGINS
 
     names = [importlib.import_module(path).MANIFEST.name for path in DEFAULT_PLUGINS]
     disabled = [name for name in names if name != "core_events"]

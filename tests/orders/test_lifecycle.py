@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.catalog import services as catalog
-from engine.catalog.db import fetchone
+from engine.db.sql import fetchone
 from engine.orders.transitions import TRANSITIONS, allowed
 
 STATUSES = {"pending_payment", "paid", "partially_fulfilled", "fulfilled", "completed", "cancelled",

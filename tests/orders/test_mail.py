@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from engine.accounts.staff import create_token
-from engine.catalog.db import fetch
+from engine.db.sql import fetch
 from engine.checkout.testing import add_product, cart_with, checkout, free_port
 from engine.events import DomainEvent
 from engine.notifications import mailer

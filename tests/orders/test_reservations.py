@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from engine.catalog import reservations
-from engine.catalog.db import fetch, fetchone
+from engine.db.sql import fetch, fetchone
 from engine.checkout.testing import add_product
 from engine.defaults.core_orders import RELEASE_JOB
 from engine.orders import stock

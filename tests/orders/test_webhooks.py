@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from engine import PluginManifest, hookimpl
-from engine.catalog.db import fetchone
+from engine.db.sql import fetchone
 from engine.checkout.testing import add_product, cart_with, checkout
 from engine.money import Money
 from engine.protocols import PaymentAction, WebhookOutcome

@@ -16,7 +16,6 @@ import re
 
 from piccolo.querystring import QueryString
 
-from engine.themes.testing import QueryCounter
 
 HOT = ["/c/shirts", "/c/clothing?sort=price_asc", "/p/oxford-shirt", "/search?q=oxford",
        "/api/v1/products", "/api/v1/products?category=clothing&sort=price_desc", "/api/v1/products/oxford-shirt"]

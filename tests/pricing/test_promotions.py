@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from engine.catalog import services as catalog
-from engine.catalog.db import fetchone
+from engine.db.sql import fetchone
 from engine.checkout.testing import add_product, cart_with, checkout
 from engine.money import Money
 from engine.pricing.pipeline import SHIPPING

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from account_test_fixtures import PASSWORD, login, page_token, sign_up
 
-from engine.catalog.db import fetchval
+from engine.db.sql import fetchval
 
 ADDRESS = {"first_name": "Ada", "last_name": "Lovelace", "line1": "Unter den Linden 1", "city": "Berlin",
            "postal_code": "10117", "country": "DE"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from account_test_fixtures import post_form, sign_up
 
 from engine.catalog import services as catalog
-from engine.catalog.db import fetchval
+from engine.db.sql import fetchval
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 SQLI = ["' OR 1=1 --", "'; DROP TABLE customers; --", '" OR ""="', "1) UNION SELECT password_hash FROM staff_users --",

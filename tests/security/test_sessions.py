@@ -8,7 +8,7 @@ from account_test_fixtures import (PASSWORD, cookie_value, customer_id, login, p
                                    sign_up)
 
 from engine import PluginManifest, hookimpl
-from engine.catalog.db import fetch, fetchval
+from engine.db.sql import fetch, fetchval
 from engine.security.sessions import digest
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from account_test_fixtures import PASSWORD, STAFF_PASSWORD, login, make_staff, post_form, sign_up
 
-from engine.catalog.db import fetch, fetchval
+from engine.db.sql import fetch, fetchval
 
 
 async def test_the_11th_wrong_password_in_a_minute_is_refused(shop, caplog):

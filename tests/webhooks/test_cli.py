@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from engine.catalog import services as catalog
-from engine.catalog.db import fetchval
+from engine.db.sql import fetchval
 from engine.webhooks import services
 
 

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from engine.catalog.db import fetch, fetchval
+from engine.db.sql import fetch, fetchval
 from engine.webhooks.signing import HEADER, InvalidSignature, verify
 
 FAST = {"retry_base_seconds": 0.1, "retry_max_delay_seconds": 0.4, "timeout_seconds": 5}

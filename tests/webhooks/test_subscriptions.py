@@ -6,7 +6,7 @@ import asyncio
 import json
 
 from engine.catalog import services as catalog
-from engine.catalog.db import fetch, fetchval
+from engine.db.sql import fetch, fetchval
 from engine.outbox import load_event
 from engine.webhooks import delivery, services
 from engine.webhooks.signing import HEADER, InvalidSignature, verify

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from joserfc.jwk import RSAKey
 
-from engine.catalog.db import fetchone, fetchval
+from engine.db.sql import fetchone, fetchval
 from engine.checkout.testing import served
 from shopwright_auth_oidc import plugin as oidc_plugin
 from shopwright_auth_oidc import provider as oidc_client
@@ -84,7 +84,7 @@ async def test_existing_accounts_are_linked_safely(shop, idp):
     from engine.accounts import customers
 
     verified = await customers.sign_up(shop.runtime, "known@example.test", PASSWORD)
-    from engine.catalog.db import fetch
+    from engine.db.sql import fetch
     await fetch("UPDATE customers SET email_verified_at = created_at WHERE id = {}", verified["id"])
     idp.next_user = {"sub": "known-1", "email": "known@example.test", "email_verified": True}
     _, done = await _sign_in(shop)

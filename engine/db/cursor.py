@@ -13,7 +13,7 @@ import json
 import math
 from typing import Any
 
-from engine.catalog.errors import InvalidCursor
+from engine.errors import InvalidCursor
 
 MAX_CURSOR_LENGTH = 512
 

@@ -1,9 +1,9 @@
-"""Raw SQL through the Piccolo engine the catalog tables are bound to.
+"""Raw SQL through the Piccolo engine the shop's tables are bound to.
 
-The catalog's read paths are hand-written SQL (one statement per concern, so a
-page costs a bounded number of queries); they run through the same engine
-Piccolo uses (``Table._meta.db``), inside the caller's transaction when there
-is one. Placeholders are ``{}`` (Piccolo's ``QueryString``), compiled to ``?``
+Read paths and hot write paths are hand-written SQL (one statement per
+concern, so a page costs a bounded number of queries); they run through the
+same engine Piccolo uses for the tables (set by :meth:`engine.db.Database.bind`),
+inside the caller's transaction when there is one. Placeholders are ``{}`` (Piccolo's ``QueryString``), compiled to ``?``
 on SQLite and ``$n`` on PostgreSQL. Literal braces must be doubled.
 """
 from __future__ import annotations
@@ -15,11 +15,26 @@ from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 
-from engine.catalog.tables import Product
+_current: Engine | None = None
+
+
+def use_engine(db: Engine) -> None:
+    """Make ``db`` the engine of these helpers and of Piccolo's lookups
+    (called by :meth:`engine.db.Database.bind`)."""
+    global _current
+    _current = db
 
 
 def engine() -> Engine:
-    return Product._meta.db
+    """The engine tables are bound to; outside a started app, the one the
+    settings name (what Piccolo's own CLI gets through ``piccolo_conf``)."""
+    if _current is None:
+        from engine.db import make_engine
+        from engine.settings import load_settings
+
+        settings = load_settings()
+        use_engine(make_engine(settings.database_url, settings.database))
+    return _current
 
 
 def dialect() -> str:
