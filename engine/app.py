@@ -6,20 +6,12 @@ from typing import Any, Iterable
 from quart import Quart, abort, request
 from quart_schema import Info, QuartSchema
 
-from engine import __version__, http, ops, storefront
-from engine.admin import api as admin_api
-from engine.admin import audit, guard as admin_guard, security_api as admin_security_api, web as admin_web
-from engine.accounts import api as account_api, web as account_web
-from engine import security
-from engine.catalog import api as catalog_api
-from engine.api import problems
-from engine.api import cors, inputs, ratelimit
-from engine.api import jobs as jobs_api
+from engine import __version__, admin, api, storefront
+from engine.web import audit
+from engine.api import cart_owner, cors, inputs
 from engine.api.openapi import ShopwrightOpenAPIProvider
-from engine.catalog import admin_api as admin_catalog_api
-from engine.webhooks import api as webhooks_api
-from engine.checkout import http as checkout_http
 from engine.storefront import cart_views
+from engine.web import csrf, guard, headers, ops, problems, ratelimit, requests, sessions
 from engine.logs import configure_logging
 from engine.runtime import Runtime
 from engine.settings import Settings, load_settings
@@ -59,23 +51,20 @@ def create_app(
 
     QuartSchema(app, info=Info(title="Shopwright API", version=__version__), swagger_ui_path="/docs",
                 redoc_ui_path=None, scalar_ui_path=None, openapi_provider_class=ShopwrightOpenAPIProvider)
-    http.install(app)
+    requests.install(app)
     problems.install(app)
     cors.install(app)
     ratelimit.install(app)
     inputs.install(app)
-    security.install(app)
-    admin_guard.install(app)
+    sessions.install(app)
+    headers.install(app)
+    csrf.install(app)
+    cart_owner.install(app)
+    guard.install(app)
     audit.install(app)
     app.register_blueprint(ops.blueprint)
-    app.register_blueprint(admin_api.blueprint)
-    for blueprint in (admin_web.blueprint, admin_security_api.blueprint, account_web.blueprint,
-                      account_api.blueprint):
-        app.register_blueprint(blueprint)
-    checkout_http.install(app)
-    app.register_blueprint(catalog_api.blueprint)
-    for blueprint in (admin_catalog_api.blueprint, webhooks_api.blueprint, jobs_api.blueprint):
-        app.register_blueprint(blueprint)
+    admin.install(app)
+    api.install(app)
     _register_plugin_blueprints(app, runtime)
     cart_views.install(app)  # before the storefront: it answers /cart, /checkout and /orders/<number>
     storefront.install(app)

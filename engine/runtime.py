@@ -1,4 +1,5 @@
-"""The running shop: settings, database, plugin host, job queue and metrics.
+"""The running shop: settings, database, plugin host, job queue, session store
+and metrics.
 
 A web app and a worker each own one :class:`Runtime`. ``start`` connects the
 database, loads plugin state, starts the job queue and the background loops
@@ -18,6 +19,8 @@ from engine.jobs import LocalRunner, build_functions, make_queue
 from engine.metrics import Metrics
 from engine.outbox import relay_outbox, release_claims
 from engine.plugins import PluginHost
+from engine.security.sessions import close_store, open_store
+from engine.security.stores import SessionStore
 from engine.settings import Settings
 from engine.tasks import cancel_and_wait
 
@@ -42,6 +45,14 @@ class Runtime:
         self.started = False
         self._tasks: list[asyncio.Task] = []
         self._relay_wakeup: asyncio.Event | None = None
+        self._session_store: SessionStore | None = None
+
+    @property
+    def session_store(self) -> SessionStore:
+        """Where this process keeps server-side sessions (opened on first use)."""
+        if self._session_store is None:
+            self._session_store = open_store(self.settings)
+        return self._session_store
 
     # -------------------------------------------------------------- schema
     def plugin_apps(self, only_enabled: bool = False) -> list[str]:
@@ -96,6 +107,7 @@ class Runtime:
 
     async def stop(self) -> None:
         if not self.started:
+            await self._close_session_store()
             await self.database.close()
             return
         try:
@@ -113,8 +125,14 @@ class Runtime:
                 await release_claims(token)
             except Exception as exc:  # the database may be the reason we stop
                 log.warning("outbox.release_claims_failed", error=repr(exc))
+        await self._close_session_store()
         await self.database.close()
         self.started = False
+
+    async def _close_session_store(self) -> None:
+        if self._session_store is not None:
+            store, self._session_store = self._session_store, None
+            await close_store(store)
 
     async def _refresh_loop(self) -> None:
         interval = self.settings.plugins.refresh_interval_seconds

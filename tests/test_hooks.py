@@ -16,7 +16,7 @@ from sample_plugin.tables import SampleNote
 from engine import PluginManifest, hookimpl
 from engine.accounts.auth import login_methods
 from engine.accounts.staff import create_token
-from engine.admin.registry import all_permissions, menu_items
+from engine.accounts.permissions import all_permissions, menu_items
 from engine.checkout.validation import validate_checkout
 from engine.fulfillment.shipping import shipping_quotes
 from engine.money import Money

@@ -1,27 +1,15 @@
-"""Who makes a request (``auth_*`` call sites) and the permission guard for
-admin routes.
+"""Who signs in and who acts (``auth_*`` call sites).
 
-Every admin view declares its permission with :func:`require_permission`
-(JSON API) or :func:`engine.admin.guard.staff_page` (HTML pages); the
-declaration is kept on the view function (``required_permission``) so the
-deny-by-default guard (:mod:`engine.admin.guard`) and the tests can find any
-admin route that lacks one.
-
-Credentials, in order: ``Authorization: Bearer <token>`` (an admin API
-token; the session cookie is then ignored), else the staff session of the
-admin paths (``{"staff_session": {...}}``). The ``auth_resolve_actor`` hook
-turns them into an actor dict; the core's implementation lives in
-``engine.defaults.core_auth``.
+Login methods come from the ``auth_login_methods`` hook; credentials (a
+bearer token, a staff session's sign-in) become an actor through the
+``auth_resolve_actor`` hook, whose core implementation lives in
+``engine.defaults.core_auth``. Reading credentials off a request and guarding
+routes with a permission is the HTTP layer's job (:mod:`engine.web.guard`).
 """
 from __future__ import annotations
 
-from functools import wraps
-from typing import Any, Callable, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from quart import current_app, g, request
-
-from engine.admin.registry import actor_has
-from engine.api.problems import Problem
 from engine.plugins import HookError
 from engine.protocols import LoginMethod
 
@@ -73,22 +61,10 @@ def is_redirect_method(method: Any) -> bool:
     return callable(getattr(method, "complete", None)) and callable(getattr(method, "begin", None))
 
 
-def request_credentials() -> dict[str, Any]:
-    """Bearer token of the request, else the staff session's sign-in (admin paths)."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    credentials: dict[str, Any] = {}
-    if scheme.lower() == "bearer" and value.strip():
-        credentials["bearer"] = value.strip()
-        return credentials
-    session = g.get("staff_session")
-    if session is not None and not session.detached and session.user_id is not None:
-        credentials["staff_session"] = {"staff_id": session.user_id, "mfa": bool(session.get("mfa")),
-                                        "must_enrol": bool(session.get("must_enrol"))}
-    return credentials
-
-
-async def resolve_actor(runtime, credentials: dict[str, Any]) -> dict | None:
+async def resolve_actor(runtime, credentials: dict[str, Any], request: Any = None) -> dict | None:
+    """The actor (a dict with ``kind``, ``id``, ``permissions``, ...) that
+    ``credentials`` prove, through the ``auth_resolve_actor`` hook; None
+    without credentials or when no plugin accepts them."""
     if not credentials:
         return None
     return await runtime.host.first(
@@ -96,32 +72,3 @@ async def resolve_actor(runtime, credentials: dict[str, Any]) -> dict | None:
     )
 
 
-async def current_actor() -> dict | None:
-    """The actor of this request (resolved once per request)."""
-    if "actor_resolved" not in g:
-        g.actor_resolved = True
-        g.actor = await resolve_actor(current_app.runtime, request_credentials())
-    return g.get("actor")
-
-
-def require_permission(permission: str) -> Callable:
-    """Guard a JSON admin route: 401 without valid credentials, 403 without
-    ``permission`` (or while a staff member still has to set up two-factor)."""
-
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        async def guarded(*args: Any, **kwargs: Any):
-            actor = await current_actor()
-            if actor is None:
-                raise Problem(401, "Unauthorized", "A valid API token is required (Authorization: Bearer ...).")
-            if actor.get("must_enrol"):
-                raise Problem(403, "Forbidden", "Set up two-factor sign-in first (/admin/account/2fa).")
-            if not actor_has(actor, permission):
-                raise Problem(403, "Forbidden", f"This action needs the {permission!r} permission.")
-            g.actor = actor
-            return await view(*args, **kwargs)
-
-        guarded.required_permission = permission
-        return guarded
-
-    return decorate

@@ -16,6 +16,7 @@ import structlog
 from engine.accounts import passwords, tokens
 from engine.accounts.tables import Customer, CustomerAddress, CustomerIdentity
 from engine.db.sql import fetch
+from engine.security.sessions import SHOP, end_user_sessions
 
 log = structlog.get_logger("shopwright.accounts")
 
@@ -42,7 +43,7 @@ def _iso(value: Any) -> Any:
 
 
 def normalise_email(email: str) -> str:
-    from engine.checkout.addresses import valid_email
+    from engine.addresses import valid_email
 
     email = (email or "").strip().lower()
     if not valid_email(email):
@@ -247,7 +248,7 @@ async def sign_in_external(method_id: str, identity: dict) -> dict:
 # ------------------------------------------------------------------ addresses
 def clean_address(data: Any) -> dict[str, str]:
     """A valid address (the API's shape) or :class:`CustomerError`."""
-    from engine.checkout.addresses import validate_address
+    from engine.addresses import validate_address
 
     clean, errors = validate_address(data, "address")
     if errors:
@@ -402,7 +403,5 @@ async def delete_account(runtime, customer_id: int, password: str | None, check_
         await fetch("DELETE FROM customer_identities WHERE customer = {}", customer_id)
         await fetch("DELETE FROM account_tokens WHERE customer = {}", customer_id)
         await fetch("DELETE FROM customers WHERE id = {}", customer_id)
-    from engine.security.sessions import end_user_sessions
-
-    await end_user_sessions("shop", customer_id)
+    await end_user_sessions(runtime.session_store, SHOP, customer_id)
     log.info("account.deleted", customer=customer_id, orders_anonymised=len(orders))

@@ -1,10 +1,13 @@
 """Account tables: staff (with roles, two-factor and recovery codes), admin
 API tokens, shoppers (customers, their addresses, external identities and
-e-mailed single-use tokens) and the staff audit log."""
+e-mailed single-use tokens). The staff audit log's table is defined by
+:mod:`engine.audit`, its only writer, and migrated with this app."""
 from __future__ import annotations
 
 from piccolo.columns import Boolean, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
+
+from engine.audit import AuditEntry
 
 
 class StaffUser(Table, tablename="staff_users"):
@@ -125,22 +128,6 @@ class AccountToken(Table, tablename="account_tokens"):
     used_at = Timestamptz(null=True, default=None)
     mailed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
-
-
-class AuditEntry(Table, tablename="audit_log"):
-    """Who did what, when and from where: one row per staff action (and per
-    staff sign-in attempt). ``details`` is a JSON object (never a secret)."""
-
-    id = Serial(primary_key=True)
-    at = Timestamptz(index=True)
-    actor = Varchar(length=320, default="")
-    actor_kind = Varchar(length=20, default="")
-    actor_id = Integer(null=True, default=None)
-    action = Varchar(length=200, index=True)
-    target = Varchar(length=400, default="")
-    details = Text(default="{}")
-    ip = Varchar(length=64, default="")
-    user_agent = Varchar(length=300, default="")
 
 
 TABLES = [StaffUser, StaffRole, StaffRecoveryCode, ApiToken, Customer, CustomerAddress, CustomerIdentity,

@@ -2,7 +2,7 @@
 not the storefront theme's, so a theme can never alter the admin), with
 autoescape, the staff session's CSRF token and the shop's one
 Content-Security-Policy (fresh nonce per response; see
-:mod:`engine.security.headers`). Admin pages are never cached."""
+:mod:`engine.web.headers`). Admin pages are never cached."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,7 +18,7 @@ _environment: Environment | None = None
 def environment() -> Environment:
     global _environment
     if _environment is None:
-        from engine.security.csrf import current_token
+        from engine.web.csrf import current_token
 
         _environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                                    trim_blocks=True, lstrip_blocks=True)
@@ -27,8 +27,8 @@ def environment() -> Environment:
 
 
 async def render_admin(template: str, status: int = 200, **context: Any) -> Response:
-    from engine.admin.registry import menu_items
-    from engine.security.headers import nonce, policy_for
+    from engine.accounts.permissions import menu_items
+    from engine.web.headers import csp_header, nonce
 
     actor = g.get("actor")
     try:
@@ -39,6 +39,6 @@ async def render_admin(template: str, status: int = 200, **context: Any) -> Resp
     body = environment().get_template(template).render(
         store=current_app.settings.store, actor=actor, menu=menu, csp_nonce=value, request=request, **context)
     response = Response(body, status=status, content_type="text/html; charset=utf-8")
-    response.headers["Content-Security-Policy"] = policy_for(value)
+    response.headers["Content-Security-Policy"] = csp_header(value)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -1,7 +1,7 @@
 """Admin HTML pages: staff sign-in with two-factor, the staff member's own
 account, staff and roles, API tokens, the audit log and security policy.
 
-Every page declares its permission (:func:`engine.admin.guard.staff_page`);
+Every page declares its permission (:func:`engine.admin.access.staff_page`);
 ``/admin/login`` and ``/admin/login/2fa`` are the public exceptions. Every
 form carries the staff session's CSRF token.
 
@@ -21,12 +21,14 @@ import structlog
 from quart import Blueprint, current_app, g, redirect, request
 
 from engine.accounts import staff as staff_service
-from engine.accounts.auth import current_actor
-from engine.admin import audit
-from engine.admin.guard import ANY_STAFF, staff_page
-from engine.admin.registry import all_permissions
+from engine.web.guard import current_actor
+from engine import audit as audit_trail
+from engine.web import audit
+from engine.admin.access import ANY_STAFF, staff_page
+from engine.accounts.permissions import all_permissions
 from engine.admin.rendering import render_admin
-from engine.security import client, sessions, throttle
+from engine.web import client, sessions
+from engine.security import throttle
 
 log = structlog.get_logger("shopwright.admin")
 
@@ -496,7 +498,7 @@ async def token_revoke(token_id: int):
 async def audit_log():
     before = request.args.get("before", type=int)
     action = request.args.get("action") or None
-    rows = await audit.entries(100, before, action)
+    rows = await audit_trail.entries(100, before, action)
     older = rows[-1]["id"] if len(rows) == 100 else None
     return await render_admin("admin/audit.html", entries=rows, older=older, action=action or "")
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from quart import Quart, Response, request
 
-from engine.api.problems import problem_response
+from engine.web.problems import problem_response
 
 ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 ALLOWED_HEADERS = ("authorization", "content-type", "idempotency-key", "if-none-match", "if-match",

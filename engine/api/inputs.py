@@ -14,7 +14,7 @@ import re
 
 from quart import Quart, request
 
-from engine.api.problems import Problem
+from engine.web.problems import Problem
 
 #: A JSON ``\\u0000`` escape that is not itself escaped (an even run of backslashes before it).
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")

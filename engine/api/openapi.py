@@ -3,7 +3,7 @@ what the models alone cannot say.
 
 For every operation under ``/api/``:
 
-- routes guarded by :func:`engine.accounts.auth.require_permission` get the
+- routes guarded by :func:`engine.web.guard.require_permission` get the
   ``bearerAuth`` security requirement, their scope in the description, and
   ``401``/``403`` responses;
 - every operation may answer ``429`` (rate limit), operations with input

@@ -105,6 +105,12 @@ async def cart_row(token: str) -> dict[str, Any]:
     return row
 
 
+async def owner_of(token: str) -> tuple[bool, int | None]:
+    """``(exists, customer id)`` of the cart ``token``; the customer is None for a guest cart."""
+    row = await fetchone("SELECT customer FROM carts WHERE token = {}", token)
+    return (row is not None, row["customer"] if row is not None else None)
+
+
 async def load_cart(token: str) -> CartState:
     row = await cart_row(token)
     lines = await fetch("SELECT sku, quantity, seen_price FROM cart_lines WHERE cart = {} ORDER BY id", row["id"])

@@ -40,7 +40,7 @@ from engine import outbox
 from engine.cart import services as carts
 from engine.catalog import reservations
 from engine.db.sql import fetch, fetchone
-from engine.checkout.addresses import validate_address, valid_email
+from engine.addresses import validate_address, valid_email
 from engine.errors import Conflict, IdempotencyMismatch, InvalidInput, OutOfStock, PluginFailure, ShopError
 from engine.checkout.validation import validate_checkout
 from engine.fulfillment.shipping import shipping_quotes

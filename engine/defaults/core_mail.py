@@ -5,7 +5,7 @@ overridden by a theme (see :mod:`engine.notifications.mailer`)."""
 from __future__ import annotations
 
 from engine import PluginManifest, hookimpl
-from engine.notifications import orders
+from engine.orders import emails as orders
 
 MANIFEST = PluginManifest(
     name="core_mail", title="Order e-mails", version="0.1.0", core=True,

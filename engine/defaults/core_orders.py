@@ -3,7 +3,7 @@ orders not paid within ``checkout.reservation_minutes`` (and cancels them)."""
 from __future__ import annotations
 
 from engine import PluginManifest, hookimpl
-from engine.orders.actions import expire_reservations
+from engine.payments.actions import expire_reservations
 from engine.protocols import JobDefinition
 
 MANIFEST = PluginManifest(

@@ -1,21 +1,3 @@
-"""Request security: server-side sessions, CSRF, login throttling, security
-headers and the Content-Security-Policy (see docs/security.md).
-
-:func:`install` wires it into an app; ``engine.app.create_app`` calls it.
-"""
-from __future__ import annotations
-
-from quart import Quart
-
-
-def install(app: Quart) -> None:
-    from engine.security import csrf, headers, ownership, sessions
-
-    sessions.install(app)
-    headers.install(app)
-
-    @app.before_request
-    async def _csrf_guard():
-        return await csrf.guard()
-
-    ownership.install(app)
+"""Request security state kept on the server: session storage (database or
+Redis) and login throttling. The HTTP side — cookies, CSRF, headers, the
+Content-Security-Policy — is :mod:`engine.web` (see docs/security.md)."""

@@ -1,62 +1,25 @@
-"""Server-side sessions.
+"""Stored sessions as the services and the HTTP layer share them.
 
-Two kinds, each with its own cookie and timeouts:
-
-- ``shop``: the shopper's session, which is Quart's ``session`` object
-  (:class:`ShopSessionInterface` replaces the signed-cookie default, so
-  ``session["customer_id"]`` works as usual but lives on the server);
-- ``staff``: the admin's session (cookie ``sw_staff``), loaded only for
-  ``/admin`` and ``/api/v1/admin`` requests (:func:`staff_session`).
-
-The cookie holds only an identifier: ``s.<session id>`` for a stored
-session, or ``a.<seed>`` for a visitor who has nothing stored yet (the seed
-only derives the CSRF token, so browsing costs no database write). A session
-is stored the first time something is put in it. Stored is the SHA-256 of the
-id, never the id.
-
-Cookies are HttpOnly, SameSite=Lax, Path=/; over HTTPS (see
-``security.cookie_secure``) they are Secure and named with the ``__Host-``
-prefix. A session ends ``idle`` minutes after its last request or
-``absolute`` hours after sign-in, whichever comes first.
-
-:func:`rotate` gives the session a new id (and CSRF seed) and deletes the old
-one: call it on sign-in and whenever privileges change, so an id known before
-(a fixation attempt, a stolen pre-login cookie) is worthless after.
-:func:`end` deletes the session (sign-out); :func:`end_other_sessions` and
-:func:`end_user_sessions` delete a user's sessions server-side ("sign out
-everywhere else", password change, account deletion).
+A session is stored under the SHA-256 of its id (:func:`digest`), never the
+id itself, in the store :func:`open_store` picks from the settings (the
+database, or Redis). Each process's :class:`~engine.runtime.Runtime` owns one
+store (``runtime.session_store``). Services end a user's sessions on a
+password change, deactivation or deletion (:func:`end_user_sessions`); the
+cookies and the request side are :mod:`engine.web.sessions`.
 """
 from __future__ import annotations
 
 import hashlib
-import re
-import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
 
-import structlog
-from quart import Quart, current_app, g, request
-from quart.sessions import SessionInterface, SessionMixin
-from werkzeug.datastructures import CallbackDict
-
-from engine.security import client
 from engine.security.stores import DatabaseStore, RedisStore, SessionRecord, SessionStore
-
-log = structlog.get_logger("shopwright.sessions")
+from engine.settings import Settings
 
 SHOP = "shop"
 STAFF = "staff"
 #: The data key naming the signed-in user of each kind.
 USER_KEYS = {SHOP: "customer_id", STAFF: "staff_id"}
-COOKIES = {SHOP: "sw_session", STAFF: "sw_staff"}
-#: Paths whose requests never open a session (no database read for them).
-SESSIONLESS_PREFIXES = ("/static/", "/healthz", "/readyz", "/metrics")
-#: Paths that use the staff session instead of the shopper's.
-STAFF_PREFIXES = ("/admin", "/api/v1/admin")
-#: ``last_seen_at`` is written at most this often per session.
-TOUCH_SECONDS = 60
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 
 
 def digest(sid: str) -> str:
@@ -65,272 +28,43 @@ def digest(sid: str) -> str:
 
 @dataclass(frozen=True)
 class Timeouts:
+    """Seconds a session lives after its last request (``idle``) and after sign-in (``absolute``)."""
+
     idle: int
     absolute: int
 
 
-def timeouts(kind: str) -> Timeouts:
-    security = current_app.settings.security
+def timeouts(settings: Settings, kind: str) -> Timeouts:
+    security = settings.security
     if kind == STAFF:
         return Timeouts(security.staff_session_idle_minutes * 60, security.staff_session_absolute_hours * 3600)
     return Timeouts(security.session_idle_minutes * 60, security.session_absolute_hours * 3600)
 
 
-class ServerSession(CallbackDict, SessionMixin):
-    """Session data (a dict) plus what the store needs to know about it.
-
-    ``sid``: the id of the stored session (None until something is stored);
-    ``seed``: the CSRF seed; ``detached``: a request authenticated by a bearer
-    token, whose session cookie is ignored and never written."""
-
-    def __init__(self, kind: str, data: dict | None = None, sid: str | None = None, seed: str | None = None,
-                 record: SessionRecord | None = None, detached: bool = False) -> None:
-        def on_update(self: ServerSession) -> None:
-            self.modified = True
-            self.accessed = True
-
-        super().__init__(data or {}, on_update)
-        self.kind = kind
-        self.sid = sid
-        self.seed = seed
-        self.record = record
-        self.detached = detached
-        self.modified = False
-        self.accessed = False
-        self.cookie_dirty = False  # the cookie must be (re)written
-        self.clear_cookie = False  # the cookie must be removed
-        self.rotated = False
-
-    @property
-    def user_id(self) -> int | None:
-        value = self.get(USER_KEYS[self.kind])
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-    def ensure_seed(self) -> str:
-        if not self.seed:
-            self.seed = secrets.token_urlsafe(24)
-            self.cookie_dirty = True
-        return self.seed
-
-    @property
-    def stored_hash(self) -> str | None:
-        return digest(self.sid) if self.sid else None
-
-
-# ------------------------------------------------------------------ store
-def store_for(app: Quart) -> SessionStore:
-    existing = getattr(app, "session_store", None)
-    if existing is not None:
-        return existing
-    settings = app.settings
+def open_store(settings: Settings) -> SessionStore:
+    """The store ``security.session_store`` names: Redis when asked for (or
+    ``auto`` with ``redis_url`` set), else the database."""
     choice = settings.security.session_store
     if choice == "redis" or (choice == "auto" and settings.redis_url):
         if not settings.redis_url:
             raise RuntimeError("security.session_store = 'redis' needs redis_url")
-        store: SessionStore = RedisStore(settings.redis_url, f"{settings.jobs.queue_name}:sessions")
-    else:
-        store = DatabaseStore()
-    app.session_store = store
-    return store
+        return RedisStore(settings.redis_url, f"{settings.jobs.queue_name}:sessions")
+    return DatabaseStore()
 
 
-def _store() -> SessionStore:
-    return store_for(current_app)
+async def close_store(store: SessionStore) -> None:
+    if isinstance(store, RedisStore):
+        await store.close()
 
 
-# ------------------------------------------------------------------ open / save
-async def open_session(kind: str) -> ServerSession:
-    """The session of the current request (from its cookie)."""
-    if request.path.startswith(SESSIONLESS_PREFIXES):
-        return ServerSession(kind, detached=True)
-    if request.headers.get("Authorization", "").lower().startswith("bearer "):
-        return ServerSession(kind, detached=True)
-    raw = request.cookies.get(client.cookie_name(COOKIES[kind]), "")
-    prefix, _, value = raw.partition(".")
-    if not raw:
-        return ServerSession(kind)
-    if not _TOKEN.match(value) or prefix not in ("a", "s"):
-        session = ServerSession(kind)
-        session.clear_cookie = True
-        return session
-    if prefix == "a":
-        return ServerSession(kind, seed=value)
-    try:
-        record = await _store().load(digest(value))
-    except Exception as exc:  # the store is down: serve the request signed out, keep the cookie
-        log.error("session.store_unavailable", kind=kind, error=repr(exc))
-        return ServerSession(kind, detached=True)
+async def end_user_sessions(store: SessionStore, kind: str, user_id: int, keep_digest: str | None = None) -> int:
+    """Delete every session of a user but ``keep_digest``'s; how many ended."""
+    return await store.delete_for_user(kind, user_id, keep=keep_digest)
+
+
+async def live_sessions(store: SessionStore, settings: Settings, kind: str, user_id: int) -> list[SessionRecord]:
+    """A user's sessions that have not timed out."""
     now = time.time()
-    limits = timeouts(kind)
-    if record is None or record.kind != kind or now - record.last_seen_at > limits.idle \
-            or now - record.created_at > limits.absolute:
-        if record is not None:
-            await _store().delete(digest(value))
-            log.info("session.expired", kind=kind, user_id=record.user_id)
-        session = ServerSession(kind)
-        session.clear_cookie = True
-        return session
-    data = dict(record.data)
-    seed = data.pop("_csrf", None)
-    return ServerSession(kind, data=data, sid=value, seed=seed or secrets.token_urlsafe(24), record=record)
-
-
-def _ttl(session: ServerSession, now: float) -> int:
-    limits = timeouts(session.kind)
-    created = session.record.created_at if session.record else now
-    return int(max(1, min(limits.idle, limits.absolute - (now - created))))
-
-
-async def _persist(session: ServerSession, now: float) -> None:
-    new = session.record is None
-    record = session.record or SessionRecord(data={}, kind=session.kind, user_id=None, created_at=now,
-                                             last_seen_at=now, ip=client.client_ip(), user_agent=client.user_agent())
-    record.data = {**dict(session), "_csrf": session.ensure_seed()}
-    record.user_id = session.user_id
-    record.last_seen_at = now
-    session.record = record
-    await _store().save(session.stored_hash, record, _ttl(session, now))
-    if new:
-        session.cookie_dirty = True
-
-
-async def save_session(session: ServerSession, response) -> None:
-    """Write the session (when changed) and its cookie onto ``response``."""
-    if session.detached or response is None:
-        return
-    now = time.time()
-    name = client.cookie_name(COOKIES[session.kind])
-    secure = client.cookie_secure()
-    if len(session) == 0 and session.sid is None and not session.seed:
-        if session.clear_cookie:
-            response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="Lax")
-        return
-    if len(session) == 0 and session.sid is not None:  # emptied: nothing to keep on the server
-        await _store().delete(session.stored_hash)
-        session.sid, session.record = None, None
-        session.cookie_dirty = True
-    if len(session):
-        if session.sid is None:
-            session.sid = secrets.token_urlsafe(32)
-            session.record = None
-            await _persist(session, now)
-        elif session.modified or session.rotated:
-            await _persist(session, now)
-        elif session.record is not None and now - session.record.last_seen_at >= TOUCH_SECONDS:
-            session.record.last_seen_at = now
-            await _store().touch(session.stored_hash, session.record, _ttl(session, now))
-    if session.accessed or session.cookie_dirty:
-        response.vary.add("Cookie")
-    if not (session.cookie_dirty or session.clear_cookie):
-        return
-    if session.sid:
-        created = session.record.created_at if session.record else now
-        max_age = int(max(1, timeouts(session.kind).absolute - (now - created)))
-        response.set_cookie(name, f"s.{session.sid}", max_age=max_age, path="/", secure=secure, httponly=True,
-                            samesite="Lax")
-    elif session.seed:
-        response.set_cookie(name, f"a.{session.seed}", path="/", secure=secure, httponly=True, samesite="Lax")
-    else:
-        response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="Lax")
-    response.headers["Cache-Control"] = "private, no-store"
-
-
-# ------------------------------------------------------------------ actions
-async def rotate(session: ServerSession) -> None:
-    """A new session id and CSRF seed; the old stored session is deleted now.
-    Call on sign-in and on every change of privileges."""
-    if session.sid is not None:
-        await _store().delete(session.stored_hash)
-    session.sid = secrets.token_urlsafe(32)
-    session.seed = secrets.token_urlsafe(24)
-    session.record = None
-    session.rotated = True
-    now = time.time()
-    await _persist(session, now)
-    session.cookie_dirty = True
-
-
-async def end(session: ServerSession) -> None:
-    """Sign-out: delete the stored session and empty it (the cookie goes too)."""
-    if session.sid is not None:
-        await _store().delete(session.stored_hash)
-    session.clear()
-    session.sid, session.record = None, None
-    session.seed = secrets.token_urlsafe(24)
-    session.cookie_dirty = True
-
-
-async def end_other_sessions(session: ServerSession) -> int:
-    """Delete every other session of the signed-in user ("sign out everywhere else")."""
-    if session.user_id is None:
-        return 0
-    return await _store().delete_for_user(session.kind, session.user_id, keep=session.stored_hash)
-
-
-async def end_user_sessions(kind: str, user_id: int, keep: ServerSession | None = None) -> int:
-    """Delete every session of a user (password change, deactivation, deletion)."""
-    return await _store().delete_for_user(kind, user_id, keep=keep.stored_hash if keep is not None else None)
-
-
-async def user_sessions(kind: str, user_id: int) -> list[SessionRecord]:
-    now = time.time()
-    limits = timeouts(kind)
-    return [r for r in await _store().for_user(kind, user_id)
+    limits = timeouts(settings, kind)
+    return [r for r in await store.for_user(kind, user_id)
             if now - r.last_seen_at <= limits.idle and now - r.created_at <= limits.absolute]
-
-
-# ------------------------------------------------------------------ wiring
-class ShopSessionInterface(SessionInterface):
-    """Quart's ``session`` as a server-side shopper session."""
-
-    async def open_session(self, app: Quart, request_: Any) -> ServerSession:
-        if request.path.startswith(STAFF_PREFIXES):
-            return ServerSession(SHOP, detached=True)
-        return await open_session(SHOP)
-
-    async def save_session(self, app: Quart, session: SessionMixin, response: Any) -> None:
-        if isinstance(session, ServerSession):
-            await save_session(session, response)
-
-
-def uses_staff_session() -> bool:
-    return request.path == "/admin" or request.path.startswith(("/admin/", "/api/v1/admin"))
-
-
-async def staff_session() -> ServerSession:
-    """The staff session of this request (opened once, then cached)."""
-    if "staff_session" not in g:
-        g.staff_session = await open_session(STAFF)
-    return g.staff_session
-
-
-def current_session() -> ServerSession:
-    """The session that guards this request: the staff session under the
-    admin paths (opened by the before-request hook), else the shopper's."""
-    from quart import session
-
-    if uses_staff_session() and "staff_session" in g:
-        return g.staff_session
-    return session  # type: ignore[return-value]
-
-
-def install(app: Quart) -> None:
-    app.session_interface = ShopSessionInterface()
-
-    @app.before_request
-    async def _open_staff_session() -> None:
-        if uses_staff_session():
-            await staff_session()
-
-    @app.after_request
-    async def _save_staff_session(response):
-        if "staff_session" in g:
-            await save_session(g.staff_session, response)
-        return response
-
-    @app.after_serving
-    async def _close_store() -> None:
-        store = getattr(app, "session_store", None)
-        if isinstance(store, RedisStore):
-            await store.close()
-        app.session_store = None

@@ -3,7 +3,7 @@
 Both stores keep, per session, the data (JSON), the kind, the signed-in
 user, the creation and last-seen times (Unix seconds), the client's IP
 address and user agent. Sessions are addressed by the SHA-256 of their id.
-Expiry is checked by :mod:`engine.security.sessions` on every load; the
+Expiry is checked by :mod:`engine.web.sessions` on every load; the
 database store also purges expired rows (``purge_expired``, a cron job) and
 Redis drops keys through their TTL.
 """

@@ -1,8 +1,9 @@
 """The storefront: themed HTML pages over the catalog services.
 
 :func:`install` wires it into an app: the per-process theme state
-(``app.theme_state``), the theme static/preview routes, the storefront routes
-and the themed 404 page for every path outside the JSON API.
+(``app.theme_state``), the theme static/preview routes, the storefront and
+account routes, and the themed 404 and small pages (:mod:`engine.web.pages`)
+for every path outside the JSON API and the admin.
 """
 from __future__ import annotations
 
@@ -11,17 +12,18 @@ from pathlib import Path
 from quart import Quart, request, url_for
 from werkzeug.exceptions import NotFound
 
-from engine.api.problems import problem_response
+from engine.web.problems import problem_response
 
 #: Paths whose 404 is not a storefront page.
 NON_HTML_PREFIXES = ("/api/", "/webhooks/", "/static/", "/openapi.json", "/docs")
 
 
 def install(app: Quart, overrides_dir: Path | None = None) -> None:
-    from engine.cache import web as cache_web
-    from engine.storefront import rendering, views
-    from engine.themes import web
+    from engine.catalog import services as catalog
+    from engine.storefront import account, rendering, theme_files, views
     from engine.themes.state import DEFAULT_OVERRIDES, ThemeState
+    from engine.web import caching as cache_web
+    from engine.web import pages
 
     state = ThemeState(app.runtime, overrides_dir if overrides_dir is not None else DEFAULT_OVERRIDES)
     state.filters.update(money=rendering.money_filter, query_without=rendering.query_without)
@@ -41,7 +43,13 @@ def install(app: Quart, overrides_dir: Path | None = None) -> None:
         app.cache_minters[cache_web.CSRF_MARKER] = getattr(recorded, "unwrapped", token)
         # The fast path mints tokens itself only when they are the core's own.
         app.cache_csrf_stateless = app.cache_minters[cache_web.CSRF_MARKER] is rendering.csrf_token
-    app.register_blueprint(web.blueprint)
+    async def unavailable_page(status: int, title: str, message: str):
+        return await rendering.render("unavailable.html", status=status, feature=title, reason=message,
+                                      categories=await catalog.category_tree())
+
+    pages.register(app, lambda: True, unavailable_page)
+    app.register_blueprint(account.blueprint)
+    app.register_blueprint(theme_files.blueprint)
     app.register_blueprint(views.blueprint)
 
     async def _not_found(exc: NotFound):

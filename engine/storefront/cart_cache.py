@@ -2,7 +2,7 @@
 have changed.
 
 A shopper's cart page is personal (a session) and priced through the
-pricing hooks, so the response cache (:mod:`engine.cache.web`) never holds
+pricing hooks, so the response cache (:mod:`engine.web.caching`) never holds
 it. This cache keeps one rendered cart page per cart and session, in the
 process's memory, and serves it again only while all of these hold:
 
@@ -42,12 +42,13 @@ from typing import Any
 from quart import Response, current_app, g, request, session
 
 from engine.cache.store import MemoryStore
-from engine.cache.web import HEADER, NONCE_MARKER, current_generation, mint_nonce
+from engine.web.caching import HEADER, NONCE_MARKER, current_generation, mint_nonce
 from engine.cart import services as carts
 from engine.db.sql import fetch
 from engine.pricing import promotions
 from engine.protocols import PricingReuse
-from engine.storefront.rendering import csp_header, current_theme
+from engine.storefront.rendering import current_theme
+from engine.web.headers import csp_header
 
 #: hooks whose answers make the cart's prices
 PRICING_HOOKS = ("pricing_base_price", "pricing_adjustments", "pricing_tax_provider")

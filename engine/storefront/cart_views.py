@@ -27,7 +27,7 @@ from quart import Blueprint, Quart, current_app, redirect, request, session
 from engine.cart import services as carts
 from engine.catalog import services as catalog
 from engine.checkout import service
-from engine.checkout.addresses import ADDRESS_FIELDS
+from engine.addresses import ADDRESS_FIELDS
 from engine.errors import NotFound, ShopError
 from engine.orders import services as orders
 from engine.pricing import promotions
@@ -88,7 +88,7 @@ def _forget_cart() -> None:
 
 async def _category_tree() -> list[dict]:
     """The navigation's category tree, from the storefront's cache (same key)."""
-    from engine.cache.web import cached
+    from engine.web.caching import cached
 
     return await cached("category_tree", None, ("catalog",), catalog.category_tree)
 

@@ -10,7 +10,6 @@ through the ``theme_csp_sources`` hook. Preview responses are
 from __future__ import annotations
 
 import functools
-import re
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable
@@ -20,7 +19,8 @@ from babel import Locale
 from babel.numbers import format_currency
 from quart import Response, current_app, g, request, url_for
 
-from engine.cache.web import CSRF_MARKER, NONCE_MARKER, mint_nonce, remember
+from engine.web.caching import CSRF_MARKER, NONCE_MARKER, mint_nonce, remember
+from engine.web.headers import csp_header
 from engine.money import Money, currency_exponent
 from engine.themes import preview, registry
 from engine.themes.state import ThemeView
@@ -28,20 +28,6 @@ from engine.themes.state import ThemeView
 log = structlog.get_logger("shopwright.storefront")
 
 PREVIEW_PARAM = "preview_theme"
-BASE_CSP = {
-    "default-src": ["'self'"],
-    "base-uri": ["'self'"],
-    "object-src": ["'none'"],
-    "frame-ancestors": ["'none'"],
-    "form-action": ["'self'"],
-    "img-src": ["'self'", "data:"],
-    "font-src": ["'self'"],
-    "connect-src": ["'self'"],
-    "script-src": ["'self'"],
-    "style-src": ["'self'"],
-}
-_SOURCE = re.compile(r"^[A-Za-z0-9*][A-Za-z0-9:/._*+=\-]*$|^'(self|none|strict-dynamic|unsafe-eval|wasm-unsafe-eval)'$")
-_DIRECTIVE = re.compile(r"^[a-z-]+$")
 
 
 # ------------------------------------------------------------------ money
@@ -88,15 +74,15 @@ def query_without(args, *keys: str) -> str:
 # ------------------------------------------------------------------ csrf
 def csrf_token() -> str:
     """The visitor's CSRF token for POST forms (hidden field ``csrf_token``),
-    derived from the server-side session (see :mod:`engine.security.csrf`)."""
-    from engine.security.csrf import current_token
+    derived from the server-side session (see :mod:`engine.web.csrf`)."""
+    from engine.web.csrf import current_token
 
     return current_token()
 
 
 def recording_csrf(function: Callable[[], str]) -> Callable[[], str]:
     """``function`` (a template's ``csrf_token()``) that also records the
-    token it returns as a cache marker (see :mod:`engine.cache.web`), so a
+    token it returns as a cache marker (see :mod:`engine.web.caching`), so a
     cached page is served with each visitor's own token."""
     if getattr(function, "unwrapped", None) is not None:
         return function
@@ -114,7 +100,7 @@ def recording_csrf(function: Callable[[], str]) -> Callable[[], str]:
 async def csrf_valid() -> bool:
     """True when the request carries its session's CSRF token (every unsafe
     request is already checked before its view runs; 403 otherwise)."""
-    from engine.security.csrf import request_token_valid
+    from engine.web.csrf import request_token_valid
 
     return await request_token_valid()
 
@@ -140,26 +126,6 @@ async def current_theme() -> ThemeView:
         view = state.view(grant.theme, settings, preview=True)
     g.theme_view = view or state.view()
     return g.theme_view
-
-
-# ------------------------------------------------------------------ csp
-def csp_header(nonce: str) -> str:
-    directives = {name: list(sources) for name, sources in BASE_CSP.items()}
-    directives["script-src"].append(f"'nonce-{nonce}'")
-    directives["style-src"].append(f"'nonce-{nonce}'")
-    for plugin, extra in current_app.runtime.host.call_sync("theme_csp_sources"):
-        for directive, sources in (extra or {}).items():
-            if not _DIRECTIVE.match(str(directive)):
-                log.warning("csp.bad_directive", plugin=plugin, directive=directive)
-                continue
-            for source in sources:
-                if not _SOURCE.match(str(source)):
-                    log.warning("csp.bad_source", plugin=plugin, directive=directive, source=source)
-                    continue
-                bucket = directives.setdefault(directive, [])
-                if source not in bucket:
-                    bucket.append(source)
-    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
 
 
 # ------------------------------------------------------------------ render

@@ -6,7 +6,7 @@ Templates (looked up through the theme, see :mod:`engine.themes.templating`):
 ``cart.html``, ``checkout.html``, ``order.html``,
 ``404.html`` and ``unavailable.html`` (501: behaviour that later releases add).
 Every page gets ``categories`` (the category tree) for navigation. The
-account pages (``/account/...``) live in :mod:`engine.accounts.web`.
+account pages (``/account/...``) live in :mod:`engine.storefront.account`.
 
 Each page's data is read inside one ``reading()`` block: on SQLite that is one
 connection and one snapshot for the whole page.
@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from quart import Blueprint, abort, current_app, request
 
-from engine.cache.web import cached
+from engine.web.caching import cached
 from engine.catalog import services as catalog
 from engine.db.sql import reading
 from engine.errors import InvalidInput
@@ -36,7 +36,7 @@ def _featured_count(theme) -> int:
 
 
 # Catalog reads, cached per process while the change counters of what they
-# read stand still (engine.cache.web.cached); treat the values as read-only.
+# read stand still (engine.web.caching.cached); treat the values as read-only.
 async def _facets(slug: str) -> dict | None:
     return await cached("facets", slug, ("catalog",), lambda: catalog.facets(slug))
 

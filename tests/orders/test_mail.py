@@ -14,7 +14,7 @@ from engine.db.sql import fetch
 from engine.checkout.testing import add_product, cart_with, checkout, free_port
 from engine.events import DomainEvent
 from engine.notifications import mailer
-from engine.notifications import orders as order_mail
+from engine.orders import emails as order_mail
 
 
 class Inbox:

@@ -11,7 +11,7 @@ import os
 from quart import Blueprint
 
 from engine import PluginManifest, hookimpl
-from engine.admin.guard import PUBLIC_ADMIN_ROUTES, is_admin_path
+from engine.web.guard import PUBLIC_ADMIN_ROUTES, is_admin_path
 from engine.app import create_app
 from engine.plugins import discover_installed
 from engine.settings import load_settings

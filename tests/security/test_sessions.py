@@ -9,7 +9,7 @@ from account_test_fixtures import (PASSWORD, cookie_value, customer_id, login, p
 
 from engine import PluginManifest, hookimpl
 from engine.db.sql import fetch, fetchval
-from engine.security.sessions import digest
+from engine.web.sessions import digest
 
 
 class ElsewhereLogin:
@@ -153,7 +153,7 @@ async def test_cookie_attributes_over_http_and_https(sqlite_shop):
 async def test_sessions_in_redis_when_configured(make_app, redis_url):
     app = await make_app(redis_url=redis_url)
     client = await sign_up(app, "redis@example.test")
-    assert type(app.session_store).__name__ == "RedisStore"
+    assert type(app.runtime.session_store).__name__ == "RedisStore"
     other = app.test_client()
     assert (await login(other, "redis@example.test")).status_code == 303
     assert await _signed_in(client) and await _signed_in(other)

@@ -26,7 +26,8 @@ from quart import Blueprint, Response, current_app, g, redirect, request, sessio
 from engine.accounts import customers
 from engine.accounts.auth import LoginFailed, is_redirect_method, login_methods
 from engine.catalog import services as catalog
-from engine.security import client, sessions, throttle
+from engine.web import client, sessions
+from engine.security import throttle
 from engine.storefront.rendering import render
 
 log = structlog.get_logger("shopwright.accounts")

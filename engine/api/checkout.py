@@ -6,7 +6,7 @@ from quart import Blueprint, current_app, request, session
 from quart_schema import document_headers, document_querystring, document_response, validate_request
 
 from engine.checkout import service
-from engine.checkout.schemas import (
+from engine.api.schemas import (
     AddressQuery,
     CheckoutHeaders,
     CheckoutIn,

@@ -8,7 +8,7 @@ cookie, no credentials, no ``Origin`` and no conditional header — all of
 those give the same result every time, so this ASGI middleware answers such a
 request straight from the response cache when it holds a *complete* entry:
 
-- the entry was stored by the ordinary path (:mod:`engine.cache.web`) for the
+- the entry was stored by the ordinary path (:mod:`engine.web.caching`) for the
   same scheme, forwarded scheme, host, path and query string, under the
   current change counters (read as for any request, after bringing the plugin
   host and theme state up to them);
@@ -18,8 +18,8 @@ request straight from the response cache when it holds a *complete* entry:
 - its only per-response secrets are the CSP nonce and, perhaps, the CSRF
   token of a visitor without a session: such a visitor's session is just a
   CSRF seed in the ``a.<seed>`` cookie, nothing stored on the server
-  (:mod:`engine.security.sessions`), so the fast path makes a new seed, the
-  token that goes with it (:func:`engine.security.csrf.token_for_seed`) and
+  (:mod:`engine.web.sessions`), so the fast path makes a new seed, the
+  token that goes with it (:func:`engine.web.csrf.token_for_seed`) and
   the cookie exactly as the ordinary path would.
 
 The answer is those headers with a fresh CSP nonce (in the body and the
@@ -29,7 +29,7 @@ access log like any other. Anything else — cookies, ``Authorization``,
 ``Origin``, ``If-None-Match``, a ``HEAD``, an incomplete or stale entry, an
 API request over its client address's rate limit — goes through Quart
 unchanged. An API request answered here is counted against its address's
-rate limit (:mod:`engine.api.ratelimit`) and carries the ``RateLimit-*``
+rate limit (:mod:`engine.web.ratelimit`) and carries the ``RateLimit-*``
 headers like any other. ``cache.fast_path = false`` turns it off.
 """
 from __future__ import annotations
@@ -41,13 +41,20 @@ from typing import Any
 
 import structlog
 
-from engine.cache.web import (CSRF_MARKER, GENERATION_KEY, HEADER, NONCE_MARKER, SERVED_KEY, STORED_KEY,
-                              CachedResponse)
-from engine.api.ratelimit import check_address
+from engine.web.caching import (
+    CSRF_MARKER,
+    GENERATION_KEY,
+    HEADER,
+    NONCE_MARKER,
+    SERVED_KEY,
+    STORED_KEY,
+    CachedResponse,
+)
+from engine.web.ratelimit import check_address
 from engine.cache.counters import page_deps
-from engine.security.client import address
-from engine.security.csrf import token_for_seed
-from engine.security.sessions import SHOP
+from engine.web.client import address
+from engine.web.csrf import token_for_seed
+from engine.web.sessions import SHOP
 
 log = structlog.get_logger("shopwright.http")
 
@@ -60,7 +67,7 @@ _PER_RESPONSE = frozenset({b"x-request-id", b"content-length", b"date", b"server
 
 
 def _request_id(incoming: bytes | None) -> str:
-    from engine.http import _REQUEST_ID
+    from engine.web.requests import _REQUEST_ID
 
     if incoming:
         text = incoming.decode("latin-1")

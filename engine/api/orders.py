@@ -6,11 +6,12 @@ from quart import Blueprint, current_app, g, request
 from pydantic import ValidationError
 from quart_schema import document_querystring, document_request, document_response
 
-from engine.accounts.auth import require_permission
-from engine.checkout.api import signed_in_customer
+from engine.web.guard import require_permission
+from engine.api.checkout import signed_in_customer
 from engine.errors import InvalidInput
-from engine.checkout.schemas import FulfillmentIn, NoteIn, OrderListOut, OrderListQuery, OrderOut, OrderQuery, RefundIn
+from engine.api.schemas import FulfillmentIn, NoteIn, OrderListOut, OrderListQuery, OrderOut, OrderQuery, RefundIn
 from engine.orders import actions, services
+from engine.payments import actions as payments
 
 blueprint = Blueprint("orders_api", __name__, url_prefix="/api/v1/orders")
 admin = Blueprint("admin_orders_api", __name__, url_prefix="/api/v1/admin/orders")
@@ -31,8 +32,8 @@ def require_read(view):
     it changes. Both paths are the core's own guard (401, 403, two-factor)."""
     from functools import wraps
 
-    from engine.accounts.auth import current_actor
-    from engine.admin.registry import actor_has
+    from engine.web.guard import current_actor
+    from engine.accounts.permissions import actor_has
 
     by_read = require_permission("orders:read")(view)
     by_write = require_permission("orders:write")(view)
@@ -94,7 +95,7 @@ async def mark_paid(number: str):
     """Record that a manual payment (bank transfer, cash) was received. Marking
     an already paid order again changes nothing (200)."""
     body = await _body(NoteIn)
-    row, _ = await actions.mark_paid(current_app.runtime, number, _actor(), body.note or "")
+    row, _ = await payments.mark_paid(current_app.runtime, number, _actor(), body.note or "")
     return await _staff_view(row)
 
 
@@ -102,7 +103,7 @@ async def mark_paid(number: str):
 @require_permission("orders:write")
 async def capture(number: str):
     """Capture the authorized payment through its gateway (idempotent)."""
-    row, _ = await actions.capture(current_app.runtime, number, _actor())
+    row, _ = await payments.capture(current_app.runtime, number, _actor())
     return await _staff_view(row)
 
 
@@ -112,7 +113,7 @@ async def capture(number: str):
 async def refund(number: str):
     """Refund ``amount`` minor units (default: everything not yet refunded)."""
     body = await _body(RefundIn)
-    row = await actions.refund(current_app.runtime, number, _actor(), body.amount, body.note or "")
+    row = await payments.refund(current_app.runtime, number, _actor(), body.amount, body.note or "")
     return await _staff_view(row)
 
 
@@ -122,7 +123,7 @@ async def refund(number: str):
 async def cancel(number: str):
     """Cancel an unpaid order, or a paid one that has not shipped (refunded in full)."""
     body = await _body(NoteIn)
-    row = await actions.cancel(current_app.runtime, number, _actor(), body.note or "")
+    row = await payments.cancel(current_app.runtime, number, _actor(), body.note or "")
     return await _staff_view(row)
 
 

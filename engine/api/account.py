@@ -18,7 +18,7 @@ from typing import Any, Callable
 from quart import Blueprint, g, request, session
 
 from engine.accounts import customers
-from engine.api.problems import Problem
+from engine.web.problems import Problem
 
 blueprint = Blueprint("account_api", __name__, url_prefix="/api/v1/account")
 

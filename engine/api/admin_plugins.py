@@ -5,8 +5,8 @@ from dataclasses import asdict
 
 from quart import Blueprint, current_app, request
 
-from engine.accounts.auth import require_permission
-from engine.api.problems import Problem
+from engine.web.guard import require_permission
+from engine.web.problems import Problem
 from engine.plugins import PluginError
 
 blueprint = Blueprint("admin_plugins_api", __name__, url_prefix="/api/v1/admin/plugins")

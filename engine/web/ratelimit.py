@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import structlog
 from quart import Quart, current_app, g, request
 
-from engine.api.problems import Problem
-from engine.security.client import client_ip
+from engine.web.problems import Problem
+from engine.web.client import client_ip
 
 log = structlog.get_logger("shopwright.ratelimit")
 

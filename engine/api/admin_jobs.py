@@ -16,8 +16,8 @@ from pydantic import BaseModel, Field
 from quart import Blueprint, current_app
 from quart_schema import validate_querystring, validate_response
 
-from engine.accounts.auth import require_permission
-from engine.api.problems import Problem
+from engine.web.guard import require_permission
+from engine.web.problems import Problem
 from engine.db.sql import fetch
 from engine.jobs import LocalRunner, QueueUnavailable
 from engine.outbox import pending_count

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from quart import Blueprint, abort, current_app, redirect, request, send_file
 
-from engine.api.problems import Problem
+from engine.web.problems import Problem
 from engine.themes import preview, registry
 from engine.themes.assets import LONG_CACHE, content_hash, safe_path
 

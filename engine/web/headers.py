@@ -1,10 +1,10 @@
 """Security headers on every response, and one Content-Security-Policy.
 
 Every response gets ``X-Content-Type-Options``, ``X-Frame-Options``,
-``Referrer-Policy``, ``Permissions-Policy`` (see :mod:`engine.http`),
+``Referrer-Policy``, ``Permissions-Policy`` (see :mod:`engine.web.requests`),
 ``Cross-Origin-Opener-Policy`` and, over HTTPS, ``Strict-Transport-Security``.
 
-The policy is built in one place, :func:`engine.storefront.rendering.csp_header`
+The policy is built in one place, :func:`csp_header`
 (the base policy plus sources added by plugins through ``theme_csp_sources``),
 with a fresh nonce per response: storefront pages, account pages and admin
 pages all carry it. Any other HTML response (an error page from a plugin,
@@ -15,18 +15,56 @@ the one documented exception.
 """
 from __future__ import annotations
 
+import re
 import secrets
 
 import structlog
-from quart import Quart, g, request
+from quart import Quart, current_app, g, request
 
-from engine.security import client
+from engine.web import client
 
 log = structlog.get_logger("shopwright.security")
 
+BASE_CSP = {
+    "default-src": ["'self'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+}
+_SOURCE = re.compile(r"^[A-Za-z0-9*][A-Za-z0-9:/._*+=\-]*$|^'(self|none|strict-dynamic|unsafe-eval|wasm-unsafe-eval)'$")
+_DIRECTIVE = re.compile(r"^[a-z-]+$")
 NON_HTML_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 #: Paths answered without a policy (documented in docs/security.md).
 NO_POLICY_PATHS = ("/docs",)
+
+
+def csp_header(nonce: str) -> str:
+    """The Content-Security-Policy of an HTML response whose inline scripts
+    and styles carry ``nonce``: :data:`BASE_CSP` plus what plugins add through
+    ``theme_csp_sources`` (malformed directives and sources are logged and
+    dropped)."""
+    directives = {name: list(sources) for name, sources in BASE_CSP.items()}
+    directives["script-src"].append(f"'nonce-{nonce}'")
+    directives["style-src"].append(f"'nonce-{nonce}'")
+    for plugin, extra in current_app.runtime.host.call_sync("theme_csp_sources"):
+        for directive, sources in (extra or {}).items():
+            if not _DIRECTIVE.match(str(directive)):
+                log.warning("csp.bad_directive", plugin=plugin, directive=directive)
+                continue
+            for source in sources:
+                if not _SOURCE.match(str(source)):
+                    log.warning("csp.bad_source", plugin=plugin, directive=directive, source=source)
+                    continue
+                bucket = directives.setdefault(directive, [])
+                if source not in bucket:
+                    bucket.append(source)
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
 
 
 def nonce() -> str:
@@ -34,12 +72,6 @@ def nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(18)
     return g.csp_nonce
-
-
-def policy_for(nonce_value: str) -> str:
-    from engine.storefront.rendering import csp_header
-
-    return csp_header(nonce_value)
 
 
 def install(app: Quart) -> None:
@@ -55,7 +87,7 @@ def install(app: Quart) -> None:
         if "Content-Security-Policy" not in response.headers and request.path not in NO_POLICY_PATHS:
             if response.mimetype == "text/html":
                 try:
-                    response.headers["Content-Security-Policy"] = policy_for(secrets.token_urlsafe(18))
+                    response.headers["Content-Security-Policy"] = csp_header(secrets.token_urlsafe(18))
                 except Exception as exc:  # a failing plugin hook must not leave the page without one
                     log.warning("csp.fallback", error=repr(exc))
                     response.headers["Content-Security-Policy"] = (

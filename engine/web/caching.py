@@ -87,7 +87,7 @@ class CachedResponse:
     size: int
     route: str = ""
     #: every header Quart sent for it to an anonymous client, once seen
-    #: (what :mod:`engine.cache.fastpath` answers with)
+    #: (what :mod:`engine.web.fastpath` answers with)
     final: list[tuple[str, str]] | None = None
     #: the anonymous session's CSRF seed in ``final``'s ``Set-Cookie`` (when
     #: the page holds a CSRF token)
@@ -175,7 +175,7 @@ def cookie_names(app: Quart) -> frozenset[str]:
     (when its session is empty) and ``cache.ignore_cookies``."""
     names = {str(app.config.get("SESSION_COOKIE_NAME") or "session"), *app.settings.cache.ignore_cookies}
     with contextlib.suppress(ImportError, KeyError, AttributeError):
-        from engine.security.sessions import COOKIES
+        from engine.web.sessions import COOKIES
 
         names.update({COOKIES["shop"], "__Host-" + COOKIES["shop"]})
     return frozenset(names)
@@ -414,6 +414,6 @@ def install(app: Quart) -> None:
     async def _close() -> None:
         await app.cache.close()
 
-    from engine.cache import fastpath
+    from engine.web import fastpath
 
     fastpath.install(app)

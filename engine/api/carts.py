@@ -5,7 +5,7 @@ from quart import Blueprint, current_app, request
 from quart_schema import document_querystring, document_response, validate_request
 
 from engine.cart import services
-from engine.checkout.schemas import AddressQuery, CartLineIn, CartOut, QuantityIn, VoucherIn
+from engine.api.schemas import AddressQuery, CartLineIn, CartOut, QuantityIn, VoucherIn
 
 blueprint = Blueprint("cart_api", __name__, url_prefix="/api/v1/carts")
 

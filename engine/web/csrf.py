@@ -1,7 +1,7 @@
 """CSRF protection for every state-changing request made with a session.
 
 The token is ``HMAC-SHA256(secret_key, "<kind>:<seed>")`` where the seed
-belongs to the session (:mod:`engine.security.sessions`); it changes when the
+belongs to the session (:mod:`engine.web.sessions`); it changes when the
 session is rotated (sign-in). Forms send it in the hidden field
 ``csrf_token`` (``{{ csrf_token() }}`` in templates); scripts send the
 ``X-CSRF-Token`` header.
@@ -30,9 +30,9 @@ import hmac
 from typing import Callable
 
 import structlog
-from quart import current_app, request
+from quart import Quart, current_app, request
 
-from engine.security import sessions
+from engine.web import sessions
 
 log = structlog.get_logger("shopwright.csrf")
 
@@ -115,13 +115,21 @@ async def guard():
 
 
 async def refusal():
-    from engine.api.problems import problem_response
+    from engine.web.problems import problem_response
 
     detail = "The request has no valid CSRF token (form field csrf_token or header X-CSRF-Token)."
     if request.path.startswith("/api/"):
         return problem_response(403, "Forbidden", detail)
-    from engine.security.pages import simple_page
+    from engine.web.pages import simple_page
 
     return await simple_page(403, "The form expired",
                              "This form was open too long or came from another site. Go back, reload the page "
                              "and try again.")
+
+
+def install(app: Quart) -> None:
+    """Check every state-changing request before its view runs."""
+
+    @app.before_request
+    async def _csrf_guard():
+        return await guard()

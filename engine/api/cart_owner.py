@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from quart import Quart, request, session
 
-from engine.api.problems import problem_response
-from engine.db.sql import fetchone
+from engine.cart.services import owner_of
+from engine.web.problems import problem_response
 
 CART_PREFIX = "/api/v1/carts/"
 
@@ -31,7 +31,7 @@ def install(app: Quart) -> None:
         token = (request.view_args or {}).get("token")
         if not isinstance(token, str) or not token or len(token) > 64:
             return None
-        row = await fetchone("SELECT customer FROM carts WHERE token = {}", token)
-        if row is None or row["customer"] is None or row["customer"] == _customer():
+        exists, owner = await owner_of(token)
+        if not exists or owner is None or owner == _customer():
             return None
         return problem_response(404, "Not Found", "There is no such cart.")

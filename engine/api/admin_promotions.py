@@ -5,9 +5,9 @@ from __future__ import annotations
 from quart import Blueprint, current_app, request
 from quart_schema import document_request
 
-from engine.accounts.auth import require_permission
+from engine.web.guard import require_permission
 from engine.errors import InvalidInput
-from engine.checkout.schemas import PromotionIn
+from engine.api.schemas import PromotionIn
 from engine.pricing import manage
 
 blueprint = Blueprint("admin_promotions_api", __name__, url_prefix="/api/v1/admin/promotions")

@@ -1,11 +1,11 @@
-"""Incoming provider webhooks: ``POST /webhooks/<plugin-name>``.
+"""Incoming provider webhooks: verifying one and applying its outcome once.
 
 The body goes, untouched, to ``verify_webhook(body, headers)`` of each
 gateway the plugin offers (in order) until one accepts it; a signature that
-no gateway accepts (``ValueError``) is a 400 and nothing changes. The
-verified :class:`engine.protocols.WebhookOutcome` is then applied in one
-transaction together with the record of its ``event_id`` (unique per plugin),
-so a redelivered event changes nothing and answers 200 ``duplicate``.
+no gateway accepts (``ValueError``) is :class:`BadSignature` and nothing
+changes. The verified :class:`engine.protocols.WebhookOutcome` is then applied
+in one transaction together with the record of its ``event_id`` (unique per
+plugin), so a redelivered event changes nothing and answers ``duplicate``.
 
 Outcomes, for the payment whose ``reference`` matches:
 
@@ -16,8 +16,8 @@ Outcomes, for the payment whose ``reference`` matches:
 - ``refunded``: a refund made at the provider (``amount``, default all) is recorded;
 - ``cancelled``: an order still awaiting payment is cancelled.
 
-An event for an unknown reference answers 200 ``ignored`` and is not
-remembered, so a later redelivery (once the reference is known) still applies.
+An event for an unknown reference is ``ignored`` and not remembered, so a
+later redelivery (once the reference is known) still applies.
 """
 from __future__ import annotations
 
@@ -26,18 +26,16 @@ from datetime import datetime, timezone
 from typing import Any
 
 import structlog
-from quart import Blueprint, current_app, request
 
 from engine.db.sql import fetch, fetchone
 from engine.errors import InvalidInput, NotFound, ShopError
-from engine.orders import actions
+from engine.orders.actions import REFUNDABLE
 from engine.orders.transitions import PAID_STATES, record
-from engine.payments import records
+from engine.payments import actions, records
 from engine.payments.gateways import available_gateways
 from engine.protocols import WebhookOutcome
 
 log = structlog.get_logger("shopwright.webhooks")
-blueprint = Blueprint("payment_webhooks", __name__, url_prefix="/webhooks")
 
 
 class BadSignature(ShopError):
@@ -113,7 +111,7 @@ async def _apply_status(order: dict[str, Any], payment: dict[str, Any], outcome:
             await records.update(payment["id"], status="failed", error="declined or failed at the provider")
             await record(order["id"], "payment", actor, "Payment failed at the provider.")
     elif status == "refunded":
-        if order["status"] in actions.REFUNDABLE:
+        if order["status"] in REFUNDABLE:
             left = order["paid_amount"] - order["refunded_amount"]
             await actions.refund_in_tx(order, min(amount or left, left), actor, f"Refund reported by {actor}.")
     elif status == "cancelled":
@@ -123,13 +121,3 @@ async def _apply_status(order: dict[str, Any], payment: dict[str, Any], outcome:
             await record(order["id"], "note", actor, "The provider reports the payment cancelled.")
     else:
         await record(order["id"], "note", actor, f"Webhook event {outcome.event_id} received (no status change).")
-
-
-@blueprint.post("/<plugin>")
-async def receive(plugin: str):
-    """A provider's webhook for the payment plugin ``plugin``."""
-    runtime = current_app.runtime
-    body = await request.get_data()
-    headers = {key: value for key, value in request.headers.items()}
-    outcome = await verify(runtime, plugin, body, headers)
-    return await apply(runtime, plugin, outcome)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from quart import Blueprint, current_app
 from quart_schema import validate_querystring, validate_request, validate_response
 
-from engine.accounts.auth import require_permission
+from engine.web.guard import require_permission
 from engine.webhooks import services
 from engine.webhooks.events import EVENT_TYPES, WILDCARD
 

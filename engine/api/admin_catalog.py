@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from quart import Blueprint, current_app
 from quart_schema import validate_querystring, validate_request, validate_response
 
-from engine.accounts.auth import require_permission
+from engine.web.guard import require_permission
 from engine.catalog import manage, services
-from engine.catalog.api import AttributeModel, CategoryRefModel, ImageModel, MoneyModel
+from engine.api.products import AttributeModel, CategoryRefModel, ImageModel, MoneyModel
 from engine.errors import NotFound
 
 blueprint = Blueprint("admin_catalog_api", __name__, url_prefix="/api/v1/admin")

@@ -12,7 +12,7 @@ from quart import Blueprint, Response, current_app, request
 from quart_schema import validate_querystring, validate_response
 
 from engine.api import etags
-from engine.api.problems import Problem
+from engine.web.problems import Problem
 from engine.catalog import services
 from engine.catalog.placeholders import placeholder_svg
 from engine.protocols import SearchQuery

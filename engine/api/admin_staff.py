@@ -16,9 +16,10 @@ from datetime import datetime
 from quart import Blueprint, g, request
 
 from engine.accounts import staff as staff_service
-from engine.accounts.auth import require_permission
-from engine.admin import audit
-from engine.api.problems import Problem
+from engine.web.guard import require_permission
+from engine import audit as audit_trail
+from engine.web import audit
+from engine.web.problems import Problem
 
 blueprint = Blueprint("admin_security_api", __name__, url_prefix="/api/v1/admin")
 
@@ -55,7 +56,7 @@ async def create_token():
         if not staff_service.can_grant(g.actor["permissions"], scopes):
             raise Problem(403, "Forbidden", "A token cannot get scopes its maker does not hold.")
         token, row = await staff_service.create_token(str(body.get("name") or ""), scopes, days,
-                                                      created_by=audit.actor_label(g.actor)[0])
+                                                      created_by=audit_trail.actor_label(g.actor)[0])
     except staff_service.AccountError as exc:
         raise Problem(422, "Validation failed", str(exc)) from None
     await audit.record("token.create", f"token:{row['id']}", {"name": row["name"], "scopes": scopes,
@@ -82,5 +83,5 @@ async def audit_log():
         before = int(request.args["before"]) if request.args.get("before") else None
     except ValueError:
         raise Problem(422, "Validation failed", "limit and before are whole numbers.") from None
-    rows = await audit.entries(limit, before, request.args.get("action") or None)
+    rows = await audit_trail.entries(limit, before, request.args.get("action") or None)
     return {"items": rows, "next_before": rows[-1]["id"] if len(rows) == limit else None}
