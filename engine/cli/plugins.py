@@ -1,0 +1,199 @@
+"""Plugin commands: ``plugins list|show|enable|disable|configure|priority`` for
+merchants and ``plugin new`` for plugin authors."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from engine.cli.common import fail, open_runtime, run, settings_from
+from engine.cli.themes import theme_rows
+
+
+def _status_rows(runtime) -> list[dict]:
+    return [
+        {
+            "name": s.name, "title": s.title, "version": s.version, "enabled": s.enabled, "active": s.active,
+            "core": s.core, "priority": s.priority, "error": s.error,
+        }
+        for s in runtime.host.status()
+    ]
+
+
+@click.group("plugins")
+def plugins_group() -> None:
+    """Installed plugins: list, show, enable, disable, configure."""
+
+
+@plugins_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--all", "show_core", is_flag=True, help="Include the core default plugins.")
+@click.pass_context
+def plugins_list(ctx: click.Context, as_json: bool, show_core: bool) -> None:
+    """Installed plugins and themes with version, enabled state and load errors."""
+    settings = settings_from(ctx)
+
+    async def go():
+        from engine.themes.registry import active_theme_name
+
+        async with open_runtime(settings) as runtime:
+            rows = [r for r in _status_rows(runtime) if show_core or not r["core"]]
+            themes = theme_rows(await active_theme_name(settings.theme))
+        if as_json:
+            click.echo(json.dumps({"plugins": rows, "themes": themes}, indent=2))
+            return
+        click.echo(f"{'PLUGIN':<22} {'VERSION':<10} {'ENABLED':<8} {'ACTIVE':<7} TITLE / ERROR")
+        for r in rows:
+            note = f"ERROR: {r['error']}" if r["error"] else r["title"]
+            click.echo(f"{r['name']:<22} {r['version']:<10} {'yes' if r['enabled'] else 'no':<8} "
+                       f"{'yes' if r['active'] else 'no':<7} {note}")
+        click.echo("")
+        click.echo(f"{'THEME':<22} {'VERSION':<10} {'ACTIVE':<8} {'PARENT':<10} TITLE / ERROR")
+        for t in themes:
+            note = f"ERROR: {t['error']}" if t["error"] else t["title"]
+            click.echo(f"{t['name']:<22} {t['version']:<10} {'yes' if t['active'] else 'no':<8} "
+                       f"{t['parent'] or '-':<10} {note}")
+
+    run(go)
+
+
+@plugins_group.command("show")
+@click.argument("name")
+@click.pass_context
+def plugins_show(ctx: click.Context, name: str) -> None:
+    """One plugin: manifest, state and settings (secrets masked), as JSON."""
+    settings = settings_from(ctx)
+
+    async def go():
+        from engine.manifest import secret_fields
+
+        async with open_runtime(settings) as runtime:
+            plugin = runtime.host.get(name)
+            status = runtime.host.status_of(name)
+            manifest = plugin.manifest
+            schema = {}
+            if manifest and manifest.settings:
+                secrets_ = secret_fields(manifest.settings)
+                for field_name, info in manifest.settings.model_fields.items():
+                    schema[field_name] = {
+                        "type": getattr(info.annotation, "__name__", str(info.annotation)),
+                        "secret": field_name in secrets_,
+                        "description": info.description or "",
+                    }
+            click.echo(json.dumps({
+                "name": name,
+                "title": status.title,
+                "version": status.version,
+                "engine": manifest.engine if manifest else None,
+                "description": manifest.description if manifest else "",
+                "enabled": status.enabled,
+                "active": status.active,
+                "priority": status.priority,
+                "error": status.error,
+                "settings": runtime.host.shown_settings(name),
+                "settings_schema": schema,
+            }, indent=2))
+
+    run(go)
+
+
+@plugins_group.command("enable")
+@click.argument("name")
+@click.pass_context
+def plugins_enable(ctx: click.Context, name: str) -> None:
+    """Enable a plugin (runs its migrations first). In force everywhere within 2 s."""
+    settings = settings_from(ctx)
+
+    async def go():
+        from engine.db.migrate import migrate as run_migrations
+
+        async with open_runtime(settings) as runtime:
+            plugin = runtime.host.get(name)
+            if plugin.error:
+                fail(f"plugin {name!r} cannot be enabled: {plugin.error}")
+            if plugin.manifest.piccolo_app:
+                await run_migrations(runtime.database, [plugin.manifest.piccolo_app], echo=click.echo)
+            await runtime.host.enable(name)
+            click.echo(f"enabled {name}")
+
+    run(go)
+
+
+@plugins_group.command("disable")
+@click.argument("name")
+@click.pass_context
+def plugins_disable(ctx: click.Context, name: str) -> None:
+    """Disable a plugin (its data is kept)."""
+    settings = settings_from(ctx)
+
+    async def go():
+        async with open_runtime(settings) as runtime:
+            await runtime.host.disable(name)
+            click.echo(f"disabled {name}")
+
+    run(go)
+
+
+@plugins_group.command("configure")
+@click.argument("name")
+@click.argument("pairs", nargs=-1, required=True)
+@click.pass_context
+def plugins_configure(ctx: click.Context, name: str, pairs: tuple[str, ...]) -> None:
+    """Set settings: ``shopwright plugins configure NAME key=value ...``.
+
+    Values are validated against the plugin's settings schema; nothing is
+    written when one is invalid. Secret values are stored encrypted."""
+    settings = settings_from(ctx)
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            fail(f"expected key=value, got {pair!r}")
+        values[key.strip()] = value
+
+    async def go():
+        async with open_runtime(settings) as runtime:
+            await runtime.host.configure(name, values)
+            shown = runtime.host.shown_settings(name)
+            for key in values:
+                click.echo(f"{name}.{key} = {shown.get(key)}")
+
+    run(go)
+
+
+@plugins_group.command("priority")
+@click.argument("name")
+@click.argument("priority", type=int)
+@click.pass_context
+def plugins_priority(ctx: click.Context, name: str, priority: int) -> None:
+    """Set a plugin's hook priority (lower runs first)."""
+    settings = settings_from(ctx)
+
+    async def go():
+        async with open_runtime(settings) as runtime:
+            await runtime.host.set_priority(name, priority)
+            click.echo(f"{name} priority = {priority}")
+
+    run(go)
+
+
+@click.group("plugin")
+def plugin_group() -> None:
+    """Tools for plugin authors."""
+
+
+@plugin_group.command("new")
+@click.argument("name")
+@click.option("--directory", type=click.Path(file_okay=False), default=None,
+              help="Where to create the package (default: ./shopwright-NAME).")
+def plugin_new(name: str, directory: str | None) -> None:
+    """Scaffold a plugin package whose own tests pass out of the box."""
+    from engine.scaffold import scaffold_plugin
+
+    try:
+        target = scaffold_plugin(name, Path(directory) if directory else None)
+    except ValueError as exc:
+        fail(str(exc))
+    click.echo(f"created {target}")
+    click.echo(f"next: pip install -e {target} && pytest {target}")

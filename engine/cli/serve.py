@@ -1,0 +1,68 @@
+"""Long-running processes: ``serve`` (the web server) and ``worker`` (the arq job worker)."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from engine.cli.common import fail, run, settings_from
+
+
+@click.command()
+@click.option("--host", default=None, help="Interface to bind (default: server.host).")
+@click.option("--port", type=int, default=None, help="Port (default: server.port).")
+@click.option("--workers", type=int, default=None, help="Worker processes (default: server.workers).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the store with Hypercorn."""
+    from hypercorn.config import Config
+    from hypercorn.run import run as run_hypercorn
+
+    settings = settings_from(ctx)
+    config = Config()
+    config.application_path = "engine.asgi:app"
+    config.bind = [f"{host or settings.server.host}:{port or settings.server.port}"]
+    config.workers = workers or settings.server.workers
+    try:
+        import uvloop  # noqa: F401
+
+        config.worker_class = "uvloop"  # balances keep-alive connections across workers
+    except ImportError:
+        config.worker_class = "asyncio"
+    config.accesslog = None
+    config.graceful_timeout = 5
+    if ctx.obj.get("config"):
+        os.environ["SHOPWRIGHT_CONFIG"] = ctx.obj["config"]
+    click.echo(f"serving on http://{config.bind[0]} with {config.workers} worker(s)")
+    sys.exit(run_hypercorn(config))
+
+
+@click.command()
+@click.option("--burst", is_flag=True, help="Run queued jobs, then exit.")
+@click.pass_context
+def worker(ctx: click.Context, burst: bool) -> None:
+    """Run the arq job worker (needs SHOPWRIGHT_REDIS_URL)."""
+    settings = settings_from(ctx)
+    if not settings.redis_url:
+        fail("the worker needs SHOPWRIGHT_REDIS_URL (without it, jobs run inside `shopwright serve`)")
+
+    async def go():
+        from engine.jobs import make_worker
+        from engine.logs import configure_logging
+        from engine.runtime import NotMigrated, Runtime
+
+        configure_logging(settings.logging.level, settings.logging.format)
+        runtime = Runtime(settings)
+        try:
+            await runtime.start(background=True, jobs=True)
+        except NotMigrated as exc:
+            fail(str(exc))
+        try:
+            arq_worker = make_worker(runtime, burst=burst)
+            await arq_worker.main()
+            await arq_worker.close()
+        finally:
+            await runtime.stop()
+
+    run(go)
