@@ -68,7 +68,10 @@ async def pending_migrations(database: Database, app_modules: list[str]) -> list
 
 async def migrate(database: Database, app_modules: list[str], echo=print) -> list[tuple[str, str]]:
     """Apply every pending migration; returns what was applied. Each migration runs
-    in its own transaction and is recorded in Piccolo's ``migration`` table."""
+    in its own transaction and is recorded in Piccolo's ``migration`` table. A
+    ``fake`` migration (``MigrationManager(fake=True)``: one that corrects only
+    Piccolo's record of the schema) is recorded without running, as Piccolo's
+    ``migrations forwards`` does."""
     database.bind([])
     await Migration.create_table(if_not_exists=True).run()
     applied = []
@@ -80,9 +83,10 @@ async def migrate(database: Database, app_modules: list[str], echo=print) -> lis
             if migration_id in ran:
                 continue
             manager = await modules[migration_id].forwards()
-            if isinstance(manager, MigrationManager):
+            fake = isinstance(manager, MigrationManager) and manager.fake
+            if isinstance(manager, MigrationManager) and not fake:
                 await manager.run()
             await Migration.insert(Migration(name=migration_id, app_name=config.app_name)).run()
             applied.append((config.app_name, migration_id))
-            echo(f"applied {config.app_name} {migration_id}")
+            echo(f"applied {config.app_name} {migration_id}" + (" (record only)" if fake else ""))
     return applied
