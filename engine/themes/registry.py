@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from engine.manifest import ThemeManifest
-from engine.plugins import THEME_GROUP, _check_engine_range
+from engine.plugins import THEME_GROUP, check_engine_range
 
 ACTIVE_THEME_KEY = "theme.active"
 SETTINGS_KEY_PREFIX = "theme.settings."
@@ -47,7 +47,7 @@ def inspect_theme(manifest: Any, expected_name: str | None = None, version: str 
     """Validate a loaded manifest; never raises."""
     if not isinstance(manifest, ThemeManifest):
         return InstalledTheme(expected_name or "?", None, version, "has no MANIFEST = ThemeManifest(...)")
-    error = _check_engine_range(manifest)  # type: ignore[arg-type]
+    error = check_engine_range(manifest)
     if expected_name and manifest.name != expected_name:
         error = f"entry point name {expected_name!r} differs from manifest name {manifest.name!r}"
     elif not _NAME.match(manifest.name):

@@ -1,0 +1,52 @@
+"""The plugin host: discovery, enabled state, settings and async hook calls.
+
+Plugins are Python modules (or objects) with a ``MANIFEST`` and ``@hookimpl``
+functions, found through the ``shopwright.plugins`` entry point group or named
+explicitly (tests). Core defaults are plugins too, registered with the lowest
+precedence so any plugin can replace them. Installed is not enabled: the
+``plugin_state`` table says which plugins are enabled, their priority and settings.
+
+- :mod:`engine.plugins.discovery`: finding plugins, telling usable from broken;
+- :mod:`engine.plugins.state`: enabled state, priority and settings in ``plugin_state``;
+- :mod:`engine.plugins.calls`: calling hooks in order, awaiting async hookimpls;
+- :mod:`engine.plugins.host`: :class:`PluginHost`, which the runtime owns;
+- :mod:`engine.plugins.errors`: :class:`PluginError`, :class:`HookError`.
+
+This package sits just above the kernel and imports only the kernel: never a
+domain package, HTTP code, the jobs or the runtime. The core defaults sit above
+it (they call domain services), so :data:`DEFAULT_PLUGINS` names them and they
+are imported by name.
+"""
+from __future__ import annotations
+
+from engine.plugins.discovery import (
+    DEFAULT_PLUGINS,
+    PLUGIN_GROUP,
+    THEME_GROUP,
+    InstalledPlugin,
+    check_engine_range,
+    default_plugins,
+    discover_installed,
+    discover_plugin_apps,
+    inspect_plugin,
+)
+from engine.plugins.errors import HookError, PluginError
+from engine.plugins.host import PluginHost, PluginStatus
+from engine.plugins.state import CORE_PRIORITY
+
+__all__ = [
+    "CORE_PRIORITY",
+    "DEFAULT_PLUGINS",
+    "PLUGIN_GROUP",
+    "THEME_GROUP",
+    "HookError",
+    "InstalledPlugin",
+    "PluginError",
+    "PluginHost",
+    "PluginStatus",
+    "check_engine_range",
+    "default_plugins",
+    "discover_installed",
+    "discover_plugin_apps",
+    "inspect_plugin",
+]

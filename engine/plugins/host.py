@@ -1,0 +1,197 @@
+"""The plugin host: the plugins one app may use, and the calls into them.
+
+A :class:`PluginHost` is what the runtime owns; there is no global plugin manager, each host
+has its own pluggy ``PluginManager``. It installs the core defaults and the discovered (or
+explicitly given) plugins (:mod:`engine.plugins.discovery`), registers the ones the stored
+state activates, in hook order (:mod:`engine.plugins.state`), and calls their hooks
+(:mod:`engine.plugins.calls`). Every process calls :meth:`PluginHost.refresh` every
+``plugins.refresh_interval_seconds`` (≤ 2 s), so a change made by the CLI or the admin in
+one process is in force everywhere without a restart.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import pluggy
+import structlog
+from pydantic import BaseModel
+
+from engine import PROJECT_NAME, hookspecs
+from engine.plugins.calls import HookCaller
+from engine.plugins.discovery import InstalledPlugin, default_plugins, discover_installed, inspect_plugin
+from engine.plugins.errors import PluginError
+from engine.plugins.state import StoredState
+
+log = structlog.get_logger("shopwright.plugins")
+
+
+@dataclass
+class PluginStatus:
+    """What ``plugins list`` and ``/readyz`` report for one plugin."""
+
+    name: str
+    title: str
+    version: str
+    enabled: bool
+    active: bool
+    core: bool
+    priority: int
+    error: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+class PluginHost(HookCaller):
+    """Owns one pluggy PluginManager and the plugins one app may use.
+
+    ``plugins``: explicit plugin modules/objects (tests), or None to discover
+    entry points. Core defaults are always installed (``include_defaults``).
+    The hook calls (``first``, ``call``, ``call_each``, ``gather_each``, ...) are
+    :class:`HookCaller`'s, over the active plugins.
+    """
+
+    def __init__(
+        self,
+        settings,
+        plugins: Iterable[Any] | None = None,
+        include_defaults: bool = True,
+    ) -> None:
+        self.settings = settings
+        installed: list[InstalledPlugin] = default_plugins() if include_defaults else []
+        if plugins is None:
+            installed += discover_installed()
+        else:
+            installed += [inspect_plugin(obj, "explicit") for obj in plugins]
+        self.installed: dict[str, InstalledPlugin] = {}
+        for plugin in installed:
+            if plugin.name in self.installed:
+                plugin.error = plugin.error or f"duplicate plugin name {plugin.name!r}"
+                log.error("plugin.duplicate", plugin=plugin.name)
+                continue
+            self.installed[plugin.name] = plugin
+        for plugin in self.installed.values():
+            if plugin.error:
+                log.error("plugin.unusable", plugin=plugin.name, error=plugin.error)
+        pm = pluggy.PluginManager(PROJECT_NAME)
+        for module in hookspecs.MODULES:
+            pm.add_hookspecs(module)
+        self._state = StoredState(self.installed, settings)
+        super().__init__(pm, self._state.settings_for)
+        self._active: list[str] = []
+        self._apply_rows({})
+
+    # ------------------------------------------------------------ state
+    @property
+    def active(self) -> list[str]:
+        """Names of the plugins whose hooks are called, in hook order."""
+        return list(self._active)
+
+    def is_active(self, name: str) -> bool:
+        return name in self._active
+
+    def _apply_rows(self, rows: dict[str, dict]) -> bool:
+        order = self._state.load(rows)
+        if order is None:
+            return False
+        for name in list(self.pm.list_name_plugin()):
+            self.pm.unregister(name=name[0])
+        # pluggy calls hookimpls last-registered first: register in reverse hook order.
+        for name in reversed(order):
+            self.pm.register(self.installed[name].obj, name=name)
+        self.pm.check_pending()
+        if order != self._active:
+            log.info("plugins.active", plugins=order)
+        self._active = order
+        return True
+
+    async def refresh(self) -> bool:
+        """Re-read ``plugin_state``; returns True when something changed."""
+        return self._apply_rows(await self._state.read())
+
+    # ------------------------------------------------------------ settings
+    def settings_for(self, name: str) -> BaseModel | None:
+        """The validated settings of an active plugin (secrets decrypted)."""
+        return self._state.settings_for(name)
+
+    def shown_settings(self, name: str) -> dict[str, Any]:
+        """Settings for display: secrets masked."""
+        return self._state.shown_settings(self.get(name))
+
+    def get(self, name: str) -> InstalledPlugin:
+        try:
+            return self.installed[name]
+        except KeyError:
+            raise PluginError(f"no plugin named {name!r} is installed") from None
+
+    # ------------------------------------------------------------ changes
+    async def _upsert(self, name: str, **values: Any) -> None:
+        await self._state.write(name, **values)
+        await self.refresh()
+
+    async def enable(self, name: str) -> None:
+        plugin = self.get(name)
+        if plugin.error:
+            raise PluginError(f"plugin {name!r} cannot be enabled: {plugin.error}")
+        await self._upsert(name, enabled=True)
+        if name in self._state.settings_errors:
+            raise PluginError(f"plugin {name!r} is enabled but inactive: {self._state.settings_errors[name]}")
+
+    async def disable(self, name: str) -> None:
+        self.get(name)
+        await self._upsert(name, enabled=False)
+
+    async def set_priority(self, name: str, priority: int | None) -> None:
+        self.get(name)
+        await self._upsert(name, priority=priority)
+
+    async def configure(self, name: str, values: dict[str, Any]) -> BaseModel:
+        """Validate and store settings (merged over the current ones). Secret
+        values are encrypted before they are written. Raises PluginError naming
+        the bad key; nothing is written then."""
+        validated = await self._state.configure(self.get(name), values)
+        await self.refresh()
+        return validated
+
+    # ------------------------------------------------------------ report
+    def status(self) -> list[PluginStatus]:
+        out = []
+        for name, plugin in sorted(self.installed.items()):
+            manifest = plugin.manifest
+            out.append(
+                PluginStatus(
+                    name=name,
+                    title=manifest.title if manifest else name,
+                    version=plugin.version,
+                    enabled=self._state.enabled(name) if manifest else False,
+                    active=name in self._active,
+                    core=plugin.core,
+                    priority=self._state.priority(name) if manifest else 0,
+                    error=plugin.error or self._state.settings_errors.get(name),
+                )
+            )
+        return out
+
+    def status_of(self, name: str) -> PluginStatus:
+        for status in self.status():
+            if status.name == name:
+                return status
+        raise PluginError(f"no plugin named {name!r} is installed")
+
+    def errors(self) -> dict[str, str]:
+        """Plugins that are installed but unusable, with the reason."""
+        return {s.name: s.error for s in self.status() if s.error}
+
+    # ------------------------------------------------------------ hook calls
+    def all_call_sync(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Like :meth:`call_sync` over every usable installed plugin, enabled or not
+        (blueprints are registered once at app creation; a disabled plugin's
+        routes are then refused at request time)."""
+        results = []
+        for name, plugin in sorted(self.installed.items()):
+            if plugin.error:
+                continue
+            function = getattr(plugin.obj, hook, None)
+            if function is None or not hasattr(function, f"{PROJECT_NAME}_impl"):
+                continue
+            results.append((name, function(**kwargs)))
+        return [(n, r) for n, r in results if r is not None]
