@@ -15,7 +15,9 @@ import structlog
 
 from engine.db import Database
 from engine.db.apps import CORE_APPS, all_app_modules, tables_of
-from engine.jobs import LocalRunner, build_functions, make_queue
+from engine.jobs.arq_queue import ArqQueue
+from engine.jobs.local import LocalRunner
+from engine.jobs.registry import build_functions
 from engine.metrics import Metrics
 from engine.outbox import relay_outbox, release_claims
 from engine.plugins import PluginHost
@@ -40,7 +42,7 @@ class Runtime:
         self.settings = settings
         self.database = Database(settings.database_url, settings.database)
         self.host = PluginHost(settings, plugins=plugins, include_defaults=include_defaults)
-        self.queue = make_queue(settings)
+        self.queue = ArqQueue(settings) if settings.redis_url else LocalRunner(settings)
         self.metrics = Metrics()
         self.started = False
         self._tasks: list[asyncio.Task] = []

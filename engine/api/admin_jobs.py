@@ -19,7 +19,8 @@ from quart_schema import validate_querystring, validate_response
 from engine.web.guard import require_permission
 from engine.web.problems import Problem
 from engine.db.sql import fetch
-from engine.jobs import LocalRunner, QueueUnavailable
+from engine.jobs.arq_queue import QueueUnavailable
+from engine.jobs.local import LocalRunner
 from engine.outbox import pending_count
 from engine.webhooks.services import stats as webhook_stats
 

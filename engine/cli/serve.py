@@ -48,7 +48,7 @@ def worker(ctx: click.Context, burst: bool) -> None:
         fail("the worker needs SHOPWRIGHT_REDIS_URL (without it, jobs run inside `shopwright serve`)")
 
     async def go():
-        from engine.jobs import make_worker
+        from engine.jobs.arq_queue import make_worker
         from engine.logs import configure_logging
         from engine.runtime import NotMigrated, Runtime
 

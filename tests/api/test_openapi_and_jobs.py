@@ -102,7 +102,7 @@ async def test_jobs_overview_on_redis(sqlite_url, redis_url, make_app):
     from arq.worker import Worker
 
     from engine.accounts.staff import create_token
-    from engine.jobs import make_worker
+    from engine.jobs.arq_queue import make_worker
 
     sample = _sample_jobs()
     app = await make_app(database_url=sqlite_url, redis_url=redis_url, plugins=[sample],

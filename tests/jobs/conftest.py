@@ -35,7 +35,7 @@ def burst():
     """``await burst(runtime)``: run an arq burst worker over the runtime's queue
     until it is empty; returns the worker (``jobs_complete``, ``jobs_retried``,
     ``jobs_failed``)."""
-    from engine.jobs import make_worker
+    from engine.jobs.arq_queue import make_worker
 
     async def run(runtime, timeout: float = 30):
         worker = make_worker(runtime, burst=True)

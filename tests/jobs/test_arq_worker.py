@@ -8,7 +8,7 @@ import pytest
 from arq.worker import Worker
 from redis.asyncio import Redis
 
-from engine.jobs import ArqQueue, worker_settings
+from engine.jobs.arq_queue import ArqQueue, worker_settings
 
 # arq's Worker.close() calls redis' deprecated close(); not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning")

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from engine.jobs import JobRegistrationError, LocalRunner, UnknownJob, collect_jobs
+from engine.jobs.local import LocalRunner
+from engine.jobs.registry import JobRegistrationError, UnknownJob, collect_jobs
 
 
 def metric(runtime, job: str, outcome: str) -> float:

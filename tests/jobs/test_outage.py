@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.jobs import QueueUnavailable
+from engine.jobs.arq_queue import QueueUnavailable
 from engine.outbox import emit, pending_count
 from engine.system.tables import OutboxEvent
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from engine.jobs import LocalRunner
+from engine.jobs.local import LocalRunner
 from engine.outbox import DISPATCH_JOB, emit, event_job_id, pending_count, relay_outbox
 from engine.system.tables import OutboxEvent, SiteSetting
 

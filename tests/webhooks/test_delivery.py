@@ -113,7 +113,7 @@ async def test_arq_burst_worker_delivers_after_outage(database_url, redis_url, r
                                                       admin_token, wait):
     """The same on Redis: the web app only relays; an arq burst worker runs
     dispatch, deliveries and their deferred retries."""
-    from engine.jobs import make_worker
+    from engine.jobs.arq_queue import make_worker
     from engine.outbox import pending_count
 
     app = await make_app(database_url=database_url, redis_url=redis_url, webhooks=FAST)
