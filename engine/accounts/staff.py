@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 import time
 from datetime import datetime, timedelta, timezone
@@ -29,8 +28,9 @@ import pyotp
 from engine.accounts import passwords
 from engine.accounts.passwords import hasher  # noqa: F401  (kept for callers of the old API)
 from engine.accounts.tables import ApiToken, StaffRecoveryCode, StaffRole, StaffUser
-from engine.db.sql import fetch, fetchone
+from engine.db.sql import fetch
 from engine.secrets import SecretBox
+from engine.system import site_settings
 
 #: Built-in roles and the permissions they grant. "all" grants everything.
 ROLES: dict[str, set[str]] = {
@@ -314,14 +314,11 @@ async def staff_2fa_required(settings) -> bool:
     """Whether every staff member must use two-factor (setting or owner's switch)."""
     if settings.security.require_staff_2fa:
         return True
-    row = await fetchone("SELECT value FROM site_settings WHERE key = {}", REQUIRE_2FA_KEY)
-    return bool(row and json.loads(row["value"] or "false"))
+    return bool(await site_settings.read(REQUIRE_2FA_KEY, False))
 
 
 async def set_staff_2fa_required(required: bool) -> None:
-    await fetch("INSERT INTO site_settings (key, value, updated_at) VALUES ({}, {}, {}) ON CONFLICT (key) DO UPDATE "
-                "SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at", REQUIRE_2FA_KEY,
-                json.dumps(bool(required)), _now())
+    await site_settings.write(REQUIRE_2FA_KEY, bool(required))
 
 
 # ------------------------------------------------------------------ API tokens

@@ -13,10 +13,8 @@ are template namespaces (see :mod:`engine.themes.templating`).
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -24,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from engine.manifest import ThemeManifest
 from engine.plugins import THEME_GROUP, check_engine_range
+from engine.system import site_settings
 
 ACTIVE_THEME_KEY = "theme.active"
 SETTINGS_KEY_PREFIX = "theme.settings."
@@ -102,30 +101,8 @@ def theme_chain(name: str, themes: dict[str, InstalledTheme]) -> list[InstalledT
 
 
 # ------------------------------------------------------------------ site settings
-async def read_site_settings(prefix: str) -> dict[str, Any]:
-    """All ``site_settings`` whose key starts with ``prefix``, JSON-decoded (one query)."""
-    from engine.system.tables import SiteSetting
-
-    rows = await SiteSetting.select(SiteSetting.key, SiteSetting.value).where(
-        SiteSetting.key.like(prefix + "%")
-    ).run()
-    return {row["key"]: json.loads(row["value"]) for row in rows}
-
-
-async def write_site_setting(key: str, value: Any) -> None:
-    from engine.system.tables import SiteSetting
-
-    now = datetime.now(timezone.utc)
-    encoded = json.dumps(value, sort_keys=True)
-    updated = await SiteSetting.update({SiteSetting.value: encoded, SiteSetting.updated_at: now}).where(
-        SiteSetting.key == key
-    ).returning(SiteSetting.id).run()
-    if not updated:
-        await SiteSetting.insert(SiteSetting(key=key, value=encoded, updated_at=now)).run()
-
-
 async def active_theme_name(default: str) -> str:
-    values = await read_site_settings(ACTIVE_THEME_KEY)
+    values = await site_settings.read_prefix(ACTIVE_THEME_KEY)
     return values.get(ACTIVE_THEME_KEY) or default
 
 
@@ -136,7 +113,7 @@ async def set_active_theme(name: str) -> None:
         raise ThemeError(f"no theme named {name!r} is installed (installed: {', '.join(themes) or 'none'})")
     if themes[name].error:
         raise ThemeError(f"theme {name!r} cannot be activated: {themes[name].error}")
-    await write_site_setting(ACTIVE_THEME_KEY, name)
+    await site_settings.write(ACTIVE_THEME_KEY, name)
 
 
 # ------------------------------------------------------------------ theme settings
@@ -204,7 +181,7 @@ async def theme_settings(name: str, themes: dict[str, InstalledTheme] | None = N
     themes = themes if themes is not None else discover_themes()
     theme = _usable(name, themes)
     key = SETTINGS_KEY_PREFIX + name
-    stored = (await read_site_settings(key)).get(key)
+    stored = (await site_settings.read_prefix(key)).get(key)
     return load_theme_settings(theme, stored)
 
 
@@ -216,7 +193,7 @@ async def update_theme_settings(name: str, values: dict[str, Any],
     theme = _usable(name, themes)
     current = await theme_settings(name, themes)
     validated = validate_theme_settings(theme, values, current.model_dump(mode="json") if current else None)
-    await write_site_setting(SETTINGS_KEY_PREFIX + name, validated.model_dump(mode="json") if validated else {})
+    await site_settings.write(SETTINGS_KEY_PREFIX + name, validated.model_dump(mode="json") if validated else {})
     return validated
 
 

@@ -20,6 +20,7 @@ import structlog
 from pydantic import BaseModel
 
 from engine.themes import registry
+from engine.system import site_settings
 from engine.themes.assets import AssetNotFound, AssetResolver
 from engine.themes.templating import ThemeEnvironment, build_environment
 
@@ -88,7 +89,7 @@ class ThemeState:
             await self.refresh()
 
     async def refresh(self) -> None:
-        values = await registry.read_site_settings("theme.")
+        values = await site_settings.read_prefix("theme.")
         self._read_at = time.monotonic()
         self._overrides_sig = folder_signature(self.overrides_dir)
         if values == self.stored and self._settings:

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from engine.themes import registry
+from engine.system import site_settings
 from engine.themes.testing import seed_sample_catalog
 
 
@@ -77,7 +78,7 @@ async def test_settings_are_validated_stored_and_rendered(make_app, database_url
         await registry.update_theme_settings("default", {"nope": 1})
     with pytest.raises(registry.ThemeSettingsError, match="image_alt is required"):
         await registry.update_theme_settings("default", {"banners": [{"heading": "Sale", "image": "images/x.png"}]})
-    assert await registry.read_site_settings(registry.SETTINGS_KEY_PREFIX) == {}  # nothing half-written
+    assert await site_settings.read_prefix(registry.SETTINGS_KEY_PREFIX) == {}  # nothing half-written
 
     saved = await registry.update_theme_settings("default", {
         "colours": {"primary": "#AA0000"},
@@ -113,7 +114,7 @@ async def test_outdated_stored_values_fall_back_field_by_field(theme_app):
 
 
 async def test_unusable_active_theme_falls_back_to_the_configured_theme(theme_app):
-    await registry.write_site_setting(registry.ACTIVE_THEME_KEY, "uninstalled_theme")
+    await site_settings.write(registry.ACTIVE_THEME_KEY, "uninstalled_theme")
     await theme_app.theme_state.refresh()
     assert theme_app.theme_state.active == "default"
     assert await _theme_of(theme_app.test_client()) == "default"

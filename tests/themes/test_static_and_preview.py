@@ -6,6 +6,7 @@ import re
 import pytest
 
 from engine.themes import preview, registry
+from engine.system import site_settings
 from engine.themes.assets import AssetResolver, content_hash
 
 
@@ -141,7 +142,7 @@ async def test_preview_of_unsaved_settings(theme_app, staff_token):
     assert "--color-primary: #123456;" in body and "Preview footer" in body
     shopper_body = await (await theme_app.test_client().get("/")).get_data(as_text=True)
     assert "#123456" not in shopper_body and "Preview footer" not in shopper_body
-    assert await registry.read_site_settings(registry.SETTINGS_KEY_PREFIX) == {}  # nothing saved
+    assert await site_settings.read_prefix(registry.SETTINGS_KEY_PREFIX) == {}  # nothing saved
     form = await staff.post("/admin/theme-preview/default", form={"colours.accent": "#654321"}, headers=headers)
     assert form.status_code == 303
     assert "--color-accent: #654321;" in await (await staff.get("/")).get_data(as_text=True)
