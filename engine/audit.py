@@ -13,6 +13,7 @@ changes, so it imports nothing but the kernel.
 """
 from __future__ import annotations
 
+import getpass
 import json
 from datetime import datetime, timezone
 from typing import Any
@@ -39,6 +40,16 @@ class AuditEntry(Table, tablename="audit_log"):
     details = Text(default="{}")
     ip = Varchar(length=64, default="")
     user_agent = Varchar(length=300, default="")
+
+
+def command_line_actor() -> dict[str, Any]:
+    """The actor of a change made with the ``shopwright`` command: the
+    operating-system user who ran it (``cli:<user>``)."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in this environment (a bare container)
+        user = "unknown"
+    return {"kind": "cli", "name": f"cli:{user}"}
 
 
 def actor_label(actor: dict | None) -> tuple[str, str, int | None]:
