@@ -24,4 +24,5 @@ demo: $(STAMP)
 	$(BIN)/shopwright serve --host 127.0.0.1 --port 8000
 
 test: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest

@@ -48,7 +48,7 @@ ADDRESS = {"first_name": "Bench", "last_name": "Buyer", "line1": "Hauptstr. 1", 
 
 
 async def seed(url: str, products: int) -> list[str]:
-    from engine.checkout.testing import add_product
+    from engine.testing.checkout import add_product
     from engine.runtime import Runtime
 
     runtime = Runtime(settings_for(url))

@@ -153,3 +153,10 @@ async def relay_outbox(queue, limit: int = 200) -> int:
 async def pending_count() -> int:
     """Events not yet relayed (waiting for the queue, or still running in-process)."""
     return await OutboxEvent.count().where(OutboxEvent.relayed_at.is_null()).run()
+
+
+async def unrelayed(limit: int) -> list[dict]:
+    """The oldest events not yet relayed (``id``, ``name``, ``attempts``,
+    ``last_error``, ``created_at``), at most ``limit``."""
+    return await fetch("SELECT id, name, attempts, last_error, created_at FROM outbox_events "
+                       "WHERE relayed_at IS NULL ORDER BY id LIMIT {}", limit)

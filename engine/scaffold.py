@@ -221,9 +221,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.jobs import collect_jobs
-from engine.plugins import PluginError
-from engine.testing import check_secret_at_rest
+from engine.sdk import PluginError
+from engine.testing import check_secret_at_rest, collect_jobs
 from $package import plugin
 
 NAME = "$name"

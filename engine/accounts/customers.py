@@ -7,7 +7,6 @@ id and scopes its query by it: an address or order of another customer is
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -15,14 +14,13 @@ import structlog
 
 from engine.accounts import passwords, tokens
 from engine.accounts.tables import Customer, CustomerAddress, CustomerIdentity
+from engine.cart import services as carts
 from engine.db.sql import fetch
+from engine.orders import customers as customer_orders
 from engine.security.sessions import SHOP, end_user_sessions
 
 log = structlog.get_logger("shopwright.accounts")
 
-#: Orders in these states keep the account from being deleted (they still
-#: need the customer's details to be paid, shipped or answered).
-OPEN_ORDER_STATUSES = ("pending_payment", "paid", "partially_fulfilled")
 MAX_ADDRESSES = 50
 
 
@@ -319,13 +317,8 @@ async def delete_address(customer_id: int, address_id: int) -> bool:
 
 # ------------------------------------------------------------------ orders
 async def order_history(customer_id: int, limit: int = 100) -> list[dict[str, Any]]:
-    """The customer's orders, newest first (``number``, ``status``, ``total``,
-    ``placed_at``). Reads the orders table directly, scoped by ``customer``."""
-    rows = await fetch("SELECT number, status, currency, total, placed_at FROM orders WHERE customer = {} "
-                       "AND number IS NOT NULL ORDER BY id DESC LIMIT {}", customer_id, limit)
-    return [{"number": row["number"], "status": row["status"],
-             "total": {"amount": int(row["total"]), "currency": row["currency"]},
-             "placed_at": _iso(row["placed_at"])} for row in rows]
+    """The customer's orders, newest first (``number``, ``status``, ``total``, ``placed_at``)."""
+    return await customer_orders.history(customer_id, limit)
 
 
 # ------------------------------------------------------------------ export / delete
@@ -334,18 +327,6 @@ async def export_data(customer_id: int) -> dict[str, Any]:
     row = await get_customer(customer_id)
     if row is None:
         raise CustomerError("There is no such account.")
-    orders = await fetch("SELECT * FROM orders WHERE customer = {} AND number IS NOT NULL ORDER BY id", customer_id)
-    exported_orders = []
-    for order in orders:
-        lines = await fetch("SELECT sku, title, quantity, unit_price, total FROM order_lines WHERE order_id = {} "
-                            "ORDER BY position, id", order["id"])
-        exported_orders.append({
-            "number": order["number"], "status": order["status"], "email": order["email"],
-            "placed_at": _iso(order["placed_at"]), "currency": order["currency"], "total": int(order["total"]),
-            "shipping_address": json.loads(order["shipping_address"] or "{}"),
-            "billing_address": json.loads(order["billing_address"] or "{}"),
-            "lines": [dict(line) for line in lines],
-        })
     identities = await CustomerIdentity.select(CustomerIdentity.method, CustomerIdentity.email,
                                                CustomerIdentity.created_at).where(
         CustomerIdentity.customer == customer_id).run()
@@ -354,23 +335,10 @@ async def export_data(customer_id: int) -> dict[str, Any]:
         "account": {**public(row), "last_login_at": _iso(row["last_login_at"]),
                     "password_changed_at": _iso(row["password_changed_at"])},
         "addresses": await list_addresses(customer_id),
-        "orders": exported_orders,
+        "orders": await customer_orders.export(customer_id),
         "external_logins": [{"method": i["method"], "email": i["email"], "linked_at": _iso(i["created_at"])}
                             for i in identities],
     }
-
-
-ANONYMOUS_ADDRESS = {"first_name": "Deleted", "last_name": "customer", "company": None, "line1": "-", "line2": None,
-                     "city": "-", "region": None, "postal_code": "", "phone": None}
-
-
-def _anonymised(address_json: str) -> str:
-    try:
-        address = json.loads(address_json or "{}")
-    except ValueError:
-        address = {}
-    country = address.get("country") if isinstance(address, dict) else None
-    return json.dumps({**ANONYMOUS_ADDRESS, "country": country or ""})
 
 
 async def delete_account(runtime, customer_id: int, password: str | None, check_password: bool = True) -> None:
@@ -384,24 +352,17 @@ async def delete_account(runtime, customer_id: int, password: str | None, check_
     if check_password and row["password_hash"] and not await passwords.verify_async(row["password_hash"],
                                                                                       password or ""):
         raise CustomerError("The password is wrong.", {"password": "The password is wrong."})
-    marks = ", ".join("{}" for _ in OPEN_ORDER_STATUSES)
-    open_orders = await fetch(f"SELECT number FROM orders WHERE customer = {{}} AND status IN ({marks})",
-                              customer_id, *OPEN_ORDER_STATUSES)
+    open_orders = await customer_orders.open_order_numbers(customer_id)
     if open_orders:
-        numbers = ", ".join(o["number"] or "?" for o in open_orders)
+        numbers = ", ".join(open_orders)
         raise CustomerError(f"Your orders {numbers} are still in progress. The account can be deleted once they "
                             f"are completed or cancelled.")
     async with runtime.database.transaction():
-        orders = await fetch("SELECT id, shipping_address, billing_address FROM orders WHERE customer = {}",
-                             customer_id)
-        for order in orders:
-            await fetch("UPDATE orders SET customer = NULL, email = {}, shipping_address = {}, billing_address = {} "
-                        "WHERE id = {}", f"deleted-{order['id']}@invalid", _anonymised(order["shipping_address"]),
-                        _anonymised(order["billing_address"]), order["id"])
-        await fetch("DELETE FROM carts WHERE customer = {}", customer_id)
+        anonymised = await customer_orders.anonymise_in_tx(customer_id)
+        await carts.delete_customer_carts_in_tx(customer_id)
         await fetch("DELETE FROM customer_addresses WHERE customer = {}", customer_id)
         await fetch("DELETE FROM customer_identities WHERE customer = {}", customer_id)
         await fetch("DELETE FROM account_tokens WHERE customer = {}", customer_id)
         await fetch("DELETE FROM customers WHERE id = {}", customer_id)
     await end_user_sessions(runtime.session_store, SHOP, customer_id)
-    log.info("account.deleted", customer=customer_id, orders_anonymised=len(orders))
+    log.info("account.deleted", customer=customer_id, orders_anonymised=anonymised)

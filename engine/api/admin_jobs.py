@@ -18,10 +18,9 @@ from quart_schema import validate_querystring, validate_response
 
 from engine.web.guard import require_permission
 from engine.web.problems import Problem
-from engine.db.sql import fetch
 from engine.jobs.arq_queue import QueueUnavailable
 from engine.jobs.local import LocalRunner
-from engine.outbox import pending_count
+from engine.outbox import pending_count, unrelayed
 from engine.webhooks.services import stats as webhook_stats
 
 blueprint = Blueprint("admin_jobs_api", __name__, url_prefix="/api/v1/admin/jobs")
@@ -110,13 +109,12 @@ async def recent_failures(runtime, limit: int) -> list[dict[str, Any]]:
 async def overview(query_args: JobsQuery):
     """Outbox backlog, recent job failures, refused jobs and webhook counts."""
     runtime = current_app.runtime
-    unrelayed = await fetch("SELECT id, name, attempts, last_error, created_at FROM outbox_events "
-                            "WHERE relayed_at IS NULL ORDER BY id LIMIT {}", query_args.limit)
+    waiting = await unrelayed(query_args.limit)
     return {
         "runner": runtime.queue.kind,
         "queue_name": runtime.settings.jobs.queue_name,
         "outbox": {"pending": await pending_count(),
-                   "unrelayed": [{**row, "created_at": _iso(row["created_at"])} for row in unrelayed]},
+                   "unrelayed": [{**row, "created_at": _iso(row["created_at"])} for row in waiting]},
         "failures": await recent_failures(runtime, query_args.limit),
         "refused": dict(getattr(runtime.queue, "refused", {}) or {}),
         "webhooks": await webhook_stats(),

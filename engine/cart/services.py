@@ -20,13 +20,14 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Mapping
 
 from engine.cart.tables import Cart, CartLine
 from engine.catalog import services as catalog
 from engine.db.sql import fetch, fetchone, placeholders
 from engine.errors import InvalidInput, NotFound, OutOfStock
 from engine.money import Money
+from engine.pricing import services as pricing
 from engine.pricing.pipeline import PricedCart, price_lines
 from engine.protocols import PriceableLine
 
@@ -105,10 +106,56 @@ async def cart_row(token: str) -> dict[str, Any]:
     return row
 
 
+#: the cart columns a cart page depends on (all but its token and creation time)
+REVISION_FIELDS = ("id", "status", "currency", "customer", "vouchers", "last_order", "updated_at")
+_REVISION_SQL = (
+    "SELECT " + ", ".join(f"c.{name}" for name in REVISION_FIELDS) + ", l.sku AS line_sku, "
+    "l.quantity AS line_quantity, l.seen_price AS line_seen_price FROM carts c LEFT JOIN cart_lines l "
+    "ON l.cart = c.id WHERE c.token = {} ORDER BY l.id")
+
+#: ``(cart fields, ((sku, quantity, seen_price), ...))``: equal revisions, an unchanged cart
+Revision = tuple
+
+
+async def revision(token: str) -> Revision | None:
+    """The open cart ``token`` as a page of it depends on it, now (one query);
+    None when it is not an open cart."""
+    rows = await fetch(_REVISION_SQL, token)
+    if not rows or rows[0]["status"] != "open":
+        return None
+    first = rows[0]
+    return (tuple(first[name] for name in REVISION_FIELDS),
+            tuple((r["line_sku"], r["line_quantity"], r["line_seen_price"]) for r in rows if r["line_sku"] is not None))
+
+
+def state_revision(state: CartState) -> Revision:
+    """:func:`revision` of a loaded cart."""
+    return (tuple(state.row[name] for name in REVISION_FIELDS),
+            tuple((line.sku, line.quantity, line.seen_price) for line in state.lines))
+
+
 async def owner_of(token: str) -> tuple[bool, int | None]:
     """``(exists, customer id)`` of the cart ``token``; the customer is None for a guest cart."""
     row = await fetchone("SELECT customer FROM carts WHERE token = {}", token)
     return (row is not None, row["customer"] if row is not None else None)
+
+
+async def record_seen_prices(runtime, cart_id: int, prices: Mapping[str, int]) -> None:
+    """Remember ``prices`` (SKU → unit price in minor units) as the ones the
+    shopper has now seen, so the next checkout submit goes through."""
+    async with runtime.database.transaction():
+        for sku, price in prices.items():
+            await fetch("UPDATE cart_lines SET seen_price = {} WHERE cart = {} AND sku = {}", price, cart_id, sku)
+
+
+async def mark_ordered_in_tx(cart_id: int, number: str, now: datetime) -> None:
+    """Inside the order transaction: the cart became order ``number``."""
+    await fetch("UPDATE carts SET last_order = {}, updated_at = {} WHERE id = {}", number, now, cart_id)
+
+
+async def delete_customer_carts_in_tx(customer: int) -> None:
+    """Inside the account deletion's transaction: the customer's carts go."""
+    await fetch("DELETE FROM carts WHERE customer = {}", customer)
 
 
 async def load_cart(token: str) -> CartState:
@@ -219,19 +266,16 @@ async def remove_line(runtime, token: str, sku: str) -> None:
 async def add_voucher(runtime, token: str, code: Any) -> None:
     """Enter a voucher code. Refused (422 on ``code``) when no promotion has the
     code or it does not apply to this cart now."""
-    from engine.pricing import promotions
-
     if not isinstance(code, str) or not code.strip() or len(code.strip()) > 64:
         raise InvalidInput("Enter a voucher code.", {"code": "is required"})
-    if not runtime.host.is_active(promotions.SOURCE):
+    if not pricing.vouchers_enabled(runtime):
         raise InvalidInput("This shop does not take voucher codes.", {"code": "vouchers are not enabled"})
     code = code.strip().upper()
     state = await load_cart(token)
     codes = [c for c in state.vouchers if c != code]
     if len(codes) >= MAX_VOUCHERS:
         raise InvalidInput(f"A cart takes at most {MAX_VOUCHERS} vouchers.", {"code": "too many vouchers"})
-    evaluation = await promotions.adjustments_for(state.priceable(), pricing_context(runtime, state, codes + [code]))
-    rejected = {c.upper(): reason for c, reason in evaluation.rejected.items()}
+    rejected = await pricing.voucher_rejections(state.priceable(), pricing_context(runtime, state, codes + [code]))
     if code in rejected:
         raise InvalidInput(rejected[code], {"code": rejected[code]})
     if not state.priceable():
@@ -368,10 +412,7 @@ async def view_cart_state(runtime, token: str, address: dict | None = None) -> t
     applied = {(a.code or "").upper() for a in priced.adjustments if a.code}
     unapplied = [code for code in state.vouchers if code not in applied]
     if unapplied:
-        from engine.pricing import promotions
-
-        evaluation = await promotions.adjustments_for(priced.lines, pricing_context(runtime, state, address=address))
-        reasons = {c.upper(): r for c, r in evaluation.rejected.items()}
+        reasons = await pricing.voucher_rejections(priced.lines, pricing_context(runtime, state, address=address))
         for code in unapplied:
             notices.append({"kind": "voucher", "code": code,
                             "message": reasons.get(code, f"Voucher {code} does not apply to this cart.")})

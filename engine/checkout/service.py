@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -39,19 +38,19 @@ from asyncpg.exceptions import UniqueViolationError
 from engine import outbox
 from engine.cart import services as carts
 from engine.catalog import reservations
-from engine.db.sql import fetch, fetchone
+from engine.db.sql import fetchone
 from engine.addresses import validate_address, valid_email
 from engine.errors import Conflict, IdempotencyMismatch, InvalidInput, OutOfStock, PluginFailure, ShopError
 from engine.checkout.validation import validate_checkout
 from engine.fulfillment.shipping import shipping_quotes
 from engine.money import Money
-from engine.orders import stock
+from engine.orders import placement, stock
 from engine.orders.services import access_token, order_json, order_lines
 from engine.orders.transitions import record
 from engine.payments import records
 from engine.payments.gateways import GatewayEntry, available_gateways
 from engine.plugins import HookError
-from engine.pricing import promotions
+from engine.pricing import services as pricing
 from engine.pricing.pipeline import PricedCart
 from engine.protocols import PaymentAction, ShippingQuote
 
@@ -220,10 +219,8 @@ async def prepare(runtime, token: str, body: Mapping[str, Any], customer: int | 
     moved = [line for line in state.lines if line.seen_price is not None
              and line.seen_price != int(line.variant["price"]["amount"])]
     if moved:
-        async with runtime.database.transaction():
-            for line in moved:
-                await fetch("UPDATE cart_lines SET seen_price = {} WHERE cart = {} AND sku = {}",
-                            int(line.variant["price"]["amount"]), state.row["id"], line.sku)
+        await carts.record_seen_prices(runtime, state.row["id"],
+                                       {line.sku: int(line.variant["price"]["amount"]) for line in moved})
         names = ", ".join(line.variant["product_title"] for line in moved)
         raise Conflict(f"The price of {names} changed; review the cart and submit again.",
                        {"cart": "prices changed"}, title="Cart changed")
@@ -255,9 +252,8 @@ async def prepare(runtime, token: str, body: Mapping[str, Any], customer: int | 
     applied = {(a.code or "").upper() for a in priced.adjustments if a.code}
     unapplied = [code for code in state.vouchers if code not in applied]
     if unapplied:
-        evaluation = await promotions.adjustments_for(priced.lines, carts.pricing_context(
+        reasons = await pricing.voucher_rejections(priced.lines, carts.pricing_context(
             runtime, state, shipping=quote.price, **context))
-        reasons = {c.upper(): r for c, r in evaluation.rejected.items()}
         raise InvalidInput(reasons.get(unapplied[0], f"Voucher {unapplied[0]} does not apply."),
                            {"vouchers": reasons.get(unapplied[0], "does not apply")})
     prepared = PreparedCheckout(state, email, shipping, billing, quote, gateway, priced, customer, note.strip())
@@ -288,10 +284,6 @@ class _Replay(Exception):
         self.row = row
 
 
-async def _by_key(key: str) -> dict[str, Any] | None:
-    return await fetchone("SELECT * FROM orders WHERE idempotency_key = {}", key)
-
-
 def _is_unique_violation(exc: BaseException) -> bool:
     return isinstance(exc, (UniqueViolationError, sqlite3.IntegrityError))
 
@@ -306,67 +298,61 @@ class PlacedOrder:
     payment: dict[str, Any]
 
 
+def _new_order(prepared: PreparedCheckout, key: str, digest: str) -> placement.NewOrder:
+    priced = prepared.priced
+    by_sku = {line.sku: line for line in prepared.state.lines}
+    lines = []
+    for position, line in enumerate(priced.lines):
+        variant = by_sku[line.sku].variant
+        lines.append(placement.NewOrderLine(
+            sku=line.sku, variant_id=variant["id"], product_id=variant["product_id"], title=variant["product_title"],
+            options=variant["options"], tax_class=line.tax_class, quantity=line.quantity,
+            unit_price=line.unit_price.amount, subtotal=line.unit_price.times(line.quantity).amount,
+            discount=priced.line_adjustments[position].amount, total=priced.line_total(position).amount))
+    return placement.NewOrder(
+        email=prepared.email, customer=prepared.customer, cart_token=prepared.state.token, idempotency_key=key,
+        request_fingerprint=digest, currency=priced.currency, subtotal=priced.subtotal.amount,
+        discount_total=priced.discount_total.amount, shipping_total=priced.shipping_total.amount,
+        tax_total=priced.tax_total.amount, total=priced.total.amount, prices_include_tax=priced.prices_include_tax,
+        adjustments=[carts.adjustment_json(a) for a in priced.adjustments],
+        tax_lines=[carts.tax_line_json(t) for t in priced.tax_lines],
+        shipping_address=prepared.shipping_address, billing_address=prepared.billing_address,
+        shipping_method=prepared.quote.id, shipping_label=prepared.quote.label,
+        payment_method=prepared.gateway.id, payment_plugin=prepared.gateway.plugin, lines=lines)
+
+
 async def _write(runtime, prepared: PreparedCheckout, key: str, digest: str, actor: str) -> PlacedOrder:
+    """The order transaction: each domain writes its own rows — orders the
+    order and its lines, pricing the promotion uses, payments the pending
+    payment, cart the link to the order, orders the stock reservations."""
     priced = prepared.priced
     state = prepared.state
-    currency = priced.currency
     now = _now()
-    minutes = runtime.settings.checkout.reservation_minutes
     by_sku = {line.sku: line for line in state.lines}
     async with runtime.database.transaction():
-        existing = await _by_key(key)
+        existing = await placement.by_idempotency_key(key)
         if existing is not None:
             raise _Replay(existing)
-        row = await fetchone(
-            "INSERT INTO orders (number, status, email, customer, cart_token, idempotency_key, request_fingerprint, "
-            "token_salt, currency, subtotal, discount_total, shipping_total, tax_total, total, prices_include_tax, "
-            "adjustments, tax_lines, shipping_address, billing_address, shipping_method, shipping_label, "
-            "payment_method, payment_plugin, paid_amount, refunded_amount, placed_at, updated_at) VALUES "
-            "(NULL, 'pending_payment', {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, "
-            "{}, 0, 0, {}, {}) RETURNING id",
-            prepared.email, prepared.customer, state.token, key, digest, secrets.token_hex(16), currency,
-            priced.subtotal.amount, priced.discount_total.amount, priced.shipping_total.amount,
-            priced.tax_total.amount, priced.total.amount, priced.prices_include_tax,
-            json.dumps([carts.adjustment_json(a) for a in priced.adjustments]),
-            json.dumps([carts.tax_line_json(t) for t in priced.tax_lines]),
-            json.dumps(prepared.shipping_address), json.dumps(prepared.billing_address),
-            prepared.quote.id, prepared.quote.label, prepared.gateway.id, prepared.gateway.plugin, now, now)
-        order_id = row["id"]
-        number = str(runtime.settings.checkout.order_number_start + order_id)
-        order = await fetchone("UPDATE orders SET number = {} WHERE id = {} RETURNING *", number, order_id)
-        values: list[Any] = []
-        for position, line in enumerate(priced.lines):
-            variant = by_sku[line.sku].variant
-            values += [order_id, line.sku, variant["id"], variant["product_id"], variant["product_title"],
-                       json.dumps(variant["options"]), line.tax_class, line.quantity, line.unit_price.amount,
-                       line.unit_price.times(line.quantity).amount, priced.line_adjustments[position].amount,
-                       priced.line_total(position).amount, position]
-        lines = await fetch(  # every line in one statement
-            "INSERT INTO order_lines (order_id, sku, variant_id, product_id, title, options, tax_class, quantity, "
-            "unit_price, subtotal, discount, total, fulfilled_quantity, position) VALUES "
-            + ", ".join(["({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0, {})"] * len(priced.lines))
-            + " RETURNING *", *values)
-        try:
-            used = await promotions.record_usage(priced.adjustments, order_id, prepared.customer, prepared.email)
-        except promotions.VoucherError as exc:
-            raise Conflict(str(exc), {"vouchers": str(exc)}, title="Voucher no longer available") from None
-        payment = await records.create(order_id, prepared.gateway, priced.total.amount, currency)
+        order, lines = await placement.create_in_tx(_new_order(prepared, key, digest),
+                                                    runtime.settings.checkout.order_number_start, now)
+        order_id, number = order["id"], order["number"]
+        used = await pricing.record_promotions_in_tx(priced.adjustments, order_id, prepared.customer, prepared.email)
+        payment = await records.create(order_id, prepared.gateway, priced.total.amount, priced.currency)
         await record(order_id, "placed", actor, prepared.note or "Order placed.", None, "pending_payment",
                      {"vouchers": used, "cart": state.token[:6] + "…"})
         await outbox.emit("order_placed", {"order_id": order_id, "number": number, "email": prepared.email,
-                                           "total": priced.total.amount, "currency": currency,
+                                           "total": priced.total.amount, "currency": priced.currency,
                                            "status": "pending_payment", "payment_method": prepared.gateway.id})
-        await fetch("UPDATE carts SET last_order = {}, updated_at = {} WHERE id = {}", number, now, state.row["id"])
+        await carts.mark_ordered_in_tx(state.row["id"], number, now)
         # Last, just before the commit: the stock rows stay locked (against
         # concurrent orders of the same products) for as short a time as can be.
         try:
             await stock.hold(order_id, [(l.sku, by_sku[l.sku].variant["id"], l.quantity) for l in priced.lines],
-                             minutes)
+                             runtime.settings.checkout.reservation_minutes)
         except reservations.OutOfStock as exc:
             raise OutOfStock(_short_message(exc.sku, exc.requested, exc.available),
                              {f"lines.{exc.sku}.quantity": f"only {exc.available} available"}) from None
-    # RETURNING gives a multi-row INSERT's rows in no promised order.
-    return PlacedOrder(order, sorted(lines, key=lambda line: line["position"]), payment)
+    return PlacedOrder(order, lines, payment)
 
 
 # ---------------------------------------------------------------- payment start
@@ -438,10 +424,10 @@ async def place_order(runtime, token: str, body: Mapping[str, Any], idempotency_
     (``created`` False: a replay of an earlier request with the same key)."""
     key = check_key(idempotency_key)
     digest = fingerprint(token, body)
-    existing = await _by_key(key)
+    existing = await placement.by_idempotency_key(key)
     if existing is not None:
         return await _replay(runtime, existing, digest)
-    with promotions.rules_read_once():
+    with pricing.promotions_read_once():
         prepared = await prepare(runtime, token, body, customer)
         try:
             placed = await _write(runtime, prepared, key, digest, actor)
@@ -450,7 +436,7 @@ async def place_order(runtime, token: str, body: Mapping[str, Any], idempotency_
         except Exception as exc:
             if not _is_unique_violation(exc):
                 raise
-            existing = await _by_key(key)
+            existing = await placement.by_idempotency_key(key)
             if existing is None:
                 raise Conflict("Another order was placed at the same moment; submit again.") from exc
             return await _replay(runtime, existing, digest)

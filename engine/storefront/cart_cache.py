@@ -44,8 +44,7 @@ from quart import Response, current_app, g, request, session
 from engine.cache.store import MemoryStore
 from engine.web.caching import HEADER, NONCE_MARKER, current_generation, mint_nonce
 from engine.cart import services as carts
-from engine.db.sql import fetch
-from engine.pricing import promotions
+from engine.pricing import services as pricing
 from engine.protocols import PricingReuse
 from engine.storefront.rendering import current_theme
 from engine.web.headers import csp_header
@@ -54,35 +53,6 @@ from engine.web.headers import csp_header
 PRICING_HOOKS = ("pricing_base_price", "pricing_adjustments", "pricing_tax_provider")
 #: notices after which the view wrote to the cart (they show once)
 WRITING_NOTICES = frozenset({"removed", "price_changed"})
-#: the cart columns a page depends on (all but its token and creation time)
-CART_FIELDS = ("id", "status", "currency", "customer", "vouchers", "last_order", "updated_at")
-_REVISION_SQL = (
-    "SELECT " + ", ".join(f"c.{name}" for name in CART_FIELDS) + ", l.sku AS line_sku, l.quantity AS line_quantity, "
-    "l.seen_price AS line_seen_price FROM carts c LEFT JOIN cart_lines l ON l.cart = c.id WHERE c.token = {} "
-    "ORDER BY l.id")
-
-#: ``(cart fields, ((sku, quantity, seen_price), ...))``, compared as it is
-#: (the cache lives in this process's memory only)
-Revision = tuple
-
-
-async def revision(token: str) -> Revision | None:
-    """The open cart ``token`` as its page depends on it, now (one query);
-    None when it is not an open cart."""
-    rows = await fetch(_REVISION_SQL, token)
-    if not rows or rows[0]["status"] != "open":
-        return None
-    first = rows[0]
-    return (tuple(first[name] for name in CART_FIELDS),
-            tuple((r["line_sku"], r["line_quantity"], r["line_seen_price"]) for r in rows if r["line_sku"] is not None))
-
-
-def state_revision(state) -> Revision:
-    """:func:`revision` of a loaded :class:`engine.cart.services.CartState`."""
-    return (tuple(state.row[name] for name in CART_FIELDS),
-            tuple((line.sku, line.quantity, line.seen_price) for line in state.lines))
-
-
 async def usable() -> bool:
     """Whether this request may be answered from, or fill, the cart page cache."""
     app = current_app
@@ -103,7 +73,7 @@ def install(app) -> None:
     app.cart_pages = MemoryStore(settings.max_cart_pages, settings.max_cart_pages_mb * 1024 * 1024)
 
 
-def _key(token: str, revision_: Revision) -> tuple:
+def _key(token: str, revision_: carts.Revision) -> tuple:
     # the query string too: a theme may render request.args
     return ("cart_page", token, revision_, session.seed, request.scheme, request.host, request.query_string)
 
@@ -111,7 +81,7 @@ def _key(token: str, revision_: Revision) -> tuple:
 async def lookup(token: str) -> Response | None:
     """The cached page for the cart ``token``, or None (then :func:`store`
     may keep the page this request renders)."""
-    current = await revision(token)
+    current = await carts.revision(token)
     if current is None:
         return None
     generation = await current_generation()
@@ -140,14 +110,14 @@ async def _reuse_until(runtime, state, context: dict[str, Any], priced_after: da
     promotions (epoch seconds; None: no time limit). A page whose ``until``
     has already passed is not reusable."""
     host = runtime.host
-    pricing = {name for hook in PRICING_HOOKS for name in host.subscribers(hook)}
+    pricers = {name for hook in PRICING_HOOKS for name in host.subscribers(hook)}
     answers = dict(await host.call_each("pricing_reuse", runtime.settings.plugins.hook_deadline_seconds,
                                         lines=state.priceable(), context=context))
-    if any(not isinstance(answers.get(name), PricingReuse) for name in pricing):
+    if any(not isinstance(answers.get(name), PricingReuse) for name in pricers):
         return False, None
     moments = [answer.until for answer in answers.values() if isinstance(answer, PricingReuse) and answer.until]
     # the voucher notices read the promotions too, whichever plugins are active
-    own = await promotions.reuse_until(context.get("vouchers") or (), priced_after)
+    own = await pricing.reuse_until(context.get("vouchers") or (), priced_after)
     if own is not None:
         moments.append(own)
     until = min((m if m.tzinfo else m.replace(tzinfo=timezone.utc) for m in moments), default=None)
@@ -167,7 +137,7 @@ async def store(response: Response, state, cart: dict[str, Any]) -> None:
         return
     if any(notice.get("kind") in WRITING_NOTICES for notice in cart.get("notices", ())):
         return
-    if state_revision(state) != looked_revision:  # the cart changed while this page was made
+    if carts.state_revision(state) != looked_revision:  # the cart changed while this page was made
         return
     nonce = (g.get("cache_markers") or {}).get(NONCE_MARKER)
     if not nonce:

@@ -30,7 +30,7 @@ from engine.checkout import service
 from engine.addresses import ADDRESS_FIELDS
 from engine.errors import NotFound, ShopError
 from engine.orders import services as orders
-from engine.pricing import promotions
+from engine.pricing import services as pricing
 from engine.storefront import cart_cache
 from engine.storefront.rendering import csrf_valid, current_theme, render
 
@@ -132,7 +132,7 @@ async def _cart_page(status: int = 200, errors: dict[str, str] | None = None, me
         if cached is not None:
             return cached
     cart = state = None
-    with promotions.rules_read_once():  # pricing and the reuse check read them once
+    with pricing.promotions_read_once():  # pricing and the reuse check read them once
         if token:
             try:
                 state, cart = await carts.view_cart_state(_runtime(), token)

@@ -106,8 +106,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.themes.check import check_theme, resolve_target
-from engine.themes.testing import check_page_html, seed_sample_catalog
+from engine.testing.themes import check_page_html, check_theme, resolve_target, seed_sample_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 

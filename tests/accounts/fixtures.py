@@ -71,7 +71,7 @@ async def staff_login(client, email: str, password: str = STAFF_PASSWORD, code: 
 @pytest.fixture
 async def shop(make_app, database_url):
     """A started app on SQLite and PostgreSQL with two products."""
-    from engine.checkout.testing import add_product
+    from engine.testing.checkout import add_product
 
     app = await make_app(database_url=database_url)
     await add_product(app.runtime, "TEE-1", price=2500, stock=20)
@@ -82,7 +82,7 @@ async def shop(make_app, database_url):
 @pytest.fixture
 async def sqlite_shop(make_app):
     """The same on SQLite only (for tests about HTTP behaviour, not the database)."""
-    from engine.checkout.testing import add_product
+    from engine.testing.checkout import add_product
 
     app = await make_app()
     await add_product(app.runtime, "TEE-1", price=2500, stock=20)

@@ -8,7 +8,7 @@ from account_test_fixtures import PASSWORD, customer_id, login, page_token, post
 
 from engine.accounts import passwords
 from engine.db.sql import fetch, fetchone, fetchval
-from engine.checkout.testing import cart_with, checkout
+from engine.testing.checkout import cart_with, checkout
 
 ADDRESS = {"first_name": "Ada", "last_name": "Lovelace", "line1": "Unter den Linden 1", "city": "Berlin",
            "postal_code": "10117", "country": "DE"}

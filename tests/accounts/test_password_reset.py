@@ -15,7 +15,7 @@ from account_test_fixtures import PASSWORD, login, page_token, post_form, sign_u
 from aiosmtpd.controller import Controller
 
 from engine.db.sql import fetch, fetchval
-from engine.checkout.testing import free_port
+from engine.testing.checkout import free_port
 
 LINK = re.compile(r"http://shop\.example(/account/(?:reset|verify)\?token=[\w.-]+)")
 

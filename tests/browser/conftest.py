@@ -29,7 +29,7 @@ SEED = textwrap.dedent("""
     import asyncio
     from engine.runtime import Runtime
     from engine.settings import load_settings
-    from engine.themes.testing import seed_sample_catalog
+    from engine.testing.themes import seed_sample_catalog
 
     async def main():
         runtime = Runtime(load_settings())

@@ -7,7 +7,7 @@ from engine.cart import services as carts
 from engine.catalog import services as catalog
 from engine.db.sql import fetchone
 from engine.errors import NotFound, OutOfStock
-from engine.checkout.testing import add_product, cart_with
+from engine.testing.checkout import add_product, cart_with
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from engine.catalog import services
 from engine.protocols import SearchQuery
-from engine.themes.testing import count_queries
+from engine.testing.themes import count_queries
 
 
 async def test_read_services_use_bounded_queries(catalog_app):

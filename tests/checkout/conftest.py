@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.checkout.testing import add_product, migrate, served
+from engine.testing.checkout import add_product, migrate, served
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from engine.catalog import services as catalog
-from engine.checkout.testing import add_product, free_port
+from engine.testing.checkout import add_product, free_port
 from engine.testing import service_missing
 
 CHROMIUM = os.environ.get("SHOPWRIGHT_CHROMIUM", "/usr/bin/chromium")

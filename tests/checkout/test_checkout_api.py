@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from engine import PluginManifest, hookimpl
 from engine.catalog import services as catalog
 from engine.db.sql import fetchone
-from engine.checkout.testing import ADDRESS, add_product, cart_with, checkout, checkout_body
+from engine.testing.checkout import ADDRESS, add_product, cart_with, checkout, checkout_body
 from engine.money import Money
 from engine.protocols import Adjustment
 
@@ -52,7 +52,7 @@ async def test_checkout_places_an_order_with_frozen_prices(shop):
 
 
 async def test_one_checkout_reads_the_promotions_once(shop):
-    from engine.themes.testing import QueryCounter
+    from engine.testing.themes import QueryCounter
 
     client = shop.test_client()
     cart = await cart_with(client, "TEE-1", 1)
@@ -65,7 +65,7 @@ async def test_one_checkout_reads_the_promotions_once(shop):
 async def test_placing_an_order_reads_back_nothing_it_wrote(shop):
     """The order, its lines (several, in cart order) and its payment come back
     from the writes themselves (RETURNING); the answer equals a fresh read."""
-    from engine.themes.testing import QueryCounter
+    from engine.testing.themes import QueryCounter
 
     await add_product(shop.runtime, "MUG-1", price=1200, stock=5)
     await add_product(shop.runtime, "CAP-1", price=1800, stock=5)

@@ -9,7 +9,7 @@ import httpx
 
 from engine.catalog import services as catalog
 from engine.db.sql import fetchone
-from engine.checkout.testing import add_product, cart_with, checkout_body
+from engine.testing.checkout import add_product, cart_with, checkout_body
 
 BUYERS = 50
 STOCK = 5

@@ -7,7 +7,7 @@ import pytest
 
 from engine.catalog import services as catalog
 from engine.db.sql import fetchone
-from engine.checkout.testing import ADDRESS, add_product
+from engine.testing.checkout import ADDRESS, add_product
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from engine.accounts.staff import create_token
-from engine.checkout.testing import add_product, cart_with, checkout
+from engine.testing.checkout import add_product, cart_with, checkout
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from aiosmtpd.controller import Controller
 
 from engine.accounts.staff import create_token
 from engine.db.sql import fetch
-from engine.checkout.testing import add_product, cart_with, checkout, free_port
+from engine.testing.checkout import add_product, cart_with, checkout, free_port
 from engine.events import DomainEvent
 from engine.notifications import mailer
 from engine.orders import emails as order_mail
@@ -136,7 +136,7 @@ async def test_a_theme_override_replaces_an_email_template(mail_shop, inbox, tmp
 
 async def test_html_mail_escapes_what_shoppers_typed(mail_shop, inbox):
     client = mail_shop.test_client()
-    from engine.checkout.testing import ADDRESS
+    from engine.testing.checkout import ADDRESS
 
     await checkout(client, await cart_with(client, "TEE-1"),
                    shipping_address={**ADDRESS, "first_name": "<script>x</script>"})

@@ -10,7 +10,7 @@ import pytest
 
 from engine.catalog import reservations
 from engine.db.sql import fetch, fetchone
-from engine.checkout.testing import add_product
+from engine.testing.checkout import add_product
 from engine.defaults.core_orders import RELEASE_JOB
 from engine.orders import stock
 
@@ -121,7 +121,7 @@ async def test_expired_reservations_are_released_by_the_cron_job(shop, staff, pl
 
 
 async def test_reservation_minutes_setting_sets_the_expiry(make_app):
-    from engine.checkout.testing import cart_with, checkout
+    from engine.testing.checkout import cart_with, checkout
 
     app = await make_app(checkout={"reservation_minutes": 15})
     await add_product(app.runtime, "TEE-1", stock=5)

@@ -10,7 +10,7 @@ import pytest
 
 from engine import PluginManifest, hookimpl
 from engine.db.sql import fetchone
-from engine.checkout.testing import add_product, cart_with, checkout
+from engine.testing.checkout import add_product, cart_with, checkout
 from engine.money import Money
 from engine.protocols import PaymentAction, WebhookOutcome
 

@@ -15,7 +15,7 @@ import pytest
 
 from engine.catalog import services as catalog
 from engine.db.backup import BackupError, restore
-from engine.themes.testing import seed_sample_catalog
+from engine.testing.themes import seed_sample_catalog
 
 SECRET = "backup-test-secret-0123456789"
 

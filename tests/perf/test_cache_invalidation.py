@@ -17,7 +17,7 @@ import pytest
 from engine.cache.counters import SCOPES, TRACKED, read_counters
 from engine.catalog import services as catalog
 from engine.themes import registry
-from engine.themes.testing import sample_products, seed_sample_catalog
+from engine.testing.themes import sample_products, seed_sample_catalog
 
 PAGES = ["/", "/c/shirts", "/p/oxford-shirt", "/search?q=oxford", "/api/v1/products?category=shirts",
          "/api/v1/products/oxford-shirt"]

@@ -29,9 +29,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.checkout.testing import add_product, checkout_body, free_port
+from engine.testing.checkout import add_product, checkout_body, free_port
 from engine.testing import cleanup_redis
-from engine.themes.testing import seed_sample_catalog
+from engine.testing.themes import seed_sample_catalog
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

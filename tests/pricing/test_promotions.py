@@ -8,7 +8,7 @@ import pytest
 
 from engine.catalog import services as catalog
 from engine.db.sql import fetchone
-from engine.checkout.testing import add_product, cart_with, checkout
+from engine.testing.checkout import add_product, cart_with, checkout
 from engine.money import Money
 from engine.pricing.pipeline import SHIPPING
 from engine.pricing.promotions import LineFacts, PromotionRule, evaluate

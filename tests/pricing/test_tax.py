@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.checkout.testing import ADDRESS, add_product, cart_with, checkout
+from engine.testing.checkout import ADDRESS, add_product, cart_with, checkout
 from engine.money import Money
 from engine.plugins import PluginError
 from engine.pricing.tax import RateTableTax, find_rate, parse_rates

@@ -7,7 +7,7 @@ from account_test_fixtures import customer_id, page_token, post_form, sign_up
 
 from engine.cart import services as carts
 from engine.db.sql import fetchone, fetchval
-from engine.checkout.testing import cart_with, checkout
+from engine.testing.checkout import cart_with, checkout
 
 ADDRESS = {"first_name": "Bea", "last_name": "Private", "line1": "Secret Street 9", "city": "Hamburg",
            "postal_code": "20095", "country": "DE"}

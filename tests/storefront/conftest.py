@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.themes.testing import seed_sample_catalog
+from engine.testing.themes import seed_sample_catalog
 
 
 @pytest.fixture

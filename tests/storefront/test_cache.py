@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from engine.cache.store import Cache, MemoryStore
-from engine.themes.testing import QueryCounter
+from engine.testing.themes import QueryCounter
 
 GEN = (1, 1, 1, 1)  # catalog, stock, site, plugins
 

@@ -16,7 +16,7 @@ from engine.catalog import services as catalog
 from engine.money import Money
 from engine.pricing import manage
 from engine.protocols import Adjustment, PricingReuse
-from engine.themes.testing import QueryCounter, sample_products
+from engine.testing.themes import QueryCounter, sample_products
 
 SKUS = ["OXFORD-SHIRT-S-B", "OXFORD-SHIRT-M-B"]
 
@@ -167,7 +167,7 @@ class Weekend:
 
 
 async def test_hook_pricing_reuse(make_app, database_url):
-    from engine.themes.testing import seed_sample_catalog
+    from engine.testing.themes import seed_sample_catalog
 
     Weekend.until = None
     app = await make_app(plugins=[Weekend()], database_url=database_url, store={"currency": "EUR", "locale": "en"})
@@ -195,7 +195,7 @@ async def test_hook_pricing_reuse(make_app, database_url):
 
 
 async def test_a_plugin_adding_template_context_turns_the_cache_off(make_app, database_url):
-    from engine.themes.testing import seed_sample_catalog
+    from engine.testing.themes import seed_sample_catalog
 
     greeter = SimpleNamespace(MANIFEST=PluginManifest(name="greeter", title="Greeter"),
                               theme_template_context=hookimpl(lambda template_name: {"greeting": "hi"}))
@@ -207,7 +207,7 @@ async def test_a_plugin_adding_template_context_turns_the_cache_off(make_app, da
 
 @pytest.mark.parametrize("cache", [{"enabled": False}, {"cart_pages": False}])
 async def test_the_cart_page_cache_can_be_turned_off(make_app, database_url, cache):
-    from engine.themes.testing import seed_sample_catalog
+    from engine.testing.themes import seed_sample_catalog
 
     app = await make_app(database_url=database_url, store={"currency": "EUR", "locale": "en"}, cache=cache)
     await seed_sample_catalog(app.runtime)

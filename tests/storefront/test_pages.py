@@ -7,7 +7,7 @@ import re
 import pytest
 
 from engine.storefront import listing
-from engine.themes.testing import check_page_html
+from engine.testing.themes import check_page_html
 
 PAGES = ["/", "/c/clothing", "/c/shirts", "/p/oxford-shirt", "/p/stoneware-mug", "/search?q=shirt", "/search",
          "/cart", "/checkout", "/checkout?step=payment", "/account/", "/account/login", "/account/signup"]
@@ -170,7 +170,7 @@ async def test_add_to_cart_needs_the_csrf_token_of_the_session(sqlite_shop):
 
 
 async def test_money_is_formatted_for_the_store_locale(make_app):
-    from engine.themes.testing import seed_sample_catalog
+    from engine.testing.themes import seed_sample_catalog
 
     app = await make_app(store={"locale": "de_DE", "currency": "EUR"})
     await seed_sample_catalog(app.runtime)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.themes.testing import QueryCounter
+from engine.testing.themes import QueryCounter
 
 #: Upper bounds per page served cold (nothing cached yet), including one read
 #: of the theme settings (at most once per refresh interval). The change

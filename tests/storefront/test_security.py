@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from engine import PluginManifest, hookimpl
-from engine.themes.testing import seed_sample_catalog
+from engine.testing.themes import seed_sample_catalog
 
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

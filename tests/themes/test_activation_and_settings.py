@@ -9,7 +9,7 @@ import pytest
 
 from engine.themes import registry
 from engine.system import site_settings
-from engine.themes.testing import seed_sample_catalog
+from engine.testing.themes import seed_sample_catalog
 
 
 async def _theme_of(client, path: str = "/") -> str:
@@ -134,7 +134,7 @@ async def test_merchant_override_beats_the_theme_and_can_extend_it(theme_app):
 
 
 async def test_without_a_usable_theme_the_core_templates_serve_every_page(make_app, tmp_path):
-    from engine.themes.testing import check_page_html
+    from engine.testing.themes import check_page_html
 
     app = await make_app(theme="not_installed")
     app.theme_state.overrides_dir = tmp_path / "none"

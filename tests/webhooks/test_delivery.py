@@ -230,7 +230,7 @@ def test_signature_verification_rejects_tampering():
 async def test_order_events_reach_an_ordered_subscriber_in_order(database_url, receiver, make_app, admin_token, wait):
     """Checkout, payment and shipment of a real order become order.created,
     order.paid and order.fulfilled, delivered in that order after an outage."""
-    from engine.checkout.testing import add_product, cart_with, checkout
+    from engine.testing.checkout import add_product, cart_with, checkout
 
     app = await make_app(database_url=database_url, webhooks=FAST)
     client = app.test_client()

@@ -21,7 +21,7 @@ MANIFEST = PluginManifest(
 
 
 class OidcLogin:
-    """A redirect login method (see ``engine.accounts.auth.RedirectLoginMethod``)."""
+    """A redirect login method (see ``engine.sdk.RedirectLoginMethod``)."""
 
     id = "oidc"
 

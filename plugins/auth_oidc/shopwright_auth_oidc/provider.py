@@ -19,7 +19,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from engine.accounts.auth import LoginFailed
+from engine.sdk import LoginFailed
 
 from shopwright_auth_oidc.settings import OidcSettings
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, field_validator
 
-from engine.manifest import secret
+from engine import secret
 
 
 class OidcSettings(BaseModel):

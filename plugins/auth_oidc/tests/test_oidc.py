@@ -11,8 +11,8 @@ import httpx
 import pytest
 from joserfc.jwk import RSAKey
 
-from engine.db.sql import fetchone, fetchval
-from engine.checkout.testing import served
+from engine.testing import create_customer, fetchone, fetchval
+from engine.testing.checkout import served
 from shopwright_auth_oidc import plugin as oidc_plugin
 from shopwright_auth_oidc import provider as oidc_client
 
@@ -81,18 +81,14 @@ async def test_sign_in_creates_then_reuses_the_customer(shop, idp):
 
 
 async def test_existing_accounts_are_linked_safely(shop, idp):
-    from engine.accounts import customers
-
-    verified = await customers.sign_up(shop.runtime, "known@example.test", PASSWORD)
-    from engine.db.sql import fetch
-    await fetch("UPDATE customers SET email_verified_at = created_at WHERE id = {}", verified["id"])
+    verified = await create_customer(shop.runtime, "known@example.test", PASSWORD, verified=True)
     idp.next_user = {"sub": "known-1", "email": "known@example.test", "email_verified": True}
     _, done = await _sign_in(shop)
     assert done.status_code == 303
     row = await fetchone("SELECT * FROM customers WHERE id = {}", verified["id"])
     assert row["password_hash"], "a verified account keeps its password"
 
-    squatted = await customers.sign_up(shop.runtime, "victim@example.test", PASSWORD)
+    squatted = await create_customer(shop.runtime, "victim@example.test", PASSWORD)
     idp.next_user = {"sub": "victim-1", "email": "victim@example.test", "email_verified": True}
     _, done = await _sign_in(shop)
     assert done.status_code == 303

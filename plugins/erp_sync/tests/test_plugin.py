@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from engine.plugins import PluginError
+from engine.sdk import PluginError
 from engine.testing import check_installed, check_secret_at_rest, stored_plugin_settings
 from shopwright_erp_sync import plugin
 from shopwright_erp_sync.settings import ErpSyncSettings

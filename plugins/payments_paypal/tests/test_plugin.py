@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from engine.plugins import PluginError
+from engine.sdk import PluginError
 from engine.testing import check_installed, check_secret_at_rest, stored_plugin_settings
 from shopwright_payments_paypal import plugin
 from shopwright_payments_paypal.settings import PayPalSettings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from engine.plugins import PluginError
+from engine.sdk import PluginError
 from engine.testing import check_installed, check_secret_at_rest, stored_plugin_settings
 from shopwright_shipping_rates import plugin
 from shopwright_shipping_rates.settings import ShippingRatesSettings, iso_countries

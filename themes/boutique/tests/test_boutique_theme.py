@@ -5,22 +5,28 @@ import re
 
 import pytest
 
-from engine.themes import registry
-from engine.themes.check import check_theme
-from engine.themes.testing import check_page_html, seed_sample_catalog
+from engine.testing.themes import (
+    activate_theme,
+    check_page_html,
+    check_theme,
+    configure_theme,
+    installed_themes,
+    seed_sample_catalog,
+    theme_chain,
+)
 from shopwright_theme_boutique import MANIFEST
 from shopwright_theme_boutique.settings import BoutiqueSettings
 from shopwright_theme_default.settings import DefaultThemeSettings
 
 
 def test_manifest_names_default_as_parent():
-    themes = registry.discover_themes()
+    themes = installed_themes()
     assert themes["boutique"].manifest == MANIFEST and themes["boutique"].error is None
-    assert [t.name for t in registry.theme_chain("boutique", themes)] == ["boutique", "default"]
+    assert [t.name for t in theme_chain("boutique", themes)] == ["boutique", "default"]
 
 
 def test_theme_check_passes():
-    themes = registry.discover_themes()
+    themes = installed_themes()
     assert check_theme(themes["boutique"], themes) == []
 
 
@@ -36,7 +42,7 @@ async def store(make_app, tmp_path):
     app = await make_app()
     app.theme_state.overrides_dir = tmp_path / "none"
     await seed_sample_catalog(app.runtime)
-    await registry.set_active_theme("boutique")
+    await activate_theme("boutique")
     await app.theme_state.refresh()
     return app
 
@@ -78,7 +84,7 @@ async def test_inherited_pages_still_render(store):
 
 
 async def test_merchant_settings_override_boutique_defaults(store):
-    await registry.update_theme_settings("boutique", {"announcement": "", "colours": {"accent": "#0a0a0a"}})
+    await configure_theme("boutique", {"announcement": "", "colours": {"accent": "#0a0a0a"}})
     await store.theme_state.refresh()
     _, body = await _get(store, "/")
     assert "Announcement" not in body and "--color-accent: #0a0a0a;" in body

@@ -4,9 +4,13 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from engine.themes import registry
-from engine.themes.check import check_theme
-from engine.themes.testing import check_page_html, seed_sample_catalog
+from engine.testing.themes import (
+    check_page_html,
+    check_theme,
+    configure_theme,
+    installed_themes,
+    seed_sample_catalog,
+)
 from shopwright_theme_default import MANIFEST
 from shopwright_theme_default.settings import DefaultThemeSettings
 
@@ -16,13 +20,13 @@ PAGES = ["/", "/c/clothing", "/c/shirts?material=cotton&sort=price_asc", "/p/oxf
 
 
 def test_manifest_is_installed_and_usable():
-    themes = registry.discover_themes()
+    themes = installed_themes()
     assert themes["default"].manifest == MANIFEST and themes["default"].error is None
     assert MANIFEST.parent is None and MANIFEST.templates.is_dir() and MANIFEST.static.is_dir()
 
 
 def test_theme_check_passes():
-    themes = registry.discover_themes()
+    themes = installed_themes()
     assert check_theme(themes["default"], themes) == []
 
 
@@ -56,7 +60,7 @@ async def test_every_page_renders_with_this_theme_and_passes_the_checks(store):
 
 
 async def test_settings_reach_the_pages(store):
-    await registry.update_theme_settings("default", {
+    await configure_theme("default", {
         "colours": {"primary": "#003366"}, "fonts": {"headings": "serif"},
         "main_menu": [{"label": "Mugs only", "url": "/c/mugs"}], "show_category_tiles": False,
         "featured_count": 0, "logo": {"image": None},

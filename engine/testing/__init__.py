@@ -16,8 +16,12 @@ Fixtures:
 
 Helpers for a plugin's own tests: :func:`check_installed` (the distribution's
 entry point loads the plugin), :func:`stored_plugin_settings` (settings as
-stored) and :func:`check_secret_at_rest` (a secret setting is encrypted at
-rest and shown masked).
+stored), :func:`check_secret_at_rest` (a secret setting is encrypted at
+rest and shown masked), :func:`collect_jobs` (the jobs the worker registers),
+:func:`fetch`/:func:`fetchone`/:func:`fetchval` (SQL on the test shop's
+database) and :func:`create_customer`. Checkout helpers are in
+:mod:`engine.testing.checkout`, theme helpers in :mod:`engine.testing.themes`.
+Plugin and theme tests import only these (and the public API).
 
 A test that needs PostgreSQL or Redis skips when the service is down, unless
 ``SHOPWRIGHT_REQUIRE_SERVICES=1``, which turns the skip into a failure (CI).
@@ -339,3 +343,42 @@ async def check_secret_at_rest(host: Any, name: str, key: str, plain: str) -> No
     assert stored.startswith(PREFIX) and plain not in stored, f"{key} is stored in the clear"
     assert host.shown_settings(name)[key] == MASK
     assert getattr(host.settings_for(name), key) == plain
+
+
+def collect_jobs(host: Any) -> dict[str, tuple[str, Any]]:
+    """What the worker registers: ``{job name: (plugin, JobDefinition)}`` for
+    every usable installed plugin (``runtime.host``); a plugin's test asserts
+    its jobs are there and well formed."""
+    from engine.jobs import collect_jobs as collect
+
+    return collect(host)
+
+
+# ------------------------------------------------------------ the shop's data
+async def fetch(sql: str, *args: Any) -> list[dict]:
+    """Run one SQL statement on the test shop's database (``{}`` placeholders);
+    rows as dicts. For asserting on, or arranging, what no public route shows."""
+    from engine.db import sql as raw
+
+    return await raw.fetch(sql, *args)
+
+
+async def fetchone(sql: str, *args: Any) -> dict | None:
+    rows = await fetch(sql, *args)
+    return rows[0] if rows else None
+
+
+async def fetchval(sql: str, *args: Any) -> Any:
+    row = await fetchone(sql, *args)
+    return next(iter(row.values())) if row else None
+
+
+async def create_customer(runtime: Any, email: str, password: str, verified: bool = False) -> dict[str, Any]:
+    """A shopper account, as sign-up makes it (``verified``: the e-mail
+    address counts as confirmed); the account's public fields."""
+    from engine.accounts import customers
+
+    customer = await customers.sign_up(runtime, email, password)
+    if verified:
+        await fetch("UPDATE customers SET email_verified_at = created_at WHERE id = {}", customer["id"])
+    return customer

@@ -9,6 +9,11 @@ by theme packages' own tests).
 - :func:`check_page_html`: structural accessibility checks every storefront
   page must pass (landmarks, one ``h1``, heading levels in order, ``alt`` on
   every image, a label for every form field).
+- :func:`installed_themes`, :func:`theme_chain`, :func:`resolve_target` (a
+  theme by name or folder), :func:`check_theme` (what ``shopwright themes
+  check`` reports), :func:`activate_theme` and
+  :func:`configure_theme`: a theme package's tests use these, never the
+  engine's internals.
 """
 from __future__ import annotations
 
@@ -18,6 +23,14 @@ from html.parser import HTMLParser
 from typing import Any, Iterator
 
 from engine.catalog.placeholders import placeholder_url
+from engine.themes.check import check_theme, resolve_target
+from engine.themes.registry import discover_themes as installed_themes
+from engine.themes.registry import set_active_theme as activate_theme
+from engine.themes.registry import theme_chain
+from engine.themes.registry import update_theme_settings as configure_theme
+
+__all__ = ["QueryCounter", "activate_theme", "check_page_html", "check_theme", "configure_theme",
+           "installed_themes", "resolve_target", "seed_sample_catalog", "theme_chain"]
 
 SAMPLE_CATEGORIES = [
     {"slug": "clothing", "name": "Clothing", "position": 1},
