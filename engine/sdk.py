@@ -11,10 +11,14 @@ compatibility range a plugin declares in its manifest (``engine_range``).
 - :class:`HookError`: a hook implementation raised or missed its deadline.
 - :class:`LoginFailed`, :class:`RedirectLoginMethod`: for login-method
   plugins (``auth_login_methods``).
+- :func:`require_permission`: guard a plugin's admin JSON route (blueprints
+  from ``lifecycle_blueprints``) with a permission code; 401 without
+  credentials, 403 without the permission.
 """
 from __future__ import annotations
 
 from engine.accounts.auth import LoginFailed, RedirectLoginMethod
 from engine.plugins import HookError, PluginError
+from engine.web.guard import require_permission
 
-__all__ = ["HookError", "LoginFailed", "PluginError", "RedirectLoginMethod"]
+__all__ = ["HookError", "LoginFailed", "PluginError", "RedirectLoginMethod", "require_permission"]
