@@ -207,3 +207,39 @@ async def test_each_app_owns_its_plugin_manager(make_app):
     assert "sample_plugin" not in without.runtime.host.installed
     assert with_sample.runtime.host.pm is not without.runtime.host.pm
     assert (await without.test_client().get("/sample/ping")).status_code == 404
+
+
+async def test_each_change_is_audited_in_the_transaction_that_stores_it(make_runtime, database_url):
+    from engine.audit import entries
+    from engine.db.sql import fetch
+
+    runtime = await make_runtime(plugins=[sample], enable=[], database_url=database_url)
+    host = runtime.host
+    actor = {"kind": "staff", "id": 7, "email": "owner@example.test", "ip": "203.0.113.9", "user_agent": "ua/1"}
+    await host.enable("sample_plugin", actor=actor)
+    await host.configure("sample_plugin", {"api_key": "sk_live_never_logged", "threshold": "7"}, actor=actor)
+    await host.set_priority("sample_plugin", 3, actor=actor)
+    await host.disable("sample_plugin", actor=actor)
+    with pytest.raises(PluginError, match="threshold"):
+        await host.configure("sample_plugin", {"api_key": "sk_live_refused", "threshold": "-1"}, actor=actor)
+    with pytest.raises(PluginError, match="no plugin named"):
+        await host.set_priority("nope", 1, actor=actor)
+    rows = [row for row in reversed(await entries()) if row["target"] == "name=sample_plugin"]
+    assert [(row["action"], row["details"]) for row in rows] == [
+        ("plugin.enable", {}), ("plugin.configure", {"keys": ["api_key", "threshold"]}),
+        ("plugin.priority", {"priority": 3}), ("plugin.disable", {}),
+    ]
+    assert {(row["actor"], row["actor_kind"], row["actor_id"], row["ip"], row["user_agent"]) for row in rows} == {
+        ("owner@example.test", "staff", 7, "203.0.113.9", "ua/1")}
+    assert "sk_live" not in json.dumps(await entries())
+
+    # A change whose entry cannot be written is not stored either.
+    await fetch("DROP TABLE audit_log")
+    with pytest.raises(Exception, match="audit_log"):
+        await host.enable("sample_plugin", actor=actor)
+    with pytest.raises(Exception, match="audit_log"):
+        await host.configure("sample_plugin", {"threshold": "8"}, actor=actor)
+    await host.refresh()
+    row = await PluginState.select().where(PluginState.name == "sample_plugin").first().run()
+    assert row["enabled"] is False and json.loads(row["settings"])["threshold"] == 7
+    assert not host.is_active("sample_plugin")

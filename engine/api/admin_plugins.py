@@ -1,10 +1,14 @@
-"""Admin JSON API for plugins: list, enable, disable, configure (``plugins:write``)."""
+"""Admin JSON API for plugins: list, enable, disable, configure (``plugins:write``).
+
+The plugin host audits each change (``plugin.enable``, ``plugin.disable``,
+``plugin.configure``) as the request's actor, with its IP address and user agent."""
 from __future__ import annotations
 
 from dataclasses import asdict
 
 from quart import Blueprint, current_app, request
 
+from engine.web.audit import mark_audited, request_actor
 from engine.web.guard import require_permission
 from engine.web.problems import Problem
 from engine.plugins import PluginError
@@ -38,8 +42,12 @@ async def show_plugin(name: str):
 
 
 async def _change(name: str, action) -> dict:
+    """Run ``action(actor)`` (a host change, audited by the host) as the request's
+    actor; a refused change is a 404 or 422 problem."""
+    actor = request_actor()
+    mark_audited()
     try:
-        await action()
+        await action(actor)
     except PluginError as exc:
         status = 404 if "no plugin named" in str(exc) else 422
         raise Problem(status, "Plugin change refused", str(exc)) from None
@@ -49,13 +57,13 @@ async def _change(name: str, action) -> dict:
 @blueprint.post("/<name>/enable")
 @require_permission("plugins:write")
 async def enable_plugin(name: str):
-    return await _change(name, lambda: _host().enable(name))
+    return await _change(name, lambda actor: _host().enable(name, actor=actor))
 
 
 @blueprint.post("/<name>/disable")
 @require_permission("plugins:write")
 async def disable_plugin(name: str):
-    return await _change(name, lambda: _host().disable(name))
+    return await _change(name, lambda actor: _host().disable(name, actor=actor))
 
 
 @blueprint.patch("/<name>/settings")
@@ -65,4 +73,4 @@ async def configure_plugin(name: str):
     if not isinstance(values, dict) or not values:
         raise Problem(422, "Validation failed", "Send a JSON object of setting -> value.",
                       errors={"body": "expected a non-empty JSON object"})
-    return await _change(name, lambda: _host().configure(name, values))
+    return await _change(name, lambda actor: _host().configure(name, values, actor=actor))

@@ -1,5 +1,6 @@
 """Plugin commands: ``plugins list|show|enable|disable|configure|priority`` for
-merchants and ``plugin new`` for plugin authors."""
+merchants and ``plugin new`` for plugin authors. Changes are audited as
+``cli:<operating-system user>`` (:func:`engine.audit.command_line_actor`)."""
 from __future__ import annotations
 
 import json
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from engine.audit import command_line_actor
 from engine.cli.common import fail, open_runtime, run, settings_from
 from engine.cli.themes import theme_rows
 
@@ -114,7 +116,7 @@ def plugins_enable(ctx: click.Context, name: str) -> None:
                 fail(f"plugin {name!r} cannot be enabled: {plugin.error}")
             if plugin.manifest.piccolo_app:
                 await run_migrations(runtime.database, [plugin.manifest.piccolo_app], echo=click.echo)
-            await runtime.host.enable(name)
+            await runtime.host.enable(name, actor=command_line_actor())
             click.echo(f"enabled {name}")
 
     run(go)
@@ -129,7 +131,7 @@ def plugins_disable(ctx: click.Context, name: str) -> None:
 
     async def go():
         async with open_runtime(settings) as runtime:
-            await runtime.host.disable(name)
+            await runtime.host.disable(name, actor=command_line_actor())
             click.echo(f"disabled {name}")
 
     run(go)
@@ -154,7 +156,7 @@ def plugins_configure(ctx: click.Context, name: str, pairs: tuple[str, ...]) -> 
 
     async def go():
         async with open_runtime(settings) as runtime:
-            await runtime.host.configure(name, values)
+            await runtime.host.configure(name, values, actor=command_line_actor())
             shown = runtime.host.shown_settings(name)
             for key in values:
                 click.echo(f"{name}.{key} = {shown.get(key)}")
@@ -172,7 +174,7 @@ def plugins_priority(ctx: click.Context, name: str, priority: int) -> None:
 
     async def go():
         async with open_runtime(settings) as runtime:
-            await runtime.host.set_priority(name, priority)
+            await runtime.host.set_priority(name, priority, actor=command_line_actor())
             click.echo(f"{name} priority = {priority}")
 
     run(go)

@@ -1,5 +1,6 @@
 """Theme commands: ``themes list|activate|check`` for merchants and ``theme new``
-for theme authors."""
+for theme authors. Activation is audited as ``cli:<operating-system user>``
+(:func:`engine.audit.command_line_actor`)."""
 from __future__ import annotations
 
 import json
@@ -58,10 +59,11 @@ def themes_activate(ctx: click.Context, name: str) -> None:
     settings = settings_from(ctx)
 
     async def go():
+        from engine.audit import command_line_actor
         from engine.themes.registry import set_active_theme
 
         async with open_runtime(settings):
-            await set_active_theme(name)
+            await set_active_theme(name, actor=command_line_actor())
             click.echo(f"active theme: {name}")
 
     run(go)

@@ -12,7 +12,7 @@ import contextlib
 from typing import Any, AsyncIterator, Iterable, Sequence
 
 from piccolo.engine.base import Engine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 
 _current: Engine | None = None
@@ -80,6 +80,17 @@ async def reading() -> AsyncIterator[None]:
         return
     async with db.transaction():
         yield
+
+
+def write_transaction():
+    """A write transaction on the engine the tables are bound to, like
+    :meth:`engine.db.Database.transaction` (``BEGIN IMMEDIATE`` on SQLite), for
+    services that have no runtime at hand. Inside the caller's transaction it
+    joins that one: everything commits or rolls back with it."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
 
 
 def chunks(values: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:

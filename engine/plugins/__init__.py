@@ -12,8 +12,13 @@ precedence so any plugin can replace them. Installed is not enabled: the
 - :mod:`engine.plugins.host`: :class:`PluginHost`, which the runtime owns;
 - :mod:`engine.plugins.errors`: :class:`PluginError`, :class:`HookError`.
 
-This package sits just above the kernel and imports only the kernel: never a
-domain package, HTTP code, the jobs or the runtime. The core defaults sit above
+Every change of enabled state, priority or settings writes its audit entry
+(:mod:`engine.audit`) in the transaction that stores it, whoever asked for it —
+the admin API or the CLI.
+
+This package sits just above the kernel and imports only the kernel and the
+platform modules below it (``engine.audit``, ``engine.db``, ``engine.system``):
+never a domain package, HTTP code, the jobs or the runtime. The core defaults sit above
 it (they call domain services), so :data:`DEFAULT_PLUGINS` names them and they
 are imported by name.
 """

@@ -6,7 +6,8 @@ explicitly given) plugins (:mod:`engine.plugins.discovery`), registers the ones 
 state activates, in hook order (:mod:`engine.plugins.state`), and calls their hooks
 (:mod:`engine.plugins.calls`). Every process calls :meth:`PluginHost.refresh` every
 ``plugins.refresh_interval_seconds`` (≤ 2 s), so a change made by the CLI or the admin in
-one process is in force everywhere without a restart.
+one process is in force everywhere without a restart. Every change (enable, disable,
+priority, settings) is audited in the same transaction as the ``plugin_state`` write.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import pluggy
 import structlog
 from pydantic import BaseModel
 
-from engine import PROJECT_NAME, hookspecs
+from engine import PROJECT_NAME, audit, hookspecs
+from engine.db.sql import write_transaction
 from engine.plugins.calls import HookCaller
 from engine.plugins.discovery import InstalledPlugin, default_plugins, discover_installed, inspect_plugin
 from engine.plugins.errors import PluginError
@@ -124,31 +126,52 @@ class PluginHost(HookCaller):
             raise PluginError(f"no plugin named {name!r} is installed") from None
 
     # ------------------------------------------------------------ changes
-    async def _upsert(self, name: str, **values: Any) -> None:
-        await self._state.write(name, **values)
+    # Each change writes ``plugin_state`` and its audit entry (engine.audit) in one
+    # transaction: a refused change writes neither, a stored one always has its entry.
+    # ``actor`` is who made the change (a staff member or token with the request's
+    # ``ip`` and ``user_agent``, or engine.audit.command_line_actor()); None records
+    # an entry without an actor. The target is ``name=<plugin>``.
+    async def _change(self, name: str, action: str, details: dict[str, Any], actor: dict | None,
+                      **values: Any) -> None:
+        async with write_transaction():
+            await self._state.write(name, **values)
+            await audit.record(action, f"name={name}", details, actor)
         await self.refresh()
 
-    async def enable(self, name: str) -> None:
+    async def enable(self, name: str, *, actor: dict | None = None) -> None:
+        """Enable ``name`` and audit ``plugin.enable``. Raises PluginError, writing
+        nothing, when it is not installed or unusable; when it is enabled (and
+        audited) but its stored settings do not validate, raises PluginError
+        saying it is inactive."""
         plugin = self.get(name)
         if plugin.error:
             raise PluginError(f"plugin {name!r} cannot be enabled: {plugin.error}")
-        await self._upsert(name, enabled=True)
+        await self._change(name, "plugin.enable", {}, actor, enabled=True)
         if name in self._state.settings_errors:
             raise PluginError(f"plugin {name!r} is enabled but inactive: {self._state.settings_errors[name]}")
 
-    async def disable(self, name: str) -> None:
+    async def disable(self, name: str, *, actor: dict | None = None) -> None:
+        """Disable ``name`` (its data is kept) and audit ``plugin.disable``.
+        Raises PluginError, writing nothing, when it is not installed."""
         self.get(name)
-        await self._upsert(name, enabled=False)
+        await self._change(name, "plugin.disable", {}, actor, enabled=False)
 
-    async def set_priority(self, name: str, priority: int | None) -> None:
+    async def set_priority(self, name: str, priority: int | None, *, actor: dict | None = None) -> None:
+        """Store ``name``'s hook priority (None: the manifest's again) and audit
+        ``plugin.priority`` with ``{"priority": priority}``. Raises PluginError,
+        writing nothing, when it is not installed."""
         self.get(name)
-        await self._upsert(name, priority=priority)
+        await self._change(name, "plugin.priority", {"priority": priority}, actor, priority=priority)
 
-    async def configure(self, name: str, values: dict[str, Any]) -> BaseModel:
-        """Validate and store settings (merged over the current ones). Secret
-        values are encrypted before they are written. Raises PluginError naming
-        the bad key; nothing is written then."""
-        validated = await self._state.configure(self.get(name), values)
+    async def configure(self, name: str, values: dict[str, Any], *, actor: dict | None = None) -> BaseModel:
+        """Validate and store settings (merged over the current ones) and audit
+        ``plugin.configure`` with ``{"keys": [the keys given, sorted]}`` — never a
+        value. Secret values are encrypted before they are written. Raises
+        PluginError naming the bad key; nothing is written or audited then."""
+        plugin = self.get(name)
+        async with write_transaction():
+            validated = await self._state.configure(plugin, values)
+            await audit.record("plugin.configure", f"name={name}", {"keys": sorted(str(k) for k in values)}, actor)
         await self.refresh()
         return validated
 

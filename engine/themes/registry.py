@@ -8,6 +8,11 @@ and each theme's settings live in ``site_settings`` (JSON values):
 - ``theme.settings.<name>``: the merchant's values for theme ``<name>``,
   validated against the manifest's settings model before they are written.
 
+Activating a theme and saving theme settings write their audit entry
+(``theme.activate``, ``theme.configure``; :mod:`engine.audit`) in the
+transaction that stores the change, whoever asked for it — the admin, the API
+or the CLI. A refused change writes neither.
+
 Names ``core``, ``overrides``, ``plugins`` and ``parent`` are reserved: they
 are template namespaces (see :mod:`engine.themes.templating`).
 """
@@ -20,6 +25,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from engine import audit
+from engine.db.sql import write_transaction
 from engine.manifest import ThemeManifest
 from engine.plugins import THEME_GROUP, check_engine_range
 from engine.system import site_settings
@@ -106,14 +113,19 @@ async def active_theme_name(default: str) -> str:
     return values.get(ACTIVE_THEME_KEY) or default
 
 
-async def set_active_theme(name: str) -> None:
-    """Activate an installed, usable theme. Every process sees it within 2 s."""
+async def set_active_theme(name: str, *, actor: dict | None = None) -> None:
+    """Activate an installed, usable theme and audit ``theme.activate`` (target
+    ``name=<theme>``) as ``actor`` (see :func:`engine.audit.record`; None: no
+    actor). Every process sees it within 2 s. Raises ThemeError, writing
+    nothing, for a theme that is not installed or cannot be used."""
     themes = discover_themes()
     if name not in themes:
         raise ThemeError(f"no theme named {name!r} is installed (installed: {', '.join(themes) or 'none'})")
     if themes[name].error:
         raise ThemeError(f"theme {name!r} cannot be activated: {themes[name].error}")
-    await site_settings.write(ACTIVE_THEME_KEY, name)
+    async with write_transaction():
+        await site_settings.write(ACTIVE_THEME_KEY, name)
+        await audit.record("theme.activate", f"name={name}", {}, actor)
 
 
 # ------------------------------------------------------------------ theme settings
@@ -185,15 +197,34 @@ async def theme_settings(name: str, themes: dict[str, InstalledTheme] | None = N
     return load_theme_settings(theme, stored)
 
 
+def setting_keys(values: dict[str, Any], prefix: str = "") -> list[str]:
+    """The settings ``values`` sets, as sorted dotted paths (``colours.primary``:
+    nested objects are merged key by key, see :func:`deep_merge`); never a value."""
+    keys: list[str] = []
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            keys += setting_keys(value, path + ".")
+        else:
+            keys.append(path)
+    return sorted(keys)
+
+
 async def update_theme_settings(name: str, values: dict[str, Any],
-                                themes: dict[str, InstalledTheme] | None = None) -> BaseModel | None:
-    """Validate ``values`` (merged over the current settings) and store them.
-    Raises ThemeSettingsError naming the bad field; nothing is written then."""
+                                themes: dict[str, InstalledTheme] | None = None, *,
+                                actor: dict | None = None) -> BaseModel | None:
+    """Validate ``values`` (merged over the current settings), store them and
+    audit ``theme.configure`` (target ``name=<theme>``, details ``{"keys":
+    setting_keys(values)}``) as ``actor`` (None: no actor). Raises
+    ThemeError for a theme that cannot be used and ThemeSettingsError naming
+    the bad field; nothing is written or audited then."""
     themes = themes if themes is not None else discover_themes()
     theme = _usable(name, themes)
-    current = await theme_settings(name, themes)
-    validated = validate_theme_settings(theme, values, current.model_dump(mode="json") if current else None)
-    await site_settings.write(SETTINGS_KEY_PREFIX + name, validated.model_dump(mode="json") if validated else {})
+    async with write_transaction():  # the read, the merge and the write in one transaction
+        current = await theme_settings(name, themes)
+        validated = validate_theme_settings(theme, values, current.model_dump(mode="json") if current else None)
+        await site_settings.write(SETTINGS_KEY_PREFIX + name, validated.model_dump(mode="json") if validated else {})
+        await audit.record("theme.configure", f"name={name}", {"keys": setting_keys(values)}, actor)
     return validated
 
 

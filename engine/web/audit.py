@@ -5,7 +5,9 @@ address and user agent) through :mod:`engine.audit`. :func:`install`
 also records every successful state-changing request to ``/admin`` or
 ``/api/v1/admin`` that nothing recorded itself — order actions, promotions,
 catalog changes — with the endpoint as the action and the URL arguments as
-the target.
+the target. Services that audit their own changes (plugins, themes) are given
+:func:`request_actor` and the view calls :func:`mark_audited`, so such a
+request has exactly one entry.
 """
 from __future__ import annotations
 
@@ -20,12 +22,6 @@ from engine.web.client import client_ip, user_agent
 log = structlog.get_logger("shopwright.audit")
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-#: Endpoint → action name for the admin API routes other modules own.
-ACTIONS = {
-    "admin_plugins_api.enable_plugin": "plugin.enable",
-    "admin_plugins_api.disable_plugin": "plugin.disable",
-    "admin_plugins_api.configure_plugin": "plugin.configure",
-}
 
 
 def request_actor(actor: dict | None = None) -> dict:
@@ -70,7 +66,7 @@ def install(app: Quart) -> None:
         endpoint = request.endpoint or request.path
         target = ",".join(f"{k}={v}" for k, v in sorted((request.view_args or {}).items()))
         try:
-            await record(ACTIONS.get(endpoint, endpoint), target, await _details())
+            await record(endpoint, target, await _details())
         except Exception as exc:  # the action happened; a failed audit write is logged loudly
             log.error("audit.write_failed", endpoint=endpoint, error=repr(exc))
         return response

@@ -149,3 +149,35 @@ async def test_without_a_usable_theme_the_core_templates_serve_every_page(make_a
         assert response.status_code in (200, 404), path
         assert 'data-theme="core"' in body and "/static/theme/" not in body, path
         assert check_page_html(body) == [], (path, check_page_html(body))
+
+
+async def test_theme_changes_are_audited_in_the_transaction_that_stores_them(make_runtime, database_url):
+    from engine.audit import entries
+    from engine.db.sql import fetch
+
+    await make_runtime(database_url=database_url)
+    actor = {"kind": "token", "id": 3, "name": "deploy", "ip": "198.51.100.4", "user_agent": "ua/2"}
+    await registry.set_active_theme("boutique", actor=actor)
+    await registry.update_theme_settings("default", {"colours": {"primary": "#0b6e4f"}, "footer_text": "Hi"},
+                                         actor=actor)
+    with pytest.raises(registry.ThemeSettingsError):
+        await registry.update_theme_settings("default", {"colours": {"accent": "red; } body { x"}}, actor=actor)
+    with pytest.raises(registry.ThemeError):
+        await registry.set_active_theme("nope", actor=actor)
+    rows = list(reversed(await entries()))
+    assert [(row["action"], row["target"], row["details"]) for row in rows] == [
+        ("theme.activate", "name=boutique", {}),
+        ("theme.configure", "name=default", {"keys": ["colours.primary", "footer_text"]}),
+    ]
+    assert {(row["actor"], row["actor_kind"], row["actor_id"], row["ip"], row["user_agent"]) for row in rows} == {
+        ("token:deploy", "token", 3, "198.51.100.4", "ua/2")}
+    assert "#0b6e4f" not in str(rows), "keys only, never values"
+
+    # A change whose entry cannot be written is not stored either.
+    await fetch("DROP TABLE audit_log")
+    with pytest.raises(Exception, match="audit_log"):
+        await registry.set_active_theme("default", actor=actor)
+    with pytest.raises(Exception, match="audit_log"):
+        await registry.update_theme_settings("default", {"footer_text": "Bye"}, actor=actor)
+    assert await registry.active_theme_name("default") == "boutique"
+    assert (await registry.theme_settings("default")).footer_text == "Hi"
