@@ -1,60 +1,44 @@
-"""Staff accounts, roles and permissions, two-factor sign-in and admin API tokens.
+"""Staff accounts: creating them, their passwords, roles and active state,
+and their sessions.
 
-Roles: the built-in ``owner`` (everything), ``manager`` and ``support``, plus
-custom roles stored in ``staff_roles``. A staff member's permissions are
-their role's; an API token's permissions are its scopes. Nobody can grant
-what they do not hold (:func:`can_grant`), and only an owner makes owners.
+Each change is recorded in the audit log by the function that makes it, with
+the ``actor`` it is given (see :mod:`engine.accounts.roles` for the actor,
+the granting rule and the errors): ``staff.create``, ``staff.password_changed``,
+``staff.role``, ``staff.activate``/``staff.deactivate``,
+``staff.sessions_ended``. A change that takes privileges away ends the
+member's sessions in the runtime's session store (``runtime.session_store``):
+a role change, deactivation, a password change.
 
-Two-factor: TOTP (RFC 6238, 30-second steps, 6 digits; pyotp) with the key
-stored encrypted under the shop's secret key. A code is accepted for the
-current step and one step either side; the accepted step is written with a
-conditional update (``totp_last_step < step``), so no code — nor an earlier
-one — is accepted twice, even by two requests racing. Ten single-use
-recovery codes (80 random bits each, stored as SHA-256) stand in for a lost
-device. ``security.require_staff_2fa`` (or the owner's switch, kept in the
-site settings) makes two-factor compulsory for every staff member.
+This module is also the staff API in one namespace: roles
+(:mod:`engine.accounts.roles`), two-factor (:mod:`engine.accounts.two_factor`)
+and API tokens (:mod:`engine.accounts.api_tokens`) are importable from here.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-import time
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
-
-import pyotp
+from datetime import datetime, timezone
 
 from engine.accounts import passwords
 from engine.accounts.passwords import hasher  # noqa: F401  (kept for callers of the old API)
-from engine.accounts.tables import ApiToken, StaffRecoveryCode, StaffRole, StaffUser
+from engine.accounts.roles import (  # noqa: F401  (the staff API in one namespace)
+    ROLES, SCOPES, SELF, AccountError, Conflict, NotAllowed, NotFound, all_roles, can_grant, custom_roles,
+    delete_role, ensure_may_grant, grants, held_permissions, is_self, member_to_change, record_change,
+    role_permissions, save_role,
+)
+from engine.accounts.two_factor import (  # noqa: F401
+    RECOVERY_CODES, REQUIRE_2FA_KEY, TOTP_ISSUER_FALLBACK, disable_totp, enable_totp, matching_step,
+    new_totp_secret, provisioning_uri, recovery_codes_left, renew_recovery_codes, reset_two_factor,
+    set_staff_2fa_required, staff_2fa_required, totp_secret_of, use_recovery_code, verify_totp,
+)
+from engine.accounts.api_tokens import (  # noqa: F401
+    TOKEN_PREFIX, create_token, find_token, get_token, list_tokens, parse_scopes, resolve_token, revoke_token,
+    token_grants, token_json,
+)
+from engine.accounts.tables import StaffUser
 from engine.db.sql import fetch
-from engine.secrets import SecretBox
-from engine.system import site_settings
+from engine.security.sessions import STAFF, end_user_sessions
 
-#: Built-in roles and the permissions they grant. "all" grants everything.
-ROLES: dict[str, set[str]] = {
-    "owner": {"all"},
-    "manager": {"catalog:read", "catalog:write", "orders:read", "orders:write", "customers:read",
-                "customers:write", "staff:read", "audit:read"},
-    "support": {"catalog:read", "orders:read", "customers:read"},
-}
-#: Scopes an API token may carry (a token's scopes are its permissions).
-SCOPES = ["catalog:read", "catalog:write", "orders:read", "orders:write", "customers:read",
-          "customers:write", "plugins:write", "staff:read", "staff:write", "audit:read", "security:write", "all"]
-#: The permission of admin pages every signed-in staff member may use
-#: (their own account, two-factor, sign-out, the dashboard).
-SELF = "staff:self"
-TOKEN_PREFIX = "swt_"
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 MAX_PASSWORD_LENGTH = passwords.MAX_LENGTH
-TOTP_ISSUER_FALLBACK = "Shopwright"
-RECOVERY_CODES = 10
-REQUIRE_2FA_KEY = "security.require_staff_2fa"
-
-
-class AccountError(ValueError):
-    pass
 
 
 def _now() -> datetime:
@@ -75,82 +59,7 @@ def check_password_rules(password: str, email: str = "") -> None:
         raise AccountError(f"password rejected: {exc}") from None
 
 
-# ------------------------------------------------------------------ roles
-async def custom_roles() -> dict[str, dict]:
-    rows = await StaffRole.select().order_by(StaffRole.name).run()
-    return {row["name"]: {**row, "permissions": _split(row["permissions"])} for row in rows}
-
-
-def _split(text: str) -> set[str]:
-    return {part.strip() for part in (text or "").split(",") if part.strip()}
-
-
-async def role_permissions(role: str) -> set[str] | None:
-    """The permissions of ``role`` (None: no such role)."""
-    if role in ROLES:
-        return set(ROLES[role])
-    row = await StaffRole.select(StaffRole.permissions).where(StaffRole.name == role).first().run()
-    return _split(row["permissions"]) if row else None
-
-
-def grants(held: Iterable[str], permission: str) -> bool:
-    held = set(held)
-    return "all" in held or permission in held
-
-
-def can_grant(held: Iterable[str], wanted: Iterable[str]) -> bool:
-    """Whether someone holding ``held`` may hand out ``wanted``."""
-    held = set(held)
-    return "all" in held or set(wanted) <= held
-
-
-async def save_role(name: str, permissions: Iterable[str], title: str = "", known: Iterable[str] = ()) -> None:
-    """Create or replace a custom role (built-in names are refused)."""
-    name = (name or "").strip().lower()
-    if not name or len(name) > 50 or not name.replace("_", "a").replace("-", "a").isalnum():
-        raise AccountError("a role name is 1 to 50 letters, digits, - or _")
-    if name in ROLES:
-        raise AccountError(f"{name!r} is a built-in role and cannot be changed")
-    perms = sorted({p.strip() for p in permissions if p and p.strip()})
-    if not perms:
-        raise AccountError("a role needs at least one permission")
-    known = set(known) | set(SCOPES) | {SELF}
-    unknown = [p for p in perms if p not in known]
-    if unknown:
-        raise AccountError(f"unknown permission {unknown[0]!r}")
-    existing = await StaffRole.select(StaffRole.id).where(StaffRole.name == name).first().run()
-    if existing:
-        await StaffRole.update({StaffRole.permissions: ",".join(perms), StaffRole.title: title.strip()[:200]}).where(
-            StaffRole.name == name).run()
-    else:
-        await StaffRole.insert(StaffRole(name=name, title=title.strip()[:200], permissions=",".join(perms),
-                                         created_at=_now())).run()
-
-
-async def delete_role(name: str) -> None:
-    if name in ROLES:
-        raise AccountError(f"{name!r} is a built-in role")
-    if await StaffUser.exists().where(StaffUser.role == name).run():
-        raise AccountError(f"role {name!r} is still given to staff members")
-    await StaffRole.delete().where(StaffRole.name == name).run()
-
-
-# ------------------------------------------------------------------ staff
-async def create_staff(email: str, password: str, role: str) -> int:
-    email = normalise_email(email)
-    if await role_permissions(role) is None:
-        known = list(ROLES) + list(await custom_roles())
-        raise AccountError(f"unknown role {role!r} (known: {', '.join(known)})")
-    check_password_rules(password, email)
-    if await StaffUser.exists().where(StaffUser.email == email).run():
-        raise AccountError(f"a staff account for {email} already exists")
-    password_hash = await passwords.hash_password_async(password)
-    rows = await StaffUser.insert(
-        StaffUser(email=email, password_hash=password_hash, role=role, created_at=_now(), password_changed_at=_now())
-    ).returning(StaffUser.id).run()
-    return rows[0]["id"]
-
-
+# ------------------------------------------------------------------ reading
 async def get_staff(staff_id: int) -> dict | None:
     return await StaffUser.select().where(StaffUser.id == staff_id).first().run()
 
@@ -162,8 +71,17 @@ async def list_staff() -> list[dict]:
     return rows
 
 
+async def owners_left(excluding: int) -> int:
+    """Active owners other than ``excluding``."""
+    rows = await fetch("SELECT COUNT(*) AS n FROM staff_users WHERE role = 'owner' AND active = {} AND id <> {}",
+                       True, excluding)
+    return int(rows[0]["n"])
+
+
+# ------------------------------------------------------------------ passwords
 async def verify_staff_password(email: str, password: str) -> dict | None:
-    """The staff row when ``password`` is right and the account is active."""
+    """The staff row when ``password`` is right and the account is active
+    (the same cost whether or not the account exists)."""
     try:
         email = normalise_email(email)
     except AccountError:
@@ -181,239 +99,98 @@ async def verify_staff_password(email: str, password: str) -> dict | None:
     return row
 
 
-async def set_staff_password(staff_id: int, password: str) -> None:
+async def change_password(runtime, staff_id: int, current_password: str, new_password: str, *,
+                          actor: dict | None = None) -> int:
+    """The staff member changes their own password, proving it with the
+    current one (:class:`AccountError` when wrong, or when the new one breaks
+    the password rules). Every session of the member ends (the caller starts
+    a fresh one for the current request); returns how many ended. Recorded as
+    ``staff.password_changed``."""
     row = await get_staff(staff_id)
-    if row is None:
-        raise AccountError("no such staff member")
-    check_password_rules(password, row["email"])
-    await StaffUser.update({StaffUser.password_hash: await passwords.hash_password_async(password),
+    me = await verify_staff_password(row["email"], current_password) if row else None
+    if me is None:
+        raise AccountError("The current password is wrong.")
+    check_password_rules(new_password, me["email"])
+    await StaffUser.update({StaffUser.password_hash: await passwords.hash_password_async(new_password),
                             StaffUser.password_changed_at: _now()}).where(StaffUser.id == staff_id).run()
+    ended = await end_user_sessions(runtime.session_store, STAFF, staff_id)
+    await record_change(actor, "staff.password_changed", me["email"])
+    return ended
 
 
-async def set_role(staff_id: int, role: str) -> None:
-    if await role_permissions(role) is None:
-        raise AccountError(f"unknown role {role!r}")
+# ------------------------------------------------------------------ staff members
+async def create_staff(email: str, password: str, role: str, *, actor: dict | None = None) -> int:
+    """Create an active staff account with ``role`` (whose permissions
+    ``actor`` must hold, else :class:`NotAllowed`); returns its id. Recorded
+    as ``staff.create`` with the e-mail address and role."""
+    perms = await role_permissions(role)
+    if perms is None:
+        known = list(ROLES) + list(await custom_roles())
+        raise AccountError(f"unknown role {role!r} (known: {', '.join(known)})")
+    ensure_may_grant(actor, perms, "You cannot give a role with permissions you do not hold.")
+    email = normalise_email(email)
+    check_password_rules(password, email)
+    if await StaffUser.exists().where(StaffUser.email == email).run():
+        raise AccountError(f"a staff account for {email} already exists")
+    password_hash = await passwords.hash_password_async(password)
+    rows = await StaffUser.insert(
+        StaffUser(email=email, password_hash=password_hash, role=role, created_at=_now(), password_changed_at=_now())
+    ).returning(StaffUser.id).run()
+    staff_id = rows[0]["id"]
+    await record_change(actor, "staff.create", f"staff:{staff_id}", {"email": email, "role": role})
+    return staff_id
+
+
+async def set_role(runtime, staff_id: int, role: str, *, actor: dict | None = None,
+                   keep_digest: str | None = None) -> int:
+    """Give the staff member ``role`` and end their sessions but
+    ``keep_digest``'s (the actor's own, when they change their own role);
+    returns how many ended. :class:`NotAllowed` when the member or the role
+    holds permissions ``actor`` does not (or there is no such member or
+    role); :class:`Conflict` when it would leave the shop without an active
+    owner. Recorded as ``staff.role`` (from, to, sessions ended)."""
+    row = await member_to_change(actor, staff_id)
+    perms = await role_permissions(role)
+    if perms is None:
+        raise NotAllowed("You cannot give this role.")
+    ensure_may_grant(actor, perms, "You cannot give this role.")
+    if row["role"] == "owner" and role != "owner" and await owners_left(staff_id) == 0:
+        raise Conflict("The shop must keep at least one active owner.")
     await StaffUser.update({StaffUser.role: role}).where(StaffUser.id == staff_id).run()
+    ended = await end_user_sessions(runtime.session_store, STAFF, staff_id, keep_digest)
+    await record_change(actor, "staff.role", f"staff:{staff_id}", {"email": row["email"], "from": row["role"],
+                                                                    "to": role, "sessions_ended": ended})
+    return ended
 
 
-async def set_active(staff_id: int, active: bool) -> None:
+async def set_active(runtime, staff_id: int, active: bool, *, actor: dict | None = None) -> int:
+    """Activate or deactivate the staff member; deactivating ends their
+    sessions (returns how many ended). :class:`NotAllowed` as for
+    :func:`set_role`; :class:`Conflict` for deactivating oneself or the last
+    active owner. Recorded as ``staff.activate`` or ``staff.deactivate``."""
+    row = await member_to_change(actor, staff_id)
+    if not active:
+        if is_self(actor, staff_id):
+            raise Conflict("You cannot deactivate yourself.")
+        if row["role"] == "owner" and await owners_left(staff_id) == 0:
+            raise Conflict("The shop must keep at least one active owner.")
     await StaffUser.update({StaffUser.active: active}).where(StaffUser.id == staff_id).run()
+    ended = 0 if active else await end_user_sessions(runtime.session_store, STAFF, staff_id)
+    await record_change(actor, "staff.activate" if active else "staff.deactivate", f"staff:{staff_id}",
+                        {"email": row["email"], "sessions_ended": ended})
+    return ended
 
 
-async def owners_left(excluding: int) -> int:
-    rows = await fetch("SELECT COUNT(*) AS n FROM staff_users WHERE role = 'owner' AND active = {} AND id <> {}",
-                       True, excluding)
-    return int(rows[0]["n"])
+async def end_other_sessions(runtime, staff_id: int, keep_digest: str | None, *, actor: dict | None = None) -> int:
+    """Sign the staff member out everywhere else: end every session of theirs
+    but ``keep_digest``'s; returns how many ended. Recorded as
+    ``staff.sessions_ended``."""
+    ended = await end_user_sessions(runtime.session_store, STAFF, staff_id, keep_digest)
+    row = await get_staff(staff_id)
+    await record_change(actor, "staff.sessions_ended", row["email"] if row else f"staff:{staff_id}",
+                        {"sessions": ended})
+    return ended
 
 
 async def record_login(staff_id: int) -> None:
     await StaffUser.update({StaffUser.last_login_at: _now()}).where(StaffUser.id == staff_id).run()
-
-
-# ------------------------------------------------------------------ two-factor
-def _box(secret_key: str) -> SecretBox:
-    return SecretBox(secret_key)
-
-
-def new_totp_secret() -> str:
-    return pyotp.random_base32()
-
-
-def provisioning_uri(secret: str, email: str, issuer: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=issuer or TOTP_ISSUER_FALLBACK)
-
-
-def matching_step(secret: str, code: str, now: float | None = None) -> int | None:
-    """The time step (current ±1) whose code is ``code``, else None."""
-    code = (code or "").strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):
-        return None
-    totp = pyotp.TOTP(secret)
-    now = time.time() if now is None else now
-    current = totp.timecode(datetime.fromtimestamp(now, timezone.utc))
-    for step in (current, current - 1, current + 1):
-        if hmac.compare_digest(totp.generate_otp(step), code):
-            return step
-    return None
-
-
-def totp_secret_of(row: dict, secret_key: str) -> str | None:
-    if not row.get("totp_secret") or row.get("totp_enabled_at") is None:
-        return None
-    return _box(secret_key).decrypt(row["totp_secret"])
-
-
-async def verify_totp(staff_id: int, code: str, secret_key: str) -> bool:
-    """Accept ``code`` once: its step must be later than the last accepted one."""
-    row = await get_staff(staff_id)
-    if row is None:
-        return False
-    secret = totp_secret_of(row, secret_key)
-    if secret is None:
-        return False
-    step = matching_step(secret, code)
-    if step is None:
-        return False
-    claimed = await fetch("UPDATE staff_users SET totp_last_step = {} WHERE id = {} AND totp_last_step < {} "
-                          "RETURNING id", step, staff_id, step)
-    return bool(claimed)
-
-
-async def enable_totp(staff_id: int, secret: str, code: str, secret_key: str) -> list[str] | None:
-    """Turn two-factor on with ``secret`` once ``code`` proves the device has
-    it; returns fresh recovery codes (shown once), or None for a wrong code."""
-    step = matching_step(secret, code)
-    if step is None:
-        return None
-    await StaffUser.update({StaffUser.totp_secret: _box(secret_key).encrypt(secret),
-                            StaffUser.totp_enabled_at: _now(), StaffUser.totp_last_step: step}).where(
-        StaffUser.id == staff_id).run()
-    return await new_recovery_codes(staff_id)
-
-
-async def disable_totp(staff_id: int) -> None:
-    await StaffUser.update({StaffUser.totp_secret: "", StaffUser.totp_enabled_at: None,
-                            StaffUser.totp_last_step: 0}).where(StaffUser.id == staff_id).run()
-    await StaffRecoveryCode.delete().where(StaffRecoveryCode.staff_id == staff_id).run()
-
-
-def _code_digest(code: str) -> str:
-    return hashlib.sha256(code.replace("-", "").replace(" ", "").lower().encode()).hexdigest()
-
-
-async def new_recovery_codes(staff_id: int) -> list[str]:
-    """Replace the staff member's recovery codes; returns the new ones."""
-    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-    codes = []
-    for _ in range(RECOVERY_CODES):
-        raw = "".join(secrets.choice(alphabet) for _ in range(16))
-        codes.append("-".join(raw[i:i + 4] for i in range(0, 16, 4)))
-    await StaffRecoveryCode.delete().where(StaffRecoveryCode.staff_id == staff_id).run()
-    now = _now()
-    await StaffRecoveryCode.insert(*[StaffRecoveryCode(staff_id=staff_id, code_hash=_code_digest(c), created_at=now)
-                                     for c in codes]).run()
-    return codes
-
-
-async def use_recovery_code(staff_id: int, code: str) -> bool:
-    """Spend one recovery code (single use, atomically)."""
-    if not code or len(code) > 40:
-        return False
-    used = await fetch("UPDATE staff_recovery_codes SET used_at = {} WHERE staff_id = {} AND code_hash = {} "
-                       "AND used_at IS NULL RETURNING id", _now(), staff_id, _code_digest(code))
-    return bool(used)
-
-
-async def recovery_codes_left(staff_id: int) -> int:
-    rows = await fetch("SELECT COUNT(*) AS n FROM staff_recovery_codes WHERE staff_id = {} AND used_at IS NULL",
-                       staff_id)
-    return int(rows[0]["n"])
-
-
-async def staff_2fa_required(settings) -> bool:
-    """Whether every staff member must use two-factor (setting or owner's switch)."""
-    if settings.security.require_staff_2fa:
-        return True
-    return bool(await site_settings.read(REQUIRE_2FA_KEY, False))
-
-
-async def set_staff_2fa_required(required: bool) -> None:
-    await site_settings.write(REQUIRE_2FA_KEY, bool(required))
-
-
-# ------------------------------------------------------------------ API tokens
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def parse_scopes(text: str | Iterable[str]) -> list[str]:
-    parts = text.split(",") if isinstance(text, str) else list(text)
-    scopes = [s.strip() for s in parts if s and s.strip()]
-    if not scopes:
-        raise AccountError("at least one scope is required")
-    unknown = [s for s in scopes if s not in SCOPES]
-    if unknown:
-        raise AccountError(f"unknown scope {unknown[0]!r} (known: {', '.join(SCOPES)})")
-    return sorted(set(scopes))
-
-
-async def create_token(name: str, scopes: list[str], expires_days: int | None = None,
-                       created_by: str = "") -> tuple[str, dict]:
-    """Create an API token; returns the token (shown once, never stored) and its row."""
-    if not name or not name.strip():
-        raise AccountError("a token needs a name")
-    if expires_days is not None and expires_days < 1:
-        raise AccountError("a token expires after at least one day")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    now = _now()
-    row = dict(
-        name=name.strip()[:200], prefix=token[: len(TOKEN_PREFIX) + 6], token_hash=_digest(token),
-        scopes=",".join(scopes), created_at=now,
-        expires_at=(now + timedelta(days=expires_days)) if expires_days else None, created_by=created_by[:320],
-    )
-    inserted = await ApiToken.insert(ApiToken(**row)).returning(ApiToken.id).run()
-    row["id"] = inserted[0]["id"]
-    return token, row
-
-
-async def resolve_token(token: str) -> dict | None:
-    """The token's row when it exists, is not revoked and not expired; else None."""
-    if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
-        return None
-    row = await ApiToken.select().where(ApiToken.token_hash == _digest(token)).first().run()
-    if row is None or row["revoked_at"] is not None:
-        return None
-    if row["expires_at"] is not None and row["expires_at"] <= _now():
-        return None
-    last = row["last_used_at"]
-    if last is None or (_now() - last).total_seconds() > 300:
-        await ApiToken.update({ApiToken.last_used_at: _now()}).where(ApiToken.id == row["id"]).run()
-    return row
-
-
-def token_grants(row: dict, permission: str) -> bool:
-    scopes = set(row["scopes"].split(","))
-    return "all" in scopes or permission in scopes
-
-
-def token_json(row: dict) -> dict[str, Any]:
-    """A token as listings show it (never the hash)."""
-    expires = row.get("expires_at")
-    state = "revoked" if row.get("revoked_at") else "expired" if expires is not None and expires <= _now() else "active"
-    return {
-        "id": row["id"], "name": row["name"], "prefix": row["prefix"],
-        "scopes": [s for s in (row.get("scopes") or "").split(",") if s], "state": state,
-        "created_by": row.get("created_by") or "",
-        "created_at": _iso(row.get("created_at")), "expires_at": _iso(expires),
-        "revoked_at": _iso(row.get("revoked_at")), "last_used_at": _iso(row.get("last_used_at")),
-    }
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-async def list_tokens() -> list[dict]:
-    rows = await ApiToken.select().order_by(ApiToken.id, ascending=False).run()
-    return [token_json(row) for row in rows]
-
-
-async def get_token(token_id: int) -> dict | None:
-    return await ApiToken.select().where(ApiToken.id == token_id).first().run()
-
-
-async def find_token(id_or_prefix: str) -> dict | None:
-    """A token by id or by its listed prefix (``swt_abcdef``)."""
-    if id_or_prefix.isdigit():
-        return await get_token(int(id_or_prefix))
-    rows = await ApiToken.select().where(ApiToken.prefix == id_or_prefix).run()
-    if len(rows) > 1:
-        raise AccountError(f"several tokens start with {id_or_prefix!r}: use the id")
-    return rows[0] if rows else None
-
-
-async def revoke_token(token_id: int) -> bool:
-    """Revoke a token now; False when it was already revoked (or missing)."""
-    rows = await fetch("UPDATE api_tokens SET revoked_at = {} WHERE id = {} AND revoked_at IS NULL RETURNING id",
-                       _now(), token_id)
-    return bool(rows)

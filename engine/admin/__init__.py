@@ -1,8 +1,19 @@
 """The admin's HTML pages under ``/admin``, rendered with the admin's own
-templates (never the storefront theme): staff sign-in with two-factor, the
-staff member's own account, staff and roles, API tokens, the audit log and the
-security policy. Every page declares its permission
-(:func:`engine.admin.access.staff_page`). The admin's JSON API is
+templates (never the storefront theme). One module per area, each with its
+blueprint:
+
+- :mod:`~engine.admin.signin`: ``/admin/login``, ``/admin/login/2fa``, ``/admin/logout``
+- :mod:`~engine.admin.account`: the dashboard (``/admin``) and ``/admin/account``
+- :mod:`~engine.admin.two_factor`: ``/admin/account/2fa``
+- :mod:`~engine.admin.staff`: ``/admin/staff``
+- :mod:`~engine.admin.roles`: ``/admin/roles``
+- :mod:`~engine.admin.tokens`: ``/admin/tokens``
+- :mod:`~engine.admin.audit_log`: ``/admin/audit``
+- :mod:`~engine.admin.security_policy`: ``/admin/security``
+
+Every page declares its permission (:func:`engine.admin.access.staff_page`);
+views translate a form into one service call of :mod:`engine.accounts`,
+which checks the rules and writes the audit entry. The admin's JSON API is
 ``engine.api.admin_*``."""
 from __future__ import annotations
 
@@ -12,7 +23,8 @@ from quart import Quart
 def install(app: Quart) -> None:
     """Register the admin pages, and the admin's rendering of the HTTP layer's
     small pages (:mod:`engine.web.pages`) for requests under /admin."""
-    from engine.admin import rendering, web
+    from engine.admin import (account, audit_log, rendering, roles, security_policy, signin, staff, tokens,
+                              two_factor)
     from engine.web import pages
     from engine.web.sessions import uses_staff_session
 
@@ -20,4 +32,5 @@ def install(app: Quart) -> None:
         return await rendering.render_admin("admin/message.html", status=status, title=title, message=message)
 
     pages.register(app, uses_staff_session, message_page)
-    app.register_blueprint(web.blueprint)
+    for module in (signin, account, two_factor, staff, roles, tokens, audit_log, security_policy):
+        app.register_blueprint(module.blueprint)

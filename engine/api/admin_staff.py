@@ -8,17 +8,22 @@
 - ``DELETE /api/v1/admin/tokens/<id>`` (``staff:write``): revoke (204)
 - ``GET /api/v1/admin/audit?before=&action=&limit=`` (``audit:read``):
   newest first; ``next_before`` pages on
+
+Making and revoking tokens is checked and audited by
+:mod:`engine.accounts.api_tokens` (given the request's actor).
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from quart import Blueprint, g, request
+from quart import Blueprint, request
 
-from engine.accounts import staff as staff_service
-from engine.web.guard import require_permission
 from engine import audit as audit_trail
-from engine.web import audit
+from engine.accounts import api_tokens
+from engine.accounts import staff as staff_service
+from engine.accounts.roles import AccountError, NotAllowed, NotFound
+from engine.web.audit import mark_audited, request_actor
+from engine.web.guard import require_permission
 from engine.web.problems import Problem
 
 blueprint = Blueprint("admin_security_api", __name__, url_prefix="/api/v1/admin")
@@ -39,7 +44,7 @@ async def list_staff():
 @blueprint.get("/tokens")
 @require_permission("staff:read")
 async def list_tokens():
-    return {"items": await staff_service.list_tokens()}
+    return {"items": await api_tokens.list_tokens()}
 
 
 @blueprint.post("/tokens")
@@ -49,29 +54,27 @@ async def create_token():
     if not isinstance(body, dict):
         raise Problem(422, "Validation failed", "Send a JSON object.", errors={"body": "expected a JSON object"})
     try:
-        scopes = staff_service.parse_scopes(body.get("scopes") or [])
+        scopes = api_tokens.parse_scopes(body.get("scopes") or [])
         days = body.get("expires_days")
         if days is not None and (not isinstance(days, int) or isinstance(days, bool)):
-            raise staff_service.AccountError("expires_days must be a whole number of days")
-        if not staff_service.can_grant(g.actor["permissions"], scopes):
-            raise Problem(403, "Forbidden", "A token cannot get scopes its maker does not hold.")
-        token, row = await staff_service.create_token(str(body.get("name") or ""), scopes, days,
-                                                      created_by=audit_trail.actor_label(g.actor)[0])
-    except staff_service.AccountError as exc:
+            raise AccountError("expires_days must be a whole number of days")
+        token, row = await api_tokens.create_token(str(body.get("name") or ""), scopes, days, actor=request_actor())
+    except NotAllowed:
+        raise Problem(403, "Forbidden", "A token cannot get scopes its maker does not hold.") from None
+    except AccountError as exc:
         raise Problem(422, "Validation failed", str(exc)) from None
-    await audit.record("token.create", f"token:{row['id']}", {"name": row["name"], "scopes": scopes,
-                                                              "expires_days": days})
-    return {**staff_service.token_json(row), "token": token}, 201
+    mark_audited()
+    return {**api_tokens.token_json(row), "token": token}, 201
 
 
 @blueprint.delete("/tokens/<int:token_id>")
 @require_permission("staff:write")
 async def revoke_token(token_id: int):
-    row = await staff_service.get_token(token_id)
-    if row is None:
-        raise Problem(404, "Not found", "There is no such token.")
-    if await staff_service.revoke_token(token_id):
-        await audit.record("token.revoke", f"token:{token_id}", {"name": row["name"]})
+    try:
+        await api_tokens.revoke_token(token_id, actor=request_actor())
+    except NotFound:
+        raise Problem(404, "Not found", "There is no such token.") from None
+    mark_audited()
     return "", 204
 
 

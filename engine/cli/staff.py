@@ -1,6 +1,10 @@
 """Staff commands: ``staff create|require-2fa`` (accounts and their two-factor
 policy) and ``tokens create|list|revoke`` (admin API tokens; ``tokens create``
-prints the token alone on the last line of its output)."""
+prints the token alone on the last line of its output).
+
+Changes are made by the services as the command line's actor
+(:func:`engine.audit.command_line_actor`, ``cli:<user>``), so they are in the
+audit log like changes made in the admin."""
 from __future__ import annotations
 
 import json
@@ -31,9 +35,10 @@ def staff_create(ctx: click.Context, email: str, password_stdin: bool, role: str
 
     async def go():
         from engine.accounts.staff import create_staff
+        from engine.audit import command_line_actor
 
         async with open_runtime(settings):
-            staff_id = await create_staff(email, password, role)
+            staff_id = await create_staff(email, password, role, actor=command_line_actor())
             click.echo(f"created staff account {email.strip().lower()} (id {staff_id}, role {role})")
 
     run(go)
@@ -47,11 +52,12 @@ def staff_require_2fa(ctx: click.Context, state: str) -> None:
     settings = settings_from(ctx)
 
     async def go():
-        from engine.accounts.staff import set_staff_2fa_required, staff_2fa_required
+        from engine.accounts.two_factor import set_staff_2fa_required, staff_2fa_required
+        from engine.audit import command_line_actor
 
         async with open_runtime(settings):
             if state != "status":
-                await set_staff_2fa_required(state == "on")
+                await set_staff_2fa_required(state == "on", actor=command_line_actor())
             required = await staff_2fa_required(settings)
         source = " (forced by security.require_staff_2fa)" if settings.security.require_staff_2fa else ""
         click.echo(f"two-factor sign-in for staff: {'required' if required else 'optional'}{source}")
@@ -74,11 +80,12 @@ def tokens_create(ctx: click.Context, name: str, scopes: str, expires_days: int 
     settings = settings_from(ctx)
 
     async def go():
-        from engine.accounts.staff import create_token, parse_scopes
+        from engine.accounts.api_tokens import create_token, parse_scopes
+        from engine.audit import command_line_actor
 
         scope_list = parse_scopes(scopes)
         async with open_runtime(settings):
-            token, row = await create_token(name, scope_list, expires_days)
+            token, row = await create_token(name, scope_list, expires_days, actor=command_line_actor())
         click.echo(f"token {row['name']!r} ({row['prefix']}…) scopes: {','.join(scope_list)}")
         click.echo("store it now: it is shown only once")
         click.echo(token)
@@ -94,7 +101,7 @@ def tokens_list(ctx: click.Context, as_json: bool) -> None:
     settings = settings_from(ctx)
 
     async def go():
-        from engine.accounts.staff import list_tokens
+        from engine.accounts.api_tokens import list_tokens
 
         async with open_runtime(settings):
             rows = await list_tokens()
@@ -116,13 +123,14 @@ def tokens_revoke(ctx: click.Context, token: str) -> None:
     settings = settings_from(ctx)
 
     async def go():
-        from engine.accounts.staff import find_token, revoke_token
+        from engine.accounts.api_tokens import find_token, revoke_token
+        from engine.audit import command_line_actor
 
         async with open_runtime(settings):
             row = await find_token(token.rstrip("…"))
             if row is None:
                 fail(f"no token {token!r}")
-            revoked = await revoke_token(row["id"])
+            revoked = await revoke_token(row["id"], actor=command_line_actor())
         click.echo(f"revoked token {row['name']!r} ({row['prefix']}…)" if revoked
                    else f"token {row['name']!r} ({row['prefix']}…) was already revoked")
 

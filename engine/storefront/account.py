@@ -8,9 +8,9 @@ under ``core_auth/account/...``): ``account/index.html``, ``login.html``,
 
 Signing in rotates the session id (:func:`sign_in`); signing out ends the
 session on the server; changing the password ends every other session.
-Sign-in attempts are throttled per account and per IP address
-(:mod:`engine.security.throttle`): a refused attempt is answered 429 with
-``Retry-After``. Pages for signed-in shoppers redirect others to
+Sign-in attempts and reset-link requests are throttled by
+:mod:`engine.accounts.customer_signin`: a refused attempt is answered 429
+with ``Retry-After``. Pages for signed-in shoppers redirect others to
 ``/account/login?next=...`` (303).
 """
 from __future__ import annotations
@@ -23,11 +23,10 @@ from typing import Any, Callable
 import structlog
 from quart import Blueprint, Response, current_app, g, redirect, request, session
 
-from engine.accounts import customers
+from engine.accounts import customer_signin, customers
 from engine.accounts.auth import LoginFailed, is_redirect_method, login_methods
 from engine.catalog import services as catalog
 from engine.web import client, sessions
-from engine.security import throttle
 from engine.storefront.rendering import render
 
 log = structlog.get_logger("shopwright.accounts")
@@ -150,21 +149,15 @@ async def login_submit():
     form = await _form()
     email = form.get("email", "").strip().lower()[:320]
     next_url = safe_next(form.get("next"))
-    keys = (throttle.account_key("customer", email), throttle.ip_key(client.client_ip()))
     try:
-        await throttle.check(*keys)
-    except throttle.Throttled as exc:
+        customer = await customer_signin.sign_in(email, form.get("password", ""), ip=client.client_ip())
+    except customer_signin.Throttled as exc:
         response = await _login_page(429, error=exc.message(), email=email, next=next_url)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    customer = await customers.authenticate(email, form.get("password", ""))
-    if customer is None:
-        counts = await throttle.failure(*keys)
-        log.warning("auth.login_failed", realm="customer", account=email, ip=client.client_ip(),
-                    failures=counts.get(keys[0]))
+    except customer_signin.SignInFailed:
         return await _login_page(401, error="The e-mail address or the password is wrong.", email=email,
                                  next=next_url)
-    await throttle.success(keys[0])
     await sign_in(customer["id"])
     return redirect(next_url, 303)
 
@@ -255,15 +248,12 @@ async def reset_submit():
     token = form.get("token", "")
     if not token:
         email = form.get("email", "").strip().lower()[:320]
-        keys = (throttle.account_key("reset", email), throttle.ip_key("reset:" + client.client_ip()))
         try:
-            await throttle.check(*keys)
-        except throttle.Throttled as exc:
+            await customer_signin.request_password_reset(current_app.runtime, email, ip=client.client_ip())
+        except customer_signin.Throttled as exc:
             response = await page("reset_request.html", 429, error=exc.message(), email=email)
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
-        await throttle.failure(*keys)  # every request counts: the link cannot be asked for in a loop
-        await customers.request_password_reset(current_app.runtime, email)
         return await message("Check your inbox", "If an account uses this address, we sent it a link to choose a "
                              "new password. The link works once, for a limited time.")
     try:

@@ -1,8 +1,12 @@
 """CLI: ``tokens list|revoke`` and ``staff require-2fa``; ``staff create`` and
-``tokens create`` keep their contract."""
+``tokens create`` keep their contract; the changes these commands make are in
+the audit log with the command line's actor (``cli:<user>``)."""
 from __future__ import annotations
 
+import getpass
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -58,3 +62,50 @@ def test_staff_require_2fa(cli_env):
     assert "optional" in run_cli("staff", "require-2fa", "off", env=cli_env).stdout
     forced = run_cli("staff", "require-2fa", "status", env={**cli_env, "SHOPWRIGHT_SECURITY__REQUIRE_STAFF_2FA": "true"})
     assert "required (forced by security.require_staff_2fa)" in forced.stdout
+
+
+def _audit_entries(env: dict, action: str) -> list[dict]:
+    """The audit entries of ``action`` in the CLI's database, oldest first."""
+    path = env["SHOPWRIGHT_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        connection.row_factory = sqlite3.Row
+        rows = connection.execute("SELECT actor, actor_kind, action, target, details FROM audit_log "
+                                  "WHERE action = ? ORDER BY id", (action,)).fetchall()
+    return [{**dict(row), "details": json.loads(row["details"])} for row in rows]
+
+
+def _only(entries: list[dict]) -> dict:
+    assert len(entries) == 1, f"expected one audit entry, found {entries}"
+    return entries[0]
+
+
+def test_staff_commands_are_in_the_audit_log(cli_env):
+    actor = f"cli:{getpass.getuser()}"
+    run_cli("staff", "create", "--email", "Owner@Example.test", "--password-stdin", "--role", "owner",
+            env=cli_env, input="correct horse battery staple\n")
+    created = _only(_audit_entries(cli_env, "staff.create"))
+    assert created["actor"] == actor and created["actor_kind"] == "cli"
+    assert created["target"].startswith("staff:")
+    assert created["details"] == {"email": "owner@example.test", "role": "owner"}
+    run_cli("staff", "require-2fa", "on", env=cli_env)
+    run_cli("staff", "require-2fa", "status", env=cli_env)
+    run_cli("staff", "require-2fa", "off", env=cli_env)
+    policy = _audit_entries(cli_env, "security.require_staff_2fa")
+    assert [(entry["actor"], entry["details"]) for entry in policy] == \
+        [(actor, {"required": True}), (actor, {"required": False})], "status changes nothing: not recorded"
+
+
+def test_token_commands_are_in_the_audit_log(cli_env):
+    actor = f"cli:{getpass.getuser()}"
+    run_cli("tokens", "create", "--name", "deploy", "--scopes", "orders:read,catalog:read", "--expires-days", "7",
+            env=cli_env)
+    created = _only(_audit_entries(cli_env, "token.create"))
+    assert created["actor"] == actor and created["actor_kind"] == "cli"
+    assert created["details"] == {"name": "deploy", "scopes": ["catalog:read", "orders:read"], "expires_days": 7}
+    listed = json.loads(run_cli("tokens", "list", "--json", env=cli_env).stdout)
+    assert created["target"] == f"token:{listed[0]['id']}" and listed[0]["created_by"] == actor
+    run_cli("tokens", "revoke", str(listed[0]["id"]), env=cli_env)
+    run_cli("tokens", "revoke", str(listed[0]["id"]), env=cli_env)
+    revoked = _audit_entries(cli_env, "token.revoke")
+    assert [(entry["actor"], entry["target"], entry["details"]) for entry in revoked] == \
+        [(actor, created["target"], {"name": "deploy"})], "revoking a revoked token changes nothing: not recorded"

@@ -204,3 +204,38 @@ async def test_audit_log_records_who_what_when_where(shop):
     assert entries[0]["actor"] == "owner@example.test" and entries[0]["details"]["email"] == "helper@example.test"
     page = await staff.get("/admin/audit")
     assert page.status_code == 200 and "plugin.disable" in await page.get_data(as_text=True)
+
+
+async def test_admin_pages_record_each_change_once_as_the_signed_in_member(shop):
+    await make_staff("owner@example.test")
+    member = await make_staff("member@example.test", role="support")
+    owner = shop.test_client()
+    await staff_login(owner, "owner@example.test")
+    await fetch("DELETE FROM audit_log")
+    form = urlencode({"csrf_token": await page_token(owner, "/admin/roles"), "name": "packing",
+                      "permissions": ["orders:read"]}, doseq=True)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert (await owner.post("/admin/roles", data=form.encode(), headers=headers)).status_code == 303
+    steps = [(f"/admin/staff/{member}/role", {"role": "packing"}), (f"/admin/staff/{member}/active", {"active": "0"}),
+             (f"/admin/staff/{member}/reset-2fa", {}), (f"/admin/staff/{member}/role", {"role": "support"}),
+             ("/admin/roles/packing/delete", {}),
+             ("/admin/security", {"require_staff_2fa": "1"})]
+    for path, fields in steps:
+        response = await post_form(owner, path, fields, token_from="/admin/account")
+        assert response.status_code == 303, (path, await response.get_data(as_text=True))
+    refused = await post_form(owner, "/admin/roles/owner/delete", {}, token_from="/admin/account")
+    assert refused.status_code == 409
+    form = urlencode({"csrf_token": await page_token(owner, "/admin/tokens"), "name": "ci",
+                      "scopes": ["catalog:read"]}, doseq=True)
+    assert (await owner.post("/admin/tokens", data=form.encode(), headers=headers)).status_code == 200
+    token_id = await fetchval("SELECT id FROM api_tokens WHERE name = 'ci'")
+    for _ in range(2):
+        revoked = await post_form(owner, f"/admin/tokens/{token_id}/revoke", {}, token_from="/admin/tokens")
+        assert revoked.status_code == 303
+    rows = await fetch("SELECT action, actor, actor_kind, target FROM audit_log ORDER BY id")
+    assert [(row["action"], row["target"]) for row in rows] == [
+        ("role.save", "role:packing"), ("staff.role", f"staff:{member}"), ("staff.deactivate", f"staff:{member}"),
+        ("staff.2fa_reset", f"staff:{member}"), ("staff.role", f"staff:{member}"), ("role.delete", "role:packing"),
+        ("security.require_staff_2fa", ""),
+        ("token.create", f"token:{token_id}"), ("token.revoke", f"token:{token_id}")]
+    assert {(row["actor"], row["actor_kind"]) for row in rows} == {("owner@example.test", "staff")}
