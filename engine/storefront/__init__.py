@@ -19,6 +19,7 @@ NON_HTML_PREFIXES = ("/api/", "/webhooks/", "/static/", "/openapi.json", "/docs"
 
 
 def install(app: Quart, overrides_dir: Path | None = None) -> None:
+    from engine.cache.responses import CSRF_MARKER
     from engine.catalog import services as catalog
     from engine.storefront import account, rendering, theme_files, views
     from engine.themes.state import DEFAULT_OVERRIDES, ThemeState
@@ -40,9 +41,9 @@ def install(app: Quart, overrides_dir: Path | None = None) -> None:
         token = state.globals.get("csrf_token") or rendering.csrf_token
         recorded = rendering.recording_csrf(token)
         state.globals["csrf_token"] = recorded
-        app.cache_minters[cache_web.CSRF_MARKER] = getattr(recorded, "unwrapped", token)
+        app.cache_minters[CSRF_MARKER] = getattr(recorded, "unwrapped", token)
         # The fast path mints tokens itself only when they are the core's own.
-        app.cache_csrf_stateless = app.cache_minters[cache_web.CSRF_MARKER] is rendering.csrf_token
+        app.cache_csrf_stateless = app.cache_minters[CSRF_MARKER] is rendering.csrf_token
     async def unavailable_page(status: int, title: str, message: str):
         return await rendering.render("unavailable.html", status=status, feature=title, reason=message,
                                       categories=await catalog.category_tree())

@@ -41,12 +41,13 @@ from typing import Any
 
 from quart import Response, current_app, g, request, session
 
+from engine.cache.responses import HEADER, NONCE_MARKER
 from engine.cache.store import MemoryStore
-from engine.web.caching import HEADER, NONCE_MARKER, current_generation, mint_nonce
 from engine.cart import services as carts
 from engine.pricing import services as pricing
 from engine.protocols import PricingReuse
 from engine.storefront.rendering import current_theme
+from engine.web.caching import current_generation, mint_nonce
 from engine.web.headers import csp_header
 
 #: hooks whose answers make the cart's prices

@@ -19,11 +19,12 @@ from babel import Locale
 from babel.numbers import format_currency
 from quart import Response, current_app, g, request, url_for
 
-from engine.web.caching import CSRF_MARKER, NONCE_MARKER, mint_nonce, remember
-from engine.web.headers import csp_header
+from engine.cache.responses import CSRF_MARKER, NONCE_MARKER
 from engine.money import Money, currency_exponent
 from engine.themes import preview, registry
 from engine.themes.state import ThemeView
+from engine.web.caching import mint_nonce, remember
+from engine.web.headers import csp_header
 
 log = structlog.get_logger("shopwright.storefront")
 
@@ -82,8 +83,8 @@ def csrf_token() -> str:
 
 def recording_csrf(function: Callable[[], str]) -> Callable[[], str]:
     """``function`` (a template's ``csrf_token()``) that also records the
-    token it returns as a cache marker (see :mod:`engine.web.caching`), so a
-    cached page is served with each visitor's own token."""
+    token it returns as a cache marker (see :mod:`engine.cache.responses`),
+    so a cached page is served with each visitor's own token."""
     if getattr(function, "unwrapped", None) is not None:
         return function
 

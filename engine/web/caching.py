@@ -1,5 +1,9 @@
-"""Caching in the web app: whole responses for anonymous shoppers, catalog
-reads for everybody, and ETags for cached HTML pages.
+"""The caches in the Quart app: which requests use the response cache,
+catalog reads for everybody, and the request hooks that serve and store.
+
+The entries themselves — keys, markers, ETags, what may be stored — are
+:mod:`engine.cache.responses`; this module reads the current request, app
+and session for them.
 
 Response cache
     A ``GET`` of a cacheable endpoint (:data:`CACHEABLE`: the home, category,
@@ -9,23 +13,19 @@ Response cache
     answered from the cache when an entry made under the current change
     counters exists. The key is scheme, host, path and query string.
 
-    A response is stored only when it is a plain ``200`` HTML or JSON body
-    that sets no cookie, is not ``private``/``no-store``, and wrote nothing
-    to the session. Per-response secrets in it are *markers*, recorded while
-    rendering (:func:`remember`) and replaced by fresh values each time the
-    entry is served: the CSP nonce (a new one per response, in the body and
-    the ``Content-Security-Policy`` header) and the visitor's CSRF token
-    (minted for this visitor exactly as a fresh render would). So a cached
-    page is byte-for-byte what a render would give that visitor.
+    A response is stored when :func:`engine.cache.responses.storable` allows
+    it and rendering wrote nothing to the session. Per-response secrets in it
+    are recorded while rendering (:func:`remember`) and replaced by fresh
+    values each time the entry is served: the CSP nonce (a new one per
+    response, in the body and the ``Content-Security-Policy`` header) and the
+    visitor's CSRF token (minted for this visitor exactly as a fresh render
+    would). So a cached page is byte-for-byte what a render would give that
+    visitor. ``If-None-Match`` with a cached HTML page's ETag gets ``304``;
+    the JSON API has its own ETags (:mod:`engine.api.etags`), which also
+    apply to responses served from here.
 
     Concurrent misses of one page wait for the first render (at most
     :data:`WAIT_SECONDS`) instead of rendering it again each.
-
-ETags
-    A cached HTML page without a CSRF token gets a weak ETag (a hash of its
-    body with the markers taken out); ``If-None-Match`` with it gets ``304``.
-    The JSON API has its own ETags (:mod:`engine.api.etags`), which also
-    apply to responses served from here.
 
 Data cache
     :func:`cached` keeps catalog reads (category tree, facets, listings,
@@ -43,7 +43,6 @@ import asyncio
 import contextlib
 import hashlib
 import secrets
-from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Hashable
 
 import structlog
@@ -51,7 +50,17 @@ from quart import Quart, Response, current_app, g, request, session
 from quart.wrappers.response import DataBody
 
 from engine.cache.counters import ChangeCounters, Follower, Generation, page_deps
-from engine.cache.store import CODECS, Cache, MemoryStore, RedisLayer
+from engine.cache.responses import (
+    CSRF_MARKER,
+    HEADER,
+    KIND,
+    NONCE_MARKER,
+    CachedResponse,
+    etag_matches,
+    response_key,
+    storable,
+)
+from engine.cache.store import Cache, MemoryStore, RedisLayer
 
 log = structlog.get_logger("shopwright.cache")
 
@@ -61,51 +70,13 @@ CACHEABLE = frozenset({
     "storefront.home", "storefront.category", "storefront.product", "storefront.search",
     "catalog_api.list_products", "catalog_api.show_product", "catalog_api.list_categories",
 })
-#: response headers kept with a cached response (others are per request)
-KEPT_HEADERS = ("Content-Type", "Content-Security-Policy", "Vary", "Cache-Control", "ETag", "Content-Language",
-                "Link", "Last-Modified")
-CACHEABLE_TYPES = ("text/html", "application/json")
 WAIT_SECONDS = 5.0
-HEADER = "X-Cache"
 #: ASGI scope key under which the fast path leaves the counters it read
 GENERATION_KEY = "shopwright.generation"
 #: ASGI scope keys under which the ordinary path leaves the entry it stored,
 #: or the entry it served and the values it minted for it (``{marker: value}``)
 STORED_KEY = "shopwright.cache_stored"
 SERVED_KEY = "shopwright.cache_served"
-CSRF_MARKER = "csrf"
-NONCE_MARKER = "csp_nonce"
-
-
-@dataclass
-class CachedResponse:
-    status: int
-    body: str
-    headers: list[tuple[str, str]]
-    markers: dict[str, str]
-    etag: str | None
-    size: int
-    route: str = ""
-    #: every header Quart sent for it to an anonymous client, once seen
-    #: (what :mod:`engine.web.fastpath` answers with)
-    final: list[tuple[str, str]] | None = None
-    #: the anonymous session's CSRF seed in ``final``'s ``Set-Cookie`` (when
-    #: the page holds a CSRF token)
-    seed: str | None = None
-
-    def to_json(self) -> dict:
-        return {"status": self.status, "body": self.body, "headers": self.headers, "markers": self.markers,
-                "etag": self.etag, "route": self.route, "final": self.final, "seed": self.seed}
-
-    @classmethod
-    def from_json(cls, data: dict) -> "CachedResponse":
-        final = data.get("final")
-        return cls(data["status"], data["body"], [tuple(h) for h in data["headers"]], data["markers"],
-                   data["etag"], len(data["body"]), data.get("route", ""),
-                   [tuple(h) for h in final] if final is not None else None, data.get("seed"))
-
-
-CODECS["response"] = (CachedResponse.to_json, CachedResponse.from_json)
 
 
 # ------------------------------------------------------------------ markers
@@ -121,13 +92,10 @@ def mint_value(app: Quart, marker: str) -> str:
     return app.cache_minters[marker]()
 
 
-def response_key(req: Any) -> tuple:
-    """What a cached response is filed under; the fast path builds the same
-    tuple from the ASGI scope."""
-    forwarded = raw_header(req, b"x-forwarded-proto") or b""
-    host = raw_header(req, b"host") or b""
-    return (req.scope.get("scheme", "http"), forwarded.decode("latin-1"), host.decode("latin-1"), req.scope["path"],
-            req.scope.get("query_string", b""))
+def request_key(req: Any) -> tuple:
+    """The request's :func:`~engine.cache.responses.response_key`."""
+    return response_key(req.scope.get("scheme", "http"), raw_header(req, b"x-forwarded-proto") or b"",
+                        raw_header(req, b"host") or b"", req.scope["path"], req.scope.get("query_string", b""))
 
 
 def mint_nonce() -> str:
@@ -209,20 +177,7 @@ def anonymous(app: Quart, req: Any = None) -> bool:
     return PREVIEW_PARAM.encode() not in req.query_string
 
 
-# ------------------------------------------------------------------ etags
-def etag_matches(header: str, etag: str) -> bool:
-    if header.strip() == "*":
-        return True
-    bare = etag.removeprefix("W/")
-    return any(candidate.strip().removeprefix("W/") == bare for candidate in header.split(","))
-
-
-def _etag(body: str, markers: dict[str, str]) -> str:
-    for name, value in markers.items():
-        body = body.replace(value, name)
-    return 'W/"' + hashlib.blake2b(body.encode(), digest_size=16).hexdigest() + '"'
-
-
+# ------------------------------------------------------------------ serve / store
 def _not_modified(etag: str, vary: str | None) -> Response:
     response = Response(b"", status=304)
     response.headers["ETag"] = etag
@@ -231,19 +186,14 @@ def _not_modified(etag: str, vary: str | None) -> Response:
     return response
 
 
-# ------------------------------------------------------------------ serve / store
 def _serve(app: Quart, entry: CachedResponse, req: Any) -> Response:
     inm = raw_header(req, b"if-none-match") if entry.etag else None
     if inm and etag_matches(inm.decode("latin-1"), entry.etag):
         response = _not_modified(entry.etag, dict(entry.headers).get("Vary"))
         response.headers[HEADER] = "hit"
         return response
-    body, headers = entry.body, entry.headers
-    minted = {}
-    for name, old in entry.markers.items():
-        new = minted[name] = mint_value(app, name)
-        body = body.replace(old, new)
-        headers = [(key, value.replace(old, new)) for key, value in headers]
+    minted = {name: mint_value(app, name) for name in entry.markers}
+    body, headers = entry.filled(minted)
     req.scope[SERVED_KEY] = (entry, minted)  # the fast path completes it
     return Response(body, status=entry.status, headers=[*headers, (HEADER, "hit")])
 
@@ -258,12 +208,8 @@ def _session_untouched(markers: dict[str, str]) -> bool:
 
 
 async def _entry_of(app: Quart, response: Response) -> CachedResponse | None:
-    if response.status_code != 200 or not isinstance(response.response, DataBody):
-        return None
-    if response.mimetype not in CACHEABLE_TYPES or "Set-Cookie" in response.headers:
-        return None
-    control = response.headers.get("Cache-Control", "")
-    if "private" in control or "no-store" in control:
+    if not isinstance(response.response, DataBody) or not storable(response.status_code, response.mimetype,
+                                                                  response.headers):
         return None
     markers = dict(g.get("cache_markers") or {})
     if not _session_untouched(markers):
@@ -271,15 +217,8 @@ async def _entry_of(app: Quart, response: Response) -> CachedResponse | None:
     data = await response.get_data()
     if len(data) > app.settings.cache.max_page_kb * 1024:
         return None
-    body = data.decode("utf-8")
-    etag = None
-    if response.mimetype == "text/html" and CSRF_MARKER not in markers:
-        etag = _etag(body, markers)
-    headers = [(key, response.headers[key]) for key in KEPT_HEADERS if key in response.headers]
-    if etag:
-        headers = [(k, v) for k, v in headers if k != "ETag"] + [("ETag", etag)]
     route = request.url_rule.rule if request.url_rule is not None else ""
-    return CachedResponse(200, body, headers, markers, etag, len(body), route)
+    return CachedResponse.of(data.decode("utf-8"), response.mimetype, response.headers, markers, route)
 
 
 def build_id(app: Quart) -> str:
@@ -314,7 +253,12 @@ def memoize_ensure_async(app: Quart) -> None:
 
 
 def install(app: Quart) -> None:
-    """Wire the caches into ``app`` (after ``app.theme_state`` exists)."""
+    """Wire the caches into ``app`` (after ``app.theme_state`` exists): the
+    request hooks, the fast path, and the app attributes they share —
+    ``app.cache`` (responses and catalog reads), ``app.change_counters``,
+    ``app.cache_followers`` (the plugin host and the theme state),
+    ``app.cache_minters`` (``{marker: function making a fresh value}``; the
+    storefront adds the CSRF token's) and ``app.cache_cookie_names``."""
     settings = app.settings.cache
     memoize_ensure_async(app)
     memory = MemoryStore(settings.max_entries, settings.max_memory_mb * 1024 * 1024)
@@ -344,14 +288,14 @@ def install(app: Quart) -> None:
         except Exception as exc:  # counters unreadable: answer without the cache
             log.warning("cache.counters_unavailable", error=repr(exc))
             return None
-        key = response_key(req)
-        entry = await app.cache.lookup("response", key, deps)
+        key = request_key(req)
+        entry = await app.cache.lookup(KIND, key, deps)
         if entry is None:
             pending = inflight.get((key, deps))
             if pending is not None:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(asyncio.shield(pending), WAIT_SECONDS)
-                entry = await app.cache.lookup("response", key, deps)
+                entry = await app.cache.lookup(KIND, key, deps)
             if entry is None:
                 if pending is None:
                     inflight[(key, deps)] = asyncio.get_running_loop().create_future()
@@ -369,7 +313,7 @@ def install(app: Quart) -> None:
             response.headers[HEADER] = "bypass"
             return response
         key, deps = state
-        await app.cache.store("response", key, deps, entry, settings.page_ttl_seconds)
+        await app.cache.store(KIND, key, deps, entry, settings.page_ttl_seconds)
         request.scope[STORED_KEY] = entry  # the fast path completes it
         if entry.etag:
             response.headers["ETag"] = entry.etag

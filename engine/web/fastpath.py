@@ -9,9 +9,10 @@ those give the same result every time, so this ASGI middleware answers such a
 request straight from the response cache when it holds a *complete* entry:
 
 - the entry was stored by the ordinary path (:mod:`engine.web.caching`) for the
-  same scheme, forwarded scheme, host, path and query string, under the
-  current change counters (read as for any request, after bringing the plugin
-  host and theme state up to them);
+  same scheme, forwarded scheme, host, path and query string
+  (:func:`engine.cache.responses.response_key`), under the current change
+  counters (read as for any request, after bringing the plugin host and theme
+  state up to them);
 - the ordinary path served that entry to an identical request and this
   middleware recorded the final headers Quart sent (security headers,
   ``Vary``, CORS, ETag, ...) — minus the per-request ones;
@@ -41,19 +42,12 @@ from typing import Any
 
 import structlog
 
-from engine.web.caching import (
-    CSRF_MARKER,
-    GENERATION_KEY,
-    HEADER,
-    NONCE_MARKER,
-    SERVED_KEY,
-    STORED_KEY,
-    CachedResponse,
-)
-from engine.web.ratelimit import check_address
 from engine.cache.counters import page_deps
+from engine.cache.responses import CSRF_MARKER, HEADER, KIND, NONCE_MARKER, CachedResponse, response_key
+from engine.web.caching import GENERATION_KEY, SERVED_KEY, STORED_KEY
 from engine.web.client import address
 from engine.web.csrf import token_for_seed
+from engine.web.ratelimit import check_address
 from engine.web.sessions import SHOP
 
 log = structlog.get_logger("shopwright.http")
@@ -88,11 +82,6 @@ class FastPath:
         self.trusted_proxies = app.settings.security.trusted_proxies
         self._metrics: dict[str, tuple[Any, Any]] = {}
 
-    def key_of(self, scope: dict, headers: dict[bytes, bytes]) -> tuple:
-        host = headers.get(b"host", b"").decode("latin-1")
-        forwarded = headers.get(b"x-forwarded-proto", b"").decode("latin-1")
-        return (scope.get("scheme", "http"), forwarded, host, scope["path"], scope.get("query_string", b""))
-
     def eligible(self, scope: dict) -> dict[bytes, bytes] | None:
         """The request's headers when it may be answered here, else None."""
         if scope["type"] != "http" or scope["method"] != "GET" or not self.settings.cache.enabled \
@@ -115,8 +104,9 @@ class FastPath:
             return
         started = time.perf_counter()
         app = self.app
-        key = self.key_of(scope, headers)
-        if ("response", key) not in app.cache.memory:  # never cached here: not worth reading the counters
+        key = response_key(scope.get("scheme", "http"), headers.get(b"x-forwarded-proto", b""),
+                           headers.get(b"host", b""), scope["path"], scope.get("query_string", b""))
+        if (KIND, key) not in app.cache.memory:  # never cached here: not worth reading the counters
             await self.inner(scope, receive, send)
             return
         try:
@@ -127,8 +117,8 @@ class FastPath:
             log.warning("cache.counters_unavailable", error=repr(exc))
             await self.inner(scope, receive, send)
             return
-        entry = app.cache.memory.get(("response", key), page_deps(generation))
-        if entry is None or not self.complete(entry):
+        entry = app.cache.memory.get((KIND, key), page_deps(generation))
+        if entry is None or not entry.complete():
             scope[GENERATION_KEY] = generation  # read once per request
             await self._through_quart(scope, receive, send, key, generation)
             return
@@ -144,12 +134,6 @@ class FastPath:
                 extra = [(b"ratelimit-limit", str(decision.limit).encode()),
                          (b"ratelimit-remaining", str(decision.remaining).encode())]
         await self._serve(entry, headers, scope, send, started, extra)
-
-    def complete(self, entry: CachedResponse) -> bool:
-        """The entry can be answered here (see the module docs)."""
-        if entry.final is None or not set(entry.markers) <= {NONCE_MARKER, CSRF_MARKER}:
-            return False
-        return CSRF_MARKER not in entry.markers or entry.seed is not None
 
     async def _serve(self, entry: CachedResponse, headers: dict[bytes, bytes], scope: dict, send: Any,
                      started: float, extra: list[tuple[bytes, bytes]]) -> None:
@@ -221,7 +205,7 @@ class FastPath:
             if seed is None:
                 return
         entry.final, entry.seed = final, seed
-        await self.app.cache.share("response", key, page_deps(generation), entry, self.settings.cache.page_ttl_seconds)
+        await self.app.cache.share(KIND, key, page_deps(generation), entry, self.settings.cache.page_ttl_seconds)
 
     def _anonymous_seed(self, cookies: list[str], token: str | None) -> str | None:
         """The CSRF seed of the one cookie the ordinary path set, when that
