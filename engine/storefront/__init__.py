@@ -44,6 +44,7 @@ def install(app: Quart, overrides_dir: Path | None = None) -> None:
         app.cache_minters[CSRF_MARKER] = getattr(recorded, "unwrapped", token)
         # The fast path mints tokens itself only when they are the core's own.
         app.cache_csrf_stateless = app.cache_minters[CSRF_MARKER] is rendering.csrf_token
+
     async def unavailable_page(status: int, title: str, message: str):
         return await rendering.render("unavailable.html", status=status, feature=title, reason=message,
                                       categories=await catalog.category_tree())
