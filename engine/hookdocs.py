@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 
 from engine import PROJECT_NAME, hookspecs
+from engine.hookspecs.contract import HookContract, contract_of
 
 
 def hook_specs() -> list[tuple[str, str, object]]:
@@ -18,6 +19,19 @@ def hook_specs() -> list[tuple[str, str, object]]:
             if hasattr(function, f"{PROJECT_NAME}_spec"):
                 found.append((domain, name, function))
     return found
+
+
+_MODES = {"first": "firstresult", "collect": "collect-all", "pipeline": "pipeline"}
+_RUNS = {"request": "in the request, under the hook deadline", "worker": "in the job worker",
+         "process": "once per process start or stop", "app": "when the app is built"}
+
+
+def _contract_line(contract: HookContract) -> str:
+    parts = [_MODES[contract.mode] + (f" (through `{contract.pipe}`)" if contract.pipe else ""),
+             _RUNS[contract.runs],
+             "plain `def` only" if contract.implementation == "sync" else "`def` or `async def`",
+             "a failing plugin is skipped" if contract.on_failure == "skip" else "a failing plugin fails the call"]
+    return "*" + "; ".join(parts) + "*"
 
 
 def render() -> str:
@@ -35,9 +49,7 @@ def render() -> str:
             current = domain
             module = getattr(hookspecs, domain)
             out += [f"## {domain}", "", inspect.cleandoc(module.__doc__ or ""), ""]
-        options = getattr(function, f"{PROJECT_NAME}_spec")
-        mode = "firstresult" if options.get("firstresult") else "collect-all"
-        out += [f"### `{name}{inspect.signature(function)}`", "", f"*{mode}*", "",
+        out += [f"### `{name}{inspect.signature(function)}`", "", _contract_line(contract_of(function)), "",
                 inspect.cleandoc(function.__doc__ or "(undocumented)"), ""]
     return "\n".join(out).rstrip() + "\n"
 

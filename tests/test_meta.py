@@ -33,3 +33,13 @@ def test_every_hookspec_states_its_mode_and_where_it_runs():
         doc = function.__doc__.lower()
         assert "firstresult" in doc or "collect-all" in doc, name
         assert any(word in doc for word in ("request", "worker", "start-up", "called once", "app creation")), name
+
+
+def test_every_hookspec_declares_its_contract():
+    from engine.hookspecs.contract import HookContract
+
+    for _, name, function in hook_specs():
+        contract = getattr(function, "contract", None)
+        assert isinstance(contract, HookContract), f"{name}: declare it with engine.hookspecs.contract.spec"
+        firstresult = getattr(function, "shopwright_spec").get("firstresult")
+        assert firstresult == (contract.mode == "first"), name

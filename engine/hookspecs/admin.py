@@ -1,10 +1,10 @@
 """Admin hooks: permissions and menu entries."""
 from __future__ import annotations
 
-from engine import hookspec
+from engine.hookspecs.contract import spec
 
 
-@hookspec
+@spec("collect", "request", implementation="sync")
 def admin_permissions():
     """Permissions this plugin introduces.
 
@@ -14,7 +14,7 @@ def admin_permissions():
     """
 
 
-@hookspec
+@spec("collect", "request", implementation="sync", on_failure="skip")
 def admin_menu_items(actor):
     """Entries for the admin navigation visible to ``actor``.
 

@@ -1,10 +1,10 @@
 """Auth hooks: how people sign in and who the current user is."""
 from __future__ import annotations
 
-from engine import hookspec
+from engine.hookspecs.contract import spec
 
 
-@hookspec
+@spec("collect", "request", implementation="sync")
 def auth_login_methods(settings):
     """Ways to sign in offered on the login pages.
 
@@ -18,7 +18,7 @@ def auth_login_methods(settings):
     """
 
 
-@hookspec(firstresult=True)
+@spec("first", "request")
 def auth_resolve_actor(request, credentials):
     """Resolve who makes a request from ``credentials`` (a dict with e.g.
     ``{"bearer": "..."}`` or, on admin paths, ``{"staff_session": {"staff_id",

@@ -1,10 +1,10 @@
 """Catalog hooks: search."""
 from __future__ import annotations
 
-from engine import hookspec
+from engine.hookspecs.contract import spec
 
 
-@hookspec(firstresult=True)
+@spec("first", "request", implementation="sync")
 def catalog_search_backend(database, settings):
     """The search backend to use for storefront and API search.
 

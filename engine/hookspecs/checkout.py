@@ -1,10 +1,10 @@
 """Checkout hooks: validation before an order is placed."""
 from __future__ import annotations
 
-from engine import hookspec
+from engine.hookspecs.contract import spec
 
 
-@hookspec
+@spec("collect", "request")
 def checkout_validate(checkout, settings):
     """Validate a checkout before the order is placed.
 

@@ -1,10 +1,10 @@
 """Fulfillment hooks: shipping rates. (Shipments reach plugins as `shipment_created` events through `jobs_handle_event`.)"""
 from __future__ import annotations
 
-from engine import hookspec
+from engine.hookspecs.contract import spec
 
 
-@hookspec
+@spec("collect", "request", implementation="sync", on_failure="skip")
 def fulfillment_shipping_providers(settings):
     """Shipping rate providers this plugin offers, configured from ``settings``.
 

@@ -1,10 +1,10 @@
 """Job hooks: background jobs and domain event handlers (worker side)."""
 from __future__ import annotations
 
-from engine import hookspec
+from engine.hookspecs.contract import spec
 
 
-@hookspec
+@spec("collect", "process", implementation="sync", on_failure="skip")
 def jobs_register():
     """Background jobs and cron jobs this plugin contributes.
 
@@ -16,7 +16,7 @@ def jobs_register():
     """
 
 
-@hookspec
+@spec("collect", "worker")
 def jobs_handle_event(event, settings, runtime):
     """React to a domain event from the outbox (``order_placed``, ``order_paid``,
     ``stock_changed``, ``product_saved``, ...).

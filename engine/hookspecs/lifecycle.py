@@ -1,10 +1,10 @@
 """Lifecycle hooks: start-up, shutdown, routes."""
 from __future__ import annotations
 
-from engine import hookspec
+from engine.hookspecs.contract import spec
 
 
-@hookspec
+@spec("collect", "process", on_failure="skip")
 def lifecycle_startup(app):
     """Called once when an app (web process or worker) has started, after the
     database is reachable and plugins are loaded.
@@ -15,13 +15,13 @@ def lifecycle_startup(app):
     """
 
 
-@hookspec
+@spec("collect", "process", on_failure="skip")
 def lifecycle_shutdown(app):
     """Called once when an app stops. Collect-all; may be async; return value
     ignored; exceptions are logged and swallowed."""
 
 
-@hookspec
+@spec("collect", "app", implementation="sync")
 def lifecycle_blueprints():
     """Quart blueprints the plugin serves, registered at app creation.
 

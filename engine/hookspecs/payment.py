@@ -1,10 +1,10 @@
 """Payment hooks."""
 from __future__ import annotations
 
-from engine import hookspec
+from engine.hookspecs.contract import spec
 
 
-@hookspec
+@spec("collect", "request", implementation="sync")
 def payment_gateways(settings):
     """Payment gateways this plugin offers, configured from ``settings`` (the
     plugin's validated settings model, or None).

@@ -1,10 +1,10 @@
 """Pricing hooks: base price, adjustments, tax. All run in the request."""
 from __future__ import annotations
 
-from engine import hookspec
+from engine.hookspecs.contract import spec
 
 
-@hookspec(firstresult=True)
+@spec("first", "request")
 def pricing_base_price(line, context, settings):
     """The unit price of ``line`` (a :class:`engine.protocols.PriceableLine`)
     before adjustments, for ``context`` (dict: currency, customer, channel).
@@ -15,7 +15,7 @@ def pricing_base_price(line, context, settings):
     """
 
 
-@hookspec
+@spec("collect", "request", on_failure="skip")
 def pricing_adjustments(lines, context, settings):
     """Discounts and surcharges for a cart.
 
@@ -31,7 +31,7 @@ def pricing_adjustments(lines, context, settings):
     """
 
 
-@hookspec(firstresult=True)
+@spec("first", "request", implementation="sync")
 def pricing_tax_provider(context, settings):
     """The tax provider for ``context``.
 
@@ -41,7 +41,7 @@ def pricing_tax_provider(context, settings):
     """
 
 
-@hookspec
+@spec("collect", "request", on_failure="skip")
 def pricing_reuse(lines, context, settings):
     """Whether the prices this plugin gave for ``lines`` and ``context`` may be
     shown again, unasked, to the same cart, and until when.

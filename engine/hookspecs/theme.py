@@ -1,10 +1,10 @@
 """Theme hooks: template context and content security policy."""
 from __future__ import annotations
 
-from engine import hookspec
+from engine.hookspecs.contract import spec
 
 
-@hookspec
+@spec("collect", "request", on_failure="skip")
 def theme_template_context(template_name, request, settings):
     """Extra variables for a storefront template.
 
@@ -16,7 +16,7 @@ def theme_template_context(template_name, request, settings):
     """
 
 
-@hookspec
+@spec("collect", "request", implementation="sync", on_failure="skip")
 def theme_csp_sources():
     """Extra Content-Security-Policy sources (e.g. a payment provider's script
     host).
