@@ -6,10 +6,11 @@ import json
 
 import pytest
 import sample_plugin.plugin as sample
-from broken_plugins import incompatible, misspelt, no_manifest, ordered, raising
+from broken_plugins import incompatible, misspelt, no_manifest, ordered, raising, wrapper
 
 from engine.checkout.validation import validate_checkout
-from engine.plugins import HookError, PluginError
+from engine.plugins import HookError, PluginError, inspect_plugin
+from engine.plugins.hookcheck import hook_problems
 from engine.runtime import Runtime
 from engine.system.tables import PluginState
 
@@ -243,3 +244,16 @@ async def test_each_change_is_audited_in_the_transaction_that_stores_it(make_run
     row = await PluginState.select().where(PluginState.name == "sample_plugin").first().run()
     assert row["enabled"] is False and json.loads(row["settings"])["threshold"] == 7
     assert not host.is_active("sample_plugin")
+
+
+def test_wrapper_and_misspelt_hookimpls_are_refused_with_the_fix():
+    refused = inspect_plugin(misspelt, "test")
+    assert refused.error == ("invalid hook implementation: payment_gateway: there is no hook named "
+                             "'payment_gateway'; did you mean 'payment_gateways' (settings)?")
+    problems = {problem.rule: problem for problem in hook_problems(wrapper)}
+    assert set(problems) == {"wrapper", "unknown-argument"}
+    assert "remove wrapper=True" in problems["wrapper"].message
+    assert problems["unknown-argument"].message == "payment_gateways takes settings; 'cart' is not one of them"
+    assert problems["wrapper"].file.endswith("wrapper.py") and problems["wrapper"].line == 6
+    assert inspect_plugin(wrapper, "test").error.startswith("invalid hook implementation: ")
+    assert hook_problems(ordered) == []

@@ -23,6 +23,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from engine import PROJECT_NAME, __version__, hookspecs
 from engine.manifest import PluginManifest, ThemeManifest
 from engine.plugins.errors import PluginError
+from engine.plugins.hookcheck import hook_problems
 
 PLUGIN_GROUP = "shopwright.plugins"
 THEME_GROUP = "shopwright.themes"
@@ -65,7 +66,11 @@ def check_engine_range(manifest: PluginManifest | ThemeManifest) -> str | None:
 
 
 def _check_hooks(obj: Any, name: str) -> str | None:
-    """A hookimpl without a matching spec (a misspelt hook) makes the plugin unusable."""
+    """Any problem of a hookimpl (:func:`engine.plugins.hookcheck.hook_problems`: a
+    misspelt hook, a wrapper, an unknown argument) makes the plugin unusable."""
+    problems = hook_problems(obj)
+    if problems:
+        return "invalid hook implementation: " + "; ".join(str(problem) for problem in problems)
     probe = pluggy.PluginManager(PROJECT_NAME)
     for module in hookspecs.MODULES:
         probe.add_hookspecs(module)
