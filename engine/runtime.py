@@ -3,7 +3,10 @@ and metrics.
 
 A web app and a worker each own one :class:`Runtime`. ``start`` connects the
 database, loads plugin state, starts the job queue and the background loops
-(plugin state refresh, outbox relay); ``stop`` undoes it.
+(plugin state refresh, outbox relay); ``stop`` undoes it. A plugin installed while
+the process runs (found by the plugin host's refresh) gets its tables bound to the
+database and its jobs registered with the in-process runner before it can be enabled
+(:meth:`Runtime.adopt`).
 """
 from __future__ import annotations
 
@@ -48,6 +51,8 @@ class Runtime:
         self._tasks: list[asyncio.Task] = []
         self._relay_wakeup: asyncio.Event | None = None
         self._session_store: SessionStore | None = None
+        self._jobs_registered = False
+        self.host.on_discovered(self.adopt)
 
     @property
     def session_store(self) -> SessionStore:
@@ -95,6 +100,7 @@ class Runtime:
         if jobs:
             if isinstance(self.queue, LocalRunner):
                 self.queue.register(*build_functions(self))
+                self._jobs_registered = True
             try:
                 await self.queue.start()
             except Exception as exc:  # Redis down: keep serving, events wait in the outbox
@@ -106,6 +112,18 @@ class Runtime:
                 self._tasks.append(asyncio.create_task(self._relay_loop(), name="shopwright-outbox-relay"))
         self.started = True
         await self.host.call("lifecycle_startup", app=self)
+
+    def adopt(self, plugins: list) -> None:
+        """Plugins installed while running (:meth:`PluginHost.on_discovered`): bind
+        the tables of their Piccolo apps to the database and, when this process runs
+        jobs in-process, register their jobs. (The ``shopwright worker`` process adds
+        them to its arq worker the same way.)"""
+        apps = [plugin.manifest.piccolo_app for plugin in plugins
+                if plugin.error is None and plugin.manifest and plugin.manifest.piccolo_app]
+        if apps:
+            self.database.bind(tables_of(apps))
+        if self._jobs_registered and isinstance(self.queue, LocalRunner):
+            self.queue.adopt(*build_functions(self))
 
     async def stop(self) -> None:
         if not self.started:

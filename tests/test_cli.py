@@ -103,7 +103,8 @@ def test_plugins_enable_configure_show_disable(cli_env):
     assert "disabled" in run_cli("plugins", "disable", "payments_stripe", env=cli_env).stdout
     assert json.loads(run_cli("plugins", "show", "payments_stripe", env=cli_env).stdout)["enabled"] is False
     missing = run_cli("plugins", "enable", "nope", env=cli_env, check=False)
-    assert missing.returncode == 1 and "no plugin named 'nope'" in missing.stderr
+    assert missing.returncode == 1 and "no plugin named 'nope' is installed in this environment" in missing.stderr
+    assert "enabled" not in missing.stdout
 
 
 def test_themes_list_and_activate(cli_env):

@@ -1,9 +1,10 @@
 """Plugin commands: ``plugins list|show|enable|disable|configure|priority`` for
-merchants and ``plugin new`` for plugin authors. Changes are audited as
+merchants and ``plugin new|check`` for plugin authors. Changes are audited as
 ``cli:<operating-system user>`` (:func:`engine.audit.command_line_actor`)."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -36,6 +37,8 @@ def plugins_list(ctx: click.Context, as_json: bool, show_core: bool) -> None:
     """Installed plugins and themes with version, enabled state and load errors."""
     settings = settings_from(ctx)
 
+    from engine.plugins import one_line
+
     async def go():
         from engine.themes.registry import active_theme_name
 
@@ -47,13 +50,13 @@ def plugins_list(ctx: click.Context, as_json: bool, show_core: bool) -> None:
             return
         click.echo(f"{'PLUGIN':<22} {'VERSION':<10} {'ENABLED':<8} {'ACTIVE':<7} TITLE / ERROR")
         for r in rows:
-            note = f"ERROR: {r['error']}" if r["error"] else r["title"]
+            note = one_line(f"ERROR: {r['error']}" if r["error"] else r["title"])
             click.echo(f"{r['name']:<22} {r['version']:<10} {'yes' if r['enabled'] else 'no':<8} "
                        f"{'yes' if r['active'] else 'no':<7} {note}")
         click.echo("")
         click.echo(f"{'THEME':<22} {'VERSION':<10} {'ACTIVE':<8} {'PARENT':<10} TITLE / ERROR")
         for t in themes:
-            note = f"ERROR: {t['error']}" if t["error"] else t["title"]
+            note = one_line(f"ERROR: {t['error']}" if t["error"] else t["title"])
             click.echo(f"{t['name']:<22} {t['version']:<10} {'yes' if t['active'] else 'no':<8} "
                        f"{t['parent'] or '-':<10} {note}")
 
@@ -104,22 +107,40 @@ def plugins_show(ctx: click.Context, name: str) -> None:
 @click.argument("name")
 @click.pass_context
 def plugins_enable(ctx: click.Context, name: str) -> None:
-    """Enable a plugin (runs its migrations first). In force everywhere within 2 s."""
+    """Enable a plugin (runs its migrations first). In force everywhere within 2 s,
+    also in servers started before it was installed (except its web routes)."""
     settings = settings_from(ctx)
 
     async def go():
         from engine.db.migrate import migrate as run_migrations
+        from engine.plugins import PluginError
 
         async with open_runtime(settings) as runtime:
-            plugin = runtime.host.get(name)
+            try:
+                plugin = runtime.host.get(name)
+            except PluginError as exc:
+                fail(f"{exc} in this environment ({sys.prefix}): pip install its distribution here and "
+                     f"where the store runs, then enable it")
             if plugin.error:
                 fail(f"plugin {name!r} cannot be enabled: {plugin.error}")
             if plugin.manifest.piccolo_app:
                 await run_migrations(runtime.database, [plugin.manifest.piccolo_app], echo=click.echo)
             await runtime.host.enable(name, actor=command_line_actor())
             click.echo(f"enabled {name}")
+            if _adds_routes(plugin.obj):
+                click.echo(f"note: {name} adds web routes (lifecycle_blueprints): a server started before it was "
+                           f"installed serves them only after a restart; its hooks, jobs and webhooks work at once")
 
     run(go)
+
+
+def _adds_routes(obj) -> bool:
+    """Whether plugin ``obj`` implements ``lifecycle_blueprints`` (routes are added
+    to the web app when it is built, never to a running one)."""
+    from engine.plugins.hookcheck import implementations
+
+    return any((options.get("specname") or attribute) == "lifecycle_blueprints"
+               for attribute, _, options in implementations(obj))
 
 
 @plugins_group.command("disable")

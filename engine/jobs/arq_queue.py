@@ -149,5 +149,26 @@ def worker_settings(runtime, burst: bool = False) -> dict[str, Any]:
 
 def make_worker(runtime, burst: bool = False) -> Worker:
     """The arq Worker that ``shopwright worker`` runs (``burst``: run what is
-    queued, then return from ``main()``; call ``close()`` afterwards)."""
-    return Worker(**worker_settings(runtime, burst=burst))
+    queued, then return from ``main()``; call ``close()`` afterwards). Jobs of
+    plugins installed while it runs are added when the plugin host finds them
+    (:func:`adopt_jobs`)."""
+    worker = Worker(**worker_settings(runtime, burst=burst))
+    runtime.host.on_discovered(lambda _plugins: adopt_jobs(worker, runtime, burst))
+    return worker
+
+
+def adopt_jobs(worker: Worker, runtime, burst: bool = False) -> list[str]:
+    """Add to ``worker`` the jobs and cron jobs it does not have yet (of plugins
+    installed since it was made); returns their names."""
+    settings = worker_settings(runtime, burst=burst)
+    added = []
+    for function in settings["functions"]:
+        if function.name not in worker.functions:
+            worker.functions[function.name] = function
+            added.append(function.name)
+    for cron_job in settings["cron_jobs"]:
+        if cron_job.name not in worker.functions:
+            worker.cron_jobs.append(cron_job)
+            worker.functions[cron_job.name] = cron_job
+            added.append(cron_job.name)
+    return added

@@ -81,6 +81,16 @@ class LocalRunner:
         self.functions = functions
         self.crons = crons
 
+    def adopt(self, functions: dict[str, Callable], crons: list[CronSpec]) -> None:
+        """Add the jobs and cron schedules not registered yet (a plugin installed
+        while running); a started runner schedules the new cron jobs at once."""
+        self.functions = {**functions, **self.functions}
+        known = {spec.name for spec in self.crons}
+        new = [spec for spec in crons if spec.name not in known]
+        self.crons = [*self.crons, *new]
+        if new and self._tasks:
+            self._tasks.append(asyncio.create_task(self._cron_loop(new), name="shopwright-local-cron"))
+
     async def start(self) -> None:
         if self._tasks:
             return
@@ -88,7 +98,7 @@ class LocalRunner:
             self._tasks.append(asyncio.create_task(self._work(self._generation),
                                                    name=f"shopwright-local-jobs-{number}"))
         if self.crons:
-            self._tasks.append(asyncio.create_task(self._cron_loop(), name="shopwright-local-cron"))
+            self._tasks.append(asyncio.create_task(self._cron_loop(self.crons), name="shopwright-local-cron"))
 
     async def close(self) -> None:
         """Stop: queued and deferred jobs are dropped, running ones cancelled. A
@@ -197,8 +207,8 @@ class LocalRunner:
                     now - job.finished_at > LOCAL_FINISHED_MEMORY_SECONDS:
                 del self.jobs[job_id]
 
-    async def _cron_loop(self) -> None:
-        jobs = [spec.cron_job() for spec in self.crons]
+    async def _cron_loop(self, specs: list[CronSpec]) -> None:
+        jobs = [spec.cron_job() for spec in specs]
         for job in jobs:
             job.calculate_next(datetime.now())
         while True:

@@ -10,7 +10,9 @@ precedence so any plugin can replace them. Installed is not enabled: the
 - :mod:`engine.plugins.state`: enabled state, priority and settings in ``plugin_state``;
 - :mod:`engine.plugins.calls`: calling hooks in order, awaiting async hookimpls;
 - :mod:`engine.plugins.host`: :class:`PluginHost`, which the runtime owns;
-- :mod:`engine.plugins.errors`: :class:`PluginError`, :class:`HookError`.
+- :mod:`engine.plugins.errors`: :class:`PluginError`, :class:`HookError`;
+- :mod:`engine.plugins.hookcheck`: what is wrong with a plugin's hook implementations;
+- :mod:`engine.plugins.check`: ``shopwright plugin check``, the linter for plugin packages.
 
 Every change of enabled state, priority or settings writes its audit entry
 (:mod:`engine.audit`) in the transaction that stores it, whoever asked for it —
@@ -34,6 +36,7 @@ from engine.plugins.discovery import (
     discover_installed,
     discover_plugin_apps,
     inspect_plugin,
+    one_line,
 )
 from engine.plugins.errors import HookError, PluginError
 from engine.plugins.host import PluginHost, PluginStatus
@@ -54,4 +57,5 @@ __all__ = [
     "discover_installed",
     "discover_plugin_apps",
     "inspect_plugin",
+    "one_line",
 ]

@@ -7,15 +7,21 @@ The core defaults are found here too, by module name (:data:`DEFAULT_PLUGINS`).
 Contract: nothing here raises because of a plugin. Each one found becomes an
 :class:`InstalledPlugin`; one that cannot be used (its import fails, it has no manifest, its
 entry point name is not its manifest's, the running engine is outside its range, or a
-hookimpl has no specification) carries the reason in ``error``. Whether a usable plugin is
-enabled is not decided here (:mod:`engine.plugins.state`).
+hookimpl has no specification) carries the reason in ``error``, on one line
+(:func:`one_line`). Whether a usable plugin is enabled is not decided here
+(:mod:`engine.plugins.state`).
+
+:func:`discover_installed` reads the environment afresh each time
+(``importlib.invalidate_caches()`` first), so a distribution ``pip install``ed into
+the environment of a running process is found, and its modules import, on the next call.
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from importlib import import_module
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, Collection
 
 import pluggy
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -31,7 +37,9 @@ THEME_GROUP = "shopwright.themes"
 
 @dataclass
 class InstalledPlugin:
-    """A plugin that was found, loaded or not. ``error`` says why it is unusable."""
+    """A plugin that was found, loaded or not. ``error`` says why it is unusable;
+    ``obj`` is None when its import failed. ``entry_point``: the entry point's
+    name (None for core defaults and explicit plugins)."""
 
     name: str
     obj: Any = None
@@ -39,10 +47,17 @@ class InstalledPlugin:
     version: str = ""
     source: str = "entry point"
     error: str | None = None
+    entry_point: str | None = None
 
     @property
     def core(self) -> bool:
         return bool(self.manifest and self.manifest.core)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: the lines of a multi-line message (pluggy's, pydantic's)
+    stripped and joined with "; ", so a report stays one line per plugin."""
+    return "; ".join(line.strip() for line in str(text).splitlines() if line.strip())
 
 
 def _manifest_of(obj: Any) -> PluginManifest:
@@ -71,6 +86,13 @@ def _check_hooks(obj: Any, name: str) -> str | None:
     problems = hook_problems(obj)
     if problems:
         return "invalid hook implementation: " + "; ".join(str(problem) for problem in problems)
+    refusal = pluggy_refusal(obj, name)
+    return f"invalid hook implementation: {refusal}" if refusal else None
+
+
+def pluggy_refusal(obj: Any, name: str) -> str | None:
+    """Why pluggy refuses to register ``obj`` against the hook specifications (one
+    line), or None."""
     probe = pluggy.PluginManager(PROJECT_NAME)
     for module in hookspecs.MODULES:
         probe.add_hookspecs(module)
@@ -78,7 +100,7 @@ def _check_hooks(obj: Any, name: str) -> str | None:
         probe.register(obj, name=name)
         probe.check_pending()
     except pluggy.PluginValidationError as exc:
-        return f"invalid hook implementation: {exc}"
+        return one_line(exc)
     return None
 
 
@@ -88,7 +110,7 @@ def inspect_plugin(obj: Any, source: str, version: str | None = None, expected_n
     try:
         manifest = _manifest_of(obj)
     except PluginError as exc:
-        return InstalledPlugin(name=label, obj=obj, source=source, error=str(exc))
+        return InstalledPlugin(name=label, obj=obj, source=source, error=one_line(exc))
     plugin = InstalledPlugin(
         name=manifest.name, obj=obj, manifest=manifest, version=version or manifest.version, source=source
     )
@@ -96,21 +118,31 @@ def inspect_plugin(obj: Any, source: str, version: str | None = None, expected_n
         plugin.error = f"entry point name {expected_name!r} differs from manifest name {manifest.name!r}"
     else:
         plugin.error = check_engine_range(manifest) or _check_hooks(obj, manifest.name)
+    if plugin.error:
+        plugin.error = one_line(plugin.error)
     return plugin
 
 
-def discover_installed(group: str = PLUGIN_GROUP) -> list[InstalledPlugin]:
-    """Every plugin registered under the entry point ``group``; import errors are
-    captured as the plugin's ``error``."""
+def discover_installed(group: str = PLUGIN_GROUP, skip: Collection[str] = ()) -> list[InstalledPlugin]:
+    """Every plugin registered under the entry point ``group``, except the entry
+    points named in ``skip`` (already loaded); import errors are captured as the
+    plugin's ``error``. Reads the environment afresh: distributions installed since
+    the process started are found."""
+    importlib.invalidate_caches()
     found = []
     for ep in sorted(entry_points(group=group), key=lambda ep: ep.name):
+        if ep.name in skip:
+            continue
         version = ep.dist.version if ep.dist else ""
         try:
             obj = ep.load()
         except Exception as exc:  # a broken plugin must not stop the store
-            found.append(InstalledPlugin(name=ep.name, version=version, error=f"import failed: {exc!r}"))
+            found.append(InstalledPlugin(name=ep.name, version=version, entry_point=ep.name,
+                                         error=one_line(f"import failed: {exc!r}")))
             continue
-        found.append(inspect_plugin(obj, "entry point", version or None, expected_name=ep.name))
+        plugin = inspect_plugin(obj, "entry point", version or None, expected_name=ep.name)
+        plugin.entry_point = ep.name
+        found.append(plugin)
     return found
 
 

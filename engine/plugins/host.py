@@ -8,11 +8,19 @@ state activates, in hook order (:mod:`engine.plugins.state`), and calls their ho
 ``plugins.refresh_interval_seconds`` (≤ 2 s), so a change made by the CLI or the admin in
 one process is in force everywhere without a restart. Every change (enable, disable,
 priority, settings) is audited in the same transaction as the ``plugin_state`` write.
+
+A host that discovers its plugins (no explicit list) also finds plugins installed while
+it runs: :meth:`PluginHost.refresh` searches the environment again (:meth:`PluginHost.rescan`)
+only when the stored state changed since it last looked, or enables a plugin the host
+does not have — never otherwise, so the steady state costs nothing. Code that keeps
+something per installed plugin (tables bound to the database, job tables) subscribes
+with :meth:`PluginHost.on_discovered`.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import pluggy
 import structlog
@@ -21,7 +29,7 @@ from pydantic import BaseModel
 from engine import PROJECT_NAME, audit, hookspecs
 from engine.db.sql import write_transaction
 from engine.plugins.calls import HookCaller
-from engine.plugins.discovery import InstalledPlugin, default_plugins, discover_installed, inspect_plugin
+from engine.plugins.discovery import InstalledPlugin, default_plugins, discover_installed, inspect_plugin, one_line
 from engine.plugins.errors import PluginError
 from engine.plugins.state import StoredState
 
@@ -30,7 +38,8 @@ log = structlog.get_logger("shopwright.plugins")
 
 @dataclass
 class PluginStatus:
-    """What ``plugins list`` and ``/readyz`` report for one plugin."""
+    """What ``plugins list`` and ``/readyz`` report for one plugin; ``error``, why it
+    cannot be used, is always one line."""
 
     name: str
     title: str
@@ -42,12 +51,21 @@ class PluginStatus:
     error: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.error:
+            self.error = one_line(self.error)
+
+
+#: Why a plugin the stored state enables is not used in this process.
+NOT_INSTALLED = "enabled, but not installed in this environment (pip install its distribution, or disable it)"
+
 
 class PluginHost(HookCaller):
     """Owns one pluggy PluginManager and the plugins one app may use.
 
     ``plugins``: explicit plugin modules/objects (tests), or None to discover
-    entry points. Core defaults are always installed (``include_defaults``).
+    entry points, then and while running (``discovers``). Core defaults are
+    always installed (``include_defaults``).
     The hook calls (``first``, ``call``, ``call_each``, ``gather_each``, ...) are
     :class:`HookCaller`'s, over the active plugins.
     """
@@ -59,21 +77,17 @@ class PluginHost(HookCaller):
         include_defaults: bool = True,
     ) -> None:
         self.settings = settings
-        installed: list[InstalledPlugin] = default_plugins() if include_defaults else []
-        if plugins is None:
-            installed += discover_installed()
-        else:
-            installed += [inspect_plugin(obj, "explicit") for obj in plugins]
+        self.discovers = plugins is None
         self.installed: dict[str, InstalledPlugin] = {}
-        for plugin in installed:
-            if plugin.name in self.installed:
-                plugin.error = plugin.error or f"duplicate plugin name {plugin.name!r}"
-                log.error("plugin.duplicate", plugin=plugin.name)
-                continue
-            self.installed[plugin.name] = plugin
-        for plugin in self.installed.values():
-            if plugin.error:
-                log.error("plugin.unusable", plugin=plugin.name, error=plugin.error)
+        self._loaded_entry_points: set[str] = set()
+        self._scanned: str | None = None  # the stored state at the last search
+        self._listeners: list[Callable[[list[InstalledPlugin]], Any]] = []
+        found: list[InstalledPlugin] = default_plugins() if include_defaults else []
+        if plugins is None:
+            found += discover_installed()
+        else:
+            found += [inspect_plugin(obj, "explicit") for obj in plugins]
+        self._install(found)
         pm = pluggy.PluginManager(PROJECT_NAME)
         for module in hookspecs.MODULES:
             pm.add_hookspecs(module)
@@ -91,8 +105,54 @@ class PluginHost(HookCaller):
     def is_active(self, name: str) -> bool:
         return name in self._active
 
-    def _apply_rows(self, rows: dict[str, dict]) -> bool:
-        order = self._state.load(rows)
+    # ------------------------------------------------------------ discovery
+    def _install(self, found: list[InstalledPlugin]) -> list[InstalledPlugin]:
+        """Add ``found`` to :attr:`installed` (an entry point whose import failed before
+        is replaced); returns those added. A second plugin of a known name is refused."""
+        added = []
+        for plugin in found:
+            if plugin.entry_point and plugin.obj is not None:
+                self._loaded_entry_points.add(plugin.entry_point)
+            current = self.installed.get(plugin.name)
+            if current is not None and not (current.entry_point and current.obj is None):
+                plugin.error = plugin.error or f"duplicate plugin name {plugin.name!r}"
+                log.error("plugin.duplicate", plugin=plugin.name)
+                continue
+            self.installed[plugin.name] = plugin
+            added.append(plugin)
+            if plugin.error:
+                log.error("plugin.unusable", plugin=plugin.name, error=plugin.error)
+        return added
+
+    def on_discovered(self, listener: Callable[[list[InstalledPlugin]], Any]) -> None:
+        """Call ``listener(plugins)`` with the plugins each :meth:`rescan` adds
+        (usable or not), before they can be enabled here."""
+        self._listeners.append(listener)
+
+    def rescan(self, retry_failed: bool = True) -> list[InstalledPlugin]:
+        """Search the environment for plugins installed since this host looked
+        (``pip install`` while the process runs): entry points not loaded yet — and,
+        with ``retry_failed``, those whose import failed — are loaded and installed,
+        usable or not (a broken one carries its ``error``). Returns the plugins added.
+        A host given explicit plugins never rescans. An upgraded distribution whose
+        modules are already imported is not reloaded (that needs a restart)."""
+        if not self.discovers:
+            return []
+        skip = set(self._loaded_entry_points)
+        if not retry_failed:
+            skip |= {plugin.entry_point for plugin in self.installed.values() if plugin.entry_point}
+        added = self._install(discover_installed(skip=skip))
+        if added:
+            log.info("plugins.discovered", plugins=[plugin.name for plugin in added])
+            for listener in list(self._listeners):
+                try:
+                    listener(added)
+                except Exception:  # one subscriber must not stop discovery
+                    log.exception("plugins.discovery_listener_failed")
+        return added
+
+    def _apply_rows(self, rows: dict[str, dict], force: bool = False) -> bool:
+        order = self._state.load(rows, force=force)
         if order is None:
             return False
         for name in list(self.pm.list_name_plugin()):
@@ -107,8 +167,26 @@ class PluginHost(HookCaller):
         return True
 
     async def refresh(self) -> bool:
-        """Re-read ``plugin_state``; returns True when something changed."""
-        return self._apply_rows(await self._state.read())
+        """Re-read ``plugin_state``; returns True when something changed.
+
+        A discovering host first searches the environment (:meth:`rescan`) when the
+        stored state differs from the one it last searched for (a plugin was enabled,
+        disabled or configured anywhere), or enables a plugin it does not have; failed
+        imports are retried only in the first case. Otherwise nothing but the one
+        ``plugin_state`` query runs."""
+        rows = await self._state.read()
+        added: list[InstalledPlugin] = []
+        changed = False
+        if self.discovers:
+            signature = self._state.signature(rows)
+            changed = signature != self._scanned
+            if changed or any(row["enabled"] and name not in self.installed for name, row in rows.items()):
+                self._scanned = signature
+                added = self.rescan(retry_failed=changed)
+        applied = self._apply_rows(rows, force=bool(added))
+        if changed and self._state.missing():
+            log.error("plugins.not_installed", plugins=self._state.missing())
+        return applied
 
     # ------------------------------------------------------------ settings
     def settings_for(self, name: str) -> BaseModel | None:
@@ -116,14 +194,21 @@ class PluginHost(HookCaller):
         return self._state.settings_for(name)
 
     def shown_settings(self, name: str) -> dict[str, Any]:
-        """Settings for display: secrets masked."""
+        """Settings for display: secrets masked (none for a plugin that is enabled
+        but not installed here)."""
+        if name in self._state.missing():
+            return {}
         return self._state.shown_settings(self.get(name))
 
     def get(self, name: str) -> InstalledPlugin:
+        """The installed plugin ``name``; PluginError ("no plugin named ... is
+        installed", with a "did you mean" when a name is close) otherwise."""
         try:
             return self.installed[name]
         except KeyError:
-            raise PluginError(f"no plugin named {name!r} is installed") from None
+            close = difflib.get_close_matches(name, list(self.installed), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise PluginError(f"no plugin named {name!r} is installed{hint}") from None
 
     # ------------------------------------------------------------ changes
     # Each change writes ``plugin_state`` and its audit entry (engine.audit) in one
@@ -139,10 +224,13 @@ class PluginHost(HookCaller):
         await self.refresh()
 
     async def enable(self, name: str, *, actor: dict | None = None) -> None:
-        """Enable ``name`` and audit ``plugin.enable``. Raises PluginError, writing
-        nothing, when it is not installed or unusable; when it is enabled (and
-        audited) but its stored settings do not validate, raises PluginError
-        saying it is inactive."""
+        """Enable ``name`` and audit ``plugin.enable``. A name this host does not
+        know is searched for first (:meth:`rescan`: installed while running).
+        Raises PluginError, writing nothing, when it is not installed or unusable;
+        when it is enabled (and audited) but its stored settings do not validate,
+        raises PluginError saying it is inactive."""
+        if name not in self.installed:
+            self.rescan()
         plugin = self.get(name)
         if plugin.error:
             raise PluginError(f"plugin {name!r} cannot be enabled: {plugin.error}")
@@ -152,8 +240,11 @@ class PluginHost(HookCaller):
 
     async def disable(self, name: str, *, actor: dict | None = None) -> None:
         """Disable ``name`` (its data is kept) and audit ``plugin.disable``.
-        Raises PluginError, writing nothing, when it is not installed."""
-        self.get(name)
+        Raises PluginError, writing nothing, when it is neither installed nor
+        enabled in the stored state (a plugin enabled but not installed here can
+        be disabled)."""
+        if name not in self._state.missing():
+            self.get(name)
         await self._change(name, "plugin.disable", {}, actor, enabled=False)
 
     async def set_priority(self, name: str, priority: int | None, *, actor: dict | None = None) -> None:
@@ -192,7 +283,11 @@ class PluginHost(HookCaller):
                     error=plugin.error or self._state.settings_errors.get(name),
                 )
             )
-        return out
+        for name in self._state.missing():
+            row = self._state.rows[name]
+            out.append(PluginStatus(name=name, title=name, version="", enabled=True, active=False, core=False,
+                                    priority=int(row.get("priority") or 0), error=NOT_INSTALLED))
+        return sorted(out, key=lambda status: status.name)
 
     def status_of(self, name: str) -> PluginStatus:
         for status in self.status():

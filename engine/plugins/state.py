@@ -58,6 +58,10 @@ class StoredState:
             return CORE_PRIORITY + plugin.manifest.priority
         return plugin.manifest.priority
 
+    def missing(self) -> list[str]:
+        """Plugins the stored state enables that are not installed here, by name."""
+        return sorted(name for name, row in self.rows.items() if row["enabled"] and name not in self.installed)
+
     def enabled(self, name: str) -> bool:
         plugin = self.installed[name]
         row = self.rows.get(name)
@@ -65,12 +69,17 @@ class StoredState:
             return bool(row["enabled"])
         return plugin.core and name not in self.engine_settings.plugins.disabled_defaults
 
-    def load(self, rows: dict[str, dict]) -> list[str] | None:
+    @staticmethod
+    def signature(rows: dict[str, dict]) -> str:
+        """``rows`` as one comparable string: equal strings, equal stored state."""
+        return json.dumps(rows, sort_keys=True, default=str)
+
+    def load(self, rows: dict[str, dict], force: bool = False) -> list[str] | None:
         """Take ``rows`` (by plugin name) as the stored state. Returns the usable, enabled
         plugins whose settings validate, in hook order; None when ``rows`` are the ones
-        already loaded."""
-        signature = json.dumps(rows, sort_keys=True, default=str)
-        if signature == self._signature:
+        already loaded, unless ``force`` (the installed plugins changed)."""
+        signature = self.signature(rows)
+        if signature == self._signature and not force:
             return None
         self._signature = signature
         self.rows = rows

@@ -18,6 +18,7 @@ are template namespaces (see :mod:`engine.themes.templating`).
 """
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -28,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 from engine import audit
 from engine.db.sql import write_transaction
 from engine.manifest import ThemeManifest
-from engine.plugins import THEME_GROUP, check_engine_range
+from engine.plugins import THEME_GROUP, check_engine_range, one_line
 from engine.system import site_settings
 
 ACTIVE_THEME_KEY = "theme.active"
@@ -68,14 +69,17 @@ def inspect_theme(manifest: Any, expected_name: str | None = None, version: str 
 
 
 def discover_themes() -> dict[str, InstalledTheme]:
-    """Every installed theme by name; unusable ones carry ``error``."""
+    """Every installed theme by name; unusable ones carry ``error`` (one line).
+    Reads the environment afresh (``importlib.invalidate_caches()`` first): a
+    theme installed since the process started is found."""
+    importlib.invalidate_caches()
     themes: dict[str, InstalledTheme] = {}
     for ep in sorted(entry_points(group=THEME_GROUP), key=lambda ep: ep.name):
         version = ep.dist.version if ep.dist else ""
         try:
             obj = ep.load()
         except Exception as exc:  # a broken theme must not stop the store
-            themes[ep.name] = InstalledTheme(ep.name, None, version, f"import failed: {exc!r}")
+            themes[ep.name] = InstalledTheme(ep.name, None, version, one_line(f"import failed: {exc!r}"))
             continue
         themes[ep.name] = inspect_theme(getattr(obj, "MANIFEST", obj), ep.name, version)
     for theme in themes.values():

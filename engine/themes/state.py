@@ -4,8 +4,11 @@ one cached Jinja environment per (theme, preview).
 ``refresh_if_stale`` re-reads every ``theme.*`` site setting in one query when
 the last read is older than ``plugins.refresh_interval_seconds`` (≤ 2 s), so
 ``shopwright themes activate`` in another process is in force everywhere
-within 2 s. Environments are rebuilt when the active plugins or the files of
-the merchant overrides folder change.
+within 2 s. When those settings changed and name an active theme this process
+does not have (or has broken), the environment is searched for themes installed
+since (:meth:`ThemeState.rescan`): a theme ``pip install``ed while the store runs
+is used without a restart. Environments are rebuilt when the active plugins or
+the files of the merchant overrides folder change.
 """
 from __future__ import annotations
 
@@ -64,6 +67,8 @@ class ThemeState:
                  themes: dict[str, registry.InstalledTheme] | None = None) -> None:
         self.runtime = runtime
         self.overrides_dir = overrides_dir
+        #: themes are searched for again while running only when none were given
+        self.discovers = themes is None
         self.themes = themes if themes is not None else registry.discover_themes()
         self.fallback = runtime.settings.theme
         self.active = self.fallback
@@ -94,8 +99,10 @@ class ThemeState:
         self._overrides_sig = folder_signature(self.overrides_dir)
         if values == self.stored and self._settings:
             return
-        self.stored = values
+        changed, self.stored = values != self.stored, values
         wanted = values.get(registry.ACTIVE_THEME_KEY) or self.fallback
+        if changed and self.discovers and not self.usable(wanted):
+            self.rescan()
         active = wanted if self.usable(wanted) else (self.fallback if self.usable(self.fallback) else None)
         if active != wanted:
             log.error("theme.unusable", theme=wanted, using=active, error=self._why(wanted))
@@ -103,6 +110,21 @@ class ThemeState:
             log.info("theme.active", theme=active)
         self.active = active or "core"
         self._settings = {}
+
+    def rescan(self) -> list[str]:
+        """Search the environment for themes installed since they were last read:
+        themes not known yet are added and broken ones replaced by what is
+        installed now. Returns the names of the themes that became usable."""
+        usable = []
+        for name, theme in registry.discover_themes().items():
+            current = self.themes.get(name)
+            if current is None or current.error:
+                self.themes[name] = theme
+                if not theme.error:
+                    usable.append(name)
+        if usable:
+            log.info("themes.discovered", themes=usable)
+        return usable
 
     def _why(self, name: str) -> str:
         theme = self.themes.get(name)
@@ -128,7 +150,8 @@ class ThemeState:
 
     def _plugin_mounts(self) -> list[tuple[str, Path]]:
         """:func:`plugin_template_mounts`, looked up once per set of active
-        plugins (installed packages do not change while the process runs)."""
+        plugins (a plugin installed while running is new to that set when it
+        becomes active)."""
         host = self.runtime.host
         active = tuple(host.active)
         if self._mounts_for != active:

@@ -29,8 +29,10 @@ async def _check(coro_factory, timeout: float = 2.0) -> dict:
 @blueprint.get("/readyz")
 async def readyz():
     """Ready to take traffic: the database answers and the job queue is reachable.
-    Plugin load problems are reported but do not make the shop unready (a broken
-    plugin is skipped, the store keeps running). 503 when not ready."""
+    Plugin and theme load problems (one line each, by name, plugins and themes
+    installed while running included) are reported but do not make the shop
+    unready (a broken plugin is skipped, the store keeps running). 503 when not
+    ready."""
     runtime = current_app.runtime
     database = await _check(runtime.database.ping)
     database["dialect"] = runtime.database.dialect
@@ -48,6 +50,10 @@ async def readyz():
         "queue": queue,
         "plugins": plugins,
     }
+    themes = getattr(current_app, "theme_state", None)
+    if themes is not None:  # like plugins: a broken theme is reported, the store keeps running
+        body["themes"] = {"active": themes.active,
+                          "errors": {name: theme.error for name, theme in sorted(themes.themes.items()) if theme.error}}
     return body, (200 if ready else 503)
 
 
