@@ -7,11 +7,11 @@
 - Plugin and theme packages, their tests and what the scaffolds generate
   import only ``engine``, ``engine.sdk``, ``engine.protocols`` and
   ``engine.money`` (tests may add ``engine.testing``): import-linter sees the
-  installed packages, this test also their test folders.
+  installed packages, this test also their test folders, with the check
+  ``shopwright plugin check`` runs (:func:`engine.plugins.check.private_imports`).
 """
 from __future__ import annotations
 
-import ast
 import io
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -19,12 +19,11 @@ from pathlib import Path
 import grimp
 from importlinter.cli import lint_imports
 
+from engine.plugins.check import private_imports
 from engine.scaffold import scaffold_plugin
 from engine.themes.scaffold import scaffold_theme
 
 REPO = Path(__file__).resolve().parents[1]
-PUBLIC = ("engine", "engine.sdk", "engine.protocols", "engine.money")
-PUBLIC_IN_TESTS = PUBLIC + ("engine.testing",)
 
 
 def test_import_linter_contracts_are_kept():
@@ -83,32 +82,9 @@ def test_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-def _engine_imports(path: Path) -> list[tuple[int, str]]:
-    """(line, module) of every ``engine...`` import in a Python file."""
-    found = []
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if node.module == "engine":
-                found += [(node.lineno, f"engine.{alias.name}") for alias in node.names
-                          if (REPO / "engine" / alias.name).is_dir() or (REPO / "engine" / f"{alias.name}.py").exists()]
-            elif node.module.startswith("engine."):
-                found.append((node.lineno, node.module))
-        elif isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name) for alias in node.names if alias.name.startswith("engine.")]
-    return found
-
-
 def _private_imports(root: Path) -> list[str]:
-    problems = []
-    for path in sorted(root.rglob("*.py")):
-        if ".egg-info" in str(path):
-            continue
-        allowed = PUBLIC_IN_TESTS if "tests" in path.relative_to(root).parts else PUBLIC
-        for line, module in _engine_imports(path):
-            if not any(module == public or (public != "engine" and module.startswith(public + "."))
-                       for public in allowed):
-                problems.append(f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path}:{line}: {module}")
-    return problems
+    """The ``private-import`` findings of ``shopwright plugin check`` (one helper for both)."""
+    return [str(finding) for finding in private_imports(root)]
 
 
 def test_bundled_plugins_and_themes_import_only_the_public_api():
@@ -130,4 +106,5 @@ def test_private_import_check_catches_an_internal_import(tmp_path):
     (package / "tests").mkdir(parents=True)
     (package / "plugin.py").write_text("from engine.catalog import services\nfrom engine import hookimpl\n")
     (package / "tests" / "test_probe.py").write_text("from engine.testing import fetch\nfrom engine import db\n")
-    assert [p.rsplit(": ", 1)[1] for p in _private_imports(package)] == ["engine.catalog", "engine.db"]
+    assert [p.split("private-import ", 1)[1].split()[0] for p in _private_imports(package)] == [
+        "engine.catalog", "engine.db"]

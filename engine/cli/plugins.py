@@ -220,3 +220,21 @@ def plugin_new(name: str, directory: str | None) -> None:
         fail(str(exc))
     click.echo(f"created {target}")
     click.echo(f"next: pip install -e {target} && pytest {target}")
+
+
+@plugin_group.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(file_okay=False))
+def plugin_check(paths: tuple[str, ...]) -> None:
+    """Lint plugin packages (folders with a pyproject.toml; they need not be
+    installed): entry point, manifest, engine range, hook names and arguments,
+    settings defaults, public-API-only imports. Prints one line per finding,
+    file:line: RULE-ID message, and exits 1; prints "ok" when there is none."""
+    from engine.plugins.check import check_plugin
+
+    findings = [finding for path in paths for finding in check_plugin(Path(path))]
+    for finding in findings:
+        click.echo(str(finding))
+    if findings:
+        click.echo(f"{len(findings)} finding(s)", err=True)
+        sys.exit(1)
+    click.echo("ok")

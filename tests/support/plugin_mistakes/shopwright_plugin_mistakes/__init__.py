@@ -1,0 +1,1 @@
+"""A plugin package with one of each mistake ``shopwright plugin check`` finds."""

@@ -1,0 +1,7 @@
+"""Mistake: hooks but no MANIFEST."""
+from engine import hookimpl
+
+
+@hookimpl
+def admin_permissions():
+    return []

@@ -1,0 +1,3 @@
+"""Mistake: imports a dependency that is not installed."""
+
+import shopwright_missing_dependency  # noqa: F401
