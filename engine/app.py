@@ -21,7 +21,7 @@ def _register_plugin_blueprints(app: Quart, runtime: Runtime) -> None:
     """Plugin blueprints are registered once, at app creation; a disabled
     plugin's routes answer 404 until it is enabled (no restart needed)."""
     owners: dict[str, str] = {}
-    for plugin, blueprints in runtime.host.all_call_sync("lifecycle_blueprints"):
+    for plugin, blueprints in runtime.host.hook_sync("lifecycle_blueprints"):
         for blueprint in blueprints:
             owners[blueprint.name] = plugin
             app.register_blueprint(blueprint)

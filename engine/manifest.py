@@ -51,6 +51,9 @@ class PluginManifest:
     - ``templates``/``static``: folders served namespaced by the plugin's name.
     - ``priority``: lower runs earlier in hook calls; ties broken by name. The
       merchant may override it per shop.
+    - ``events``: the domain events (``"order_paid"``, ``"stock_changed"``, ...)
+      whose delivery to ``jobs_handle_event`` the plugin wants; empty (the
+      default) means every event.
     """
 
     name: str
@@ -64,6 +67,11 @@ class PluginManifest:
     static: Path | None = None
     priority: int = 100
     core: bool = False
+    events: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        events = (self.events,) if isinstance(self.events, str) else tuple(self.events or ())
+        object.__setattr__(self, "events", events)
 
 
 @dataclass(frozen=True)

@@ -110,11 +110,86 @@ class ShippingQuote:
     estimated_days: tuple[int, int] | None = None
 
 
+@dataclass(frozen=True)
+class ShippingLine:
+    """One cart line as a shipping provider sees it: ``unit_price`` after the
+    pricing hooks' base price, ``weight_grams`` per unit (0 when unknown)."""
+
+    sku: str
+    quantity: int
+    unit_price: Money
+    weight_grams: int = 0
+
+
+@dataclass(frozen=True)
+class ShippingQuoteRequest:
+    """What :meth:`ShippingRateProvider.quotes` is asked to quote.
+
+    ``currency`` of every amount (quotes must be in it); ``subtotal`` the
+    lines' total and ``goods_total`` after discounts (shipping and tax not
+    included); ``weight_grams`` the whole cart's weight. The destination may
+    be partial before the shopper has entered an address: ``country``
+    (ISO 3166-1 alpha-2), ``region``, ``postal_code``, ``city``, each None
+    when unknown, and ``address`` the whole address dict when there is one.
+    """
+
+    currency: str
+    subtotal: Money
+    goods_total: Money
+    lines: tuple[ShippingLine, ...] = ()
+    weight_grams: int = 0
+    country: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    address: Mapping[str, Any] | None = None
+
+
 @runtime_checkable
 class ShippingRateProvider(Protocol):
+    """Quotes shipping for a cart. ``quotes`` runs in the request under the hook
+    deadline (concurrently with the other providers) and returns the
+    provider's options, in its order (an empty list: it does not ship there)."""
+
     id: str
 
-    async def quotes(self, checkout: Mapping[str, Any]) -> list[ShippingQuote]: ...
+    async def quotes(self, request: ShippingQuoteRequest) -> list[ShippingQuote]: ...
+
+
+# ---------------------------------------------------------------- checkout
+@dataclass(frozen=True)
+class CheckoutView:
+    """The checkout about to become an order, as ``checkout_validate`` sees it.
+
+    ``email`` and the cleaned addresses (dicts: ``first_name``, ``last_name``,
+    ``company``, ``line1``, ``line2``, ``city``, ``region``, ``postal_code``,
+    ``country``, ``phone``; ``billing_address`` is the shipping address when
+    the shopper gave none); ``customer`` the signed-in customer's id or None;
+    ``cart_id`` the cart's id; ``shipping_method`` and ``payment_method`` the
+    chosen quote and gateway ids; ``lines`` the priced lines (unit prices
+    after ``pricing_base_price``); ``adjustments`` the discounts and
+    surcharges applied; the totals, all in ``currency``, with
+    ``discounts`` what the adjustments take off (negative for a surcharge),
+    so ``total = subtotal - discounts + shipping + tax`` (tax only when
+    prices do not include it).
+    """
+
+    email: str
+    shipping_address: Mapping[str, Any]
+    billing_address: Mapping[str, Any]
+    shipping_method: str
+    payment_method: str
+    currency: str
+    lines: tuple[PriceableLine, ...]
+    subtotal: Money
+    discounts: Money
+    shipping: Money
+    tax: Money
+    total: Money
+    prices_include_tax: bool = False
+    adjustments: tuple[Adjustment, ...] = ()
+    customer: int | None = None
+    cart_id: str = ""
 
 
 # ---------------------------------------------------------------- payment

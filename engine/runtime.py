@@ -111,7 +111,7 @@ class Runtime:
             if jobs:
                 self._tasks.append(asyncio.create_task(self._relay_loop(), name="shopwright-outbox-relay"))
         self.started = True
-        await self.host.call("lifecycle_startup", app=self)
+        await self.host.hook("lifecycle_startup", runtime=self)
 
     def adopt(self, plugins: list) -> None:
         """Plugins installed while running (:meth:`PluginHost.on_discovered`): bind
@@ -130,10 +130,7 @@ class Runtime:
             await self._close_session_store()
             await self.database.close()
             return
-        try:
-            await self.host.call("lifecycle_shutdown", app=self)
-        except Exception:
-            log.exception("lifecycle.shutdown_failed")
+        await self.host.hook("lifecycle_shutdown", runtime=self)
         stuck = await cancel_and_wait(self._tasks, STOP_GRACE_SECONDS)
         if stuck:
             log.warning("runtime.tasks_left_running", tasks=sorted(task.get_name() for task in stuck))
@@ -145,6 +142,9 @@ class Runtime:
                 await release_claims(token)
             except Exception as exc:  # the database may be the reason we stop
                 log.warning("outbox.release_claims_failed", error=repr(exc))
+        with contextlib.suppress(Exception):  # logged by the failure log
+            await self.host.flush_failures(force=True)
+        self.host.close()
         await self._close_session_store()
         await self.database.close()
         self.started = False
@@ -162,6 +162,8 @@ class Runtime:
                 await self.host.refresh()
             except Exception as exc:
                 log.warning("plugins.refresh_failed", error=repr(exc))
+            # hook failures seen here, for staff (at most once per record interval per plugin)
+            await self.host.flush_failures()
 
     async def _relay_loop(self) -> None:
         interval = self.settings.jobs.relay_interval_seconds

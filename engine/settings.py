@@ -43,6 +43,14 @@ class PluginsSettings(_Section):
     refresh_interval_seconds: float = Field(1.0, gt=0, le=2.0)
     hook_deadline_seconds: float = Field(2.0, gt=0)
     disabled_defaults: list[str] = Field(default_factory=list)
+    #: consecutive failures of one plugin's request hook that open its circuit (0: never)
+    breaker_failures: int = Field(5, ge=0)
+    #: how long an open circuit leaves the plugin out before it is tried again
+    breaker_cooldown_seconds: float = Field(30.0, gt=0)
+    #: a plugin's latest hook failure is stored at most this often (per process and plugin)
+    failure_record_interval_seconds: float = Field(5.0, ge=0)
+    #: threads that run plugins' plain-def request hooks off the event loop
+    hook_threads: int = Field(8, ge=1, le=64)
 
 
 class StoreSettings(_Section):

@@ -31,8 +31,10 @@ from engine.protocols import (
     Permission,
     PriceableLine,
     ShippingQuote,
+    ShippingQuoteRequest,
     TaxLine,
 )
+from engine.testing.checkout import checkout_view, quote_request
 
 
 def plugin(name: str, priority: int = 100, **hooks):
@@ -44,21 +46,29 @@ def plugin(name: str, priority: int = 100, **hooks):
 # ------------------------------------------------------------------ lifecycle
 async def test_hook_lifecycle_startup(make_runtime):
     seen = []
-    runtime = await make_runtime(plugins=[plugin("starter", lifecycle_startup=lambda app: seen.append(app))])
+
+    def failing(runtime):
+        raise RuntimeError("start-up exploded")
+
+    plugins = [plugin("starter", lifecycle_startup=lambda runtime: seen.append(runtime)),
+               plugin("broken_start", priority=1, lifecycle_startup=failing)]
+    runtime = await make_runtime(plugins=plugins)
     # enabled after start: a fresh runtime on the same database calls it at start-up
     from engine.runtime import Runtime
 
-    second = Runtime(runtime.settings, plugins=[plugin("starter", lifecycle_startup=lambda app: seen.append(app))])
+    second = Runtime(runtime.settings, plugins=plugins)
     await second.start(background=False, jobs=False)
+    failures = await second.host.failures()
     await second.stop()
-    assert seen == [second]
+    assert seen == [second], "a plugin that fails at start-up does not stop the others (nor the start)"
+    assert "start-up exploded" in failures["broken_start"].message
 
 
 async def test_hook_lifecycle_shutdown(make_runtime):
     seen = []
 
-    async def shutdown(app):
-        seen.append(app)
+    async def shutdown(runtime):
+        seen.append(runtime)
 
     runtime = await make_runtime(plugins=[plugin("stopper", lifecycle_shutdown=shutdown)])
     await runtime.stop()
@@ -90,9 +100,10 @@ async def test_hook_auth_login_methods(make_runtime):
     runtime = await make_runtime(plugins=[plugin("magic", auth_login_methods=lambda: [MagicLinkLogin()])])
     methods = [(name, method.id) for name, method in await login_methods(runtime)]
     assert ("magic", "magic-link") in methods and ("core_auth", "password") in methods
+    # a plugin that fails offers no method; the others still sign people in
     broken = await make_runtime(plugins=[plugin("bad_login", auth_login_methods=lambda: ["not a method"])])
-    with pytest.raises(HookError, match="bad_login"):
-        await login_methods(broken)
+    assert [name for name, _ in await login_methods(broken)] == ["core_auth"]
+    assert "does not implement LoginMethod" in (await broken.host.failures())["bad_login"].message
 
 
 async def test_hook_auth_resolve_actor(make_app):
@@ -158,11 +169,11 @@ async def test_hook_pricing_tax_provider(make_runtime):
 # ------------------------------------------------------------------ checkout
 async def test_hook_checkout_validate(make_runtime):
     runtime = await make_runtime(plugins=[sample])
-    assert await validate_checkout(runtime, {"email": "ann@example.test"}) == {}
-    errors = await validate_checkout(runtime, {"email": "bob@blocked.test"})
+    assert await validate_checkout(runtime, checkout_view(email="ann@example.test")) == {}
+    errors = await validate_checkout(runtime, checkout_view(email="bob@blocked.test"))
     assert errors == {"email": "Orders from blocked.test are not accepted."}
     await runtime.host.configure("sample_plugin", {"blocked_domain": "example.test"})
-    assert "email" in await validate_checkout(runtime, {"email": "ann@example.test"})
+    assert "email" in await validate_checkout(runtime, checkout_view(email="ann@example.test"))
 
 
 # ------------------------------------------------------------------ payment / fulfillment
@@ -205,7 +216,8 @@ class Provider:
     def __init__(self, provider_id, delay=0.0, fail=False):
         self.id, self.delay, self.fail = provider_id, delay, fail
 
-    async def quotes(self, checkout):
+    async def quotes(self, request: ShippingQuoteRequest):
+        assert request.country == "DE"
         await asyncio.sleep(self.delay)
         if self.fail:
             raise ConnectionError("carrier API down")
@@ -216,9 +228,11 @@ async def test_hook_fulfillment_shipping_providers(make_runtime):
     providers = plugin("carriers", fulfillment_shipping_providers=lambda settings: [
         Provider("fast"), Provider("slow", delay=2), Provider("broken", fail=True)])
     runtime = await make_runtime(plugins=[providers], settings={"plugins": {"hook_deadline_seconds": 0.3}})
-    result = await shipping_quotes(runtime, {"country": "DE"})
-    assert [q.id for q in result.quotes] == ["fast:standard"]
+    result = await shipping_quotes(runtime, quote_request())
+    assert [q.id for q in result.quotes] == ["fast:standard", "flat_rate:standard"]
     assert "deadline" in result.dropped["slow"] and "carrier API down" in result.dropped["broken"]
+    failures = await runtime.host.failures()
+    assert failures["carriers"].hook == "fulfillment_shipping_providers:quotes"
 
 
 # ------------------------------------------------------------------ admin

@@ -13,6 +13,7 @@ from engine.plugins import HookError, PluginError, inspect_plugin
 from engine.plugins.hookcheck import hook_problems
 from engine.runtime import Runtime
 from engine.system.tables import PluginState
+from engine.testing.checkout import checkout_view
 
 
 async def test_installed_is_not_enabled(make_runtime, database_url):
@@ -91,13 +92,13 @@ async def test_secret_unreadable_after_key_change_is_reported_and_skipped(make_r
 async def test_hook_order_is_priority_then_name(make_runtime):
     plugins = [ordered.make("zeta", 50), ordered.make("alpha", 100), ordered.make("beta", 100)]
     runtime = await make_runtime(plugins=plugins)
-    checkout: dict = {}
-    await validate_checkout(runtime, checkout)
-    assert checkout["seen"] == ["zeta", "alpha", "beta"]
+    ordered.SEEN.clear()
+    await validate_checkout(runtime, checkout_view())
+    assert ordered.SEEN == ["zeta", "alpha", "beta"]
     await runtime.host.set_priority("beta", 1)
-    checkout = {}
-    await validate_checkout(runtime, checkout)
-    assert checkout["seen"] == ["beta", "zeta", "alpha"]
+    ordered.SEEN.clear()
+    await validate_checkout(runtime, checkout_view())
+    assert ordered.SEEN == ["beta", "zeta", "alpha"]
 
 
 async def test_same_order_whatever_the_registration_order(make_runtime):
@@ -127,7 +128,7 @@ async def test_broken_plugins_are_reported_and_skipped(make_app):
 async def test_exception_in_hook_names_the_plugin(make_runtime):
     runtime = await make_runtime(plugins=[raising])
     with pytest.raises(HookError) as caught:
-        await validate_checkout(runtime, {"email": "a@b.test"})
+        await validate_checkout(runtime, checkout_view(email="a@b.test"))
     assert caught.value.plugin == "raising"
     assert "validator exploded" in str(caught.value)
 
@@ -140,7 +141,7 @@ async def test_hook_error_inside_a_transaction_writes_nothing(make_runtime, data
     with pytest.raises(HookError):
         async with runtime.database.transaction():
             await emit("order_placed", {"number": "1001"})
-            await validate_checkout(runtime, {"email": "a@b.test"})
+            await validate_checkout(runtime, checkout_view(email="a@b.test"))
     assert await OutboxEvent.count().run() == 0
 
 
@@ -156,7 +157,7 @@ async def test_async_hook_deadline(make_runtime):
     slow = SimpleNamespace(MANIFEST=PluginManifest(name="slow", title="slow"), checkout_validate=checkout_validate)
     runtime = await make_runtime(plugins=[slow], settings={"plugins": {"hook_deadline_seconds": 0.1}})
     with pytest.raises(HookError, match="deadline"):
-        await validate_checkout(runtime, {})
+        await validate_checkout(runtime, checkout_view())
 
 
 async def test_a_plugins_own_timeout_is_its_error_not_a_missed_deadline(make_runtime):
@@ -172,7 +173,7 @@ async def test_a_plugins_own_timeout_is_its_error_not_a_missed_deadline(make_run
     hasty = SimpleNamespace(MANIFEST=PluginManifest(name="hasty", title="hasty"), checkout_validate=checkout_validate)
     runtime = await make_runtime(plugins=[hasty], settings={"plugins": {"hook_deadline_seconds": 5}})
     with pytest.raises(HookError, match="TimeoutError") as raised:
-        await validate_checkout(runtime, {})
+        await validate_checkout(runtime, checkout_view())
     assert "deadline" not in str(raised.value)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-from engine.plugins import HookError
 from engine.protocols import LoginMethod
 
 
@@ -47,14 +46,19 @@ class LoginFailed(Exception):
     """An external sign-in failed; ``str(exc)`` is shown to the shopper."""
 
 
+def _methods(plugin: str, items: Any) -> list[LoginMethod]:
+    if not isinstance(items, (list, tuple)):
+        raise TypeError(f"returned {items!r}, not a list of LoginMethod")
+    for method in items:
+        if not isinstance(method, LoginMethod):
+            raise TypeError(f"{method!r} does not implement LoginMethod")
+    return list(items)
+
+
 async def login_methods(runtime) -> list[tuple[str, LoginMethod]]:
-    methods = []
-    for plugin, items in await runtime.host.call_each("auth_login_methods"):
-        for method in items:
-            if not isinstance(method, LoginMethod):
-                raise HookError(plugin, "auth_login_methods", f"{method!r} does not implement LoginMethod")
-            methods.append((plugin, method))
-    return methods
+    """``(plugin, method)`` in hook order; a plugin that fails offers none."""
+    answers = await runtime.host.hook("auth_login_methods", accept=_methods)
+    return [(plugin, method) for plugin, items in answers for method in items]
 
 
 def is_redirect_method(method: Any) -> bool:
@@ -67,8 +71,6 @@ async def resolve_actor(runtime, credentials: dict[str, Any], request: Any = Non
     without credentials or when no plugin accepts them."""
     if not credentials:
         return None
-    return await runtime.host.first(
-        "auth_resolve_actor", runtime.settings.plugins.hook_deadline_seconds, request=request, credentials=credentials
-    )
+    return await runtime.host.hook("auth_resolve_actor", request=request, credentials=credentials)
 
 

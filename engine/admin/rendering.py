@@ -39,6 +39,6 @@ async def render_admin(template: str, status: int = 200, **context: Any) -> Resp
     body = environment().get_template(template).render(
         store=current_app.settings.store, actor=actor, menu=menu, csp_nonce=value, request=request, **context)
     response = Response(body, status=status, content_type="text/html; charset=utf-8")
-    response.headers["Content-Security-Policy"] = csp_header(value)
+    response.headers["Content-Security-Policy"] = await csp_header(value)
     response.headers["Cache-Control"] = "private, no-store"
     return response

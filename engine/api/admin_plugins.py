@@ -20,23 +20,28 @@ def _host():
     return current_app.runtime.host
 
 
-def _describe(name: str) -> dict:
+def _describe(name: str, failures: dict | None = None) -> dict:
+    """A plugin's status, settings (secrets masked) and ``last_failure``: its
+    latest hook failure (``hook``, ``message``, ``at``, ``count``) or None."""
     status = asdict(_host().status_of(name))
     status["settings"] = _host().shown_settings(name)
+    failure = (failures or {}).get(name)
+    status["last_failure"] = failure.to_json() if failure else None
     return status
 
 
 @blueprint.get("")
 @require_permission("plugins:write")
 async def list_plugins():
-    return {"items": [_describe(s.name) for s in _host().status()]}
+    failures = await _host().failures()
+    return {"items": [_describe(s.name, failures) for s in _host().status()]}
 
 
 @blueprint.get("/<name>")
 @require_permission("plugins:write")
 async def show_plugin(name: str):
     try:
-        return _describe(name)
+        return _describe(name, await _host().failures())
     except PluginError as exc:
         raise Problem(404, "Not found", str(exc)) from None
 
@@ -51,7 +56,7 @@ async def _change(name: str, action) -> dict:
     except PluginError as exc:
         status = 404 if "no plugin named" in str(exc) else 422
         raise Problem(status, "Plugin change refused", str(exc)) from None
-    return _describe(name)
+    return _describe(name, await _host().failures())
 
 
 @blueprint.post("/<name>/enable")

@@ -443,7 +443,21 @@ def totals_json(priced: PricedCart) -> dict[str, Any]:
     }
 
 
+def unavailable_notice(priced: PricedCart) -> dict[str, Any] | None:
+    """The notice of a cart priced without the adjustments of plugins that
+    failed (``pricing_adjustments`` skips them), or None."""
+    if not priced.unavailable:
+        return None
+    return {"kind": "pricing_unavailable", "plugins": list(priced.unavailable),
+            "message": "Some discounts are unavailable right now and are not included in these prices."}
+
+
 def cart_json(state: CartState, priced: PricedCart, notices: list[dict[str, Any]]) -> dict[str, Any]:
+    """The cart as JSON-ready data; ``notices`` plus, when a pricing plugin
+    failed, a ``pricing_unavailable`` notice naming it."""
+    unavailable = unavailable_notice(priced)
+    if unavailable is not None:
+        notices = [*notices, unavailable]
     by_sku = {line.sku: line for line in state.lines}
     lines = []
     for index, priced_line in enumerate(priced.lines):

@@ -267,7 +267,7 @@ async def search_products(runtime: Any, query: SearchQuery) -> tuple[list[dict[s
     bad query; never an SQL error for odd search text.
     """
     query = validate_query(query)
-    backend = await runtime.host.first("catalog_search_backend", database=runtime.database)
+    backend = await runtime.host.hook("catalog_search_backend", database=runtime.database)
     if backend is None:
         backend = default_backend(runtime.database)
     result = await backend.search(query)

@@ -5,9 +5,14 @@
 1. **Prepare** (no writes): validate the e-mail and addresses, re-read the
    cart against the catalog, price it (pricing hooks), quote shipping for the
    address (fulfillment providers), find the payment gateway, run the
-   ``checkout_validate`` hooks. Any problem is reported with every field's
-   error at once; a plugin that fails or misses its deadline is a 502 naming
-   it, never an order with a wrong total.
+   ``checkout_validate`` hooks (with a :class:`engine.protocols.CheckoutView`).
+   Any problem is reported with every field's error at once. Plugin failures
+   follow each hook's contract: a base-price, tax, payment or validation
+   plugin that fails or misses its deadline is a 502 naming it
+   (:class:`engine.errors.PluginFailure`), never an order with a wrong total;
+   a failing discount plugin is left out, so the order is priced as the cart
+   was shown, without its discount; a failing shipping provider's methods
+   are not offered.
 2. **Write** — one database transaction: the order row (with the client's
    idempotency key, unique), its number, lines with frozen prices, voucher
    use counted, a pending payment record, the timeline entry, the
@@ -52,7 +57,7 @@ from engine.payments.gateways import GatewayEntry, available_gateways
 from engine.plugins import HookError
 from engine.pricing import services as pricing
 from engine.pricing.pipeline import PricedCart
-from engine.protocols import PaymentAction, ShippingQuote
+from engine.protocols import CheckoutView, PaymentAction, ShippingLine, ShippingQuote, ShippingQuoteRequest
 
 log = structlog.get_logger("shopwright.checkout")
 
@@ -100,7 +105,7 @@ def fingerprint(token: str, body: Mapping[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------- quotes
-def quote_request(state: carts.CartState, priced: PricedCart, address: Mapping[str, Any] | None) -> dict[str, Any]:
+def quote_request(state: carts.CartState, priced: PricedCart, address: Mapping[str, Any] | None) -> ShippingQuoteRequest:
     """What shipping providers get: destination, lines, weight and amounts."""
     address = dict(address or {})
     by_sku = {line.sku: line for line in state.lines}
@@ -109,15 +114,14 @@ def quote_request(state: carts.CartState, priced: PricedCart, address: Mapping[s
     for line in priced.lines:
         grams = int((by_sku[line.sku].variant or {}).get("weight_grams") or 0)
         weight += grams * line.quantity
-        lines.append({"sku": line.sku, "quantity": line.quantity, "weight_grams": grams,
-                      "unit_price": line.unit_price})
+        lines.append(ShippingLine(line.sku, line.quantity, line.unit_price, grams))
     goods = priced.subtotal + sum((a.amount for a in priced.adjustments if a.sku != ":shipping"),
                                   Money.zero(priced.currency))
-    return {
-        "currency": priced.currency, "country": address.get("country"), "region": address.get("region"),
-        "postal_code": address.get("postal_code"), "city": address.get("city"), "address": address or None,
-        "lines": lines, "weight_grams": weight, "subtotal": priced.subtotal, "goods_total": goods,
-    }
+    return ShippingQuoteRequest(
+        currency=priced.currency, subtotal=priced.subtotal, goods_total=goods, lines=tuple(lines),
+        weight_grams=weight, country=address.get("country") or None, region=address.get("region") or None,
+        postal_code=address.get("postal_code") or None, city=address.get("city") or None,
+        address=address or None)
 
 
 async def shipping_methods(runtime, token: str, address: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -142,7 +146,11 @@ def quote_json(quote: ShippingQuote) -> dict[str, Any]:
 async def payment_methods(runtime, token: str) -> dict[str, Any]:
     await carts.ensure_open(token)
     items = []
-    for entry in await available_gateways(runtime):
+    try:
+        entries = await available_gateways(runtime)
+    except HookError as exc:
+        raise _plugin_failure(exc, "Payment") from exc
+    for entry in entries:
         items.append({"id": entry.id, "label": entry.gateway.title, "title": entry.gateway.title,
                       "plugin": entry.plugin, "price": Money.zero(runtime.settings.store.currency).to_json()})
     return {"items": items}
@@ -241,7 +249,10 @@ async def prepare(runtime, token: str, body: Mapping[str, Any], customer: int | 
         offered = ", ".join(q.id for q in quotes.quotes) or "none"
         raise InvalidInput(f"Shipping method {method_id!r} is not available for this address (offered: {offered}).",
                            {"shipping_method": "not available for this address"})
-    gateway = next((g for g in await available_gateways(runtime) if g.id == payment_id), None)
+    try:
+        gateway = next((g for g in await available_gateways(runtime) if g.id == payment_id), None)
+    except HookError as exc:
+        raise _plugin_failure(exc, "Payment") from exc
     if gateway is None:
         raise InvalidInput(f"Payment method {payment_id!r} is not available.",
                            {"payment_method": "not available"})
@@ -257,12 +268,12 @@ async def prepare(runtime, token: str, body: Mapping[str, Any], customer: int | 
         raise InvalidInput(reasons.get(unapplied[0], f"Voucher {unapplied[0]} does not apply."),
                            {"vouchers": reasons.get(unapplied[0], "does not apply")})
     prepared = PreparedCheckout(state, email, shipping, billing, quote, gateway, priced, customer, note.strip())
-    view = {
-        "email": email, "shipping_address": shipping, "billing_address": billing, "customer": customer,
-        "cart_id": token, "shipping_method": quote.id, "payment_method": gateway.id,
-        "lines": [{"sku": l.sku, "quantity": l.quantity, "unit_price": l.unit_price.to_json()} for l in priced.lines],
-        "totals": carts.totals_json(priced),
-    }
+    view = CheckoutView(
+        email=email, shipping_address=dict(shipping), billing_address=dict(billing), shipping_method=quote.id,
+        payment_method=gateway.id, currency=priced.currency, lines=tuple(priced.lines), subtotal=priced.subtotal,
+        discounts=-priced.discount_total, shipping=priced.shipping_total, tax=priced.tax_total, total=priced.total,
+        prices_include_tax=priced.prices_include_tax, adjustments=tuple(priced.adjustments), customer=customer,
+        cart_id=token)
     try:
         problems = await validate_checkout(runtime, view)
     except HookError as exc:

@@ -14,14 +14,21 @@ from engine.cli.common import fail, open_runtime, run, settings_from
 from engine.cli.themes import theme_rows
 
 
-def _status_rows(runtime) -> list[dict]:
+def _status_rows(runtime, failures: dict) -> list[dict]:
     return [
         {
             "name": s.name, "title": s.title, "version": s.version, "enabled": s.enabled, "active": s.active,
             "core": s.core, "priority": s.priority, "error": s.error,
+            "last_failure": failures[s.name].to_json() if s.name in failures else None,
         }
         for s in runtime.host.status()
     ]
+
+
+def _failure_note(failure: dict) -> str:
+    """One line about a plugin's latest hook failure."""
+    return (f"FAILING: {failure['hook']} at {failure['at'][:19].replace('T', ' ')} UTC "
+            f"({failure['count']}x): {' '.join(failure['message'].split())}")
 
 
 @click.group("plugins")
@@ -43,7 +50,7 @@ def plugins_list(ctx: click.Context, as_json: bool, show_core: bool) -> None:
         from engine.themes.registry import active_theme_name
 
         async with open_runtime(settings) as runtime:
-            rows = [r for r in _status_rows(runtime) if show_core or not r["core"]]
+            rows = [r for r in _status_rows(runtime, await runtime.host.failures()) if show_core or not r["core"]]
             themes = theme_rows(await active_theme_name(settings.theme))
         if as_json:
             click.echo(json.dumps({"plugins": rows, "themes": themes}, indent=2))
@@ -53,6 +60,8 @@ def plugins_list(ctx: click.Context, as_json: bool, show_core: bool) -> None:
             note = one_line(f"ERROR: {r['error']}" if r["error"] else r["title"])
             click.echo(f"{r['name']:<22} {r['version']:<10} {'yes' if r['enabled'] else 'no':<8} "
                        f"{'yes' if r['active'] else 'no':<7} {note}")
+            if r["last_failure"]:
+                click.echo(f"{'':<50} {_failure_note(r['last_failure'])}")
         click.echo("")
         click.echo(f"{'THEME':<22} {'VERSION':<10} {'ACTIVE':<8} {'PARENT':<10} TITLE / ERROR")
         for t in themes:
@@ -76,6 +85,7 @@ def plugins_show(ctx: click.Context, name: str) -> None:
         async with open_runtime(settings) as runtime:
             plugin = runtime.host.get(name)
             status = runtime.host.status_of(name)
+            failure = (await runtime.host.failures()).get(name)
             manifest = plugin.manifest
             schema = {}
             if manifest and manifest.settings:
@@ -96,6 +106,7 @@ def plugins_show(ctx: click.Context, name: str) -> None:
                 "active": status.active,
                 "priority": status.priority,
                 "error": status.error,
+                "last_failure": failure.to_json() if failure else None,
                 "settings": runtime.host.shown_settings(name),
                 "settings_schema": schema,
             }, indent=2))

@@ -1,9 +1,11 @@
 """Core jobs that turn outbox events into per-plugin event deliveries.
 
 ``core.dispatch_event`` (job id ``event:<id>``) fans one event out into one
-``core.deliver_event`` job per plugin implementing ``jobs_handle_event`` (job
-id ``event:<id>:<plugin>``), so each plugin's handler is retried on its own
-and a failing plugin never makes another plugin's handler run twice.
+``core.deliver_event`` job per active plugin that handles it — implements
+``jobs_handle_event`` and lists the event in its manifest's ``events``, or
+lists none — (job id ``event:<id>:<plugin>``), so each plugin's handler is
+retried on its own and a failing plugin never makes another plugin's handler
+run twice; an event nobody subscribes to costs no delivery job.
 ``core.relay_outbox`` is a cron safety net: it relays events that a stopped
 process left behind.
 """
@@ -28,10 +30,15 @@ log = structlog.get_logger("shopwright.events")
 
 
 async def dispatch_event(ctx, event_id: int) -> list[str]:
-    """Enqueue one delivery per subscribed (active) plugin. Safe to re-run:
-    deliveries already queued, running or kept are not enqueued again."""
+    """Enqueue one delivery per subscribed (active) plugin; returns their names.
+    Safe to re-run: deliveries already queued, running or kept are not
+    enqueued again."""
     host = ctx["runtime"].host
-    subscribers = host.subscribers("jobs_handle_event")
+    event = await load_event(event_id)
+    if event is None:
+        log.warning("event.missing", event_id=event_id)
+        return []
+    subscribers = host.event_subscribers(event.name)
     for plugin in subscribers:
         await ctx["queue"].enqueue(DELIVER_JOB, event_id, plugin, _job_id=delivery_job_id(event_id, plugin))
     return subscribers
@@ -48,7 +55,7 @@ async def deliver_event(ctx, event_id: int, plugin: str) -> None:
     if not host.is_active(plugin):
         log.warning("event.dropped", event_id=event_id, event=event.name, plugin=plugin, reason="plugin disabled")
         return
-    await host.call_plugin("jobs_handle_event", plugin, event=event, runtime=ctx["runtime"])
+    await host.hook_plugin("jobs_handle_event", plugin, event=event, runtime=ctx["runtime"])
 
 
 async def relay(ctx) -> int:

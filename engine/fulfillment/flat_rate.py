@@ -2,10 +2,10 @@
 total on (both settings of the ``core_shipping`` default plugin)."""
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Sequence
 
 from engine.money import Money
-from engine.protocols import ShippingQuote
+from engine.protocols import ShippingQuote, ShippingQuoteRequest
 
 PROVIDER_ID = "flat_rate"
 QUOTE_ID = "flat_rate:standard"
@@ -14,11 +14,11 @@ QUOTE_ID = "flat_rate:standard"
 class FlatRate:
     """A :class:`engine.protocols.ShippingRateProvider`.
 
-    ``price`` and ``free_over`` are minor units of the checkout's currency;
+    ``price`` and ``free_over`` are minor units of the request's currency;
     ``free_over`` None never waives it. It is compared with the goods total
-    after discounts (``checkout["goods_total"]``). ``countries`` empty: ships
-    everywhere; else only to those ISO codes. No ``currency`` in the checkout:
-    no quote."""
+    after discounts (``request.goods_total``). ``countries`` empty: ships
+    everywhere; else only to those ISO codes (and, before the country is
+    known, quotes as if it ships there)."""
 
     id = PROVIDER_ID
 
@@ -28,15 +28,10 @@ class FlatRate:
         self.countries = {c.upper() for c in countries}
         self.estimated_days = estimated_days
 
-    async def quotes(self, checkout: Mapping[str, Any]) -> list[ShippingQuote]:
-        country = (checkout.get("country") or "").upper()
+    async def quotes(self, request: ShippingQuoteRequest) -> list[ShippingQuote]:
+        country = (request.country or "").upper()
         if self.countries and country and country not in self.countries:
             return []
-        currency = checkout.get("currency")
-        if not currency:  # prices are in the checkout's currency; without one there is no quote
-            return []
-        goods = checkout.get("goods_total")
-        goods_amount = goods.amount if isinstance(goods, Money) else int(goods or 0)
-        free = self.free_over is not None and goods_amount >= self.free_over
-        return [ShippingQuote(QUOTE_ID, self.label, Money(0 if free else self.price, currency), PROVIDER_ID,
+        free = self.free_over is not None and request.goods_total.amount >= self.free_over
+        return [ShippingQuote(QUOTE_ID, self.label, Money(0 if free else self.price, request.currency), PROVIDER_ID,
                               self.estimated_days)]

@@ -10,8 +10,11 @@ def pricing_base_price(line, context, settings):
     before adjustments, for ``context`` (dict: currency, customer, channel).
 
     Firstresult: stops at the first non-None result; may be async. Request hook
-    under the deadline. Returns :class:`engine.money.Money` or None to defer to
-    the next plugin (the core default returns the catalog price).
+    under the deadline. Returns :class:`engine.money.Money` (in the cart's
+    currency, not negative) or None to defer to the next plugin (without an
+    answer the line keeps its catalog price). Fails closed: a plugin that
+    raises, misses the deadline or answers something else fails the pricing
+    with an error naming it, as the catalog price may not be the shopper's.
     """
 
 
@@ -26,18 +29,25 @@ def pricing_adjustments(lines, context, settings):
     shipping charge (``context["shipping"]``, Money or None), or None the
     whole order. ``context`` also holds ``currency``, ``address``, ``email``,
     ``customer``, ``vouchers`` (codes) and ``prices_include_tax``. A plugin
-    that raises or misses the deadline fails the pricing with a clear error: a
-    wrong total is never shown.
+    that raises, misses the deadline or answers anything but such a list (in
+    the cart's currency, for lines in the cart) is left out: the cart, the
+    checkout and the order are priced without its adjustments, the cart says
+    some discounts are unavailable, and the failure is logged and shown to
+    staff.
     """
 
 
-@spec("first", "request", implementation="sync")
+@spec("first", "request")
 def pricing_tax_provider(context, settings):
     """The tax provider for ``context``.
 
-    Firstresult: stops at the first non-None result; sync; request hook. Returns
-    a :class:`engine.protocols.TaxProvider` whose ``compute`` runs in the request
-    under the hook deadline. No answer means no tax lines.
+    Firstresult: stops at the first non-None result; may be async; request
+    hook. Returns a :class:`engine.protocols.TaxProvider` whose ``compute``
+    runs in the request under the hook deadline. No answer means no tax
+    lines. Fails closed: a plugin that raises here, or whose ``compute``
+    raises, misses the deadline or answers something else, fails the pricing
+    with an error naming it (the checkout stops with HTTP 502): a total
+    without its tax is never shown or charged.
     """
 
 
@@ -57,5 +67,6 @@ def pricing_reuse(lines, context, settings):
     they may depend on anything else (the time of day, a remote service, a
     table of your own): the cart page is then priced on every view while the
     plugin is active. The page is reused only when every active plugin that
-    implements a ``pricing_*`` hook answers.
+    implements a ``pricing_*`` hook answers; a plugin that fails here counts
+    as no answer.
     """

@@ -26,13 +26,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
 import structlog
 from arq import Retry
 from arq.cron import CronJob, cron
 
-from engine import PROJECT_NAME
 from engine.protocols import JobDefinition
 
 log = structlog.get_logger("shopwright.jobs")
@@ -94,28 +93,18 @@ def check_definition(plugin_name: str, is_core: bool, definition: Any) -> JobDef
     return definition
 
 
-def _registrations(host) -> Iterable[tuple[str, bool, Callable]]:
-    """``(plugin, is_core, jobs_register function)`` for every usable installed
-    plugin, enabled or not."""
-    for name, plugin in sorted(host.installed.items()):
-        if plugin.error:
-            continue
-        function = getattr(plugin.obj, "jobs_register", None)
-        if function is None or not hasattr(function, f"{PROJECT_NAME}_impl"):
-            continue
-        yield name, plugin.core, function
-
-
 def collect_jobs(host, errors: dict[str, list[str]] | None = None) -> dict[str, tuple[str, JobDefinition]]:
-    """Every job of every usable installed plugin: ``{job name: (plugin, definition)}``.
+    """Every job of every usable installed plugin: ``{job name: (plugin, definition)}``,
+    from the ``jobs_register`` hook (each plugin gets its own settings).
 
     Jobs of disabled plugins are registered too, and dropped when they run, so
     enabling a plugin needs no worker restart.
 
-    With ``errors`` None the first bad definition raises
-    :class:`JobRegistrationError`. With a dict, a bad definition (or a
-    ``jobs_register`` that raises) is refused: its message is added under the
-    plugin's name and logged, and every other job is still registered.
+    With ``errors`` None the first bad definition (or a ``jobs_register``
+    that raises) raises :class:`JobRegistrationError`. With a dict, a bad
+    definition (or a ``jobs_register`` that raises) is refused: its message is
+    added under the plugin's name and logged, and every other job is still
+    registered.
     """
     jobs: dict[str, tuple[str, JobDefinition]] = {}
 
@@ -125,20 +114,12 @@ def collect_jobs(host, errors: dict[str, list[str]] | None = None) -> dict[str, 
         errors.setdefault(plugin, []).append(message)
         log.error("job.refused", plugin=plugin, error=message)
 
-    for plugin, is_core, function in _registrations(host):
-        try:
-            definitions = function()
-            if inspect.isawaitable(definitions):
-                if hasattr(definitions, "close"):
-                    definitions.close()  # never awaited: silence the warning
-                raise JobRegistrationError(f"plugin {plugin!r}: jobs_register must be a plain function, not async")
-        except JobRegistrationError as exc:
-            refuse(plugin, str(exc))
-            continue
-        except Exception as exc:
-            refuse(plugin, f"plugin {plugin!r}: jobs_register raised {type(exc).__name__}: {exc}")
-            continue
-        for definition in definitions or []:
+    answers = host.hook_sync("jobs_register")
+    for failure in answers.skipped:
+        refuse(failure.plugin, f"plugin {failure.plugin!r}: jobs_register {failure.reason}")
+    for plugin, definitions in answers:
+        is_core = host.installed[plugin].core
+        for definition in definitions if isinstance(definitions, (list, tuple)) else [definitions]:
             try:
                 check_definition(plugin, is_core, definition)
                 if definition.name in jobs:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from engine.plugins import HookError
 from engine.protocols import PaymentGateway
@@ -17,15 +18,23 @@ class GatewayEntry:
         return self.gateway.id
 
 
+def _gateways(plugin: str, items: Any) -> list[PaymentGateway]:
+    if not isinstance(items, (list, tuple)):
+        raise TypeError(f"returned {items!r}, not a list of PaymentGateway")
+    for gateway in items:
+        if not isinstance(gateway, PaymentGateway):
+            raise TypeError(f"{gateway!r} does not implement PaymentGateway")
+    return list(items)
+
+
 async def available_gateways(runtime) -> list[GatewayEntry]:
-    """Gateways in hook order. A plugin returning something that is not a
-    ``PaymentGateway``, or an id another plugin already uses, is a HookError."""
+    """Gateways in hook order. A plugin that fails, returns something that is
+    not a ``PaymentGateway``, or an id another plugin already uses, is a
+    HookError (the hook fails closed)."""
     entries: list[GatewayEntry] = []
     seen: dict[str, str] = {}
-    for plugin, gateways in await runtime.host.call_each("payment_gateways"):
+    for plugin, gateways in await runtime.host.hook("payment_gateways", accept=_gateways):
         for gateway in gateways:
-            if not isinstance(gateway, PaymentGateway):
-                raise HookError(plugin, "payment_gateways", f"{gateway!r} does not implement PaymentGateway")
             if gateway.id in seen:
                 raise HookError(plugin, "payment_gateways", f"gateway id {gateway.id!r} is already used by {seen[gateway.id]!r}")
             seen[gateway.id] = plugin

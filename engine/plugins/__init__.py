@@ -1,4 +1,4 @@
-"""The plugin host: discovery, enabled state, settings and async hook calls.
+"""The plugin host: discovery, enabled state, settings and hook calls.
 
 Plugins are Python modules (or objects) with a ``MANIFEST`` and ``@hookimpl``
 functions, found through the ``shopwright.plugins`` entry point group or named
@@ -8,7 +8,11 @@ precedence so any plugin can replace them. Installed is not enabled: the
 
 - :mod:`engine.plugins.discovery`: finding plugins, telling usable from broken;
 - :mod:`engine.plugins.state`: enabled state, priority and settings in ``plugin_state``;
-- :mod:`engine.plugins.calls`: calling hooks in order, awaiting async hookimpls;
+- :mod:`engine.plugins.calls`: the one hook caller, which reads each spec's contract
+  (mode, deadline, failure policy); :mod:`engine.plugins.threads`: the threads that run
+  plugins' plain ``def`` request hooks off the event loop; :mod:`engine.plugins.failures`:
+  the circuit breaker and the failure record staff see;
+- :mod:`engine.plugins.hookcheck`: refusing misspelt hooks, wrappers and unknown arguments;
 - :mod:`engine.plugins.host`: :class:`PluginHost`, which the runtime owns;
 - :mod:`engine.plugins.errors`: :class:`PluginError`, :class:`HookError`;
 - :mod:`engine.plugins.hookcheck`: what is wrong with a plugin's hook implementations;
@@ -39,6 +43,7 @@ from engine.plugins.discovery import (
     one_line,
 )
 from engine.plugins.errors import HookError, PluginError
+from engine.plugins.failures import HookFailure
 from engine.plugins.host import PluginHost, PluginStatus
 from engine.plugins.state import CORE_PRIORITY
 
@@ -48,6 +53,7 @@ __all__ = [
     "PLUGIN_GROUP",
     "THEME_GROUP",
     "HookError",
+    "HookFailure",
     "InstalledPlugin",
     "PluginError",
     "PluginHost",

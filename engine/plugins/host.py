@@ -3,8 +3,9 @@
 A :class:`PluginHost` is what the runtime owns; there is no global plugin manager, each host
 has its own pluggy ``PluginManager``. It installs the core defaults and the discovered (or
 explicitly given) plugins (:mod:`engine.plugins.discovery`), registers the ones the stored
-state activates, in hook order (:mod:`engine.plugins.state`), and calls their hooks
-(:mod:`engine.plugins.calls`). Every process calls :meth:`PluginHost.refresh` every
+state activates, in hook order (:mod:`engine.plugins.state`), and calls their hooks by each
+spec's contract (:mod:`engine.plugins.calls`: ``await host.hook(name, ...)``), recording
+failures for staff (:meth:`PluginHost.failures`). Every process calls :meth:`PluginHost.refresh` every
 ``plugins.refresh_interval_seconds`` (≤ 2 s), so a change made by the CLI or the admin in
 one process is in force everywhere without a restart. Every change (enable, disable,
 priority, settings) is audited in the same transaction as the ``plugin_state`` write.
@@ -31,6 +32,7 @@ from engine.db.sql import write_transaction
 from engine.plugins.calls import HookCaller
 from engine.plugins.discovery import InstalledPlugin, default_plugins, discover_installed, inspect_plugin, one_line
 from engine.plugins.errors import PluginError
+from engine.plugins.failures import HookFailure
 from engine.plugins.state import StoredState
 
 log = structlog.get_logger("shopwright.plugins")
@@ -66,8 +68,8 @@ class PluginHost(HookCaller):
     ``plugins``: explicit plugin modules/objects (tests), or None to discover
     entry points, then and while running (``discovers``). Core defaults are
     always installed (``include_defaults``).
-    The hook calls (``first``, ``call``, ``call_each``, ``gather_each``, ...) are
-    :class:`HookCaller`'s, over the active plugins.
+    The hook calls (``hook``, ``hook_sync``, ``hook_plugin``, ``call_provider``)
+    are :class:`HookCaller`'s.
     """
 
     def __init__(
@@ -92,7 +94,8 @@ class PluginHost(HookCaller):
         for module in hookspecs.MODULES:
             pm.add_hookspecs(module)
         self._state = StoredState(self.installed, settings)
-        super().__init__(pm, self._state.settings_for)
+        super().__init__(pm, self._state.settings_for, settings.plugins, is_core=self._is_core,
+                         installed=self._usable, stored_settings=self._state.stored_settings)
         self._active: list[str] = []
         self._apply_rows({})
 
@@ -300,16 +303,31 @@ class PluginHost(HookCaller):
         return {s.name: s.error for s in self.status() if s.error}
 
     # ------------------------------------------------------------ hook calls
-    def all_call_sync(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
-        """Like :meth:`call_sync` over every usable installed plugin, enabled or not
-        (blueprints are registered once at app creation; a disabled plugin's
-        routes are then refused at request time)."""
-        results = []
-        for name, plugin in sorted(self.installed.items()):
-            if plugin.error:
-                continue
-            function = getattr(plugin.obj, hook, None)
-            if function is None or not hasattr(function, f"{PROJECT_NAME}_impl"):
-                continue
-            results.append((name, function(**kwargs)))
-        return [(n, r) for n, r in results if r is not None]
+    def _is_core(self, name: str) -> bool:
+        plugin = self.installed.get(name)
+        return bool(plugin and plugin.core)
+
+    def _usable(self) -> list[tuple[str, Any]]:
+        """Every usable installed plugin, enabled or not, in hook order
+        (for ``plugins="installed"`` hooks)."""
+        usable = [name for name, plugin in self.installed.items() if not plugin.error and plugin.manifest]
+        return [(name, self.installed[name].obj) for name in sorted(usable, key=lambda n: (self._state.priority(n), n))]
+
+    def event_subscribers(self, event: str) -> list[str]:
+        """Active plugins that handle domain event ``event`` (``jobs_handle_event``),
+        in hook order: those whose manifest lists it in ``events``, or lists none."""
+        return [name for name in self.subscribers("jobs_handle_event")
+                if not self.installed[name].manifest.events or event in self.installed[name].manifest.events]
+
+    async def failures(self) -> dict[str, HookFailure]:
+        """Every plugin's latest hook failure (:mod:`engine.plugins.failures`),
+        as stored by any process plus what this one has not stored yet."""
+        return await self.failure_log.read()
+
+    async def flush_failures(self, force: bool = False) -> int:
+        """Store this process's hook failure records that are due (all with ``force``)."""
+        return await self.failure_log.flush(force)
+
+    def close(self) -> None:
+        """Let the hook threads end (the process is stopping)."""
+        self.threads.close()

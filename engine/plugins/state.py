@@ -149,6 +149,20 @@ class StoredState:
         """The validated settings of an active plugin (secrets decrypted)."""
         return self._settings.get(name)
 
+    def stored_settings(self, name: str) -> BaseModel | None:
+        """A plugin's settings whether it is active or not: an active plugin's own,
+        else its stored ones (or the model's defaults); None when it has no
+        settings model or they do not validate."""
+        if name in self._settings:
+            return self._settings[name]
+        plugin = self.installed.get(name)
+        if plugin is None or plugin.manifest is None:
+            return None
+        try:
+            return self._decode(plugin, (self.rows.get(name) or {}).get("settings") or "{}")
+        except PluginError:
+            return None
+
     def shown_settings(self, plugin: InstalledPlugin) -> dict[str, Any]:
         """Settings for display: secrets masked."""
         model = plugin.manifest.settings if plugin.manifest else None

@@ -33,13 +33,16 @@ Rounding: amounts are integer minor units of the currency (ISO 4217 exponent:
 applied with :meth:`engine.money.Money.apply_rate` — exact decimal arithmetic,
 rounded once, half to even, to a whole minor unit.
 
-Every amount is :class:`engine.money.Money` in one currency; a plugin answering
-in another currency, or with the wrong type, fails the pricing with a
-HookError naming it — a wrong total is never shown.
+Every amount is :class:`engine.money.Money` in one currency. Failures follow
+each hook's contract (:mod:`engine.hookspecs.pricing`): a base-price or tax
+plugin that raises, misses the deadline, or answers in another currency or
+with the wrong type fails the pricing with a HookError naming it — a wrong
+total is never shown; an adjustments plugin that does is left out (its
+name in :attr:`PricedCart.unavailable`), so the cart and the checkout are
+priced alike, without its adjustments.
 """
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
@@ -64,6 +67,8 @@ class PricedCart:
     shipping: Money | None = None
     #: Per line (same order as ``lines``): the line's share of the goods adjustments.
     line_adjustments: list[Money] = field(default_factory=list)
+    #: Plugins whose adjustments were left out because they failed (hook order).
+    unavailable: tuple[str, ...] = ()
 
     @property
     def shipping_total(self) -> Money:
@@ -100,19 +105,15 @@ async def price_lines(runtime, lines: Sequence[PriceableLine], context: Mapping[
     (dict or None), ``prices_include_tax``, ``shipping`` (Money or None),
     ``vouchers`` (codes), ``email``, ``customer`` (id or None)."""
     host = runtime.host
-    deadline = runtime.settings.plugins.hook_deadline_seconds
     currency = context["currency"]
     priced: list[PriceableLine] = []
     for line in lines:
         if line.quantity < 1:
             raise ValueError(f"quantity of {line.sku} must be at least 1")
         _check_money(line.unit_price, currency, "core", "catalog price")
-        unit = await host.first("pricing_base_price", deadline, line=line, context=context)
+        unit = await host.hook("pricing_base_price", line=line, context=context,
+                               accept=lambda plugin, price, sku=line.sku: _unit_price(price, currency, sku))
         if unit is not None:
-            unit = _check_money(unit, currency, _answering_plugin(host, "pricing_base_price"), "pricing_base_price")
-            if unit.amount < 0:
-                raise HookError(_answering_plugin(host, "pricing_base_price"), "pricing_base_price",
-                                f"returned a negative price for {line.sku}")
             line = replace(line, unit_price=unit)
         priced.append(line)
     subtotal = sum((line.unit_price.times(line.quantity) for line in priced), Money.zero(currency))
@@ -121,46 +122,79 @@ async def price_lines(runtime, lines: Sequence[PriceableLine], context: Mapping[
         shipping = _check_money(shipping, currency, "core", "shipping quote")
 
     skus = {line.sku for line in priced}
-    adjustments: list[Adjustment] = []
-    for plugin, result in await host.call_each("pricing_adjustments", deadline, lines=priced, context=context):
-        if not isinstance(result, (list, tuple)):
-            raise HookError(plugin, "pricing_adjustments", f"returned {result!r}, not a list of Adjustment")
-        for adjustment in result:
-            if not isinstance(adjustment, Adjustment):
-                raise HookError(plugin, "pricing_adjustments", f"returned {adjustment!r}, not Adjustment")
-            _check_money(adjustment.amount, currency, plugin, "pricing_adjustments")
-            if adjustment.sku is not None and adjustment.sku != SHIPPING and adjustment.sku not in skus:
-                raise HookError(plugin, "pricing_adjustments", f"adjusts {adjustment.sku!r}, which is not in the cart")
-            adjustments.append(replace(adjustment, source=plugin))
+    answers = await host.hook("pricing_adjustments", lines=priced, context=context,
+                              accept=lambda plugin, result: _adjustments(plugin, result, currency, skus))
+    adjustments = [adjustment for _, result in answers for adjustment in result]
     adjustments = _cap(adjustments, priced, subtotal, shipping or Money.zero(currency))
     discount_total = sum((a.amount for a in adjustments), Money.zero(currency))
     line_adjustments = allocate(adjustments, priced, currency)
 
     include_tax = bool(context.get("prices_include_tax", False))
     cart = PricedCart(currency, priced, subtotal, adjustments, discount_total, [], Money.zero(currency),
-                      include_tax, shipping, line_adjustments)
+                      include_tax, shipping, line_adjustments, tuple(error.plugin for error in answers.skipped))
     tax_lines: list[TaxLine] = []
-    provider = await host.first("pricing_tax_provider", deadline, context=context)
-    if provider is not None:
-        if not isinstance(provider, TaxProvider):
-            raise HookError("tax provider", "pricing_tax_provider", f"{provider!r} does not implement TaxProvider")
-        try:
-            tax_lines = list(await asyncio.wait_for(
-                provider.compute(taxable_lines(cart), context.get("address"), include_tax), deadline))
-        except asyncio.TimeoutError:
-            raise HookError(provider.id, "pricing_tax_provider", f"missed its {deadline}s deadline") from None
-        except HookError:
-            raise
-        except Exception as exc:
-            raise HookError(provider.id, "pricing_tax_provider", f"{type(exc).__name__}: {exc}") from exc
-        for tax_line in tax_lines:
-            if not isinstance(tax_line, TaxLine):
-                raise HookError(provider.id, "pricing_tax_provider", f"returned {tax_line!r}, not TaxLine")
-            _check_money(tax_line.amount, currency, provider.id, "pricing_tax_provider")
-            if tax_line.amount.amount < 0:
-                raise HookError(provider.id, "pricing_tax_provider", "returned a negative tax amount")
+    answer = await host.hook("pricing_tax_provider", context=context, accept=_tax_provider)
+    if answer is not None:
+        plugin, provider = answer
+        tax_lines = await host.call_provider("pricing_tax_provider", plugin, provider.compute,
+                                             taxable_lines(cart), context.get("address"), include_tax,
+                                             accept=lambda _, answer: _tax_lines(answer, currency))
+        if tax_lines is None:
+            raise HookError(plugin, "pricing_tax_provider", "compute returned None, not a list of TaxLine")
     tax_total = sum((t.amount for t in tax_lines), Money.zero(currency))
     return replace(cart, tax_lines=tax_lines, tax_total=tax_total)
+
+
+def _unit_price(price: Any, currency: str, sku: str) -> Money:
+    """A ``pricing_base_price`` answer, checked."""
+    if not isinstance(price, Money):
+        raise TypeError(f"returned {price!r}, not Money")
+    if price.currency != currency:
+        raise ValueError(f"returned {price.currency}, the cart is in {currency}")
+    if price.amount < 0:
+        raise ValueError(f"returned a negative price for {sku}")
+    return price
+
+
+def _adjustments(plugin: str, result: Any, currency: str, skus: set[str]) -> list[Adjustment]:
+    """A ``pricing_adjustments`` answer, checked, each adjustment's ``source`` the plugin."""
+    if not isinstance(result, (list, tuple)):
+        raise TypeError(f"returned {result!r}, not a list of Adjustment")
+    checked = []
+    for adjustment in result:
+        if not isinstance(adjustment, Adjustment):
+            raise TypeError(f"returned {adjustment!r}, not Adjustment")
+        if not isinstance(adjustment.amount, Money):
+            raise TypeError(f"returned {adjustment.amount!r}, not Money")
+        if adjustment.amount.currency != currency:
+            raise ValueError(f"returned {adjustment.amount.currency}, the cart is in {currency}")
+        if adjustment.sku is not None and adjustment.sku != SHIPPING and adjustment.sku not in skus:
+            raise ValueError(f"adjusts {adjustment.sku!r}, which is not in the cart")
+        checked.append(replace(adjustment, source=plugin))
+    return checked
+
+
+def _tax_provider(plugin: str, provider: Any) -> tuple[str, TaxProvider]:
+    """A ``pricing_tax_provider`` answer, checked, with the plugin that gave it."""
+    if not isinstance(provider, TaxProvider):
+        raise TypeError(f"{provider!r} does not implement TaxProvider")
+    return plugin, provider
+
+
+def _tax_lines(tax_lines: Any, currency: str) -> list[TaxLine]:
+    """A tax provider's ``compute`` answer, checked."""
+    if not isinstance(tax_lines, (list, tuple)):
+        raise TypeError(f"returned {tax_lines!r}, not a list of TaxLine")
+    for tax_line in tax_lines:
+        if not isinstance(tax_line, TaxLine):
+            raise TypeError(f"returned {tax_line!r}, not TaxLine")
+        if not isinstance(tax_line.amount, Money):
+            raise TypeError(f"returned {tax_line.amount!r}, not Money")
+        if tax_line.amount.currency != currency:
+            raise ValueError(f"returned {tax_line.amount.currency}, the cart is in {currency}")
+        if tax_line.amount.amount < 0:
+            raise ValueError("returned a negative tax amount")
+    return list(tax_lines)
 
 
 def taxable_lines(cart: PricedCart) -> list[PriceableLine]:
@@ -172,11 +206,6 @@ def taxable_lines(cart: PricedCart) -> list[PriceableLine]:
     if net_shipping.amount > 0:
         out.append(PriceableLine(sku=SHIPPING, quantity=1, unit_price=net_shipping, tax_class="shipping"))
     return out
-
-
-def _answering_plugin(host, hook: str) -> str:
-    subscribers = host.subscribers(hook)
-    return subscribers[0] if subscribers else "unknown"
 
 
 def _shrink(adjustments: list[Adjustment], indexes: list[int], excess: int) -> None:

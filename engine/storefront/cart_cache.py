@@ -22,7 +22,8 @@ process's memory, and serves it again only while all of these hold:
   :mod:`engine.hookspecs.pricing`); a plugin that does not is priced on every
   view, which is what the hook's contract promises it;
 - **the page is plain**: a ``200`` with no flash message, no form error, no
-  notice that made the view write (a line removed, a price change noted), not
+  notice that made the view write (a line removed, a price change noted) or
+  that a pricing plugin failed (its discounts left out this time), not
   a theme preview, and no active plugin adds ``theme_template_context`` (it
   may depend on the shopper's session).
 
@@ -54,6 +55,9 @@ from engine.web.headers import csp_header
 PRICING_HOOKS = ("pricing_base_price", "pricing_adjustments", "pricing_tax_provider")
 #: notices after which the view wrote to the cart (they show once)
 WRITING_NOTICES = frozenset({"removed", "price_changed"})
+#: notices of a page that must be priced again on the next view: a pricing
+#: plugin failed, and its answer may be back then
+UNPRICED_NOTICES = frozenset({"pricing_unavailable"})
 async def usable() -> bool:
     """Whether this request may be answered from, or fill, the cart page cache."""
     app = current_app
@@ -89,18 +93,18 @@ async def lookup(token: str) -> Response | None:
     key = _key(token, current)
     entry = current_app.cart_pages.get(key, generation)
     if entry is not None and (entry["until"] is None or time.time() < entry["until"]):
-        return _serve(entry)
+        return await _serve(entry)
     # before anything is priced: a promotion starting or ending after this
     # instant may already be in the page
     g.cart_page_key = (key, current, generation, datetime.now(timezone.utc))
     return None
 
 
-def _serve(entry: dict) -> Response:
+async def _serve(entry: dict) -> Response:
     nonce = mint_nonce()
     body = entry["body"].replace(entry["nonce"], nonce)
     response = Response(body, status=200, content_type="text/html; charset=utf-8")
-    response.headers["Content-Security-Policy"] = csp_header(nonce)
+    response.headers["Content-Security-Policy"] = await csp_header(nonce)
     response.vary.add("Cookie")
     response.headers[HEADER] = "hit"
     return response
@@ -112,8 +116,7 @@ async def _reuse_until(runtime, state, context: dict[str, Any], priced_after: da
     has already passed is not reusable."""
     host = runtime.host
     pricers = {name for hook in PRICING_HOOKS for name in host.subscribers(hook)}
-    answers = dict(await host.call_each("pricing_reuse", runtime.settings.plugins.hook_deadline_seconds,
-                                        lines=state.priceable(), context=context))
+    answers = dict(await host.hook("pricing_reuse", lines=state.priceable(), context=context))
     if any(not isinstance(answers.get(name), PricingReuse) for name in pricers):
         return False, None
     moments = [answer.until for answer in answers.values() if isinstance(answer, PricingReuse) and answer.until]
@@ -136,7 +139,7 @@ async def store(response: Response, state, cart: dict[str, Any]) -> None:
     key, looked_revision, generation, priced_after = looked
     if getattr(session, "modified", False) or getattr(session, "cookie_dirty", False):
         return
-    if any(notice.get("kind") in WRITING_NOTICES for notice in cart.get("notices", ())):
+    if any(notice.get("kind") in WRITING_NOTICES | UNPRICED_NOTICES for notice in cart.get("notices", ())):
         return
     if carts.state_revision(state) != looked_revision:  # the cart changed while this page was made
         return

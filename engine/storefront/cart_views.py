@@ -28,8 +28,9 @@ from engine.cart import services as carts
 from engine.catalog import services as catalog
 from engine.checkout import service
 from engine.addresses import ADDRESS_FIELDS
-from engine.errors import NotFound, ShopError
+from engine.errors import NotFound, PluginFailure, ShopError
 from engine.orders import services as orders
+from engine.plugins import HookError
 from engine.pricing import services as pricing
 from engine.storefront import cart_cache
 from engine.storefront.rendering import csrf_valid, current_theme, render
@@ -248,22 +249,39 @@ def _body(state: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _plugin_problem(exc: HookError | PluginFailure) -> str:
+    """What the shopper reads when a plugin the checkout needs failed (tax and
+    payment fail closed: nothing can be ordered until it works again)."""
+    if isinstance(exc, PluginFailure):
+        return exc.detail
+    return (f"Checkout is not possible right now: the plugin {exc.plugin!r} failed ({exc.reason}). "
+            f"Nothing was ordered; please try again later.")
+
+
 async def _checkout_page(step: str, token: str, state: dict[str, Any], status: int = 200,
                          errors: dict[str, str] | None = None, problem: str | None = None,
                          form: dict[str, Any] | None = None):
+    """The checkout page at ``step``. A plugin failure while it is put together
+    (pricing, tax, shipping, payment methods) shows on the page, with 502."""
     runtime = _runtime()
-    cart = await carts.view_cart(runtime, token)
+    cart = None
     context: dict[str, Any] = {"shipping_methods": [], "payment_methods": [], "review": None}
-    if step == "shipping":
-        context["shipping_methods"] = (await service.shipping_methods(runtime, token,
-                                                                      state.get("shipping_address")))["items"]
-    elif step == "payment":
-        context["payment_methods"] = (await service.payment_methods(runtime, token))["items"]
-    elif step == "review" and problem is None:
-        try:
-            context["review"] = await service.preview(runtime, token, _body(state), _customer())
-        except ShopError as exc:
-            problem, errors, status = exc.detail, _field_errors(exc.errors), exc.status
+    try:
+        cart = await carts.view_cart(runtime, token)
+        if step == "shipping":
+            context["shipping_methods"] = (await service.shipping_methods(runtime, token,
+                                                                          state.get("shipping_address")))["items"]
+        elif step == "payment":
+            context["payment_methods"] = (await service.payment_methods(runtime, token))["items"]
+        elif step == "review" and problem is None:
+            try:
+                context["review"] = await service.preview(runtime, token, _body(state), _customer())
+            except ShopError as exc:
+                if isinstance(exc, PluginFailure):
+                    raise
+                problem, errors, status = exc.detail, _field_errors(exc.errors), exc.status
+    except (HookError, PluginFailure) as exc:
+        problem, status = _plugin_problem(exc), 502
     values = {"email": state.get("email", ""), "shipping": state.get("shipping_address") or {},
               "billing": state.get("billing_address") or {}, "billing_same": not state.get("billing_address"),
               "shipping_method": state.get("shipping_method", ""), "payment_method": state.get("payment_method", "")}
@@ -275,7 +293,10 @@ async def _checkout_page(step: str, token: str, state: dict[str, Any], status: i
 @blueprint.get("/checkout")
 async def checkout_page():
     token = await _cart_token()
-    cart = await carts.view_cart(_runtime(), token) if token else None
+    try:
+        cart = await carts.view_cart(_runtime(), token) if token else None
+    except HookError as exc:  # e.g. the tax plugin: the page says so
+        return await _checkout_page("contact", token, _state(), 502, problem=_plugin_problem(exc))
     if cart is None or not cart["lines"]:
         # Nothing to buy: the first step, with a way back to the shop.
         return await _page("checkout.html", steps=STEPS, step="contact", cart=cart, errors={},
@@ -323,7 +344,10 @@ async def checkout_submit():
         _save(state)
         return redirect("/checkout?step=shipping", 303)
     if step == "shipping":
-        methods = (await service.shipping_methods(runtime, token, state.get("shipping_address")))["items"]
+        try:
+            methods = (await service.shipping_methods(runtime, token, state.get("shipping_address")))["items"]
+        except (HookError, PluginFailure) as exc:
+            return await _checkout_page("shipping", token, state, 502, problem=_plugin_problem(exc))
         chosen = form.get("shipping_method", "")
         if chosen not in {m["id"] for m in methods}:
             return await _checkout_page("shipping", token, state, 422, {"shipping_method": "Choose a shipping method."},
@@ -333,7 +357,10 @@ async def checkout_submit():
         _save(state)
         return redirect("/checkout?step=payment", 303)
     if step == "payment":
-        methods = (await service.payment_methods(runtime, token))["items"]
+        try:
+            methods = (await service.payment_methods(runtime, token))["items"]
+        except (HookError, PluginFailure) as exc:
+            return await _checkout_page("payment", token, state, 502, problem=_plugin_problem(exc))
         chosen = form.get("payment_method", "")
         if chosen not in {m["id"] for m in methods}:
             return await _checkout_page("payment", token, state, 422, {"payment_method": "Choose a payment method."},
@@ -357,6 +384,8 @@ async def checkout_submit():
     _save(state)
     try:
         order, _ = await service.place_order(runtime, token, _body(state), key, customer=_customer())
+    except HookError as exc:
+        return await _checkout_page("review", token, state, 502, problem=_plugin_problem(exc))
     except ShopError as exc:
         return await _checkout_page("review", token, state, exc.status, _field_errors(exc.errors), exc.detail)
     session.pop(SESSION_CHECKOUT, None)

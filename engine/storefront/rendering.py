@@ -148,16 +148,14 @@ async def render(template: str | list[str], status: int = 200, **context: Any) -
         "template_name": names[0],
     }
     extras: dict[str, Any] = {}
-    for extra in await current_app.runtime.host.call(
-        "theme_template_context", current_app.settings.plugins.hook_deadline_seconds,
-        template_name=names[0], request=request,
-    ):
+    for _, extra in await current_app.runtime.host.hook("theme_template_context", template_name=names[0],
+                                                         request=request):
         if isinstance(extra, dict):
             extras.update(extra)
     base = {**extras, **base, **context}  # plugins add names, never replace the storefront's
     body = view.environment.select_template(names).render(base)
     response = Response(body, status=status, content_type="text/html; charset=utf-8")
-    response.headers["Content-Security-Policy"] = csp_header(nonce)
+    response.headers["Content-Security-Policy"] = await csp_header(nonce)
     response.vary.add("Cookie")
     if view.preview:
         response.headers["Cache-Control"] = "private, no-store"

@@ -19,6 +19,23 @@ class PluginState(Table, tablename="plugin_state"):
     updated_at = Timestamptz()
 
 
+class PluginFailure(Table, tablename="plugin_failures"):
+    """The latest hook failure of one plugin, for staff (``plugins list``,
+    ``/readyz``, the admin plugins API): the hook, the message, when it
+    happened and how many failures were recorded in all (``failures``).
+
+    Written by the plugin host at most once per
+    ``plugins.failure_record_interval_seconds`` per process and plugin; not
+    a change-counted table, so a failing plugin never empties the caches.
+    """
+
+    plugin = Varchar(length=100, unique=True, index=True)
+    hook = Varchar(length=200)
+    message = Text(default="")
+    failed_at = Timestamptz()
+    failures = Integer(default=0)
+
+
 class SiteSetting(Table, tablename="site_settings"):
     """Key/value settings the merchant edits at run time (active theme, ...). JSON values."""
 

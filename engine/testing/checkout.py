@@ -72,6 +72,41 @@ async def checkout(client, cart: str, key: str | None = None, **overrides: Any):
     return await client.post(f"/api/v1/carts/{cart}/checkout", json=checkout_body(**overrides), headers=headers)
 
 
+def checkout_view(**overrides: Any):
+    """A :class:`engine.protocols.CheckoutView` (one line of 10.00 EUR to
+    :data:`ADDRESS`, flat-rate shipping, manual payment), for testing a
+    ``checkout_validate`` hook directly; ``overrides`` replace fields."""
+    from engine.money import Money
+    from engine.protocols import CheckoutView, PriceableLine
+
+    price = Money(1000, "EUR")
+    values: dict[str, Any] = {
+        "email": "ada@example.test", "shipping_address": dict(ADDRESS), "billing_address": dict(ADDRESS),
+        "shipping_method": "flat_rate:standard", "payment_method": "manual", "currency": "EUR",
+        "lines": (PriceableLine("TEE-1", 1, price),), "subtotal": price, "discounts": Money(0, "EUR"),
+        "shipping": Money(0, "EUR"), "tax": Money(0, "EUR"), "total": price,
+    }
+    values.update(overrides)
+    return CheckoutView(**values)
+
+
+def quote_request(**overrides: Any):
+    """A :class:`engine.protocols.ShippingQuoteRequest` (one line of 10.00 EUR,
+    250 g, to :data:`ADDRESS`), for testing a shipping provider's ``quotes``
+    directly; ``overrides`` replace fields."""
+    from engine.money import Money
+    from engine.protocols import ShippingLine, ShippingQuoteRequest
+
+    price = Money(1000, "EUR")
+    values: dict[str, Any] = {
+        "currency": "EUR", "subtotal": price, "goods_total": price, "lines": (ShippingLine("TEE-1", 1, price, 250),),
+        "weight_grams": 250, "country": ADDRESS["country"], "postal_code": ADDRESS["postal_code"],
+        "city": ADDRESS["city"], "address": dict(ADDRESS),
+    }
+    values.update(overrides)
+    return ShippingQuoteRequest(**values)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

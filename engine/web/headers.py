@@ -44,16 +44,16 @@ NON_HTML_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; 
 NO_POLICY_PATHS = ("/docs",)
 
 
-def csp_header(nonce: str) -> str:
+async def csp_header(nonce: str) -> str:
     """The Content-Security-Policy of an HTML response whose inline scripts
     and styles carry ``nonce``: :data:`BASE_CSP` plus what plugins add through
-    ``theme_csp_sources`` (malformed directives and sources are logged and
-    dropped)."""
+    ``theme_csp_sources`` (a request hook: a plugin that fails adds nothing;
+    malformed directives and sources are logged and dropped)."""
     directives = {name: list(sources) for name, sources in BASE_CSP.items()}
     directives["script-src"].append(f"'nonce-{nonce}'")
     directives["style-src"].append(f"'nonce-{nonce}'")
-    for plugin, extra in current_app.runtime.host.call_sync("theme_csp_sources"):
-        for directive, sources in (extra or {}).items():
+    for plugin, extra in await current_app.runtime.host.hook("theme_csp_sources", accept=_sources):
+        for directive, sources in extra.items():
             if not _DIRECTIVE.match(str(directive)):
                 log.warning("csp.bad_directive", plugin=plugin, directive=directive)
                 continue
@@ -65,6 +65,12 @@ def csp_header(nonce: str) -> str:
                 if source not in bucket:
                     bucket.append(source)
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
+
+
+def _sources(plugin: str, extra):
+    if not isinstance(extra, dict):
+        raise TypeError(f"returned {extra!r}, not a dict of directive -> sources")
+    return extra
 
 
 def nonce() -> str:
@@ -87,7 +93,7 @@ def install(app: Quart) -> None:
         if "Content-Security-Policy" not in response.headers and request.path not in NO_POLICY_PATHS:
             if response.mimetype == "text/html":
                 try:
-                    response.headers["Content-Security-Policy"] = csp_header(secrets.token_urlsafe(18))
+                    response.headers["Content-Security-Policy"] = await csp_header(secrets.token_urlsafe(18))
                 except Exception as exc:  # a failing plugin hook must not leave the page without one
                     log.warning("csp.fallback", error=repr(exc))
                     response.headers["Content-Security-Policy"] = (

@@ -26,13 +26,20 @@ async def _check(coro_factory, timeout: float = 2.0) -> dict:
     return {"ok": True, "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
 
 
+async def _failures(runtime) -> dict:
+    try:
+        return {name: failure.to_json() for name, failure in (await runtime.host.failures()).items()}
+    except Exception as exc:  # the database check says why
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
 @blueprint.get("/readyz")
 async def readyz():
     """Ready to take traffic: the database answers and the job queue is reachable.
     Plugin and theme load problems (one line each, by name, plugins and themes
-    installed while running included) are reported but do not make the shop
-    unready (a broken plugin is skipped, the store keeps running). 503 when not
-    ready."""
+    installed while running included) and each plugin's latest hook failure
+    (``failures``) are reported but do not make the shop unready (a broken
+    plugin is skipped, the store keeps running). 503 when not ready."""
     runtime = current_app.runtime
     database = await _check(runtime.database.ping)
     database["dialect"] = runtime.database.dialect
@@ -41,6 +48,7 @@ async def readyz():
     plugins = {
         "active": runtime.host.active,
         "errors": runtime.host.errors(),
+        "failures": await _failures(runtime),
     }
     ready = database["ok"] and queue["ok"]
     body = {

@@ -1,4 +1,12 @@
-"""RFC 9457 problem details: the one error shape of the JSON API."""
+"""RFC 9457 problem details: the one error shape of the JSON API.
+
+An error on any other path is a small HTML page of the request's surface
+(:func:`engine.web.pages.simple_page`: the active theme on the storefront,
+the admin's own templates under ``/admin``): a plugin failure
+(:class:`engine.plugins.HookError`, 502) and an unexpected error (500)
+included. A problem about a plugin (``HookError``, ``PluginFailure``) names
+it in the extension member ``plugin``.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -9,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import ShopError
 from engine.plugins import HookError
+from engine.web.pages import simple_page
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -22,10 +31,12 @@ class Problem(Exception):
         self.status, self.title, self.detail, self.type, self.errors = status, title, detail, type_, errors
 
 
-def problem_response(status: int, title: str, detail: str = "", type_: str = "about:blank", errors=None):
+def problem_response(status: int, title: str, detail: str = "", type_: str = "about:blank", errors=None,
+                     **extensions: Any):
     body = {"type": type_, "title": title, "status": status, "detail": detail}
     if errors:
         body["errors"] = errors
+    body.update({key: value for key, value in extensions.items() if value is not None})
     response = jsonify(body)
     response.status_code = status
     response.content_type = PROBLEM_TYPE
@@ -43,7 +54,8 @@ def install(app: Quart) -> None:
 
     @app.errorhandler(ShopError)
     async def _shop_error(exc: ShopError):
-        return problem_response(exc.status, exc.title, exc.detail, exc.type, exc.errors or None)
+        return problem_response(exc.status, exc.title, exc.detail, exc.type, exc.errors or None,
+                                plugin=getattr(exc, "plugin", None))
 
     @app.errorhandler(RequestSchemaValidationError)
     async def _validation(exc: RequestSchemaValidationError):
@@ -66,11 +78,19 @@ def install(app: Quart) -> None:
     @app.errorhandler(HookError)
     async def _hook(exc: HookError):
         if _wants_problem():
-            return problem_response(502, "Plugin error", str(exc), type_="/problems/plugin-error")
-        return f"A plugin failed: {exc.plugin}. Please try again later.", 502
+            return problem_response(502, "Plugin error", str(exc), type_="/problems/plugin-error", plugin=exc.plugin)
+        return await simple_page(502, "Temporarily unavailable",
+                                 f"Part of the shop (the plugin {exc.plugin!r}) is not working right now, so this "
+                                 f"page cannot be shown. Nothing was changed; please try again in a moment.")
 
     @app.errorhandler(HTTPException)
     async def _http(exc: HTTPException):
         if _wants_problem():
             return problem_response(exc.code or 500, exc.name, exc.description or "")
+        code = exc.code or 500
+        if code == 500:  # an unexpected error: say nothing about it
+            return await simple_page(500, "Something went wrong",
+                                     "The shop could not answer this request. Please try again in a moment.")
+        if code > 500:
+            return await simple_page(code, exc.name, exc.description or "Please try again in a moment.")
         return exc

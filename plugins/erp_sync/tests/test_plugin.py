@@ -73,12 +73,12 @@ async def test_invalid_value_is_refused_and_nothing_written(make_app, sqlite_url
 async def test_declares_erp_permissions_only_while_enabled(make_app, sqlite_url):
     app = await make_app(plugins=[plugin], database_url=sqlite_url)
     host = app.runtime.host
-    declared = dict(await host.call_each("admin_permissions"))
+    declared = dict(await host.hook("admin_permissions"))
     assert [p.code for p in declared[NAME]] == ["erp:read", "erp:write"]
     core_codes = {p.code for name, perms in declared.items() if name != NAME for p in perms}
     assert core_codes and not core_codes & {"erp:read", "erp:write"}
     await host.disable(NAME)
-    assert NAME not in dict(await host.call_each("admin_permissions"))
+    assert NAME not in dict(await host.hook("admin_permissions"))
 
 
 @pytest.mark.parametrize("values", [

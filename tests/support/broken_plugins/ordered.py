@@ -1,13 +1,16 @@
-"""Three small plugins to check hook order: priority first, then name."""
+"""Three small plugins to check hook order: priority first, then name.
+Each records its name in :data:`SEEN` when its ``checkout_validate`` runs."""
 from types import SimpleNamespace
 
 from engine import PluginManifest, hookimpl
+
+SEEN: list[str] = []
 
 
 def make(name: str, priority: int = 100):
     @hookimpl
     def checkout_validate(checkout):
-        checkout.setdefault("seen", []).append(name)
+        SEEN.append(name)
         return None
 
     return SimpleNamespace(

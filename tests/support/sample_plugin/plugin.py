@@ -60,7 +60,7 @@ async def jobs_handle_event(event):
 
 @hookimpl
 def checkout_validate(checkout, settings):
-    if checkout.get("email", "").endswith("@" + settings.blocked_domain):
+    if checkout.email.endswith("@" + settings.blocked_domain):
         return {"email": f"Orders from {settings.blocked_domain} are not accepted."}
     return None
 
