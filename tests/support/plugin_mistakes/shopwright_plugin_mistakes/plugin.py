@@ -36,8 +36,8 @@ def pricing_adjustments(lines, cart):
 
 
 @hookimpl
-async def pricing_tax_provider(context):
-    return None
+async def jobs_register():
+    return []
 
 
 USED = (db, services, fetch)
