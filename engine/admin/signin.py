@@ -60,7 +60,8 @@ async def login_submit():
     email = str(form.get("email", "")).strip().lower()[:320]
     next_url = safe_next(form.get("next"))
     try:
-        row = await staff_signin.check_password(email, str(form.get("password", "")), **_client())
+        row = await staff_signin.check_password(current_app.runtime, email, str(form.get("password", "")),
+                                                **_client())
     except staff_signin.Throttled as exc:
         return await _throttled("admin/login.html", exc, email=email, next=next_url)
     except staff_signin.SignInFailed:

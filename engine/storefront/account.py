@@ -150,7 +150,8 @@ async def login_submit():
     email = form.get("email", "").strip().lower()[:320]
     next_url = safe_next(form.get("next"))
     try:
-        customer = await customer_signin.sign_in(email, form.get("password", ""), ip=client.client_ip())
+        customer = await customer_signin.sign_in(current_app.runtime, email, form.get("password", ""),
+                                                 ip=client.client_ip())
     except customer_signin.Throttled as exc:
         response = await _login_page(429, error=exc.message(), email=email, next=next_url)
         response.headers["Retry-After"] = str(exc.retry_after)

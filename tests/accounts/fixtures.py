@@ -3,6 +3,8 @@ by both conftest files)."""
 from __future__ import annotations
 
 import re
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -87,3 +89,52 @@ async def sqlite_shop(make_app):
     app = await make_app()
     await add_product(app.runtime, "TEE-1", price=2500, stock=20)
     return app
+
+class Argon2Calls:
+    """Wraps the real argon2 hasher and counts the work it does: ``hashes``
+    and ``verifications`` (each runs in full, in whichever thread)."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+        self.hashes = 0
+        self.verifications = 0
+        self._lock = threading.Lock()
+
+    def hash(self, *args: Any, **kwargs: Any):
+        with self._lock:
+            self.hashes += 1
+        return self.real.hash(*args, **kwargs)
+
+    def verify(self, *args: Any, **kwargs: Any):
+        with self._lock:
+            self.verifications += 1
+        return self.real.verify(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self.real, name)
+
+
+@pytest.fixture
+def argon2_calls(monkeypatch) -> Argon2Calls:
+    """Count argon2 hashes and verifications from here on (the stand-in hash
+    checked for unknown accounts is made before counting starts)."""
+    from engine.accounts import passwords
+
+    passwords._dummy_hash()
+    counter = Argon2Calls(passwords.hasher)
+    monkeypatch.setattr(passwords, "hasher", counter)
+    return counter
+
+
+class Clock:
+    """A clock for ``runtime.clock`` that moves only when told to."""
+
+    def __init__(self, start: float | None = None) -> None:
+        self.now = time.time() if start is None else start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
