@@ -19,6 +19,7 @@ import json
 import time
 from functools import wraps
 from typing import Any, Callable
+from urllib.parse import quote
 
 import structlog
 from quart import Blueprint, Response, current_app, g, redirect, request, session
@@ -26,7 +27,7 @@ from quart import Blueprint, Response, current_app, g, redirect, request, sessio
 from engine.accounts import customer_signin, customers
 from engine.accounts.auth import LoginFailed, is_redirect_method, login_methods
 from engine.catalog import services as catalog
-from engine.web import client, sessions
+from engine.web import client, redirects, sessions
 from engine.storefront.rendering import render
 
 log = structlog.get_logger("shopwright.accounts")
@@ -49,11 +50,10 @@ async def current_customer() -> dict | None:
     return g.customer
 
 
-def safe_next(value: str | None, default: str = "/account") -> str:
-    """A local path to go to after signing in (never another site)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 500:
-        return default
-    return value
+def safe_next(value: object, default: str = "/account") -> str:
+    """A path on this site to go to after signing in, never another site
+    (:func:`engine.web.redirects.local_path`; else ``default``)."""
+    return redirects.local_path(value, default)
 
 
 async def page(template_name: str, status: int = 200, **context: Any) -> Response:
@@ -78,7 +78,7 @@ def login_required(view: Callable) -> Callable:
         if signed_in_id() is None or await current_customer() is None:
             if signed_in_id() is not None:  # the account is gone
                 await sessions.end(session)
-            return redirect(f"/account/login?next={request.path}", 303)
+            return redirect(f"/account/login?next={quote(request.path, safe='/')}", 303)
         return await view(*args, **kwargs)
 
     return wrapped
