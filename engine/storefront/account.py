@@ -179,15 +179,23 @@ async def signup():
 
 @blueprint.post("/account/signup")
 async def signup_submit():
+    """Sign-up answers the same whether or not the address has an account
+    (303 to ``/account/signup/sent``, nobody signed in): the service e-mails
+    either a confirmation link or a notice to the address's owner."""
     form = await _form()
     try:
-        customer = await customers.sign_up(current_app.runtime, form.get("email", ""), form.get("password", ""),
-                                           form.get("name", ""))
+        await customers.sign_up(current_app.runtime, form.get("email", ""), form.get("password", ""),
+                                form.get("name", ""))
     except customers.CustomerError as exc:
         return await page("signup.html", 422, error=str(exc), errors=exc.errors,
                           email=form.get("email", "")[:320], name=form.get("name", "")[:200])
-    await sign_in(customer["id"])
-    return redirect("/account?welcome=1", 303)
+    return redirect("/account/signup/sent", 303)
+
+
+@blueprint.get("/account/signup/sent")
+async def signup_sent():
+    return await message("Check your inbox", "We sent a message to the address you gave. Follow the link in it "
+                         "to confirm your address, then sign in with your password.", link="/account/login")
 
 
 # ------------------------------------------------------------------ e-mail verification

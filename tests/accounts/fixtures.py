@@ -2,6 +2,9 @@
 by both conftest files)."""
 from __future__ import annotations
 
+import asyncio
+import email
+import email.policy
 import re
 import threading
 import time
@@ -37,11 +40,15 @@ async def post_form(client, path: str, form: dict[str, Any], token_from: str | N
 
 
 async def sign_up(app, email: str, password: str = PASSWORD, client=None, name: str = ""):
-    """A test client signed in to a new account (through the sign-up form)."""
+    """A test client signed in to a new account (through the sign-up form,
+    then the sign-in form: sign-up itself signs nobody in)."""
     client = client or app.test_client()
     response = await post_form(client, "/account/signup", {"email": email, "password": password, "name": name},
                                token_from="/account/signup")
     assert response.status_code == 303, await response.get_data(as_text=True)
+    assert response.headers["Location"] == "/account/signup/sent"
+    signed_in = await login(client, email, password)
+    assert signed_in.status_code == 303, await signed_in.get_data(as_text=True)
     return client
 
 
@@ -89,6 +96,7 @@ async def sqlite_shop(make_app):
     app = await make_app()
     await add_product(app.runtime, "TEE-1", price=2500, stock=20)
     return app
+
 
 class Argon2Calls:
     """Wraps the real argon2 hasher and counts the work it does: ``hashes``
@@ -138,3 +146,44 @@ class Clock:
     def advance(self, seconds: float) -> None:
         self.now += seconds
 
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+    async def wait_for(self, count: int, timeout: float = 15.0) -> list:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} messages, got {len(self.messages)}")
+            await asyncio.sleep(0.05)
+        return self.messages
+
+
+@pytest.fixture
+def inbox():
+    """An SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it is sent."""
+    from aiosmtpd.controller import Controller
+
+    from engine.testing.checkout import free_port
+
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.port = controller.port
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+async def mail_shop(make_app, database_url, inbox):
+    """A started app (SQLite and PostgreSQL) that mails through ``inbox``."""
+    return await make_app(database_url=database_url,
+                          mail={"smtp_host": "127.0.0.1", "smtp_port": inbox.port, "from_address": "shop@shop.example"},
+                          store={"name": "Test Shop", "base_url": "http://shop.example"})
