@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any, Iterable
 
 import structlog
@@ -47,6 +48,9 @@ class Runtime:
         self.host = PluginHost(settings, plugins=plugins, include_defaults=include_defaults)
         self.queue = ArqQueue(settings) if settings.redis_url else LocalRunner(settings)
         self.metrics = Metrics()
+        #: Unix seconds for the time windows services apply (login throttling);
+        #: the wall clock, replaced by tests that step through a window
+        self.clock = time.time
         self.started = False
         self._tasks: list[asyncio.Task] = []
         self._relay_wakeup: asyncio.Event | None = None

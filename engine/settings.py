@@ -139,6 +139,39 @@ class ApiSettings(_Section):
         return cleaned
 
 
+class OpsSettings(_Section):
+    """Operations endpoints (see docs/deploy.md, "Metrics").
+
+    ``GET /metrics`` answers a request that shows ``metrics_token`` as a
+    bearer token (``Authorization: Bearer <token>``; empty: no token works),
+    or one whose connection and every ``X-Forwarded-For`` hop come from
+    ``metrics_networks`` (default: loopback only). Everyone else gets 401
+    (a token is set) or 403."""
+
+    metrics_token: str = ""
+    metrics_networks: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"], max_length=100)
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: str) -> str:
+        if value and (len(value) < 16 or len(value) > 512 or not all("!" <= char <= "~" for char in value)):
+            raise ValueError("must be empty or 16 to 512 visible ASCII characters (no spaces)")
+        return value
+
+    @field_validator("metrics_networks")
+    @classmethod
+    def _metrics_networks(cls, values: list[str]) -> list[str]:
+        import ipaddress
+
+        cleaned = []
+        for value in values:
+            try:
+                cleaned.append(str(ipaddress.ip_network(value.strip(), strict=False)))
+            except ValueError:
+                raise ValueError(f"{value!r} is not an IP network (e.g. 10.0.0.0/8 or ::1/128)") from None
+        return cleaned
+
+
 class WebhooksSettings(_Section):
     """Outgoing webhooks (see docs/webhooks.md)."""
 
@@ -214,6 +247,7 @@ class Settings(_Section):
     api: ApiSettings = Field(default_factory=ApiSettings)
     webhooks: WebhooksSettings = Field(default_factory=WebhooksSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)
 
     @field_validator("database_url")
     @classmethod

@@ -1,13 +1,17 @@
 """Shopper sign-in and password-reset requests, throttled.
 
-The caller (the storefront's account pages) gives the client's IP address as
-a plain argument and keeps the session.
+The caller (the storefront's account pages) gives the running shop and the
+client's IP address as plain arguments and keeps the session. The limits are
+the ``[security]`` settings, the clock ``runtime.clock``
+(:mod:`engine.security.throttle`).
 
-- :func:`sign_in`: failures are counted per account (``customer:<email>``)
-  and per IP address; a refused attempt raises
+- :func:`sign_in`: attempts are counted per account (``customer:<email>``)
+  and per IP address *before* the password is checked (a reservation), so
+  concurrent attempts cannot get past the limit; a refused attempt raises
   :class:`~engine.security.throttle.Throttled` without checking the
   password, a wrong one raises :class:`SignInFailed` (logged as
-  ``auth.login_failed``), a right one clears the account's count.
+  ``auth.login_failed``; the attempt stays counted), a right one clears the
+  account's count and gives the address's back.
 - :func:`request_password_reset`: every request counts (per address asked
   for and per IP address, apart from sign-in failures), so reset links
   cannot be asked for in a loop; a refused request raises ``Throttled``.
@@ -29,18 +33,21 @@ class SignInFailed(Exception):
     """A wrong e-mail address or password (the answer never says which)."""
 
 
-async def sign_in(email: str, password: str, *, ip: str) -> dict:
+def _policy(runtime) -> throttle.Policy:
+    return throttle.Policy.from_settings(runtime.settings.security, clock=runtime.clock)
+
+
+async def sign_in(runtime, email: str, password: str, *, ip: str) -> dict:
     """The active customer whose ``password`` this is (see the module's
     throttling rules); raises :class:`Throttled` or :class:`SignInFailed`."""
     email = (email or "").strip().lower()[:320]
     keys = (throttle.account_key("customer", email), throttle.ip_key(ip))
-    await throttle.check(*keys)
-    customer = await customers.authenticate(email, password)
+    counts = await throttle.reserve(_policy(runtime), *keys)
+    customer = await customers.authenticate(email, password)  # an error leaves the attempt counted
     if customer is None:
-        counts = await throttle.failure(*keys)
         log.warning("auth.login_failed", realm="customer", account=email, ip=ip, failures=counts.get(keys[0]))
         raise SignInFailed()
-    await throttle.success(keys[0])
+    await throttle.succeeded(*keys)
     return customer
 
 
@@ -50,6 +57,5 @@ async def request_password_reset(runtime, email: str, *, ip: str) -> None:
     :class:`Throttled` when too many links were asked for."""
     email = (email or "").strip().lower()[:320]
     keys = (throttle.account_key("reset", email), throttle.ip_key("reset:" + ip))
-    await throttle.check(*keys)
-    await throttle.failure(*keys)  # every request counts: the link cannot be asked for in a loop
+    await throttle.reserve(_policy(runtime), *keys)  # every request counts: no links asked for in a loop
     await customers.request_password_reset(runtime, email)

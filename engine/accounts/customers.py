@@ -74,23 +74,46 @@ def public(row: dict) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ sign-up / sign-in
-async def sign_up(runtime, email: str, password: str, name: str = "") -> dict:
-    """Create an account and send the verification e-mail. Raises
-    :class:`CustomerError` (nothing is written then)."""
+#: at most one "someone tried to sign up with your address" e-mail per account within this time
+SIGNUP_NOTICE_INTERVAL = timedelta(hours=1)
+
+
+async def sign_up(runtime, email: str, password: str, name: str = "") -> dict | None:
+    """Open an account for ``email`` and send the verification e-mail — or,
+    when an account already uses the address, change nothing and e-mail its
+    owner that someone tried to sign up with it (``emails/signup_attempt``;
+    at most one such e-mail per :data:`SIGNUP_NOTICE_INTERVAL`).
+
+    Returns the new customer's row, or None when the address was taken. The
+    caller must answer both outcomes alike (no account enumeration): both
+    run the same work — one argon2 hash of ``password``, one transaction
+    that writes the e-mail request to the outbox — so they also take the
+    same time. Raises :class:`CustomerError` for an invalid address or a
+    password the policy refuses, whether or not the address is taken
+    (nothing is written then)."""
     email = normalise_email(email)
     name = " ".join((name or "").split())[:200]
     _check_password(password, email)
-    if await find_by_email(email):
-        raise CustomerError("An account with this e-mail address exists. Sign in, or reset your password.",
-                            {"email": "An account with this e-mail address exists."})
-    password_hash = await passwords.hash_password_async(password)
+    password_hash = await passwords.hash_password_async(password)  # also when the address is taken: same time
+    now = _now()
     async with runtime.database.transaction():
-        rows = await Customer.insert(Customer(email=email, password_hash=password_hash, name=name,
-                                              created_at=_now(), password_changed_at=_now())
-                                     ).returning(*Customer.all_columns()).run()
-        customer = rows[0]
-        await _request_token(runtime, customer, tokens.VERIFY_EMAIL)
+        rows = await Customer.insert(Customer(email=email, password_hash=password_hash, name=name, created_at=now,
+                                              password_changed_at=now)
+                                     ).on_conflict(target=Customer.email, action="DO NOTHING"
+                                                   ).returning(*Customer.all_columns()).run()
+        if rows:
+            customer = rows[0]
+            await _request_token(runtime, customer, tokens.VERIFY_EMAIL)
+        else:
+            customer = None
+            owner = await find_by_email(email)
+            if owner is not None and owner["active"] and not await tokens.issued_since(
+                    owner["id"], tokens.SIGNUP_ATTEMPT, now - SIGNUP_NOTICE_INTERVAL):
+                await _request_token(runtime, owner, tokens.SIGNUP_ATTEMPT)
     runtime.events_committed()
+    if customer is None:
+        log.info("account.signup_address_taken")
+        return None
     log.info("account.created", customer=customer["id"])
     return customer
 
@@ -100,7 +123,7 @@ async def _request_token(runtime, customer: dict, purpose: str) -> dict:
 
     security = runtime.settings.security
     lifetime = timedelta(minutes=security.password_reset_minutes) if purpose == tokens.RESET_PASSWORD \
-        else timedelta(hours=security.email_verification_hours)
+        else timedelta(hours=security.email_verification_hours)  # a sign-up notice: while its e-mail may be sent
     row = await tokens.issue(runtime.settings.secret_key, customer["id"], customer["email"], purpose, lifetime)
     await mail.request_email(runtime, row)
     return row

@@ -22,11 +22,12 @@ async def purge_expired(ctx) -> int:
     from engine.security import throttle
     from engine.security.stores import DatabaseStore
 
-    settings = ctx["runtime"].settings.security
+    runtime = ctx["runtime"]
+    settings = runtime.settings.security
     store = DatabaseStore()
     removed = await store.purge_expired("shop", settings.session_idle_minutes * 60, settings.session_absolute_hours * 3600)
     removed += await store.purge_expired("staff", settings.staff_session_idle_minutes * 60,
                                          settings.staff_session_absolute_hours * 3600)
-    stale = await throttle.purge_seconds(settings.login_window_minutes * 60 + settings.login_max_lockout_minutes * 60)
+    stale = await throttle.purge(throttle.Policy.from_settings(settings, clock=runtime.clock))
     log.info("sessions.purged", sessions=removed, throttle_keys=stale)
     return removed

@@ -1,4 +1,5 @@
-"""Account e-mails (address verification, password reset) over SMTP.
+"""Account e-mails (address verification, password reset, the notice that
+someone tried to sign up with an address that has an account) over SMTP.
 
 Asking for an e-mail writes an ``account_email`` event to the outbox, in the
 same transaction as the token it carries (payload: the token's id only). The
@@ -9,8 +10,8 @@ the message through :mod:`engine.notifications.mailer` (aiosmtplib). A
 token's e-mail is sent once: ``mailed_at`` is set after the SMTP server
 accepted it; a re-delivered event finds it and sends nothing.
 
-Templates ``emails/verify_email`` and ``emails/password_reset`` (``.html``,
-``.txt`` and ``_subject.txt``) are looked up through the active theme first
+Templates ``emails/verify_email``, ``emails/password_reset`` and
+``emails/signup_attempt`` (``.html``, ``.txt`` and ``_subject.txt``) are looked up through the active theme first
 (so a theme overrides them), then in ``engine/accounts/templates``.
 """
 from __future__ import annotations
@@ -31,7 +32,8 @@ log = structlog.get_logger("shopwright.accounts")
 EVENT = "account_email"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LINKS = {tokens.VERIFY_EMAIL: "/account/verify?token=", tokens.RESET_PASSWORD: "/account/reset?token="}
-TEMPLATE_NAMES = {tokens.VERIFY_EMAIL: "verify_email", tokens.RESET_PASSWORD: "password_reset"}
+TEMPLATE_NAMES = {tokens.VERIFY_EMAIL: "verify_email", tokens.RESET_PASSWORD: "password_reset",
+                  tokens.SIGNUP_ATTEMPT: "signup_attempt"}
 
 
 async def _environment(runtime) -> Environment:
@@ -75,11 +77,16 @@ async def send_for_token(runtime, token_id: int) -> bool:
     if customer is None:
         return False
     settings = runtime.settings
-    link = settings.store.base_url.rstrip("/") + LINKS[row["purpose"]] + tokens.token_text(settings.secret_key, row)
+    base = settings.store.base_url.rstrip("/")
+    if row["purpose"] in LINKS:
+        link = base + LINKS[row["purpose"]] + tokens.token_text(settings.secret_key, row)
+    else:  # a sign-up notice carries no token: it points at the sign-in and reset pages
+        link = base + "/account/login"
     name = TEMPLATE_NAMES[row["purpose"]]
     minutes = settings.security.password_reset_minutes
     hours = settings.security.email_verification_hours
     subject, text, html = await render(runtime, name, {"customer": customer, "link": link,
+                                                       "reset_link": base + "/account/reset",
                                                        "expires_minutes": minutes, "expires_hours": hours})
     from engine.notifications import mailer
 

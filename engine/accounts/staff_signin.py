@@ -1,17 +1,19 @@
 """Staff sign-in: the password, then — when the member has two-factor — a
 TOTP code or a recovery code; throttled, logged and audited.
 
-The caller (the admin's sign-in pages) gives the client's IP address and user
-agent as plain arguments and keeps the session: it asks
+The caller (the admin's sign-in pages) gives the running shop, the client's
+IP address and user agent as plain arguments and keeps the session: it asks
 :func:`check_password`, then :func:`needs_second_factor`, then
 :func:`check_second_factor` when needed, and finally :func:`signed_in`.
 
-Throttling (:mod:`engine.security.throttle`): passwords per account
-(``staff:<email>``) and per IP address, codes per staff member
-(``totp:<id>``) and per IP address. A refused attempt raises
-:class:`~engine.security.throttle.Throttled` before anything is checked; a
-wrong answer raises :class:`SignInFailed` and counts a failure; a right one
-clears the account's (or member's) count.
+Throttling (:mod:`engine.security.throttle`, with the ``[security]`` limits
+and ``runtime.clock``): passwords per account (``staff:<email>``) and per IP
+address, codes per staff member (``totp:<id>``) and per IP address. Each
+attempt is reserved (counted as a failure) before anything is checked, so
+concurrent attempts cannot get past the limit; a refused attempt raises
+:class:`~engine.security.throttle.Throttled` with nothing checked; a wrong
+answer raises :class:`SignInFailed` (the failure stays counted); a right one
+clears the account's (or member's) count and gives the address's back.
 
 Audit entries: ``staff.login_throttled`` and ``staff.login_failed`` (actor:
 the e-mail address tried), ``staff.2fa_failed``, ``staff.recovery_code_used``,
@@ -38,11 +40,15 @@ class SignInFailed(Exception):
     """A wrong e-mail address, password or code (the answer never says which)."""
 
 
+def _policy(runtime) -> throttle.Policy:
+    return throttle.Policy.from_settings(runtime.settings.security, clock=runtime.clock)
+
+
 def _member_actor(row: dict, ip: str, user_agent: str) -> dict:
     return {"kind": "staff", "id": row["id"], "email": row["email"], "ip": ip, "user_agent": user_agent}
 
 
-async def check_password(email: str, password: str, *, ip: str, user_agent: str = "") -> dict:
+async def check_password(runtime, email: str, password: str, *, ip: str, user_agent: str = "") -> dict:
     """The active staff member's row when ``password`` is theirs.
 
     Raises :class:`Throttled` (recorded as ``staff.login_throttled``) while
@@ -52,19 +58,18 @@ async def check_password(email: str, password: str, *, ip: str, user_agent: str 
     email = (email or "").strip().lower()[:320]
     keys = (throttle.account_key("staff", email), throttle.ip_key(ip))
     try:
-        await throttle.check(*keys)
+        counts = await throttle.reserve(_policy(runtime), *keys)
     except Throttled as exc:
         await audit.record("staff.login_throttled", email, {"retry_after": exc.retry_after}, actor_name=email,
                            ip=ip, user_agent=user_agent)
         raise
-    row = await staff.verify_staff_password(email, password)
+    row = await staff.verify_staff_password(email, password)  # an error leaves the attempt counted
     if row is None:
-        counts = await throttle.failure(*keys)
         log.warning("auth.login_failed", realm="staff", account=email, ip=ip, failures=counts.get(keys[0]))
         await audit.record("staff.login_failed", email, {"failures": counts.get(keys[0])}, actor_name=email,
                            ip=ip, user_agent=user_agent)
         raise SignInFailed()
-    await throttle.success(keys[0])
+    await throttle.succeeded(*keys)
     return row
 
 
@@ -82,9 +87,9 @@ async def check_second_factor(runtime, row: dict, code: str, *, ip: str, user_ag
     (nothing checked, nothing recorded); :class:`SignInFailed` (recorded as
     ``staff.2fa_failed`` with the member's failure count) for a wrong or
     used code."""
-    code = (code or "").strip()
+    code = (code or "").strip()[:100]
     keys = (f"totp:{row['id']}", throttle.ip_key(ip))
-    await throttle.check(*keys)
+    counts = await throttle.reserve(_policy(runtime), *keys)
     method = "totp"
     ok = await two_factor.verify_totp(row["id"], code, runtime.settings.secret_key)
     if not ok and len(code.replace("-", "")) == RECOVERY_CODE_LENGTH:
@@ -92,10 +97,9 @@ async def check_second_factor(runtime, row: dict, code: str, *, ip: str, user_ag
         method = "recovery code"
     actor = _member_actor(row, ip, user_agent)
     if not ok:
-        counts = await throttle.failure(*keys)
         await audit.record("staff.2fa_failed", row["email"], {"failures": counts.get(keys[0])}, actor)
         raise SignInFailed()
-    await throttle.success(keys[0])
+    await throttle.succeeded(*keys)
     if method == "recovery code":
         await audit.record("staff.recovery_code_used", row["email"],
                            {"left": await two_factor.recovery_codes_left(row["id"])}, actor)

@@ -115,7 +115,8 @@ class CustomerIdentity(Table, tablename="customer_identities"):
 
 class AccountToken(Table, tablename="account_tokens"):
     """An e-mailed single-use token (``purpose``: ``verify_email`` or
-    ``reset_password``). The token is an HMAC of ``id`` and ``salt`` under the
+    ``reset_password``; ``signup_attempt`` records a sign-up notice, whose
+    token no page accepts). The token is an HMAC of ``id`` and ``salt`` under the
     shop's secret key: it is never stored, and a job can rebuild it to send
     the e-mail without the secret passing through the queue."""
 

@@ -1,4 +1,7 @@
-"""E-mailed single-use tokens: e-mail verification and password reset.
+"""E-mailed single-use tokens: e-mail verification and password reset; and
+the record of a sign-up notice (``signup_attempt``: the e-mail telling an
+account's owner that someone tried to sign up with their address, whose
+token no page accepts — the row only carries the e-mail through the outbox).
 
 A token is ``<id>.<mac>`` where ``mac = HMAC-SHA256(secret_key,
 "account:<purpose>:<id>:<salt>")``. Only the salt is stored, so neither a
@@ -21,7 +24,8 @@ from engine.db.sql import fetch, fetchone
 
 VERIFY_EMAIL = "verify_email"
 RESET_PASSWORD = "reset_password"
-PURPOSES = (VERIFY_EMAIL, RESET_PASSWORD)
+SIGNUP_ATTEMPT = "signup_attempt"
+PURPOSES = (VERIFY_EMAIL, RESET_PASSWORD, SIGNUP_ATTEMPT)
 
 
 def _now() -> datetime:
@@ -48,6 +52,12 @@ async def issue(secret_key: str, customer_id: int, email: str, purpose: str, lif
         customer=customer_id, purpose=purpose, email=email, salt=secrets.token_hex(16), expires_at=now + lifetime,
         created_at=now)).returning(*AccountToken.all_columns()).run()
     return rows[0]
+
+
+async def issued_since(customer_id: int, purpose: str, since: datetime) -> bool:
+    """Whether a token of ``purpose`` was issued to the customer after ``since``."""
+    return await fetchone("SELECT id FROM account_tokens WHERE customer = {} AND purpose = {} AND created_at > {} "
+                          "LIMIT 1", customer_id, purpose, since) is not None
 
 
 async def _find(secret_key: str, token: str, purpose: str) -> dict | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import wraps
 from typing import Any, Callable
+from urllib.parse import quote
 
 from quart import g, redirect, request
 
@@ -27,7 +28,7 @@ def staff_page(permission: str) -> Callable:
         async def guarded(*args: Any, **kwargs: Any):
             actor = await current_actor()
             if actor is None or actor.get("kind") != "staff":
-                return redirect(f"/admin/login?next={request.path}", 303)
+                return redirect(f"/admin/login?next={quote(request.path, safe='/')}", 303)
             if actor.get("must_enrol") and not request.path.startswith(TWO_FACTOR_PATHS):
                 return redirect("/admin/account/2fa", 303)
             if not actor_has(actor, permission):

@@ -20,7 +20,7 @@ from engine.accounts import staff_signin
 from engine.admin.access import ANY_STAFF, staff_page
 from engine.admin.common import form_fields, staff_session
 from engine.admin.rendering import render_admin
-from engine.web import client, sessions
+from engine.web import client, redirects, sessions
 from engine.web.audit import mark_audited, request_actor
 from engine.web.guard import current_actor
 
@@ -30,11 +30,10 @@ blueprint = Blueprint("admin_signin", __name__)
 PENDING_SECONDS = 300
 
 
-def safe_next(value: str | None) -> str:
-    """An admin path to go to after signing in (never another site)."""
-    if not value or not value.startswith("/admin") or value.startswith("//") or "\\" in value or len(value) > 300:
-        return "/admin"
-    return value
+def safe_next(value: object) -> str:
+    """An admin path to go to after signing in, never another site
+    (:func:`engine.web.redirects.local_path` under ``/admin``; else ``/admin``)."""
+    return redirects.local_path(value, "/admin", within="/admin")
 
 
 def _client() -> dict[str, str]:
@@ -60,7 +59,8 @@ async def login_submit():
     email = str(form.get("email", "")).strip().lower()[:320]
     next_url = safe_next(form.get("next"))
     try:
-        row = await staff_signin.check_password(email, str(form.get("password", "")), **_client())
+        row = await staff_signin.check_password(current_app.runtime, email, str(form.get("password", "")),
+                                                **_client())
     except staff_signin.Throttled as exc:
         return await _throttled("admin/login.html", exc, email=email, next=next_url)
     except staff_signin.SignInFailed:

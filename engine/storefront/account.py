@@ -19,6 +19,7 @@ import json
 import time
 from functools import wraps
 from typing import Any, Callable
+from urllib.parse import quote
 
 import structlog
 from quart import Blueprint, Response, current_app, g, redirect, request, session
@@ -26,7 +27,7 @@ from quart import Blueprint, Response, current_app, g, redirect, request, sessio
 from engine.accounts import customer_signin, customers
 from engine.accounts.auth import LoginFailed, is_redirect_method, login_methods
 from engine.catalog import services as catalog
-from engine.web import client, sessions
+from engine.web import client, redirects, sessions
 from engine.storefront.rendering import render
 
 log = structlog.get_logger("shopwright.accounts")
@@ -49,11 +50,10 @@ async def current_customer() -> dict | None:
     return g.customer
 
 
-def safe_next(value: str | None, default: str = "/account") -> str:
-    """A local path to go to after signing in (never another site)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 500:
-        return default
-    return value
+def safe_next(value: object, default: str = "/account") -> str:
+    """A path on this site to go to after signing in, never another site
+    (:func:`engine.web.redirects.local_path`; else ``default``)."""
+    return redirects.local_path(value, default)
 
 
 async def page(template_name: str, status: int = 200, **context: Any) -> Response:
@@ -78,7 +78,7 @@ def login_required(view: Callable) -> Callable:
         if signed_in_id() is None or await current_customer() is None:
             if signed_in_id() is not None:  # the account is gone
                 await sessions.end(session)
-            return redirect(f"/account/login?next={request.path}", 303)
+            return redirect(f"/account/login?next={quote(request.path, safe='/')}", 303)
         return await view(*args, **kwargs)
 
     return wrapped
@@ -150,7 +150,8 @@ async def login_submit():
     email = form.get("email", "").strip().lower()[:320]
     next_url = safe_next(form.get("next"))
     try:
-        customer = await customer_signin.sign_in(email, form.get("password", ""), ip=client.client_ip())
+        customer = await customer_signin.sign_in(current_app.runtime, email, form.get("password", ""),
+                                                 ip=client.client_ip())
     except customer_signin.Throttled as exc:
         response = await _login_page(429, error=exc.message(), email=email, next=next_url)
         response.headers["Retry-After"] = str(exc.retry_after)
@@ -178,15 +179,23 @@ async def signup():
 
 @blueprint.post("/account/signup")
 async def signup_submit():
+    """Sign-up answers the same whether or not the address has an account
+    (303 to ``/account/signup/sent``, nobody signed in): the service e-mails
+    either a confirmation link or a notice to the address's owner."""
     form = await _form()
     try:
-        customer = await customers.sign_up(current_app.runtime, form.get("email", ""), form.get("password", ""),
-                                           form.get("name", ""))
+        await customers.sign_up(current_app.runtime, form.get("email", ""), form.get("password", ""),
+                                form.get("name", ""))
     except customers.CustomerError as exc:
         return await page("signup.html", 422, error=str(exc), errors=exc.errors,
                           email=form.get("email", "")[:320], name=form.get("name", "")[:200])
-    await sign_in(customer["id"])
-    return redirect("/account?welcome=1", 303)
+    return redirect("/account/signup/sent", 303)
+
+
+@blueprint.get("/account/signup/sent")
+async def signup_sent():
+    return await message("Check your inbox", "We sent a message to the address you gave. Follow the link in it "
+                         "to confirm your address, then sign in with your password.", link="/account/login")
 
 
 # ------------------------------------------------------------------ e-mail verification

@@ -375,10 +375,13 @@ async def fetchval(sql: str, *args: Any) -> Any:
 
 async def create_customer(runtime: Any, email: str, password: str, verified: bool = False) -> dict[str, Any]:
     """A shopper account, as sign-up makes it (``verified``: the e-mail
-    address counts as confirmed); the account's public fields."""
+    address counts as confirmed); the account's public fields. Raises
+    ``ValueError`` when an account already uses ``email``."""
     from engine.accounts import customers
 
     customer = await customers.sign_up(runtime, email, password)
+    if customer is None:
+        raise ValueError(f"an account already uses {email}")
     if verified:
         await fetch("UPDATE customers SET email_verified_at = created_at WHERE id = {}", customer["id"])
     return customer

@@ -1,10 +1,17 @@
-"""Operations endpoints: liveness, readiness and Prometheus metrics."""
+"""Operations endpoints: liveness, readiness and Prometheus metrics.
+
+``/metrics`` is not public: :func:`metrics_allowed` decides who may read it
+(``[ops]`` settings: a bearer token, or the networks a request may come
+from — loopback by default).
+"""
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 import time
 
-from quart import Blueprint, Response, current_app
+from quart import Blueprint, Response, current_app, request
 
 from engine import __version__
 
@@ -65,7 +72,57 @@ async def readyz():
     return body, (200 if ready else 503)
 
 
+#: what Quart reports as the peer when the server gave no client address
+#: (the test client, a UNIX socket): a connection from this machine
+NO_PEER = "<local>"
+
+
+def _in_networks(address: str, networks: list[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip().strip("[]"))
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in ipaddress.ip_network(network) for network in networks)
+
+
+def metrics_allowed(ops, *, peer: str | None, headers) -> int:
+    """Who may read ``/metrics``: 200 (allowed), 401 (a token is set and
+    was not shown) or 403 (no token is set; not from an allowed network).
+
+    Allowed: ``Authorization: Bearer <ops.metrics_token>`` (compared in
+    constant time; an empty setting matches nothing); or a request whose
+    connection (``peer``; none at all counts as this machine) and every
+    ``X-Forwarded-For`` hop lie in ``ops.metrics_networks``. A request
+    carrying ``Forwarded`` or ``X-Real-IP`` is never allowed by network (a
+    proxy's request is not local because the proxy is), so a proxy on the
+    same machine does not open ``/metrics`` to the world — whatever
+    ``security.trusted_proxies`` says."""
+    token = ops.metrics_token
+    given = headers.get("Authorization", "")[:600]
+    scheme, _, credentials = given.partition(" ")
+    if token and scheme.lower() == "bearer" and hmac.compare_digest(credentials.strip().encode(), token.encode()):
+        return 200
+    refused = 401 if token else 403
+    networks = ops.metrics_networks
+    if not networks or "Forwarded" in headers or "X-Real-IP" in headers:
+        return refused
+    hops = [hop for hop in headers.get("X-Forwarded-For", "")[:2000].split(",") if hop.strip()]
+    addresses = ["127.0.0.1" if peer in (None, "", NO_PEER) else peer, *hops]
+    return 200 if all(_in_networks(address, networks) for address in addresses) else refused
+
+
 @blueprint.get("/metrics")
 async def metrics():
+    """Prometheus text of this process, for whom :func:`metrics_allowed`
+    lets in (401 with ``WWW-Authenticate: Bearer``, or 403, for others)."""
     runtime = current_app.runtime
+    status = metrics_allowed(runtime.settings.ops, peer=request.remote_addr, headers=request.headers)
+    if status == 401:
+        return Response("Send the metrics token: Authorization: Bearer <ops.metrics_token>.\n", 401,
+                        {"WWW-Authenticate": 'Bearer realm="metrics"'}, content_type="text/plain")
+    if status == 403:
+        return Response("/metrics does not answer to this address (ops.metrics_networks).\n", 403,
+                        content_type="text/plain")
     return Response(runtime.metrics.render(), content_type=runtime.metrics.content_type)

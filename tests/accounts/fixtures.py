@@ -2,7 +2,12 @@
 by both conftest files)."""
 from __future__ import annotations
 
+import asyncio
+import email
+import email.policy
 import re
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -35,11 +40,15 @@ async def post_form(client, path: str, form: dict[str, Any], token_from: str | N
 
 
 async def sign_up(app, email: str, password: str = PASSWORD, client=None, name: str = ""):
-    """A test client signed in to a new account (through the sign-up form)."""
+    """A test client signed in to a new account (through the sign-up form,
+    then the sign-in form: sign-up itself signs nobody in)."""
     client = client or app.test_client()
     response = await post_form(client, "/account/signup", {"email": email, "password": password, "name": name},
                                token_from="/account/signup")
     assert response.status_code == 303, await response.get_data(as_text=True)
+    assert response.headers["Location"] == "/account/signup/sent"
+    signed_in = await login(client, email, password)
+    assert signed_in.status_code == 303, await signed_in.get_data(as_text=True)
     return client
 
 
@@ -87,3 +96,94 @@ async def sqlite_shop(make_app):
     app = await make_app()
     await add_product(app.runtime, "TEE-1", price=2500, stock=20)
     return app
+
+
+class Argon2Calls:
+    """Wraps the real argon2 hasher and counts the work it does: ``hashes``
+    and ``verifications`` (each runs in full, in whichever thread)."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+        self.hashes = 0
+        self.verifications = 0
+        self._lock = threading.Lock()
+
+    def hash(self, *args: Any, **kwargs: Any):
+        with self._lock:
+            self.hashes += 1
+        return self.real.hash(*args, **kwargs)
+
+    def verify(self, *args: Any, **kwargs: Any):
+        with self._lock:
+            self.verifications += 1
+        return self.real.verify(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self.real, name)
+
+
+@pytest.fixture
+def argon2_calls(monkeypatch) -> Argon2Calls:
+    """Count argon2 hashes and verifications from here on (the stand-in hash
+    checked for unknown accounts is made before counting starts)."""
+    from engine.accounts import passwords
+
+    passwords._dummy_hash()
+    counter = Argon2Calls(passwords.hasher)
+    monkeypatch.setattr(passwords, "hasher", counter)
+    return counter
+
+
+class Clock:
+    """A clock for ``runtime.clock`` that moves only when told to."""
+
+    def __init__(self, start: float | None = None) -> None:
+        self.now = time.time() if start is None else start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+    async def wait_for(self, count: int, timeout: float = 15.0) -> list:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} messages, got {len(self.messages)}")
+            await asyncio.sleep(0.05)
+        return self.messages
+
+
+@pytest.fixture
+def inbox():
+    """An SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it is sent."""
+    from aiosmtpd.controller import Controller
+
+    from engine.testing.checkout import free_port
+
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.port = controller.port
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+async def mail_shop(make_app, database_url, inbox):
+    """A started app (SQLite and PostgreSQL) that mails through ``inbox``."""
+    return await make_app(database_url=database_url,
+                          mail={"smtp_host": "127.0.0.1", "smtp_port": inbox.port, "from_address": "shop@shop.example"},
+                          store={"name": "Test Shop", "base_url": "http://shop.example"})

@@ -4,56 +4,14 @@ expiring."""
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import re
-import time
 from datetime import datetime, timezone
 
-import pytest
 from account_test_fixtures import PASSWORD, login, page_token, post_form, sign_up
-from aiosmtpd.controller import Controller
 
 from engine.db.sql import fetch, fetchval
-from engine.testing.checkout import free_port
 
 LINK = re.compile(r"http://shop\.example(/account/(?:reset|verify)\?token=[\w.-]+)")
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted for delivery"
-
-    async def wait_for(self, count: int, timeout: float = 15.0) -> list:
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"expected {count} messages, got {len(self.messages)}")
-            await asyncio.sleep(0.05)
-        return self.messages
-
-
-@pytest.fixture
-def inbox():
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
-
-
-@pytest.fixture
-async def mail_shop(make_app, database_url, inbox):
-    return await make_app(database_url=database_url,
-                          mail={"smtp_host": "127.0.0.1", "smtp_port": inbox.port, "from_address": "shop@shop.example"},
-                          store={"name": "Test Shop", "base_url": "http://shop.example"})
 
 
 def _link(message) -> str:

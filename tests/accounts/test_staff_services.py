@@ -112,12 +112,12 @@ async def test_nobody_grants_what_they_do_not_hold_and_refusals_change_nothing(s
 
 async def test_sign_in_is_throttled_and_recorded_with_the_client_given(shop):
     await make_staff("boss@example.test")
-    async with shop.app_context():
-        with pytest.raises(staff_signin.SignInFailed):
-            await staff_signin.check_password("boss@example.test", "a wrong guess!", **CLIENT)
-        row = await staff_signin.check_password(" Boss@Example.test", STAFF_PASSWORD, **CLIENT)
-        assert not staff_signin.needs_second_factor(shop.runtime, row)
-        must_enrol = await staff_signin.signed_in(shop.runtime, row, two_factor_used=False, **CLIENT)
+    # no app or request context: the service is given everything it uses
+    with pytest.raises(staff_signin.SignInFailed):
+        await staff_signin.check_password(shop.runtime, "boss@example.test", "a wrong guess!", **CLIENT)
+    row = await staff_signin.check_password(shop.runtime, " Boss@Example.test", STAFF_PASSWORD, **CLIENT)
+    assert not staff_signin.needs_second_factor(shop.runtime, row)
+    must_enrol = await staff_signin.signed_in(shop.runtime, row, two_factor_used=False, **CLIENT)
     assert must_enrol is False
     failed, signed_in = await _recorded()
     assert (failed["action"], failed["actor"], failed["actor_kind"], failed["details"]) == \

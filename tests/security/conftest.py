@@ -12,4 +12,4 @@ if "account_test_fixtures" not in sys.modules:
     sys.modules["account_test_fixtures"] = _module
     _spec.loader.exec_module(_module)
 
-from account_test_fixtures import shop, sqlite_shop  # noqa: E402,F401
+from account_test_fixtures import argon2_calls, inbox, mail_shop, shop, sqlite_shop  # noqa: E402,F401

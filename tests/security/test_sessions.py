@@ -145,9 +145,12 @@ async def test_cookie_attributes_over_http_and_https(sqlite_shop):
     created = await secure.post("/account/signup", scheme="https", form={
         "csrf_token": token, "email": "tls@example.test", "password": PASSWORD})
     assert created.status_code == 303
-    stored = created.headers["Set-Cookie"]
+    signed_in = await secure.post("/account/login", scheme="https", form={
+        "csrf_token": token, "email": "tls@example.test", "password": PASSWORD})
+    assert signed_in.status_code == 303
+    stored = signed_in.headers["Set-Cookie"]
     assert stored.startswith("__Host-sw_session=s.") and "Secure" in stored and "Max-Age=" in stored
-    assert "max-age=" in created.headers.get("Strict-Transport-Security", "")
+    assert "max-age=" in signed_in.headers.get("Strict-Transport-Security", "")
 
 
 async def test_sessions_in_redis_when_configured(make_app, redis_url):
