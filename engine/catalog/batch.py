@@ -206,7 +206,7 @@ async def product_page(status: str = "published", category: str | None = None,
         if not isinstance(updated_since, datetime) or updated_since.tzinfo is None:
             fail("updated_since", "must be an aware datetime")
         where.append("p.updated_at >= {}")
-        args.append(updated_since)
+        args.append(updated_since.astimezone(timezone.utc))  # stored in UTC (compared as text on SQLite)
     for attribute_id, value in await _attribute_filters(attributes or {}):
         where.append("EXISTS (SELECT 1 FROM catalog_product_attribute_values av WHERE av.product = p.id "
                      "AND av.attribute = {} AND av.value = {})")

@@ -18,8 +18,8 @@ def cli_commands():
 
     When a plugin's command is run (not for ``--help``) the core first checks
     the shop's state: a plugin that is not enabled, or enabled but inactive
-    (settings that do not validate), stops with ``error: plugin 'erp_sync' is
-    not enabled: run `shopwright plugins enable erp_sync``` (exit 1). Inside
+    (settings that do not validate), stops with an ``error:`` line saying so
+    and how to enable it (exit 1). Inside
     a command, ``engine.sdk.run_command(main)`` runs ``await main(runtime)``
     with the shop the invocation is configured for. Example::
 

@@ -112,8 +112,9 @@ def _product(data: Mapping[str, Any]) -> Product:
 async def product(runtime: Any, slug: str | None = None, *, id: int | None = None,
                   include_unpublished: bool = False) -> Product | None:
     """The product ``slug`` (or ``id``: give exactly one), or None when there
-    is none (or it is a draft and ``include_unpublished`` is false). Six
-    queries. Example (a discount plugin looking at an attribute)::
+    is none (or it is a draft and ``include_unpublished`` is false); a
+    malformed slug or id is :class:`~engine.sdk.InvalidInput`. Six queries.
+    Example (a discount plugin looking at an attribute)::
 
         found = await sdk.product(runtime, "linen-shirt")
         if found and found.attributes.get("material") == "linen":

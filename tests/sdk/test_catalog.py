@@ -68,6 +68,10 @@ async def test_products_variants_and_attributes(make_runtime, database_url):
 
     with pytest.raises(ValueError):
         await sdk.product(runtime, "linen-shirt", id=1)
+    with pytest.raises(sdk.InvalidInput):
+        await sdk.product(runtime, "Not A Slug")
+    with pytest.raises(sdk.InvalidInput):
+        await sdk.product(runtime, id=-3)
     with pytest.raises(ValueError):
         await sdk.variants(runtime, "LIN-S")
     with pytest.raises(sdk.InvalidInput):
@@ -97,6 +101,9 @@ async def test_pages_of_products_with_filters(make_runtime, database_url):
     assert await slugs(updated_since=datetime.now(timezone.utc) + timedelta(minutes=5)) == []
     assert await slugs(updated_since=datetime.now(timezone.utc) - timedelta(minutes=5)) == [
         "linen-shirt", "cotton-shirt"]
+    east = timezone(timedelta(hours=5))
+    assert await slugs(updated_since=datetime.now(east) + timedelta(minutes=5)) == [], "any time zone"
+    assert len(await slugs(updated_since=datetime.now(east) - timedelta(minutes=5))) == 2
 
     for bad in ({"status": "gone"}, {"limit": 0}, {"limit": 201}, {"category": "nowhere"},
                 {"attributes": {"colour": "red"}}, {"updated_since": datetime.now()}, {"cursor": "not-a-cursor"}):

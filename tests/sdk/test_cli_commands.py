@@ -67,7 +67,7 @@ def test_engine_commands_do_not_load_plugins():
     assert out.stdout.strip() == "[]"
 
 
-def _installed_fixture(tmp_path: Path) -> dict:
+def _installed_fixture(tmp_path: Path, database_url: str) -> dict:
     """Environment for a ``shopwright`` process in which the fixture plugin is
     an installed distribution (a dist-info folder with its entry point)."""
     site = tmp_path / "site"
@@ -76,7 +76,7 @@ def _installed_fixture(tmp_path: Path) -> dict:
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: shopwright-sdk-fixture\nVersion: 0.1.0\n")
     (info / "entry_points.txt").write_text("[shopwright.plugins]\nsdk_fixture = sdk_fixture.plugin\n")
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(SUPPORT)]),
-            "SHOPWRIGHT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}",
+            "SHOPWRIGHT_DATABASE_URL": database_url,
             "SHOPWRIGHT_SECRET_KEY": "cli-test-secret-key-0123456789", "SHOPWRIGHT_CONFIG": os.devnull,
             "PYTHONWARNINGS": "ignore"}
 
@@ -86,8 +86,8 @@ def _cli(env: dict, *args: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
-async def test_a_plugin_command_runs_only_while_its_plugin_is_enabled(tmp_path, make_runtime):
-    env = _installed_fixture(tmp_path)
+async def test_a_plugin_command_runs_only_while_its_plugin_is_enabled(tmp_path, make_runtime, database_url):
+    env = _installed_fixture(tmp_path, database_url)
     assert _cli(env, "migrate").returncode == 0
     listed = _cli(env, "--help")
     assert listed.returncode == 0 and "sdkfix" in listed.stdout

@@ -33,8 +33,8 @@ async def _page(client, path: str):
 
 
 @pytest.mark.parametrize("theme", ["default", "boutique"])
-async def test_hook_storefront_assets(make_app, theme):
-    app = await make_app(plugins=[fixture])
+async def test_hook_storefront_assets(make_app, database_url, theme):
+    app = await make_app(plugins=[fixture], database_url=database_url)
     await add_product(app.runtime, "FIX-1", slug="fixture-one")
     await activate_theme(theme)
     await app.theme_state.refresh()
