@@ -6,32 +6,20 @@ from __future__ import annotations
 import re
 
 import sdk_fixture.plugin as fixture
-from account_test_fixtures import make_staff, page_token, staff_login
-
 from engine import PluginManifest, hookimpl, sdk
-from engine.accounts.roles import save_role
 from engine.testing import fetch
+from engine.testing.admin import form_token, staff_client
 from engine.testing.checkout import add_product
 
 STATUS = "/admin/plugins/sdk_fixture/status"
-KNOWN = ["sdkfix:read", "sdkfix:write"]
-
-
-async def _staff(app, email: str, role: str):
-    await make_staff(email, role)
-    client = app.test_client()
-    response = await staff_login(client, email)
-    assert response.status_code == 303, await response.get_data(as_text=True)
-    return client
 
 
 async def test_hook_admin_pages(make_app, database_url):
     app = await make_app(plugins=[fixture], database_url=database_url)
     await add_product(app.runtime, "FIX-1", stock=3, slug="fixture-one")
-    await save_role("fixture-reader", ["sdkfix:read"], known=KNOWN)
-    owner = await _staff(app, "owner@example.test", "owner")
-    reader = await _staff(app, "reader@example.test", "fixture-reader")
-    support = await _staff(app, "support@example.test", "support")
+    owner = await staff_client(app, email="owner@example.test")
+    reader = await staff_client(app, permissions=["sdkfix:read"])
+    support = await staff_client(app, role="support")
 
     page = await owner.get(STATUS)
     body = await page.get_data(as_text=True)
@@ -46,7 +34,7 @@ async def test_hook_admin_pages(make_app, database_url):
     assert (await support.get(STATUS)).status_code == 403
     assert "SDK fixture</a>" not in await (await support.get("/admin")).get_data(as_text=True)
     assert (await reader.get(STATUS)).status_code == 200
-    token = await page_token(reader, STATUS)
+    token = await form_token(reader, STATUS)
     refused = await reader.post(STATUS, form={"sku": "FIX-1", "quantity": "9", "csrf_token": token})
     assert refused.status_code == 403 and "sdkfix:write" in await refused.get_data(as_text=True)
 
@@ -57,7 +45,7 @@ async def test_hook_admin_pages(make_app, database_url):
                        "WHERE v.sku = {}", "FIX-1")
     assert [row["on_hand"] for row in rows] == [3], "nothing changed"
 
-    token = await page_token(owner, STATUS)
+    token = await form_token(owner, STATUS)
     posted = await owner.post(STATUS, form={"sku": "FIX-1", "quantity": "9", "csrf_token": token})
     assert posted.status_code == 303 and posted.headers["Location"] == STATUS + "?changed=1"
     assert "1 changed" in await (await owner.get(posted.headers["Location"])).get_data(as_text=True)
@@ -106,7 +94,7 @@ async def test_the_view_gets_the_staff_member_settings_and_a_csrf_token(make_app
             return [sdk.AdminPage("look", "Look", "catalog:read", view)]
 
     app = await make_app(plugins=[Probe()])
-    client = await _staff(app, "owner@example.test", "owner")
+    client = await staff_client(app, email="owner@example.test")
     body = await (await client.get("/admin/plugins/probe_pages/look?x=1")).get_data(as_text=True)
     request = seen[0]
     assert request.method == "GET" and request.args == {"x": "1"} and request.form == {}

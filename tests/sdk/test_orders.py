@@ -11,6 +11,7 @@ import sdk_fixture.plugin as fixture
 from engine import sdk
 from engine.money import Money
 from engine.testing import fetch, fetchval
+from engine.testing.admin import form_token
 from engine.testing.checkout import ADDRESS, add_product, cart_with, checkout
 
 
@@ -59,13 +60,11 @@ async def test_hook_orders_placing(make_app, database_url):
 
 
 async def test_the_storefront_checkout_shows_the_refusal(make_app):
-    from account_test_fixtures import page_token
-
     app = await make_app(plugins=[fixture])
     await add_product(app.runtime, "FIX-1", price=2500, stock=10, slug="fix-1")
     await app.runtime.host.configure("sdk_fixture", {"refuse_over": "1000"})
     client = app.test_client()
-    token = await page_token(client, "/p/fix-1")
+    token = await form_token(client, "/p/fix-1")
     assert (await client.post("/cart", form={"csrf_token": token, "sku": "FIX-1", "quantity": "1"})).status_code == 303
     steps = [{"step": "contact", "email": "ada@example.test", **{f"shipping_{k}": v for k, v in ADDRESS.items()}},
              {"step": "shipping", "shipping_method": "flat_rate:standard"},
