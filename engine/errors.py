@@ -91,3 +91,14 @@ class PluginFailure(ShopError):
     def __init__(self, plugin: str, detail: str, errors: Mapping[str, str] | None = None) -> None:
         super().__init__(detail, errors)
         self.plugin = plugin
+
+
+class OrderRefused(ShopError):
+    """A plugin refused an order while it was being placed (raised from the
+    ``orders_placing`` hook, e.g. a gift card without enough balance).
+    Nothing of the order is written; ``detail`` and the field ``errors`` are
+    shown to the shopper as given."""
+
+    status = 409
+    title = "Order refused"
+    type = "/problems/order-refused"

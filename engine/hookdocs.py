@@ -31,6 +31,8 @@ def _contract_line(contract: HookContract) -> str:
              _RUNS[contract.runs],
              "plain `def` only" if contract.implementation == "sync" else "`def` or `async def`",
              "a failing plugin is skipped" if contract.on_failure == "skip" else "a failing plugin fails the call"]
+    if contract.plugins == "installed":
+        parts.append("every usable installed plugin, enabled or not")
     return "*" + "; ".join(parts) + "*"
 
 

@@ -284,3 +284,199 @@ class JobDefinition:
     max_tries: int | None = None
     timeout_seconds: int | None = None
     cron: Mapping[str, Any] | None = None
+
+
+# ---------------------------------------------------------------- orders
+@dataclass(frozen=True)
+class OrderLineSnapshot:
+    """One line of an :class:`OrderSnapshot`, with the prices frozen at
+    placement: ``unit_price`` × ``quantity`` = ``subtotal``; ``discount`` (zero
+    or negative) is the line's share of the goods discounts; ``total`` =
+    ``subtotal`` + ``discount``. ``options`` is the variant's choice (e.g.
+    ``{"size": "M"}``), a copy."""
+
+    sku: str
+    title: str
+    quantity: int
+    unit_price: Money
+    subtotal: Money
+    discount: Money
+    total: Money
+    options: Mapping[str, str] = field(default_factory=dict)
+    variant_id: int | None = None
+    product_id: int | None = None
+    tax_class: str = "standard"
+    fulfilled_quantity: int = 0
+
+
+@dataclass(frozen=True)
+class OrderSnapshot:
+    """An order as it stands when it is read: what the ``orders_placing`` hook
+    receives, what ``engine.sdk.order`` returns, and what an event handler or
+    an ERP export needs.
+
+    Amounts are :class:`~engine.money.Money` in ``currency``; ``total`` =
+    ``subtotal`` + ``discount_total`` (the order's adjustments: negative for
+    discounts) + ``shipping_total`` (+ ``tax_total`` unless
+    ``prices_include_tax``). ``paid`` and ``refunded``
+    are what was received and given back so far. ``status`` is one of
+    ``pending_payment``, ``paid``, ``partially_fulfilled``, ``fulfilled``,
+    ``completed``, ``cancelled``, ``partially_refunded``, ``refunded``.
+    ``customer`` is the shopper's account id (None for a guest). Addresses
+    have the API's address shape (``first_name``, ``last_name``, ``line1``,
+    ``city``, ``postal_code``, ``country``, ...). ``shipping_method`` and
+    ``payment_method`` are the ids chosen at checkout (e.g.
+    ``flat_rate:standard``, ``manual``). ``placed_at`` is an aware datetime.
+    Mappings and lists are copies: changing them changes nothing stored.
+    Use :meth:`to_json` for a JSON-ready dict (money as ``{"amount",
+    "currency"}``, the time in ISO 8601).
+    """
+
+    id: int
+    number: str
+    status: str
+    email: str
+    customer: int | None
+    currency: str
+    lines: tuple[OrderLineSnapshot, ...]
+    subtotal: Money
+    discount_total: Money
+    shipping_total: Money
+    tax_total: Money
+    total: Money
+    paid: Money
+    refunded: Money
+    prices_include_tax: bool
+    shipping_address: Mapping[str, Any]
+    billing_address: Mapping[str, Any]
+    shipping_method: str
+    shipping_label: str
+    payment_method: str
+    placed_at: Any  # datetime.datetime
+    adjustments: tuple[Mapping[str, Any], ...] = ()
+    tax_lines: tuple[Mapping[str, Any], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The snapshot as JSON-ready data (amounts in minor units)."""
+
+        def line(item: OrderLineSnapshot) -> dict[str, Any]:
+            return {"sku": item.sku, "title": item.title, "quantity": item.quantity,
+                    "unit_price": item.unit_price.to_json(), "subtotal": item.subtotal.to_json(),
+                    "discount": item.discount.to_json(), "total": item.total.to_json(),
+                    "options": dict(item.options), "variant_id": item.variant_id, "product_id": item.product_id,
+                    "tax_class": item.tax_class, "fulfilled_quantity": item.fulfilled_quantity}
+
+        placed = self.placed_at.isoformat() if hasattr(self.placed_at, "isoformat") else self.placed_at
+        return {
+            "id": self.id, "number": self.number, "status": self.status, "email": self.email,
+            "customer": self.customer, "currency": self.currency, "lines": [line(item) for item in self.lines],
+            "subtotal": self.subtotal.to_json(), "discount_total": self.discount_total.to_json(),
+            "shipping_total": self.shipping_total.to_json(), "tax_total": self.tax_total.to_json(),
+            "total": self.total.to_json(), "paid": self.paid.to_json(), "refunded": self.refunded.to_json(),
+            "prices_include_tax": self.prices_include_tax, "shipping_address": dict(self.shipping_address),
+            "billing_address": dict(self.billing_address), "shipping_method": self.shipping_method,
+            "shipping_label": self.shipping_label, "payment_method": self.payment_method, "placed_at": placed,
+            "adjustments": [dict(item) for item in self.adjustments],
+            "tax_lines": [dict(item) for item in self.tax_lines],
+        }
+
+
+# ---------------------------------------------------------------- admin pages
+@dataclass(frozen=True)
+class AdminRequest:
+    """What the view of an :class:`AdminPage` receives.
+
+    ``method`` is ``GET`` or ``POST``; ``args`` the query string and ``form``
+    the posted form fields (the first value of each; empty for a GET). The
+    CSRF token of a POST was checked before the view runs. ``actor`` is the
+    signed-in staff member (``id``, ``email``, ``permissions``); ``settings``
+    the plugin's validated settings model (None when it declares none);
+    ``runtime`` the running shop, for ``engine.sdk`` calls; ``csrf_token``
+    the value a form of the page must post in its ``csrf_token`` field.
+    """
+
+    plugin: str
+    path: str
+    method: str
+    args: Mapping[str, str]
+    form: Mapping[str, str]
+    actor: Mapping[str, Any]
+    settings: Any
+    runtime: Any
+    csrf_token: str
+
+    def has_permission(self, code: str) -> bool:
+        """Whether the staff member holds permission ``code`` (or ``all``)."""
+        granted = self.actor.get("permissions") or ()
+        return "all" in granted or code in granted
+
+
+@dataclass(frozen=True)
+class AdminResponse:
+    """What an admin page's view returns (build it with
+    ``engine.sdk.render_admin`` or ``engine.sdk.redirect_admin``).
+
+    Either ``template`` (a template of the plugin, ``"<plugin>/<file>"``) or
+    ``source`` (a Jinja template as a string) rendered with ``context`` and
+    autoescape inside the admin's layout, answered with ``status``; or
+    ``redirect``, a path under ``/admin/`` answered with 303 (after a POST).
+    """
+
+    template: str | None = None
+    source: str | None = None
+    context: Mapping[str, Any] = field(default_factory=dict)
+    status: int = 200
+    redirect: str | None = None
+
+
+@dataclass(frozen=True)
+class AdminPage:
+    """An admin page a plugin adds through ``admin_pages``, served at
+    ``/admin/plugins/<plugin>/<path>`` with the admin's layout and a menu
+    entry (``menu``).
+
+    ``path`` is one or more lower-case segments (``status``,
+    ``dead-letters``; letters, digits, ``-`` and ``_``; at most 100
+    characters). ``permission`` is needed to open the page (GET) and
+    ``post_permission`` (default: ``permission``) to post to it; a staff
+    member without it gets 403. ``view`` is ``async def view(request:
+    AdminRequest) -> AdminResponse``.
+    """
+
+    path: str
+    title: str
+    permission: str
+    view: Any
+    post_permission: str | None = None
+    menu: bool = True
+
+
+# ---------------------------------------------------------------- storefront
+@dataclass(frozen=True)
+class StorefrontAsset:
+    """A script or stylesheet a plugin puts on storefront pages through
+    ``storefront_assets``.
+
+    - ``kind``: ``script`` or ``style``.
+    - ``url``: an absolute ``https://`` (or ``http://``) URL or a path on this
+      site; or ``static``: a file in the plugin's ``static`` folder (served
+      versioned from ``/static/plugin/<plugin>/...``). Exactly one of them.
+    - ``pages``: the pages it belongs on (``home``, ``category``, ``product``,
+      ``search``, ``cart``, ``checkout``, ``order``, ``account``, ``404``,
+      ``unavailable``); empty means every page.
+    - ``csp``: Content-Security-Policy sources the page then needs, by
+      directive (``script-src``, ``style-src``, ``frame-src``,
+      ``connect-src``, ``img-src``, ``font-src``), e.g. ``{"frame-src":
+      ["https://js.stripe.com"]}``. The origin of an absolute ``url`` is
+      added to ``script-src`` (or ``style-src``) by itself.
+    - ``defer`` (scripts): load without blocking the page (the default);
+      ``module``: ``type="module"``.
+    """
+
+    kind: Literal["script", "style"]
+    url: str | None = None
+    static: str | None = None
+    pages: tuple[str, ...] = ()
+    csp: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    defer: bool = True
+    module: bool = False

@@ -4,8 +4,11 @@ The package is a distribution of its own (``shopwright-<name-with-dashes>``)
 registered under the ``shopwright.plugins`` entry point group, laid out as the
 bundled plugins are: ``shopwright_<name>/plugin.py`` (manifest and thin
 hookimpls), ``settings.py`` (a pydantic model with one secret field),
-``jobs.py`` (one example job, ``<name>.example``), ``tests/`` using the
-``engine.testing`` fixtures, and a README.
+``jobs.py`` (one example job, ``<name>.example``), ``commands.py`` (a
+``shopwright <name-with-dashes> greet`` command), ``tests/`` using the
+``engine.testing`` fixtures, and a README. The package imports only the
+public API (``engine``, ``engine.sdk``, ``engine.protocols``; its tests add
+``engine.testing``).
 
 Either the whole package is written or nothing is: an existing folder is
 never touched, and a failure half-way removes what was written.
@@ -91,6 +94,7 @@ def render(name: str) -> dict[str, str]:
         "title": " ".join(words).capitalize(),
         "cls": "".join(word.capitalize() for word in words),
         "engine_range": engine_range(),
+        "command": name.replace("_", "-"),
     }
     package = values["package"]
     return {
@@ -147,9 +151,12 @@ one. Every hook and its contract is listed in the hook specifications
 """
 from __future__ import annotations
 
+import click
+
 from engine import PluginManifest, hookimpl
 from engine.protocols import JobDefinition
 
+from $package.commands import commands
 from $package.jobs import EXAMPLE_JOB, example
 from $package.settings import ${cls}Settings
 
@@ -167,6 +174,12 @@ MANIFEST = PluginManifest(
 def jobs_register() -> list[JobDefinition]:
     """Background jobs of this plugin, named ``$name.<task>``."""
     return [JobDefinition(name=EXAMPLE_JOB, func=example)]
+
+
+@hookimpl
+def cli_commands() -> list[click.Command]:
+    """``shopwright $command ...``: run only while the plugin is enabled."""
+    return [commands]
 '''
 
 _FILES["PACKAGE/settings.py"] = '''\
@@ -199,13 +212,48 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine import sdk
+
 EXAMPLE_JOB = "$name.example"
+
+
+async def greeting(runtime: Any, who: str) -> str:
+    """The configured greeting for ``who``."""
+    settings = sdk.plugin_settings(runtime, "$name")
+    return f"{settings.greeting}, {who}!"
 
 
 async def example(ctx: dict[str, Any], who: str) -> str:
     """Greet ``who`` with the configured greeting (no side effects)."""
-    settings = ctx["runtime"].host.settings_for("$name")
-    return f"{settings.greeting}, {who}!"
+    return await greeting(ctx["runtime"], who)
+'''
+
+_FILES["PACKAGE/commands.py"] = '''\
+"""``shopwright $command ...``: the $title plugin's commands (``cli_commands``).
+
+They are listed whether the plugin is enabled or not; run while it is not,
+they say so. ``sdk.run_command`` runs a coroutine against the shop the
+command is configured for (``--config``, ``SHOPWRIGHT_*``).
+"""
+from __future__ import annotations
+
+import click
+
+from engine import sdk
+
+from $package.jobs import greeting
+
+
+@click.group("$command")
+def commands() -> None:
+    """$title."""
+
+
+@commands.command("greet")
+@click.argument("who")
+def greet(who: str) -> None:
+    """Greet WHO with the configured greeting."""
+    click.echo(sdk.run_command(lambda runtime: greeting(runtime, who)))
 '''
 
 _FILES["tests/test_plugin.py"] = '''\
@@ -220,10 +268,12 @@ PostgreSQL.
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
-from engine.sdk import PluginError
+from engine import sdk
 from engine.testing import check_secret_at_rest, collect_jobs
 from $package import plugin
+from $package.commands import commands
 
 NAME = "$name"
 
@@ -231,7 +281,7 @@ NAME = "$name"
 async def test_plugin_is_active_with_default_settings(make_app):
     app = await make_app(plugins=[plugin])
     host = app.runtime.host
-    assert host.is_active(NAME)
+    assert sdk.is_active(app.runtime, NAME)
     assert host.status_of(NAME).error is None
     assert host.shown_settings(NAME) == {"greeting": "Hello", "api_key": ""}
 
@@ -246,9 +296,9 @@ async def test_secret_setting_is_stored_encrypted_and_shown_masked(make_app):
 async def test_invalid_setting_is_refused(make_app):
     app = await make_app(plugins=[plugin])
     host = app.runtime.host
-    with pytest.raises(PluginError, match="greeting"):
+    with pytest.raises(sdk.PluginError, match="greeting"):
         await host.configure(NAME, {"greeting": ""})
-    assert host.settings_for(NAME).greeting == "Hello"
+    assert sdk.plugin_settings(app.runtime, NAME).greeting == "Hello"
 
 
 async def test_example_job_is_registered_and_uses_the_settings(make_app):
@@ -259,6 +309,12 @@ async def test_example_job_is_registered_and_uses_the_settings(make_app):
     assert owner == NAME
     # The worker calls the function with a ctx holding the running shop.
     assert await definition.func({"runtime": app.runtime}, "Ada") == "Hi, Ada!"
+
+
+def test_command_is_added_and_documents_itself():
+    assert plugin.cli_commands() == [commands]
+    result = CliRunner().invoke(commands, ["greet", "--help"])
+    assert result.exit_code == 0 and "Greet WHO" in result.output
 '''
 
 _FILES["README.md"] = '''\
@@ -279,6 +335,7 @@ pytest                     # the plugin's own tests
 shopwright plugins list                       # $name shows up once installed
 shopwright plugins enable $name
 shopwright plugins configure $name greeting=Hello api_key=...
+shopwright $command greet Ada
 ```
 
 ## Layout
@@ -288,10 +345,13 @@ shopwright plugins configure $name greeting=Hello api_key=...
 | `$package/plugin.py` | `MANIFEST` and the `@hookimpl` functions (keep them thin) |
 | `$package/settings.py` | the settings model; `secret()` fields are stored encrypted and shown masked |
 | `$package/jobs.py` | background jobs, named `$name.<task>`; they run at least once, so make them idempotent |
+| `$package/commands.py` | `shopwright $command ...` commands (they say so when the plugin is not enabled) |
 | `tests/` | tests using the `engine.testing` fixtures (`make_app`, `make_runtime`, `database_url`) |
 
 The hooks a plugin may implement, and the contract of each, are documented in
-Shopwright's `docs/hooks.md`. Plugins import only the engine's public API:
-`engine.hookimpl`, `engine.PluginManifest`, `engine.secret`, `engine.Money`
-and the types in `engine.protocols`.
+Shopwright's `docs/hooks.md`; what a plugin may use of the shop (`engine.sdk`:
+the catalog, orders, stock, jobs, admin pages, storefront assets, commands) in
+`docs/sdk.md`. Plugins import only the engine's public API: `engine`
+(`hookimpl`, `PluginManifest`, `secret`, `Money`), `engine.sdk`,
+`engine.protocols` and `engine.money`.
 '''

@@ -108,3 +108,9 @@ def test_private_import_check_catches_an_internal_import(tmp_path):
     (package / "tests" / "test_probe.py").write_text("from engine.testing import fetch\nfrom engine import db\n")
     assert [p.split("private-import ", 1)[1].split()[0] for p in _private_imports(package)] == [
         "engine.catalog", "engine.db"]
+
+
+def test_the_sdk_fixture_plugin_imports_only_the_public_api():
+    """tests/support/sdk_fixture is written as a plugin author would: the SDK
+    tests prove what the public API alone can do."""
+    assert _private_imports(REPO / "tests" / "support" / "sdk_fixture") == []

@@ -22,6 +22,7 @@ def test_generated_package_passes_its_own_tests(tmp_path):
         "README.md",
         "pyproject.toml",
         "shopwright_gift_wrap/__init__.py",
+        "shopwright_gift_wrap/commands.py",
         "shopwright_gift_wrap/jobs.py",
         "shopwright_gift_wrap/plugin.py",
         "shopwright_gift_wrap/settings.py",
@@ -39,7 +40,7 @@ def test_generated_package_passes_its_own_tests(tmp_path):
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "4 passed" in result.stdout
+    assert "5 passed" in result.stdout
 
 
 def test_default_folder_is_named_after_the_distribution(tmp_path, monkeypatch):

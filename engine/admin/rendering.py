@@ -2,7 +2,9 @@
 not the storefront theme's, so a theme can never alter the admin), with
 autoescape, the staff session's CSRF token and the shop's one
 Content-Security-Policy (fresh nonce per response; see
-:mod:`engine.web.headers`). Admin pages are never cached."""
+:mod:`engine.web.headers`). The navigation holds the menu entries of
+``admin_menu_items`` and of the pages plugins add (``admin_pages``). Admin
+pages are never cached."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,11 +30,13 @@ def environment() -> Environment:
 
 async def render_admin(template: str, status: int = 200, **context: Any) -> Response:
     from engine.accounts.permissions import menu_items
+    from engine.accounts.plugin_pages import page_menu_items
     from engine.web.headers import csp_header, nonce
 
     actor = g.get("actor")
     try:
         menu = await menu_items(current_app.runtime, actor) if actor else []
+        menu += await page_menu_items(current_app.runtime, actor)
     except Exception:  # a broken plugin must not lock staff out of the admin
         menu = []
     value = nonce()

@@ -6,11 +6,13 @@ Reads (no runtime needed; they use the database the app started):
 :func:`category_tree`, :func:`get_category`, :func:`get_product`,
 :func:`search_products`, :func:`facets`, :func:`featured_products`,
 :func:`list_collections`, :func:`get_collection`, :func:`product_summaries`,
-:func:`get_variants`, :func:`list_warehouses`.
+:func:`get_variants`, :func:`list_warehouses`. Batch reads of whole
+products, drafts included, for plugins and exports: :mod:`engine.catalog.batch`.
 
 Writes (take the runtime; emit outbox events in the same transaction):
-:func:`save_product`, :func:`set_stock`, :func:`save_category`,
-:func:`save_attribute`, :func:`save_collection`, :func:`save_warehouse`.
+:func:`save_product`, :func:`set_stock`, :func:`set_stock_levels` (many SKUs
+at once, with an origin), :func:`save_category`, :func:`save_attribute`,
+:func:`save_collection`, :func:`save_warehouse`.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from engine.catalog.categories import category_tree, descendant_ids, get_categor
 from engine.db.sql import fetch, fetchone, placeholders, reading
 from engine.catalog.search import search_products
 from engine.catalog.summaries import AVAILABLE, money, product_summaries
+from engine.catalog.stock_levels import set_stock_levels
 from engine.catalog.validation import typed_attribute_value
 from engine.catalog.writes import (
     save_attribute,
@@ -34,7 +37,7 @@ from engine.catalog.writes import (
 __all__ = [
     "category_tree", "get_category", "get_product", "search_products", "facets", "featured_products",
     "list_collections", "get_collection", "product_summaries", "get_variants", "list_warehouses",
-    "save_product", "set_stock", "save_category", "save_attribute", "save_collection", "save_warehouse",
+    "save_product", "set_stock", "set_stock_levels", "save_category", "save_attribute", "save_collection", "save_warehouse",
 ]
 
 _VARIANTS_SQL = f"""

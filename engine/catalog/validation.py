@@ -68,6 +68,17 @@ def check_code(value: Any, field: str = "code") -> str:
     return value
 
 
+ORIGIN = re.compile(r"^[a-z][a-z0-9_.:-]{0,63}$")
+
+
+def check_origin(value: Any, field: str = "origin") -> str:
+    """What caused a stock change, carried in its ``stock_changed`` event: a
+    plugin name or another short lower-case word (``erp_sync``, ``catalog``)."""
+    if not isinstance(value, str) or not ORIGIN.match(value):
+        fail(field, "must be 1-64 characters: lower-case letters, digits, '_', '.', ':', '-', a letter first")
+    return value
+
+
 def check_currency(value: Any, field: str = "currency") -> str:
     if not isinstance(value, str) or not CURRENCY.match(value.strip().upper()):
         fail(field, "must be a three-letter ISO 4217 code")

@@ -6,7 +6,13 @@ to the outbox in the same transaction, then wake the relay.
 Event payloads:
 
 - ``product_saved``: ``{"product_id", "slug", "status", "created": bool}``
-- ``stock_changed``: ``{"sku", "variant_id", "warehouse", "on_hand", "reserved", "available"}``
+- ``stock_changed``: ``{"sku", "variant_id", "warehouse", "on_hand", "reserved", "available",
+  "origin"}``; ``origin`` says what caused the change: ``catalog`` for these
+  services' own writes (admin, API, product saves), ``orders`` for reservations
+  and sales (:mod:`engine.orders.stock`), or what the caller of
+  :func:`set_stock` or :func:`engine.catalog.stock_levels.set_stock_levels`
+  named (a plugin's name, e.g. ``erp_sync``), so a plugin can skip the events
+  it caused.
 """
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ from engine.catalog.validation import (
     check_currency,
     check_int,
     check_options,
+    check_origin,
     check_sku,
     check_slug,
     check_status,
@@ -45,7 +52,9 @@ async def default_warehouse_id() -> int:
     return warehouse_id
 
 
-async def _warehouse(code: str | None) -> dict:
+async def warehouse_row(code: str | None) -> dict:
+    """``{id, code}`` of warehouse ``code`` (None or ``"default"``: the
+    default one); :class:`NotFound` when there is none."""
     if code in (None, "", "default"):
         row = await fetchone("SELECT id, code FROM catalog_warehouses WHERE is_default = {}", True)
         if row is None and code == "default":
@@ -379,30 +388,43 @@ async def save_product(runtime: Any, data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- stock
-async def _set_stock_row(variant_id: int, sku: str, warehouse_code: str | None, on_hand: int) -> dict[str, Any]:
-    warehouse = await _warehouse(warehouse_code)
+#: the ``origin`` of stock changes made by the catalog services themselves
+CATALOG_ORIGIN = "catalog"
+
+
+def stock_payload(sku: str, variant_id: int, warehouse: str, on_hand: int, reserved: int,
+                  origin: str) -> dict[str, Any]:
+    """The payload of a ``stock_changed`` event (see the module docs)."""
+    return {"sku": sku, "variant_id": variant_id, "warehouse": warehouse, "on_hand": on_hand, "reserved": reserved,
+            "available": max(on_hand - reserved, 0), "origin": origin}
+
+
+async def _set_stock_row(variant_id: int, sku: str, warehouse_code: str | None, on_hand: int,
+                         origin: str = CATALOG_ORIGIN) -> dict[str, Any]:
+    warehouse = await warehouse_row(warehouse_code)
     row = await fetchone(
         "INSERT INTO catalog_stock (variant, warehouse, on_hand, reserved) VALUES ({}, {}, {}, 0) "
         "ON CONFLICT (variant, warehouse) DO UPDATE SET on_hand = excluded.on_hand "
         "RETURNING on_hand, reserved", variant_id, warehouse["id"], on_hand)
-    available = max(row["on_hand"] - row["reserved"], 0)
-    return {"sku": sku, "variant_id": variant_id, "warehouse": warehouse["code"], "on_hand": row["on_hand"],
-            "reserved": row["reserved"], "available": available}
+    return stock_payload(sku, variant_id, warehouse["code"], row["on_hand"], row["reserved"], origin)
 
 
-async def set_stock(runtime: Any, sku: str, warehouse: str | None, on_hand: int) -> dict[str, Any]:
+async def set_stock(runtime: Any, sku: str, warehouse: str | None, on_hand: int,
+                    origin: str = CATALOG_ORIGIN) -> dict[str, Any]:
     """Set the on-hand quantity of ``sku`` in ``warehouse`` (None or
     ``"default"``: the default warehouse). Reservations are kept; available
     = on_hand - reserved (shown as 0 when reservations exceed it). Emits
-    ``stock_changed``; returns its payload. Raises :class:`NotFound` for an
-    unknown SKU or warehouse."""
+    ``stock_changed`` with ``origin``; returns its payload. Raises
+    :class:`NotFound` for an unknown SKU or warehouse. (Many SKUs at once:
+    :func:`engine.catalog.stock_levels.set_stock_levels`.)"""
     sku = check_sku(sku)
     on_hand = check_int(on_hand, "on_hand", maximum=10**9)
+    origin = check_origin(origin)
     async with runtime.database.transaction():
         variant = await fetchone("SELECT id FROM catalog_variants WHERE sku = {}", sku)
         if variant is None:
             raise NotFound(f"sku: no variant {sku!r}", {"sku": f"no variant {sku!r}"})
-        payload = await _set_stock_row(variant["id"], sku, warehouse, on_hand)
+        payload = await _set_stock_row(variant["id"], sku, warehouse, on_hand, origin)
         await outbox.emit("stock_changed", payload)
     runtime.events_committed()
     return payload

@@ -16,9 +16,12 @@
 2. **Write** — one database transaction: the order row (with the client's
    idempotency key, unique), its number, lines with frozen prices, voucher
    use counted, a pending payment record, the timeline entry, the
-   ``order_placed`` outbox event, and last (so the stock rows stay locked for
-   the shortest time) stock reserved with conditional atomic updates (short
-   stock rolls everything back: 409 naming the SKU).
+   ``order_placed`` outbox event, the ``orders_placing`` hooks (plugins that
+   write with the order; one that raises rolls everything back: 409 with its
+   message for :class:`~engine.errors.OrderRefused`, else 502 naming it), and
+   last (so the stock rows stay locked for the shortest time) stock reserved
+   with conditional atomic updates (short stock rolls everything back: 409
+   naming the SKU).
 3. **Start the payment** through the gateway (network I/O, after the
    commit), storing what the client must do next.
 
@@ -45,11 +48,19 @@ from engine.cart import services as carts
 from engine.catalog import reservations
 from engine.db.sql import fetchone
 from engine.addresses import validate_address, valid_email
-from engine.errors import Conflict, IdempotencyMismatch, InvalidInput, OutOfStock, PluginFailure, ShopError
+from engine.errors import (
+    Conflict,
+    IdempotencyMismatch,
+    InvalidInput,
+    OrderRefused,
+    OutOfStock,
+    PluginFailure,
+    ShopError,
+)
 from engine.checkout.validation import validate_checkout
 from engine.fulfillment.shipping import shipping_quotes
 from engine.money import Money
-from engine.orders import placement, stock
+from engine.orders import placement, snapshots, stock
 from engine.orders.services import access_token, order_json, order_lines
 from engine.orders.transitions import record
 from engine.payments import records
@@ -154,6 +165,15 @@ async def payment_methods(runtime, token: str) -> dict[str, Any]:
         items.append({"id": entry.id, "label": entry.gateway.title, "title": entry.gateway.title,
                       "plugin": entry.plugin, "price": Money.zero(runtime.settings.store.currency).to_json()})
     return {"items": items}
+
+
+def _placing_refused(exc: HookError) -> ShopError:
+    """What the shopper is told when an ``orders_placing`` plugin stopped the
+    order: its own :class:`OrderRefused` message, else a 502 naming it."""
+    cause = exc.__cause__
+    if isinstance(cause, OrderRefused):
+        return OrderRefused(cause.detail, cause.errors)
+    return _plugin_failure(exc, "Placing the order")
 
 
 def _plugin_failure(exc: HookError, what: str) -> PluginFailure:
@@ -355,6 +375,10 @@ async def _write(runtime, prepared: PreparedCheckout, key: str, digest: str, act
                                            "total": priced.total.amount, "currency": priced.currency,
                                            "status": "pending_payment", "payment_method": prepared.gateway.id})
         await carts.mark_ordered_in_tx(state.row["id"], number, now)
+        try:
+            await snapshots.announce_placing(runtime, order, lines)
+        except HookError as exc:
+            raise _placing_refused(exc) from exc
         # Last, just before the commit: the stock rows stay locked (against
         # concurrent orders of the same products) for as short a time as can be.
         try:

@@ -8,7 +8,9 @@ This module holds the root group and registers every command; the commands
 live in one module per concern (``database``, ``serve``, ``catalog``,
 ``orders``, ``plugins``, ``themes``, ``staff``, ``webhooks``) and share
 ``common``. Commands import what they run inside their function bodies, so
-start-up stays fast.
+start-up stays fast. Installed plugins add their own commands through the
+``cli_commands`` hook (:mod:`engine.cli.plugin_commands`); they are loaded
+only for ``--help`` or a name that is not the engine's.
 """
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ import click
 
 from engine import __version__
 from engine.cli import catalog, database, orders, plugins, serve, staff, themes, webhooks
+from engine.cli.plugin_commands import ShopwrightGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ShopwrightGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
               help="Settings file (default: $SHOPWRIGHT_CONFIG or config/shopwright.toml).")
 @click.version_option(__version__, prog_name="shopwright")

@@ -37,12 +37,16 @@ from engine.hookspecs import (
     auth,
     catalog,
     checkout,
+    cli,
     fulfillment,
     jobs,
     lifecycle,
+    orders,
     payment,
     pricing,
+    storefront,
     theme,
 )
 
-MODULES = [lifecycle, auth, catalog, pricing, checkout, payment, fulfillment, theme, admin, jobs]
+MODULES = [lifecycle, auth, catalog, pricing, checkout, orders, payment, fulfillment, theme, storefront, admin, jobs,
+           cli]

@@ -27,3 +27,36 @@ def admin_menu_items(actor):
     permission the actor lacks. A plugin that fails adds no entries (logged,
     shown to staff).
     """
+
+
+@spec("collect", "request", implementation="sync", on_failure="skip")
+def admin_pages():
+    """Admin pages this plugin adds.
+
+    Collect-all; sync; request hook (fast, no I/O: build the list only),
+    called for every admin page rendered (for the menu) and every request
+    under ``/admin/plugins/``. Returns a list of
+    :class:`engine.protocols.AdminPage`, each served by the core at
+    ``/admin/plugins/<plugin>/<path>`` (GET and POST) for the plugin's
+    active time only: a page of a disabled plugin answers 404, an enabled
+    plugin's pages appear without a restart. Every request needs a signed-in
+    staff member (else a redirect to ``/admin/login``) holding the page's
+    ``permission`` (``post_permission`` for a POST; else 403); a POST needs
+    the form's CSRF token (else 403, before the view runs). The view's
+    :class:`~engine.protocols.AdminResponse` is rendered inside the admin
+    layout with autoescape, and pages with ``menu`` get an entry in the
+    admin navigation for staff who hold the permission. A page with a bad or
+    duplicate path is left out with a warning. Example::
+
+        from engine import hookimpl, sdk
+
+        async def status(request: sdk.AdminRequest) -> sdk.AdminResponse:
+            if request.method == "POST":
+                await sdk.enqueue(request.runtime, "erp_sync.pull", job_id="erp:pull")
+                return sdk.redirect_admin("/admin/plugins/erp_sync/status")
+            return sdk.render_admin("erp_sync/status.html", runs=await last_runs(request.runtime))
+
+        @hookimpl
+        def admin_pages():
+            return [sdk.AdminPage("status", "ERP sync", "erp:read", status, post_permission="erp:write")]
+    """

@@ -5,7 +5,8 @@ reservation only from the state it expects (a conditional UPDATE), so running
 one twice changes nothing the second time.
 
 Each stock row touched emits ``stock_changed`` (the catalog's payload:
-``{sku, variant_id, warehouse, on_hand, reserved, available}``).
+``{sku, variant_id, warehouse, on_hand, reserved, available, origin}``, with
+``origin`` :data:`ORIGIN`).
 """
 from __future__ import annotations
 
@@ -14,15 +15,17 @@ from typing import Any, Sequence
 
 from engine import outbox
 from engine.catalog import reservations as atomic
+from engine.catalog.writes import stock_payload
 from engine.db.sql import fetch
 
 HELD, DEDUCTED, RELEASED, RESTOCKED = "held", "deducted", "released", "restocked"
+#: the ``origin`` of the stock changes an order makes
+ORIGIN = "orders"
 
 
 def _stock_event(sku: str, variant_id: int, warehouse: str, row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    on_hand, reserved = int(row["on_hand"]), int(row["reserved"])
-    return "stock_changed", {"sku": sku, "variant_id": variant_id, "warehouse": warehouse,
-                             "on_hand": on_hand, "reserved": reserved, "available": max(on_hand - reserved, 0)}
+    return "stock_changed", stock_payload(sku, variant_id, warehouse, int(row["on_hand"]), int(row["reserved"]),
+                                          ORIGIN)
 
 
 async def _stock_changed(sku: str, variant_id: int, warehouse: str, row: dict[str, Any] | None) -> None:

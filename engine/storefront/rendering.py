@@ -4,7 +4,11 @@ money formatting and the response headers (CSP, caching).
 Every storefront HTML response goes through :func:`render`, which adds a
 Content-Security-Policy without ``'unsafe-inline'``: inline ``<script>`` and
 ``<style>`` elements need ``nonce="{{ csp_nonce }}"``; plugins add sources
-through the ``theme_csp_sources`` hook. Preview responses are
+through the ``theme_csp_sources`` hook. The page's plugin assets
+(``storefront_assets``, :mod:`engine.storefront.plugin_assets`) are in the
+context as ``plugin_assets``, rendered by the theme's plugin slot
+(``{% include "partials/plugin_assets.html" %}``), and their sources are
+added to this page's policy. Preview responses are
 ``Cache-Control: private, no-store``; every page varies on ``Cookie``.
 """
 from __future__ import annotations
@@ -21,6 +25,7 @@ from quart import Response, current_app, g, request, url_for
 
 from engine.cache.responses import CSRF_MARKER, NONCE_MARKER
 from engine.money import Money, currency_exponent
+from engine.storefront.plugin_assets import page_assets, page_name
 from engine.themes import preview, registry
 from engine.themes.state import ThemeView
 from engine.web.caching import mint_nonce, remember
@@ -136,6 +141,7 @@ async def render(template: str | list[str], status: int = 200, **context: Any) -
     nonce = g.get("csp_nonce") or mint_nonce()
     remember(NONCE_MARKER, nonce)
     names = [template] if isinstance(template, str) else template
+    assets = await page_assets(current_app.runtime, page_name(names[0]))
     base = {
         "request": request,
         "store": current_app.settings.store,
@@ -146,6 +152,7 @@ async def render(template: str | list[str], status: int = 200, **context: Any) -
         "csrf_token": current_app.theme_state.globals.get("csrf_token", csrf_token),
         "url_for": url_for,
         "template_name": names[0],
+        "plugin_assets": assets.items,
     }
     extras: dict[str, Any] = {}
     for _, extra in await current_app.runtime.host.hook("theme_template_context", template_name=names[0],
@@ -155,7 +162,7 @@ async def render(template: str | list[str], status: int = 200, **context: Any) -
     base = {**extras, **base, **context}  # plugins add names, never replace the storefront's
     body = view.environment.select_template(names).render(base)
     response = Response(body, status=status, content_type="text/html; charset=utf-8")
-    response.headers["Content-Security-Policy"] = await csp_header(nonce)
+    response.headers["Content-Security-Policy"] = await csp_header(nonce, assets.csp)
     response.vary.add("Cookie")
     if view.preview:
         response.headers["Cache-Control"] = "private, no-store"

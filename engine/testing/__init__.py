@@ -20,7 +20,9 @@ stored), :func:`check_secret_at_rest` (a secret setting is encrypted at
 rest and shown masked), :func:`collect_jobs` (the jobs the worker registers),
 :func:`fetch`/:func:`fetchone`/:func:`fetchval` (SQL on the test shop's
 database) and :func:`create_customer`. Checkout helpers are in
-:mod:`engine.testing.checkout`, theme helpers in :mod:`engine.testing.themes`.
+:mod:`engine.testing.checkout`, theme helpers in :mod:`engine.testing.themes`,
+admin helpers (a signed-in staff client, a form's CSRF token) in
+:mod:`engine.testing.admin`.
 Plugin and theme tests import only these (and the public API).
 
 A test that needs PostgreSQL or Redis skips when the service is down, unless

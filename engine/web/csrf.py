@@ -133,3 +133,11 @@ def install(app: Quart) -> None:
     @app.before_request
     async def _csrf_guard():
         return await guard()
+
+
+def hidden_field() -> str:
+    """The hidden form input carrying the request's CSRF token (markup safe
+    to place in a Jinja template)."""
+    from markupsafe import Markup, escape
+
+    return Markup(f'<input type="hidden" name="{FIELD}" value="{escape(current_token())}">')

@@ -5,7 +5,8 @@ Every response gets ``X-Content-Type-Options``, ``X-Frame-Options``,
 ``Cross-Origin-Opener-Policy`` and, over HTTPS, ``Strict-Transport-Security``.
 
 The policy is built in one place, :func:`csp_header`
-(the base policy plus sources added by plugins through ``theme_csp_sources``),
+(the base policy plus sources added by plugins through ``theme_csp_sources``,
+and on a storefront page the sources its ``storefront_assets`` need),
 with a fresh nonce per response: storefront pages, account pages and admin
 pages all carry it. Any other HTML response (an error page from a plugin,
 for instance) gets the same policy with a nonce nobody knows, so it runs no
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Mapping, Sequence
 
 import structlog
 from quart import Quart, current_app, g, request
@@ -44,16 +46,21 @@ NON_HTML_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; 
 NO_POLICY_PATHS = ("/docs",)
 
 
-async def csp_header(nonce: str) -> str:
+async def csp_header(nonce: str, page_sources: Mapping[str, Sequence[str]] | None = None) -> str:
     """The Content-Security-Policy of an HTML response whose inline scripts
     and styles carry ``nonce``: :data:`BASE_CSP` plus what plugins add through
-    ``theme_csp_sources`` (a request hook: a plugin that fails adds nothing;
-    malformed directives and sources are logged and dropped)."""
+    ``theme_csp_sources`` (a request hook: a plugin that fails adds nothing)
+    and, for this page only, ``page_sources`` (the sources of the page's
+    ``storefront_assets``). Malformed directives and sources are logged and
+    dropped."""
     directives = {name: list(sources) for name, sources in BASE_CSP.items()}
     directives["script-src"].append(f"'nonce-{nonce}'")
     directives["style-src"].append(f"'nonce-{nonce}'")
-    for plugin, extra in await current_app.runtime.host.hook("theme_csp_sources", accept=_sources):
-        for directive, sources in extra.items():
+    additions = list(await current_app.runtime.host.hook("theme_csp_sources", accept=_sources))
+    if page_sources:
+        additions.append(("storefront_assets", page_sources))
+    for plugin, extra in additions:
+        for directive, sources in (extra or {}).items():
             if not _DIRECTIVE.match(str(directive)):
                 log.warning("csp.bad_directive", plugin=plugin, directive=directive)
                 continue

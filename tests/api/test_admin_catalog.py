@@ -163,7 +163,8 @@ async def test_variants_prices_and_stock(shop, token):
     assert await response.get_json() == {"warehouse": "east", "on_hand": 4, "reserved": 0, "available": 4}
     variant_id = (await (await client.get("/api/v1/admin/variants/OX-S", headers=headers)).get_json())["id"]
     assert (await events("stock_changed"))[-1] == {"sku": "OX-S", "variant_id": variant_id,
-                                                   "warehouse": "east", "on_hand": 4, "reserved": 0, "available": 4}
+                                                   "warehouse": "east", "on_hand": 4, "reserved": 0, "available": 4,
+                                                   "origin": "catalog"}
     stock = await (await client.get("/api/v1/admin/variants/OX-S/stock", headers=headers)).get_json()
     assert stock == {"sku": "OX-S", "quantity_available": 9, "items": [
         {"warehouse": "default", "on_hand": 5, "reserved": 0, "available": 5},
