@@ -54,12 +54,12 @@ HOOK_ARGUMENTS: dict[str, tuple[str, str]] = {
 HOOK_EXAMPLES: dict[str, str] = {
     "lifecycle_startup": '''
 @hookimpl
-def lifecycle_startup(app):
-    log.info("loyalty.started", active=sdk.is_active(app, "loyalty"))
+def lifecycle_startup(runtime):
+    log.info("loyalty.started", active=sdk.is_active(runtime, "loyalty"))
 ''',
     "lifecycle_shutdown": '''
 @hookimpl
-async def lifecycle_shutdown(app):
+async def lifecycle_shutdown(runtime):
     await http_client.aclose()
 ''',
     "lifecycle_blueprints": '''

@@ -48,7 +48,7 @@ def test_hook_cli_commands():
     assert "the command name 'plugins' is taken" in result.stderr
     assert "'not a command' is not a named click command" in result.stderr
     assert "plugin 'zzz_twin': the command name 'sdkfix' is taken" in result.stderr
-    assert "plugin 'broken_cli': cli_commands failed (RuntimeError: no commands today)" in result.stderr
+    assert "plugin 'broken_cli': cli_commands failed (raised RuntimeError: no commands today)" in result.stderr
     assert cli.get_command(click.Context(cli), "plugins") is main.commands["plugins"], "the engine's own wins"
 
     # help needs no shop; the plugin's objects are left as they were
