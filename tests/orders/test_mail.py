@@ -114,6 +114,12 @@ async def test_a_mail_is_sent_once_per_event(mail_shop, inbox):
     [row] = await fetch("SELECT o.id, o.name, o.payload FROM outbox_events o WHERE o.name = 'order_placed'")
     import json
 
+    # The delivery is recorded once the SMTP server has accepted the message:
+    # wait for that record (the message can reach the inbox a moment earlier).
+    for _ in range(200):
+        if await fetch("SELECT id FROM mail_deliveries"):
+            break
+        await asyncio.sleep(0.05)
     event = DomainEvent(id=row["id"], name=row["name"], payload=json.loads(row["payload"]))
     assert await order_mail.handle(mail_shop.runtime, event) is False, "already sent: nothing happens"
     await asyncio.sleep(0.3)
