@@ -63,14 +63,17 @@ def _variant_dict(row: dict) -> dict[str, Any]:
 
 async def get_variants(skus: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Variants by SKU (missing SKUs left out), each with ``product_id``,
-    ``product_slug``, ``product_title``, ``product_status`` and ``tax_class``
-    besides the fields of a product's ``variants``. One query (for carts)."""
+    ``product_slug``, ``product_title``, ``product_status``, ``tax_class`` and
+    ``image_url`` (the product's first image, or None) besides the fields of a
+    product's ``variants``. One query (for carts)."""
     if not skus:
         return {}
     rows = await fetch(
         f"""SELECT v.id, v.product, v.sku, v.options, v.price_amount, v.currency, v.weight_grams, v.position,
               p.slug AS product_slug, p.title AS product_title, p.status AS product_status, p.tax_class,
-              COALESCE((SELECT SUM({AVAILABLE}) FROM catalog_stock s WHERE s.variant = v.id), 0) AS available
+              COALESCE((SELECT SUM({AVAILABLE}) FROM catalog_stock s WHERE s.variant = v.id), 0) AS available,
+              (SELECT i.url FROM catalog_product_images i WHERE i.product = p.id
+               ORDER BY i.position, i.id LIMIT 1) AS image_url
             FROM catalog_variants v JOIN catalog_products p ON p.id = v.product
             WHERE v.sku IN ({placeholders(skus)})""",
         *skus,
@@ -80,7 +83,7 @@ async def get_variants(skus: Sequence[str]) -> dict[str, dict[str, Any]]:
         item = _variant_dict(row)
         item.update(product_id=row["product"], product_slug=row["product_slug"],
                     product_title=row["product_title"], product_status=row["product_status"],
-                    tax_class=row["tax_class"])
+                    tax_class=row["tax_class"], image_url=row["image_url"])
         out[row["sku"]] = item
     return out
 

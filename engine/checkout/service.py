@@ -242,7 +242,7 @@ async def prepare(runtime, token: str, body: Mapping[str, Any], customer: int | 
     short = [line for line in state.lines if line.quantity > line.available]
     if short:
         line = short[0]
-        raise OutOfStock(_short_message(line.sku, line.quantity, line.available),
+        raise OutOfStock(_short_message(carts.line_label(line.variant), line.quantity, line.available),
                          {f"lines.{l.sku}.quantity": f"only {max(l.available, 0)} available" for l in short})
     moved = [line for line in state.lines if line.seen_price is not None
              and line.seen_price != int(line.variant["price"]["amount"])]
@@ -303,10 +303,10 @@ async def prepare(runtime, token: str, body: Mapping[str, Any], customer: int | 
     return prepared
 
 
-def _short_message(sku: str, wanted: int, available: int) -> str:
+def _short_message(label: str, wanted: int, available: int) -> str:
     if available <= 0:
-        return f"{sku} is out of stock."
-    return f"{sku} is out of stock for this quantity: {wanted} wanted, {available} available."
+        return f"{label} is out of stock."
+    return f"{label} is out of stock for this quantity: {wanted} wanted, {available} available."
 
 
 # ---------------------------------------------------------------- write
@@ -385,7 +385,7 @@ async def _write(runtime, prepared: PreparedCheckout, key: str, digest: str, act
             await stock.hold(order_id, [(l.sku, by_sku[l.sku].variant["id"], l.quantity) for l in priced.lines],
                              runtime.settings.checkout.reservation_minutes)
         except reservations.OutOfStock as exc:
-            raise OutOfStock(_short_message(exc.sku, exc.requested, exc.available),
+            raise OutOfStock(_short_message(carts.line_label(by_sku[exc.sku].variant), exc.requested, exc.available),
                              {f"lines.{exc.sku}.quantity": f"only {exc.available} available"}) from None
     return PlacedOrder(order, lines, payment)
 

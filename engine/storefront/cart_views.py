@@ -28,11 +28,11 @@ from engine.cart import services as carts
 from engine.catalog import services as catalog
 from engine.checkout import service
 from engine.addresses import ADDRESS_FIELDS
-from engine.errors import NotFound, PluginFailure, ShopError
+from engine.errors import InvalidInput, NotFound, PluginFailure, ShopError
 from engine.orders import services as orders
 from engine.plugins import HookError
 from engine.pricing import services as pricing
-from engine.storefront import cart_cache
+from engine.storefront import cart_cache, variants
 from engine.storefront.rendering import csrf_valid, current_theme, render
 
 blueprint = Blueprint("storefront_cart", __name__)
@@ -153,17 +153,46 @@ async def cart_page():
 
 @blueprint.post("/cart")
 async def cart_add():
-    """The product page's add-to-cart form: ``sku``, ``quantity``."""
+    """The product page's add-to-cart form: ``quantity``, and either the
+    product's ``option:<name>`` fields with ``product`` (its slug) — the
+    variant of exactly those options is added — or a ``sku``."""
     if not await csrf_valid():
         return await _refused()
     form = await _form()
     token = await _cart_token(create=True)
     try:
-        await carts.add_line(_runtime(), token, form.get("sku", ""), _quantity(form.get("quantity", "1")))
+        sku = await _posted_sku(form)
+        change = await carts.add_line(_runtime(), token, sku, _quantity(form.get("quantity", "1")),
+                                      keep_available=True)
     except ShopError as exc:
         return await _cart_page(exc.status, exc.errors, [exc.detail])
-    _say("Added to your cart.")
+    _say(await _capped_message(sku, change.quantity) if change.capped else "Added to your cart.")
     return redirect("/cart", 303)
+
+
+async def _label(sku: str) -> str:
+    """``Oxford shirt (L / Red)`` for ``sku`` (the SKU itself when it is gone)."""
+    variant = (await catalog.get_variants([sku])).get(sku)
+    return carts.line_label(variant) if variant else sku
+
+
+async def _capped_message(sku: str, held: int) -> str:
+    return f"Only {held} of {await _label(sku)} are available: your cart holds {held}."
+
+
+async def _posted_sku(form: dict[str, str]) -> str:
+    """The SKU an add-to-cart form asks for (see :func:`cart_add`)."""
+    chosen = variants.posted_options(form)
+    if not chosen or not form.get("product"):
+        return form.get("sku", "")
+    product = await catalog.get_product(form["product"], runtime=_runtime())
+    if product is None:
+        raise NotFound("This product is no longer available.")
+    variant = variants.variant_for_options(product, chosen)
+    if variant is None:
+        raise InvalidInput(f"{product['title']} is not available as {variants.describe(chosen)}: "
+                           "choose other options.")
+    return variant["sku"]
 
 
 @blueprint.post("/cart/update")
@@ -178,11 +207,13 @@ async def cart_update():
     sku = form.get("sku", "")
     try:
         if "remove" in form:
+            label = await _label(sku)
             await carts.remove_line(_runtime(), token, sku)
-            _say(f"Removed {sku}.")
+            _say(f"Removed {label}.")
         else:
-            await carts.set_quantity(_runtime(), token, sku, _quantity(form.get("quantity", "")))
-            _say("Cart updated.")
+            change = await carts.set_quantity(_runtime(), token, sku, _quantity(form.get("quantity", "")),
+                                              keep_available=True)
+            _say(await _capped_message(sku, change.quantity) if change.capped else "Cart updated.")
     except ShopError as exc:
         return await _cart_page(exc.status, exc.errors, [exc.detail])
     return redirect("/cart", 303)

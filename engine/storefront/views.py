@@ -15,15 +15,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from quart import Blueprint, abort, current_app, request
+from urllib.parse import quote, urlencode
+
+from quart import Blueprint, abort, current_app, redirect, request
 
 from engine.web.caching import cached
 from engine.catalog import services as catalog
 from engine.db.sql import reading
 from engine.errors import InvalidInput
 from engine.storefront import listing
-from engine.storefront.rendering import current_theme, render
-from engine.storefront.variants import choose
+from engine.storefront.rendering import current_theme, format_money, render
+from engine.storefront.variants import choose, posted_options, script_variants
 
 blueprint = Blueprint("storefront", __name__)
 
@@ -128,8 +130,18 @@ async def product(slug: str):
             abort(404)
         categories = await _category_tree()
     choice = choose(found, request.args)
+    choice.script = script_variants(found, format_money)
     return await render("product.html", product=found, choice=choice, variant=choice.variant,
                         categories=categories)
+
+
+@blueprint.post("/p/<slug>/choose")
+async def product_choice(slug: str):
+    """"Show this selection" without JavaScript: the add-to-cart form posted
+    here comes back as the product page of the chosen options."""
+    form = await request.form
+    query = urlencode(posted_options(form))
+    return redirect(f"/p/{quote(slug, safe='')}" + (f"?{query}" if query else ""), 303)
 
 
 async def _simple(template: str, status: int = 200, **context):
