@@ -35,7 +35,7 @@ from engine.catalog.writes import (
 )
 
 __all__ = [
-    "category_tree", "get_category", "get_product", "search_products", "facets", "featured_products",
+    "category_tree", "get_category", "get_product", "published_pages", "search_products", "facets", "featured_products",
     "list_collections", "get_collection", "product_summaries", "get_variants", "list_warehouses",
     "save_product", "set_stock", "set_stock_levels", "save_category", "save_attribute", "save_collection", "save_warehouse",
 ]
@@ -245,6 +245,22 @@ async def get_collection(slug: str, limit: int = 24) -> dict[str, Any] | None:
         "WHERE cp.collection = {} AND p.status = 'published' AND p.price_min IS NOT NULL "
         "ORDER BY cp.position, cp.id LIMIT {}", collection["id"], max(1, min(int(limit), 100)))
     return {**collection, "products": await product_summaries([row["id"] for row in rows])}
+
+
+#: At most this many product URLs in ``/sitemap.xml`` (the sitemap protocol's limit per file).
+SITEMAP_LIMIT = 50_000
+
+
+async def published_pages(limit: int = SITEMAP_LIMIT) -> dict[str, list[dict[str, Any]]]:
+    """What a sitemap lists: ``{"products": [{slug, updated_at}], "categories":
+    [{slug}]}`` — published products (newest change first, at most ``limit``)
+    and every category."""
+    products = await fetch(
+        "SELECT slug, updated_at FROM catalog_products WHERE status = 'published' "
+        "ORDER BY updated_at DESC, id DESC LIMIT {}", limit)
+    categories = await fetch("SELECT slug FROM catalog_categories ORDER BY position, name")
+    return {"products": [{"slug": row["slug"], "updated_at": _iso(row["updated_at"])} for row in products],
+            "categories": [{"slug": row["slug"]} for row in categories]}
 
 
 async def list_warehouses() -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from engine.db.sql import reading
 from engine.errors import InvalidInput
 from engine.storefront import listing
 from engine.storefront.rendering import current_theme, format_money, render
+from engine.storefront.seo import product_structured_data
 from engine.storefront.variants import choose, posted_options, script_variants
 
 blueprint = Blueprint("storefront", __name__)
@@ -132,7 +133,7 @@ async def product(slug: str):
     choice = choose(found, request.args)
     choice.script = script_variants(found, format_money)
     return await render("product.html", product=found, choice=choice, variant=choice.variant,
-                        categories=categories)
+                        categories=categories, structured_data=product_structured_data(found))
 
 
 @blueprint.post("/p/<slug>/choose")
