@@ -30,7 +30,8 @@ def install(app: Quart, overrides_dir: Path | None = None) -> None:
     state.filters.update(money=rendering.money_filter, query_without=rendering.query_without)
     state.globals.update(format_money=rendering.format_money, csrf_token=rendering.csrf_token,
                          url_for=url_for, store=app.settings.store,
-                         canonical_url=lambda path=None: seo.absolute(path or request.path))
+                         canonical_url=lambda path=None: seo.absolute(path or request.path),
+                         country_options=rendering.country_options)
     app.theme_state = state
     cache_web.install(app)
     app.storefront_cache = app.cache  # the catalog reads of storefront views (``.clear()`` empties it)

@@ -27,7 +27,7 @@ from quart import Blueprint, Quart, current_app, redirect, request, session
 from engine.cart import services as carts
 from engine.catalog import services as catalog
 from engine.checkout import service
-from engine.addresses import ADDRESS_FIELDS
+from engine.addresses import ADDRESS_FIELDS, country_choices, country_name
 from engine.errors import InvalidInput, NotFound, PluginFailure, ShopError
 from engine.orders import services as orders
 from engine.plugins import HookError
@@ -289,6 +289,18 @@ def _plugin_problem(exc: HookError | PluginFailure) -> str:
             f"Nothing was ordered; please try again later.")
 
 
+def _no_shipping_message(address: dict[str, Any]) -> str:
+    """What the shipping step says when no method serves the address."""
+    store = _runtime().settings.store
+    country = country_name(str(address.get("country") or ""), store.locale)
+    if store.countries:
+        where = ", ".join(name for _, name in country_choices(store.countries, store.locale))
+        return (f"We cannot ship to this address in {country}. We ship to: {where}. "
+                "Check the address, or go back and enter another one.")
+    return (f"No shipping method is available for this address in {country}. "
+            "Check the address, or go back and enter another one.")
+
+
 async def _checkout_page(step: str, token: str, state: dict[str, Any], status: int = 200,
                          errors: dict[str, str] | None = None, problem: str | None = None,
                          form: dict[str, Any] | None = None):
@@ -296,12 +308,13 @@ async def _checkout_page(step: str, token: str, state: dict[str, Any], status: i
     (pricing, tax, shipping, payment methods) shows on the page, with 502."""
     runtime = _runtime()
     cart = None
-    context: dict[str, Any] = {"shipping_methods": [], "payment_methods": [], "review": None}
+    context: dict[str, Any] = {"shipping_methods": [], "payment_methods": [], "review": None, "no_shipping": None}
     try:
         cart = await carts.view_cart(runtime, token)
         if step == "shipping":
             context["shipping_methods"] = (await service.shipping_methods(runtime, token,
                                                                           state.get("shipping_address")))["items"]
+            context["no_shipping"] = _no_shipping_message(state.get("shipping_address") or {})
         elif step == "payment":
             context["payment_methods"] = (await service.payment_methods(runtime, token))["items"]
         elif step == "review" and problem is None:
@@ -364,7 +377,8 @@ async def checkout_submit():
         email = form.get("email", "").strip()
         address = _address_from(form, "shipping")
         body = {**_body(state), "email": email, "shipping_address": address}
-        errors = service.validate_details(body)
+        store = runtime.settings.store
+        errors = service.validate_details(body, store.countries, store.locale)
         if errors:
             return await _checkout_page("contact", token, state, 422, _field_errors(errors),
                                         "Please correct the marked fields.",
