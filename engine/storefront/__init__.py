@@ -31,7 +31,8 @@ def install(app: Quart, overrides_dir: Path | None = None) -> None:
     state.globals.update(format_money=rendering.format_money, csrf_token=rendering.csrf_token,
                          url_for=url_for, store=app.settings.store,
                          canonical_url=lambda path=None: seo.absolute(path or request.path),
-                         country_options=rendering.country_options)
+                         country_options=rendering.country_options,
+                         mail_enabled=bool(app.settings.mail.smtp_host))  # no "e-mail sent" without a mail server
     app.theme_state = state
     cache_web.install(app)
     app.storefront_cache = app.cache  # the catalog reads of storefront views (``.clear()`` empties it)

@@ -67,6 +67,7 @@ async def test_buy_through_the_storefront(store):
     number = re.match(r"/orders/(\d+)\?token=", location).group(1)
     order_page = await (await client.get(location)).get_data(as_text=True)
     assert f"Order {number}" in order_page and "How to pay:" in order_page and "€54.90" in order_page
+    assert "confirmation" not in order_page.lower()  # no mail server configured: no claim that one was sent
     assert (await client.get(f"/orders/{number}")).status_code == 404
     assert (await catalog.get_variants(["TEE-1"]))["TEE-1"]["quantity_available"] == 3
     after = await (await client.get("/cart")).get_data(as_text=True)
@@ -118,3 +119,15 @@ async def test_checkout_with_an_empty_cart_says_so(store):
     assert response.status_code == 200
     page = await response.get_data(as_text=True)
     assert "Your cart is empty" in page and 'aria-current="step">1. Contact' in page
+
+
+async def test_the_order_page_mentions_the_confirmation_only_when_mail_is_configured(make_app):
+    from engine.testing.checkout import cart_with, checkout
+
+    app = await make_app(mail={"smtp_host": "127.0.0.1", "smtp_port": 2525})
+    await add_product(app.runtime, "TEE-1", price=2500, stock=5, slug="tee", title="Linen tee")
+    client = app.test_client()
+    order = await (await checkout(client, await cart_with(client, "TEE-1"))).get_json()
+    page = await (await client.get(f"/orders/{order['number']}?token={order['access_token']}")).get_data(
+        as_text=True)
+    assert "A confirmation e-mail goes to ada@example.test." in page
