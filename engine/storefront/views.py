@@ -116,6 +116,9 @@ async def search():
     await current_theme()
     text = (request.args.get("q") or "").strip()[: listing.MAX_TEXT]
     async with reading():
+        if not text and request.args.get("sort"):
+            # "/search?sort=newest": every product in that order (the home page's call to action)
+            return await _listing_page("search.html", None, "", "/search", query="")
         if not text:
             return await render("search.html", query="", products=[], listing=None, next_url=None,
                                 first_url=None, sorts=listing.SORTS, categories=await _category_tree())
