@@ -55,6 +55,8 @@ class PluginsSettings(_Section):
 
 class StoreSettings(_Section):
     name: str = "Shopwright demo store"
+    #: the home page's meta description (empty: the store's name and top categories)
+    description: str = Field("", max_length=300)
     currency: str = "EUR"
     locale: str = "en"
     base_url: str = "http://127.0.0.1:8000"

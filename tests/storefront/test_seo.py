@@ -77,3 +77,22 @@ async def test_listing_pages_are_canonical_without_filters_or_paging(seo_shop):
     body = await (await seo_shop.test_client().get("/c/clothing?sort=price_asc&material=linen")).get_data(as_text=True)
     assert f'<link rel="canonical" href="{BASE}/c/clothing">' in body
     assert "application/ld+json" not in body
+
+
+@pytest.mark.parametrize("theme", ["default", "boutique"])
+async def test_home_category_and_product_pages_pass_the_basic_audit(make_app, theme):
+    """Each has a title, a meta description, one h1, alt text on every image and
+    a label on every form field (engine.testing.themes.check_page_html)."""
+    from engine.testing.themes import check_page_html
+
+    app = await make_app(theme=theme)
+    await seed_sample_catalog(app.runtime)
+    client = app.test_client()
+    for path in ("/", "/c/clothing", "/p/oxford-shirt"):
+        body = await (await client.get(path)).get_data(as_text=True)
+        assert f'data-theme="{theme}"' in body
+        assert check_page_html(body) == [], path
+        titles = re.findall(r"<title>([^<]+)</title>", body)
+        assert len(titles) == 1 and titles[0].strip(), path
+        descriptions = re.findall(r'<meta name="description" content="([^"]+)">', body)
+        assert len(descriptions) == 1 and len(descriptions[0]) <= 163, (path, descriptions)
