@@ -31,7 +31,7 @@ def install(app: Quart, overrides_dir: Path | None = None) -> None:
     state.globals.update(format_money=rendering.format_money, csrf_token=rendering.csrf_token,
                          url_for=url_for, store=app.settings.store,
                          canonical_url=lambda path=None: seo.absolute(path or request.path),
-                         country_options=rendering.country_options,
+                         country_options=rendering.country_options, tax_note=rendering.tax_note,
                          mail_enabled=bool(app.settings.mail.smtp_host))  # no "e-mail sent" without a mail server
     app.theme_state = state
     cache_web.install(app)
