@@ -3,7 +3,8 @@ templates (never the storefront theme). One module per area, each with its
 blueprint:
 
 - :mod:`~engine.admin.signin`: ``/admin/login``, ``/admin/login/2fa``, ``/admin/logout``
-- :mod:`~engine.admin.account`: the dashboard (``/admin``) and ``/admin/account``
+- :mod:`~engine.admin.dashboard`: ``/admin``, sales, low stock and plugin problems
+- :mod:`~engine.admin.account`: ``/admin/account``
 - :mod:`~engine.admin.two_factor`: ``/admin/account/2fa``
 - :mod:`~engine.admin.staff`: ``/admin/staff``
 - :mod:`~engine.admin.roles`: ``/admin/roles``
@@ -25,8 +26,8 @@ from quart import Quart
 def install(app: Quart) -> None:
     """Register the admin pages, and the admin's rendering of the HTTP layer's
     small pages (:mod:`engine.web.pages`) for requests under /admin."""
-    from engine.admin import (account, audit_log, plugin_pages, rendering, roles, security_policy, signin, staff,
-                              tokens, two_factor)
+    from engine.admin import (account, audit_log, dashboard, plugin_pages, rendering, roles, security_policy, signin,
+                              staff, tokens, two_factor)
     from engine.web import pages
     from engine.web.sessions import uses_staff_session
 
@@ -34,5 +35,5 @@ def install(app: Quart) -> None:
         return await rendering.render_admin("admin/message.html", status=status, title=title, message=message)
 
     pages.register(app, uses_staff_session, message_page)
-    for module in (signin, account, two_factor, staff, roles, tokens, audit_log, security_policy, plugin_pages):
+    for module in (signin, dashboard, account, two_factor, staff, roles, tokens, audit_log, security_policy, plugin_pages):
         app.register_blueprint(module.blueprint)
