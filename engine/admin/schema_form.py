@@ -195,6 +195,7 @@ def with_errors(specs: list[FormField], errors: dict[str, str], form: dict[str, 
     out = []
     names = {spec.name for spec in specs}
     for spec in specs:
+        errors = {where: text.removeprefix("Value error, ") for where, text in errors.items()}
         message = errors.get(spec.name, "")
         if not message:
             for where, text in errors.items():

@@ -108,7 +108,7 @@ async def test_plugin_pages_need_plugins_write(make_app):
             assert (await client.get(path)).status_code == 403, path
         token = await form_token(client, "/admin/account")
         refused = await client.post(PAGE, form={"csrf_token": token, "action": "enable"})
-        assert refused.status_code == 403
+        assert refused.status_code == 403 and "plugins:write" in await refused.get_data(as_text=True)
     assert not app.runtime.host.is_active("payments_stripe")
     owner = await staff_client(app)
     assert (await owner.post(PAGE, form={"action": "enable"})).status_code == 403, "no CSRF token"
