@@ -13,6 +13,7 @@ blueprint:
 - :mod:`~engine.admin.plugins`: ``/admin/plugins``, ``/admin/plugins/<name>``
   (settings forms from :mod:`~engine.admin.schema_form`)
 - :mod:`~engine.admin.themes`: ``/admin/themes``, ``/admin/themes/<name>`` (the customizer)
+- :mod:`~engine.admin.jobs`: ``/admin/jobs``
 - :mod:`~engine.admin.plugin_pages`: ``/admin/plugins/<plugin>/<path>``, the
   pages plugins add (``admin_pages``), each with its own permission
 
@@ -28,8 +29,8 @@ from quart import Quart
 def install(app: Quart) -> None:
     """Register the admin pages, and the admin's rendering of the HTTP layer's
     small pages (:mod:`engine.web.pages`) for requests under /admin."""
-    from engine.admin import (account, audit_log, plugin_pages, plugins, rendering, roles, security_policy, signin,
-                              staff, themes, tokens, two_factor)
+    from engine.admin import (account, audit_log, jobs, plugin_pages, plugins, rendering, roles, security_policy,
+                              signin, staff, themes, tokens, two_factor)
     from engine.web import pages
     from engine.web.sessions import uses_staff_session
 
@@ -38,5 +39,5 @@ def install(app: Quart) -> None:
 
     pages.register(app, uses_staff_session, message_page)
     for module in (signin, account, two_factor, staff, roles, tokens, audit_log, security_policy, plugins, themes,
-                   plugin_pages):
+                   jobs, plugin_pages):
         app.register_blueprint(module.blueprint)
