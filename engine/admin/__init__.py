@@ -14,6 +14,7 @@ blueprint:
   (settings forms from :mod:`~engine.admin.schema_form`)
 - :mod:`~engine.admin.themes`: ``/admin/themes``, ``/admin/themes/<name>`` (the customizer)
 - :mod:`~engine.admin.jobs`: ``/admin/jobs``
+- :mod:`~engine.admin.emails`: ``/admin/emails`` (previews and test messages)
 - :mod:`~engine.admin.plugin_pages`: ``/admin/plugins/<plugin>/<path>``, the
   pages plugins add (``admin_pages``), each with its own permission
 
@@ -29,8 +30,8 @@ from quart import Quart
 def install(app: Quart) -> None:
     """Register the admin pages, and the admin's rendering of the HTTP layer's
     small pages (:mod:`engine.web.pages`) for requests under /admin."""
-    from engine.admin import (account, audit_log, jobs, plugin_pages, plugins, rendering, roles, security_policy,
-                              signin, staff, themes, tokens, two_factor)
+    from engine.admin import (account, audit_log, emails, jobs, plugin_pages, plugins, rendering, roles,
+                              security_policy, signin, staff, themes, tokens, two_factor)
     from engine.web import pages
     from engine.web.sessions import uses_staff_session
 
@@ -39,5 +40,5 @@ def install(app: Quart) -> None:
 
     pages.register(app, uses_staff_session, message_page)
     for module in (signin, account, two_factor, staff, roles, tokens, audit_log, security_policy, plugins, themes,
-                   jobs, plugin_pages):
+                   jobs, emails, plugin_pages):
         app.register_blueprint(module.blueprint)
