@@ -74,8 +74,13 @@ def _is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
+#: words written in capitals in a label made from a field name
+ACRONYMS = {"api": "API", "url": "URL", "js": "JS", "id": "ID", "smtp": "SMTP", "db": "DB", "css": "CSS"}
+
+
 def _label(name: str) -> str:
-    return name.replace("_", " ").capitalize()
+    words = name.split("_")
+    return " ".join(ACRONYMS.get(word, word.capitalize() if i == 0 else word) for i, word in enumerate(words))
 
 
 def _major(minor: int, currency: str) -> str:

@@ -27,7 +27,7 @@ async def test_preview_publish_and_activate(make_app, database_url):
 
     listing = await (await owner.get("/admin/themes")).get_data(as_text=True)
     assert 'data-theme="boutique"' in listing and "<strong>active</strong>" in listing
-    assert "<td>default</td>" in listing, "boutique extends default"
+    assert '<td data-label="Extends">default</td>' in listing, "boutique extends default"
 
     page = await owner.get(PAGE)
     html = await page.get_data(as_text=True)
