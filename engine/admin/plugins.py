@@ -12,10 +12,13 @@ its settings form, generated from its settings model
 their ``action`` (``enable``, ``disable``, ``save``) — a separate path would
 shadow a plugin's own admin page of that name. The changes, their validation
 and audit entries are the plugin host's (the same calls as the JSON API,
-:mod:`engine.api.admin_plugins`); a secret is never sent back to the browser.
+:mod:`engine.api.admin_plugins`); enabling first applies the plugin's pending
+migrations, as ``shopwright plugins enable`` does. A secret is never sent back
+to the browser.
 """
 from __future__ import annotations
 
+import structlog
 from quart import Blueprint, current_app, redirect, request
 
 from engine.accounts.plugin_pages import plugin_pages
@@ -23,9 +26,12 @@ from engine.admin import schema_form
 from engine.admin.access import staff_page
 from engine.admin.common import form_fields
 from engine.admin.rendering import render_admin
+from engine.db.migrate import migrate
 from engine.plugins import PluginError, SettingsInvalid
 from engine.plugins.report import catalog, hooks_implemented, missing_settings
 from engine.web.audit import mark_audited, request_actor
+
+log = structlog.get_logger("shopwright.admin")
 
 blueprint = Blueprint("admin_plugins", __name__)
 
@@ -93,6 +99,7 @@ async def plugin_change(name: str):
     host, actor = _host(), request_actor()
     try:
         if action == "enable":
+            await _migrate(name)
             mark_audited()
             await host.enable(name, actor=actor)
         elif action == "disable":
@@ -109,6 +116,16 @@ async def plugin_change(name: str):
                                       link=LINK)
         return await _detail(name, status=422, message=str(exc))
     return redirect(f"{LINK}/{name}?done={action}", 303)
+
+
+async def _migrate(name: str) -> None:
+    """Apply the plugin's pending migrations before it is enabled, as
+    ``shopwright plugins enable`` does (nothing when it has no tables or they
+    are up to date)."""
+    plugin = _host().get(name)
+    if plugin.manifest is not None and plugin.manifest.piccolo_app and not plugin.error:
+        await migrate(current_app.runtime.database, [plugin.manifest.piccolo_app],
+                      echo=lambda *lines: log.info("plugin.migrated", plugin=name, output=" ".join(map(str, lines))))
 
 
 async def _save(name: str, form: dict):

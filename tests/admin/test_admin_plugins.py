@@ -113,3 +113,29 @@ async def test_plugin_pages_need_plugins_write(make_app):
     owner = await staff_client(app)
     assert (await owner.post(PAGE, form={"action": "enable"})).status_code == 403, "no CSRF token"
     assert (await owner.get("/admin/plugins/no_such_plugin")).status_code == 404
+
+
+async def test_every_plugin_theme_job_and_email_route_refuses_staff_without_plugins_write(make_app):
+    """Every route of these pages, each method: 403 for a manager (no ``plugins:write``)."""
+    app = await make_app(plugins=[stripe_plugin], enable=[])
+    manager = await staff_client(app, role="manager")
+    token = await form_token(manager, "/admin/account")
+    values = {"name": "payments_stripe", "plugin": "payments_stripe", "path": "x"}
+    checked = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(("/admin/plugins", "/admin/themes", "/admin/jobs", "/admin/emails")):
+            continue
+        if rule.endpoint.startswith("admin_plugin_pages."):
+            continue  # a plugin's own pages declare their own permission (tests/sdk/test_admin_pages.py)
+        path = rule.rule
+        for argument in rule.arguments:
+            path = re.sub(rf"<(?:[a-z]+:)?{argument}>", values.get(argument, "boutique"), path)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if method == "GET":
+                response = await manager.get(path)
+            else:
+                response = await manager.post(path, form={"csrf_token": token, "action": "enable"})
+            assert response.status_code == 403, (method, path)
+            checked.append((method, rule.rule))
+    assert len(checked) >= 10, checked
+    assert not app.runtime.host.is_active("payments_stripe")
