@@ -140,9 +140,15 @@ def _read(spec: FormField, raw: str) -> Any:
         return None
     if spec.kind == "number":
         try:
-            return int(raw) if spec.step == "1" else float(Decimal(raw))
+            if spec.step == "1":
+                return int(raw)
+            number = Decimal(raw)
+            if number.is_finite():
+                # it stays text: the model reads it exactly (a Decimal field never goes through float)
+                return str(number)
         except (ValueError, InvalidOperation):
-            raise ValueError("must be a whole number" if spec.step == "1" else "must be a number") from None
+            pass
+        raise ValueError("must be a whole number" if spec.step == "1" else "must be a number")
     if spec.kind == "amount":
         try:
             amount = Decimal(raw.replace(",", "."))

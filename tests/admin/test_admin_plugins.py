@@ -139,3 +139,23 @@ async def test_every_plugin_theme_job_and_email_route_refuses_staff_without_plug
             checked.append((method, rule.rule))
     assert len(checked) >= 10, checked
     assert not app.runtime.host.is_active("payments_stripe")
+
+
+def test_numbers_are_read_exactly():
+    from decimal import Decimal
+
+    from engine.admin import schema_form
+
+    class Rates(BaseModel):
+        rate: Decimal = Decimal("0.19")
+        timeout: float = 10.0
+        fee: int = Field(0, json_schema_extra={"amount": True})
+
+    specs = schema_form.fields(Rates, None, "JPY")
+    assert [(f.name, f.kind, f.value) for f in specs] == [("rate", "number", "0.19"), ("timeout", "number", "10.0"),
+                                                         ("fee", "amount", "0")]
+    values, errors = schema_form.parse(specs, {"rate": "0.070000000000000007", "timeout": "nan", "fee": "1.5"})
+    assert values == {"rate": "0.070000000000000007"} and Rates.model_validate(values).rate == Decimal(
+        "0.070000000000000007")
+    assert errors == {"timeout": "must be a number", "fee": "must be an amount in JPY with at most 0 decimals"}
+    assert schema_form.parse(specs, {"rate": "1", "timeout": "2.5", "fee": "1500"})[0]["fee"] == 1500
