@@ -71,13 +71,13 @@ def _form_fields(name: str) -> list[schema_form.FormField]:
 async def _detail(name: str, status: int = 200, specs: list | None = None, errors: dict | None = None,
                   message: str = ""):
     host = _host()
-    plugin = host.get(name)
-    state = host.status_of(name)
+    state = host.status_of(name)  # also a plugin enabled here but not installed: it can be disabled
+    plugin = host.installed.get(name)
     failure = (await host.failures()).get(name)
     pages = [page for page in await plugin_pages(current_app.runtime) if page.plugin == name]
-    fields = specs if specs is not None else _form_fields(name)
+    fields = specs if specs is not None else (_form_fields(name) if plugin else [])
     return await render_admin("admin/plugin.html", status=status, plugin=plugin, state=state, failure=failure,
-                              hooks=hooks_implemented(plugin), pages=pages, fields=fields,
+                              hooks=hooks_implemented(plugin) if plugin else [], pages=pages, fields=fields,
                               form_errors=schema_form.unplaced(fields, errors or {}), missing=_missing(name),
                               message=message, done=request.args.get("done", ""))
 
@@ -111,10 +111,11 @@ async def plugin_change(name: str):
             return await render_admin("admin/message.html", status=400, title="Not done",
                                       message="Unknown action.", link=f"{LINK}/{name}")
     except PluginError as exc:
-        if name not in host.installed:
+        try:
+            return await _detail(name, status=422, message=str(exc))
+        except PluginError:
             return await render_admin("admin/message.html", status=404, title="Not found", message=str(exc),
                                       link=LINK)
-        return await _detail(name, status=422, message=str(exc))
     return redirect(f"{LINK}/{name}?done={action}", 303)
 
 

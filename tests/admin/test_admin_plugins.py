@@ -159,3 +159,21 @@ def test_numbers_are_read_exactly():
         "0.070000000000000007")
     assert errors == {"timeout": "must be a number", "fee": "must be an amount in JPY with at most 0 decimals"}
     assert schema_form.parse(specs, {"rate": "1", "timeout": "2.5", "fee": "1500"})[0]["fee"] == 1500
+
+
+async def test_a_plugin_enabled_but_not_installed_can_be_disabled(make_app):
+    from engine.db.sql import fetch as run
+
+    app = await make_app(plugins=[stripe_plugin], enable=[])
+    await run("INSERT INTO plugin_state (name, enabled, settings, updated_at) VALUES ({}, {}, {}, {})",
+              "gone_plugin", True, "{}", "2026-01-01T00:00:00+00:00")
+    await app.runtime.host.refresh()
+    owner = await staff_client(app)
+    listing = await (await owner.get("/admin/plugins")).get_data(as_text=True)
+    assert 'data-plugin="gone_plugin"' in listing and "not installed in this environment" in listing
+    page = await owner.get("/admin/plugins/gone_plugin")
+    assert page.status_code == 200 and ">Disable</button>" in await page.get_data(as_text=True)
+    token = await form_token(owner, "/admin/plugins/gone_plugin")
+    done = await owner.post("/admin/plugins/gone_plugin", form={"csrf_token": token, "action": "disable"})
+    assert done.status_code == 303
+    assert "gone_plugin" not in await (await owner.get("/admin/plugins")).get_data(as_text=True)
