@@ -14,7 +14,10 @@ Field kinds, from the annotation:
   ``json_schema_extra={"amount": True}`` is an amount in minor units, shown
   and entered in major units of the store's currency (``12.50`` → ``1250``);
 - a nested model → its fields, named ``parent.child``;
-- ``str`` → text (a colour input when the current value is ``#rrggbb``);
+- ``str`` → text (a colour input when the current value is ``#rrggbb``); a
+  field named ``image`` or ``*_image`` (or marked ``{"image": True}``) is an
+  image path with a file input beside it (``<name>__upload``: the view stores
+  the upload and puts its path in the field, see :mod:`engine.admin.themes`);
   a :func:`engine.secret` field → a password input that is never filled:
   empty keeps the stored secret, the "clear" box empties it;
 - anything else (lists, dicts) → a JSON text area.
@@ -38,6 +41,9 @@ from engine.manifest import secret_fields
 from engine.money import currency_exponent
 
 AMOUNT = "amount"
+IMAGE = "image"
+#: suffix of the file input beside an image field
+UPLOAD = "__upload"
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: suffix of the checkbox that empties a secret
 CLEAR = "__clear"
@@ -47,7 +53,7 @@ CLEAR = "__clear"
 class FormField:
     name: str
     label: str
-    kind: str  # text, password, number, amount, checkbox, select, colour, json
+    kind: str  # text, password, number, amount, checkbox, select, colour, image, json
     value: str = ""
     help: str = ""
     choices: tuple[str, ...] = ()
@@ -122,6 +128,8 @@ def fields(model: type[BaseModel], current: BaseModel | None, currency: str, pre
             out.append(FormField(kind="number", value="" if value is None else str(value), step="1", **common))
         elif annotation in (float, Decimal):
             out.append(FormField(kind="number", value="" if value is None else str(value), step="any", **common))
+        elif annotation is str and (extra.get(IMAGE) or name == "image" or name.endswith("_image")):
+            out.append(FormField(kind="image", value="" if value is None else str(value), **common))
         elif annotation is str:
             text = "" if value is None else str(value)
             out.append(FormField(kind="colour" if _COLOUR.match(text) else "text", value=text, **common))
@@ -136,6 +144,8 @@ def fields(model: type[BaseModel], current: BaseModel | None, currency: str, pre
 def _read(spec: FormField, raw: str) -> Any:
     """The value of one submitted field; ValueError with the message for the field."""
     raw = raw.strip() if spec.kind not in ("text", "json") else raw
+    if spec.kind == "image":
+        return None if raw == "" and spec.optional else raw
     if raw == "" and spec.kind in ("number", "amount", "select") and spec.optional:
         return None
     if spec.kind == "number":

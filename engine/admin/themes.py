@@ -16,7 +16,10 @@ The customizer's POST takes the form by its ``action``:
 - ``activate``: the theme becomes the store's (``theme.activate``).
 
 Opening a theme's page starts a preview of its saved settings, so a theme
-can be looked at before it is activated. Invalid values re-render the form
+can be looked at before it is activated. An image uploaded beside an image
+setting (the logo) is stored first (:mod:`engine.themes.media`, audited
+``theme.media``) and its ``/media/theme/...`` path becomes the field's value,
+for the preview and for Publish alike. Invalid values re-render the form
 with the error at each field, and write nothing.
 """
 from __future__ import annotations
@@ -27,7 +30,7 @@ from engine.admin import schema_form
 from engine.admin.access import staff_page
 from engine.admin.common import form_fields
 from engine.admin.rendering import render_admin
-from engine.themes import preview, registry
+from engine.themes import media, preview, registry
 from engine.themes.check import check_theme
 from engine.web.audit import mark_audited, request_actor
 
@@ -87,6 +90,23 @@ async def _page(theme: registry.InstalledTheme, *, status: int = 200, specs=None
     return response
 
 
+async def _store_uploads(specs: list[schema_form.FormField], form: dict[str, str]) -> dict[str, str]:
+    """Store each image uploaded beside an image field (:mod:`engine.themes.media`)
+    and put its path into ``form`` in place of the typed one; returns the errors
+    of refused uploads by field."""
+    files = await request.files
+    errors = {}
+    for spec in specs:
+        upload = files.get(spec.name + schema_form.UPLOAD) if spec.kind == "image" else None
+        if upload is None or not upload.filename:
+            continue
+        try:
+            form[spec.name] = await media.store(upload.read(media.MAX_BYTES + 1), actor=request_actor())
+        except media.MediaError as exc:
+            errors[spec.name] = str(exc)
+    return errors
+
+
 def _theme(name: str) -> registry.InstalledTheme | None:
     theme = _state().themes.get(name)
     return theme if theme is not None and _state().usable(name) else None
@@ -126,7 +146,9 @@ async def theme_change(name: str):
         return await render_admin("admin/message.html", status=400, title="Not done", message="Unknown action.",
                                   link=f"{LINK}/{name}")
     specs = _specs(theme, _state().settings_for(name))
+    uploaded = await _store_uploads(specs, form)
     values, errors = schema_form.parse(specs, form)
+    errors.update(uploaded)
     if not errors:
         try:
             if action == "preview":

@@ -96,3 +96,48 @@ def test_themes_configure_command(tmp_path):
     assert cli("themes", "configure", "boutique", "nonsense").returncode == 1
     listing = json.loads(cli("themes", "list", "--json").stdout)
     assert any(t["name"] == "boutique" for t in listing)
+
+
+def _png() -> bytes:
+    """A real 1×1 PNG."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xc0\xff\xee"))
+            + chunk(b"IEND", b""))
+
+
+async def test_logo_upload(make_app, database_url):
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+
+    app = await make_app(database_url=database_url)
+    owner = await staff_client(app)
+    form = await _form(owner)
+    assert 'type="file" id="f-logo-image-upload" name="logo.image__upload"' in await (
+        await owner.get(PAGE)).get_data(as_text=True)
+
+    def upload(data: bytes, filename: str) -> dict:
+        return {"logo.image__upload": FileStorage(BytesIO(data), filename=filename, content_type="image/png")}
+
+    refused = await owner.post(PAGE, form={**form, "action": "preview"}, files=upload(b"<svg onload=x>", "logo.png"))
+    body = await refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'data-field="logo.image">' in body and "must be a PNG, JPEG" in body
+
+    published = await owner.post(PAGE, form={**form, "action": "publish"}, files=upload(_png(), "logo.png"))
+    assert published.status_code == 303, await published.get_data(as_text=True)
+    await app.theme_state.refresh()
+    path = app.theme_state.settings_for("boutique").logo.image
+    assert path.startswith("/media/theme/") and path.endswith(".png")
+    image = await app.test_client().get(path)
+    assert image.status_code == 200 and await image.get_data() == _png() and image.content_type == "image/png"
+    assert "immutable" in image.headers["Cache-Control"]
+    assert (await app.test_client().get("/media/theme/" + "0" * 64 + ".png")).status_code == 404
+    again = await owner.post(PAGE, form={**form, "action": "publish"}, files=upload(_png(), "same.png"))
+    assert again.status_code == 303
+    assert len(await fetch("SELECT id FROM audit_log WHERE action = {}", "theme.media")) == 1, "stored once"
