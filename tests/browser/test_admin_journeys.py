@@ -11,6 +11,7 @@ generously for a busy machine.
 """
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -147,7 +148,11 @@ def test_staff_previews_and_activates_boutique(browser, shop, screenshot):
     expect(page.locator("#check")).to_contain_text("No problems found")
 
     page.locator("#f-colours-primary").fill("#c0ffee")
+    png = page.screenshot(clip={"x": 0, "y": 0, "width": 160, "height": 44})  # a PNG to upload as the logo
+    page.locator("#f-logo-image-upload").set_input_files(files=[{"name": "logo.png", "mimeType": "image/png",
+                                                                 "buffer": png}])
     page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#f-logo-image")).to_have_value(re.compile(r"^/media/theme/[0-9a-f]{64}\.png$"))
     expect(frame.locator("body")).to_have_attribute("data-theme", "boutique")
     assert "--color-primary: #c0ffee" in page.frame_locator("iframe.preview").locator("html").inner_html()
     photograph(page, screenshot, "theme-customizer")
@@ -160,6 +165,9 @@ def test_staff_previews_and_activates_boutique(browser, shop, screenshot):
     expect(page.get_by_role("status")).to_have_text("Theme activated.")
     reload_until(shopper, 'body[data-theme="boutique"]', "the store shows boutique")
     assert "--color-primary: #c0ffee" in shopper.content()
+    logo = shopper.locator('img[src^="/media/theme/"]').first
+    expect(logo).to_be_visible()
+    assert shopper.evaluate("img => img.naturalWidth", logo.element_handle()) > 0, "the uploaded logo loads"
     screenshot(shopper, "admin-store-after-activation")
     page.context.close()
     shopper.context.close()
