@@ -107,8 +107,12 @@ async def _arq_rows(queue) -> list[tuple[JobRow, tuple]]:
     prefix = queue.queue_name + ":"
     rows = []
     now_ms = time.time() * 1000
-    for job in await pool.queued_jobs(queue_name=queue.queue_name):
-        running = bool(await pool.exists(in_progress_key_prefix + job.job_id))
+    queued = await pool.queued_jobs(queue_name=queue.queue_name)
+    async with pool.pipeline(transaction=False) as pipe:  # one round trip, however many jobs wait
+        for job in queued:
+            pipe.exists(in_progress_key_prefix + job.job_id)
+        in_progress = await pipe.execute() if queued else []
+    for job, running in zip(queued, in_progress):
         state = "running" if running else ("deferred" if job.score and job.score > now_ms else "queued")
         rows.append((JobRow(job.job_id.removeprefix(prefix), job.function.removeprefix(prefix), state, job.job_try,
                             at=_aware(job.enqueue_time)), tuple(job.args)))
