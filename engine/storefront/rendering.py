@@ -23,6 +23,7 @@ from babel import Locale
 from babel.numbers import format_currency
 from quart import Response, current_app, g, request, url_for
 
+from engine.addresses import country_choices
 from engine.cache.responses import CSRF_MARKER, NONCE_MARKER
 from engine.money import Money, currency_exponent
 from engine.storefront.plugin_assets import page_assets, page_name
@@ -66,6 +67,13 @@ def money_filter(value: Any, currency: str | None = None) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = Money(value, currency or current_app.settings.store.currency)
     return format_money(value)
+
+
+def country_options(prefix: str = "shipping") -> list[tuple[str, str]]:
+    """``[(code, name)]`` for an address form's country select: the shop's
+    shipping countries for a ``shipping`` address, every country otherwise."""
+    store = current_app.settings.store
+    return country_choices(store.countries if prefix == "shipping" else (), store.locale)
 
 
 def query_without(args, *keys: str) -> str:
