@@ -3,7 +3,7 @@
 Every signed-in staff member may open it; each panel shows only with the
 permission behind its figures — sales (today, 7 and 30 days, orders,
 average order value, a 30-day chart, top products) with ``orders:read``, low
-stock with ``catalog:read``, plugin problems with ``plugins:write``. The
+stock with ``catalog:read``, plugin problems and failed jobs with ``plugins:write``. The
 figures are the orders and catalog domains' reads; the chart is an SVG drawn
 here (no script).
 """
@@ -20,6 +20,8 @@ from engine.admin.access import ANY_STAFF, staff_page
 from engine.admin.rendering import render_admin
 from engine.catalog import services as catalog
 from engine.db.sql import reading
+from engine.jobs.arq_queue import QueueUnavailable
+from engine.jobs.overview import overview as jobs_overview
 from engine.orders import reports
 
 blueprint = Blueprint("admin_dashboard", __name__)
@@ -58,6 +60,10 @@ async def dashboard():
             context["low_stock"] = await catalog.low_stock()
     if actor_has(actor, "plugins:write"):
         context["plugin_problems"] = [status for status in runtime.host.status() if status.enabled and status.error]
+        try:
+            context["failed_jobs"] = len((await jobs_overview(runtime, limit=100)).failed)
+        except QueueUnavailable:
+            context["failed_jobs"] = None  # the panel says the queue cannot be read
     return await render_admin("admin/dashboard.html", me=me, two_factor=bool(me["totp_enabled_at"]), **context)
 
 

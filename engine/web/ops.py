@@ -11,9 +11,13 @@ import hmac
 import ipaddress
 import time
 
+import structlog
 from quart import Blueprint, Response, current_app, request
 
 from engine import __version__
+from engine.jobs.overview import observe
+
+log = structlog.get_logger("shopwright.ops")
 
 blueprint = Blueprint("ops", __name__)
 
@@ -125,4 +129,8 @@ async def metrics():
     if status == 403:
         return Response("/metrics does not answer to this address (ops.metrics_networks).\n", 403,
                         content_type="text/plain")
+    try:
+        await observe(runtime)
+    except Exception as exc:  # the database may be down: the counters are still worth reading
+        log.warning("metrics.jobs_not_observed", error=repr(exc))
     return Response(runtime.metrics.render(), content_type=runtime.metrics.content_type)

@@ -47,3 +47,4 @@ async def test_each_panel_needs_its_permission(make_app):
     assert "Low stock" in page and "Sales (" not in page and "Plugin problems" not in page
     owner = await (await (await staff_client(app)).get("/admin")).get_data(as_text=True)
     assert "Sales (EUR)" in owner and "Plugin problems" in owner and "Every enabled plugin is working." in owner
+    assert "No failed jobs." in owner
