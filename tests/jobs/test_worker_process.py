@@ -202,3 +202,21 @@ async def test_sigterm_hands_back_a_job_past_the_grace_period_and_it_runs_once(w
     ran = await burst(runtime)
     assert (ran.jobs_complete, ran.jobs_failed) == (1, 0)
     assert worker.lines() == ["start h 1", "start h 1", "done h"]
+
+
+async def test_worker_starts_before_redis_and_stops_during_an_outage(worker_setup, private_redis):
+    start, runtime = worker_setup
+    private_redis.stop()
+    worker = start()
+    down = await worker.until_ready(503)
+    assert down["status"] == "unavailable" and down["redis"]["ok"] is False
+
+    private_redis.start()
+    await worker.until_ready(200)
+    await runtime.queue.enqueue("job_probe.quick", "once up")
+    await until(lambda: "done once up" in worker.lines(), "the job")
+
+    private_redis.stop()
+    await worker.until_ready(503)
+    worker.process.send_signal(signal.SIGTERM)
+    assert await worker.exit_code() == 0, worker.log()
