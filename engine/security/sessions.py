@@ -81,8 +81,18 @@ async def close_store(store: SessionStore) -> None:
         await store.close()
 
 
+async def ensure_reachable(store: SessionStore) -> None:
+    """Raise :class:`~engine.security.stores.SessionStoreUnavailable` when some
+    session can't be reached (Redis down). A service whose change must end a
+    user's sessions calls it before writing, so the change is refused, not half
+    done (answered 503 "try again" by the web layer)."""
+    await store.ping()
+
+
 async def end_user_sessions(store: SessionStore, kind: str, user_id: int, keep_digest: str | None = None) -> int:
-    """Delete every session of a user but ``keep_digest``'s; how many ended."""
+    """Delete every session of a user but ``keep_digest``'s; how many ended.
+    Raises :class:`~engine.security.stores.SessionStoreUnavailable`, ending
+    none, when Redis is down."""
     return await store.delete_for_user(kind, user_id, keep=keep_digest)
 
 

@@ -346,7 +346,7 @@ async def require_every_store() -> None:
     """Raise :class:`SessionStoreUnavailable` unless every session store can be
     reached: call it before a change that must end a user's sessions (a new
     password), so the change is refused rather than half done."""
-    await current_app.runtime.session_store.ping()
+    await stored.ensure_reachable(current_app.runtime.session_store)
 
 
 # ------------------------------------------------------------------ wiring
