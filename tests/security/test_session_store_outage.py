@@ -8,7 +8,13 @@ import asyncio
 import time
 
 import pytest
-from account_test_fixtures import PASSWORD, STAFF_PASSWORD, customer_id, make_staff, sign_up
+from account_test_fixtures import (
+    PASSWORD,
+    STAFF_PASSWORD,
+    customer_id,
+    make_staff,
+    sign_up,
+)
 
 from engine.accounts import customers, staff, two_factor
 from engine.accounts.roles import ROLES, SELF
