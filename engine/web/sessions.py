@@ -40,6 +40,7 @@ everywhere else", password change, account deletion).
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import time
@@ -170,7 +171,8 @@ async def open_session(kind: str) -> ServerSession:
     if record is None or record.kind != kind or now - record.last_seen_at > limits.idle \
             or now - record.created_at > limits.absolute:
         if record is not None:
-            await _store(where).delete(digest(value))
+            with contextlib.suppress(SessionStoreUnavailable):  # Redis expires it by its TTL anyway
+                await _store(where).delete(digest(value))
             log.info("session.expired", kind=kind, user_id=record.user_id)
         session = ServerSession(kind)
         session.clear_cookie = True
@@ -244,7 +246,10 @@ async def _save(session: ServerSession, response) -> None:
             await _persist(session, now)
         elif session.record is not None and now - session.record.last_seen_at >= TOUCH_SECONDS:
             session.record.last_seen_at = now
-            await _store(session.where).touch(session.stored_hash, session.record, _ttl(session, now))
+            try:
+                await _store(session.where).touch(session.stored_hash, session.record, _ttl(session, now))
+            except SessionStoreUnavailable as exc:  # only the idle clock: the page stands
+                log.warning("session.touch_failed", kind=session.kind, error=str(exc))
     if session.accessed or session.cookie_dirty:
         response.vary.add("Cookie")
     if not (session.cookie_dirty or session.clear_cookie):

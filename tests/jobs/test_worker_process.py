@@ -143,7 +143,16 @@ async def worker_setup(private_redis, make_jobs_runtime, sqlite_url, tmp_path, m
 async def test_worker_rides_out_a_redis_restart(worker_setup, private_redis):
     start, runtime = worker_setup
     worker = start()
-    await worker.until_ready()
+    ready = await worker.until_ready()
+    assert ready["status"] == "ok" and ready["database"]["ok"] is True and ready["stopping"] is False
+    base = f"http://127.0.0.1:{worker.port}"
+    async with httpx.AsyncClient(timeout=5) as client:
+        assert (await client.get(base + "/healthz")).json() == {"status": "ok"}
+        assert (await client.get(base + "/elsewhere")).status_code == 404
+        refused = await client.post(base + "/readyz")
+        assert refused.status_code == 405 and refused.headers["Allow"] == "GET, HEAD"
+        head = await client.head(base + "/readyz")
+        assert head.status_code == 200 and head.content == b""
     await runtime.queue.enqueue("job_probe.quick", "before")
     await until(lambda: "done before" in worker.lines(), "the job enqueued before the outage")
 

@@ -26,7 +26,9 @@ import time
 
 import pytest
 from account_test_fixtures import PASSWORD, cookie_value, login, post_form, sign_up
+from quart import Blueprint, session
 
+from engine import PluginManifest, hookimpl
 from engine.db.sql import fetch, fetchval
 from engine.testing.checkout import ADDRESS, add_product
 
@@ -88,7 +90,9 @@ async def test_the_storefront_keeps_selling_while_redis_is_down(private_redis, m
     private_redis.stop(keep_data=True)  # as a Redis run with persistence (docs/deploy.md)
 
     ready = await app.test_client().get("/readyz")
-    assert ready.status_code == 503 and (await ready.get_json())["queue"]["ok"] is False
+    body = await ready.get_json()
+    assert ready.status_code == 503 and body["queue"]["ok"] is False
+    assert body["sessions"]["ok"] is False and body["sessions"]["store"] == "redis"
     assert (await app.test_client().get("/healthz")).status_code == 200
 
     # A new visitor shops and buys: the session is kept in the database.
@@ -155,4 +159,51 @@ async def test_the_storefront_keeps_selling_while_redis_is_down(private_redis, m
         return await fetchval("SELECT COUNT(*) FROM outbox_events WHERE relayed_at IS NULL") == 0
 
     await until(relayed, "the outbox to be relayed")
-    assert (await app.test_client().get("/readyz")).status_code == 200
+    ready = await app.test_client().get("/readyz")
+    assert ready.status_code == 200 and (await ready.get_json())["sessions"]["ok"] is True
+
+
+class RedisStopper:
+    """A test plugin whose page stops the private Redis in the middle of a
+    request, after the session was read and before it is saved."""
+
+    MANIFEST = PluginManifest(name="redis_stopper", title="Redis stopper (tests)")
+
+    def __init__(self, server) -> None:
+        self.server = server
+
+    @hookimpl
+    def lifecycle_blueprints(self):
+        blueprint = Blueprint("redis_stopper", __name__)
+
+        @blueprint.get("/redis-stopper/remember")
+        async def remember():
+            self.server.stop(keep_data=True)
+            session["remembered"] = True
+            return "remembered"
+
+        return [blueprint]
+
+
+async def test_a_session_that_cannot_be_saved_turns_the_answer_into_try_again(private_redis, make_app):
+    app = await make_app(plugins=[RedisStopper(private_redis)], redis_url=private_redis.url)
+    await add_product(app.runtime, "TEE-1", price=2500, stock=10, slug="tee", title="Linen tee")
+    shopper = app.test_client()
+    assert (await add_to_cart(shopper)).status_code == 303
+    cookie = cookie_value(shopper, "sw_session")
+    assert cookie.startswith("s.")
+
+    response = await shopper.get("/redis-stopper/remember")
+    assert await _try_again(response)
+    assert "Set-Cookie" not in response.headers and cookie_value(shopper, "sw_session") == cookie
+    assert response.headers["Content-Security-Policy"]  # the after-request headers stay
+
+    private_redis.start()
+
+    async def back() -> bool:
+        return (await shopper.get("/cart")).status_code == 200
+
+    await until(back, "Redis to be back")
+    assert "Linen tee" in await (await shopper.get("/cart")).get_data(as_text=True)
+    async with shopper.session_transaction() as session_data:
+        assert "remembered" not in session_data
