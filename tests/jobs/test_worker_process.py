@@ -9,18 +9,17 @@ reads; the worker's health endpoint (``--health-port``) says when it polls.
 """
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from engine.testing import plugin_site, wait_until
 from engine.testing.checkout import free_port
 
 pytestmark = [pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning")]
@@ -34,27 +33,6 @@ def _load_probe():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def _entry_point(folder: Path) -> Path:
-    info = folder / "shopwright_job_probe-0.0.1.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: shopwright-job-probe\nVersion: 0.0.1\n")
-    (info / "entry_points.txt").write_text("[shopwright.plugins]\njob_probe = job_probe\n")
-    return folder
-
-
-async def until(check, what: str, timeout: float = DEADLINE):
-    """Poll ``check()`` (sync or async) until it is truthy; its value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 class WorkerProcess:
@@ -75,7 +53,7 @@ class WorkerProcess:
             "SHOPWRIGHT_JOBS__RECONNECT_MAX_SECONDS": "1",
             "SHOPWRIGHT_LOGGING__LEVEL": "INFO",
             "JOB_PROBE_DIR": str(self.dir),
-            "PYTHONPATH": os.pathsep.join([str(_entry_point(tmp_path / f"site-{self.port}")), str(SUPPORT),
+            "PYTHONPATH": os.pathsep.join([str(plugin_site(tmp_path / f"site-{self.port}", "job_probe")), str(SUPPORT),
                                            os.environ.get("PYTHONPATH", "")]),
         })
         env.update({f"SHOPWRIGHT_JOBS__{key.upper()}": value for key, value in settings.items()})
@@ -105,10 +83,10 @@ class WorkerProcess:
             answer = await self.readyz()
             return answer[1] if answer and answer[0] == status else None
 
-        return await until(check, f"the worker's /readyz to answer {status}")
+        return await wait_until(check, DEADLINE, what=f"the worker's /readyz to answer {status}")
 
     async def exit_code(self) -> int:
-        await until(lambda: self.process.poll() is not None, "the worker to exit")
+        await wait_until(lambda: self.process.poll() is not None, DEADLINE, what="the worker to exit")
         return self.process.returncode
 
     def log(self) -> str:
@@ -154,7 +132,7 @@ async def test_worker_rides_out_a_redis_restart(worker_setup, private_redis):
         head = await client.head(base + "/readyz")
         assert head.status_code == 200 and head.content == b""
     await runtime.queue.enqueue("job_probe.quick", "before")
-    await until(lambda: "done before" in worker.lines(), "the job enqueued before the outage")
+    await wait_until(lambda: "done before" in worker.lines(), DEADLINE, what="the job enqueued before the outage")
 
     private_redis.stop()
     down = await worker.until_ready(503)
@@ -165,7 +143,7 @@ async def test_worker_rides_out_a_redis_restart(worker_setup, private_redis):
     up = await worker.until_ready(200)
     assert up["redis"] == {"ok": True, "error": None, "last_poll_seconds_ago": up["redis"]["last_poll_seconds_ago"]}
     await runtime.queue.enqueue("job_probe.quick", "after")
-    await until(lambda: "done after" in worker.lines(), "the job enqueued after the restart")
+    await wait_until(lambda: "done after" in worker.lines(), DEADLINE, what="the job enqueued after the restart")
 
     worker.process.send_signal(signal.SIGTERM)
     assert await worker.exit_code() == 0, worker.log()
@@ -173,12 +151,19 @@ async def test_worker_rides_out_a_redis_restart(worker_setup, private_redis):
     assert "redis_unavailable" in worker.log() and "Traceback" not in worker.log()
 
 
-async def test_sigterm_lets_the_running_job_finish_then_exits_0(worker_setup, burst):
+async def slow_job_running(worker_setup, key: str, grace: str) -> WorkerProcess:
+    """A worker with ``shutdown_grace_seconds=grace``, running ``job_probe.slow(key)``."""
     start, runtime = worker_setup
-    worker = start(shutdown_grace_seconds="120")
+    worker = start(shutdown_grace_seconds=grace)
     await worker.until_ready()
-    await runtime.queue.enqueue("job_probe.slow", "s")
-    await until(lambda: "start s 1" in worker.lines(), "the job to start")
+    await runtime.queue.enqueue("job_probe.slow", key)
+    await wait_until(lambda: f"start {key} 1" in worker.lines(), DEADLINE, what="the job to start")
+    return worker
+
+
+async def test_sigterm_lets_the_running_job_finish_then_exits_0(worker_setup, burst):
+    runtime = worker_setup[1]
+    worker = await slow_job_running(worker_setup, "s", grace="120")
 
     worker.process.send_signal(signal.SIGTERM)
     stopping = await worker.until_ready(503)
@@ -194,11 +179,8 @@ async def test_sigterm_lets_the_running_job_finish_then_exits_0(worker_setup, bu
 
 
 async def test_sigterm_hands_back_a_job_past_the_grace_period_and_it_runs_once(worker_setup, burst):
-    start, runtime = worker_setup
-    worker = start(shutdown_grace_seconds="0.2")
-    await worker.until_ready()
-    await runtime.queue.enqueue("job_probe.slow", "h")
-    await until(lambda: "start h 1" in worker.lines(), "the job to start")
+    runtime = worker_setup[1]
+    worker = await slow_job_running(worker_setup, "h", grace="0.2")
 
     worker.process.send_signal(signal.SIGTERM)
     assert await worker.exit_code() == 0, worker.log()
@@ -223,7 +205,7 @@ async def test_worker_starts_before_redis_and_stops_during_an_outage(worker_setu
     private_redis.start()
     await worker.until_ready(200)
     await runtime.queue.enqueue("job_probe.quick", "once up")
-    await until(lambda: "done once up" in worker.lines(), "the job")
+    await wait_until(lambda: "done once up" in worker.lines(), DEADLINE, what="the job")
 
     private_redis.stop()
     await worker.until_ready(503)

@@ -20,9 +20,7 @@ shoppers out (docs/deploy.md).
 """
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 
 import pytest
 from account_test_fixtures import PASSWORD, cookie_value, login, post_form, sign_up
@@ -30,6 +28,7 @@ from quart import Blueprint, session
 
 from engine import PluginManifest, hookimpl
 from engine.db.sql import fetch, fetchval
+from engine.testing import wait_until
 from engine.testing.checkout import ADDRESS, add_product
 
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning")
@@ -60,13 +59,6 @@ async def buy(client) -> str:
         response = await client.post("/checkout", form={"csrf_token": token, **form})
         assert response.status_code == 303, (form["step"], response.status_code)
     return response.headers["Location"]
-
-
-async def until(check, what: str):
-    deadline = time.monotonic() + DEADLINE
-    while not await check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 async def _try_again(response) -> bool:
@@ -140,7 +132,7 @@ async def test_the_storefront_keeps_selling_while_redis_is_down(private_redis, m
     async def shopper_back() -> bool:
         return (await shopper.get("/cart")).status_code == 200
 
-    await until(shopper_back, "the Redis sessions to be readable again")
+    await wait_until(shopper_back, DEADLINE, what="the Redis sessions to be readable again")
     cart = await (await shopper.get("/cart")).get_data(as_text=True)
     assert "Linen tee" in cart and "€50.00" in cart
     assert (await customer.get("/account/addresses")).status_code == 200
@@ -158,7 +150,7 @@ async def test_the_storefront_keeps_selling_while_redis_is_down(private_redis, m
     async def relayed() -> bool:
         return await fetchval("SELECT COUNT(*) FROM outbox_events WHERE relayed_at IS NULL") == 0
 
-    await until(relayed, "the outbox to be relayed")
+    await wait_until(relayed, DEADLINE, what="the outbox to be relayed")
     ready = await app.test_client().get("/readyz")
     assert ready.status_code == 200 and (await ready.get_json())["sessions"]["ok"] is True
 
@@ -203,7 +195,7 @@ async def test_a_session_that_cannot_be_saved_turns_the_answer_into_try_again(pr
     async def back() -> bool:
         return (await shopper.get("/cart")).status_code == 200
 
-    await until(back, "Redis to be back")
+    await wait_until(back, DEADLINE, what="Redis to be back")
     assert "Linen tee" in await (await shopper.get("/cart")).get_data(as_text=True)
     async with shopper.session_transaction() as session_data:
         assert "remembered" not in session_data
