@@ -77,7 +77,7 @@ TOUCH_SECONDS = 60
 PREFIXES = {IN_STORE: "s", IN_DATABASE: "d"}
 WHERE = {prefix: where for where, prefix in PREFIXES.items()}
 #: Paths whose pages need the visitor's session (besides every form post).
-SESSION_PAGES = ("/cart", "/checkout", "/account", "/orders/", "/admin", "/api/v1/admin")
+SESSION_PAGES = ("/cart", "/checkout", "/account", "/orders", "/admin", "/api/v1/admin")
 #: Seconds a shopper is asked to wait when the session store is unreachable.
 RETRY_AFTER_SECONDS = 30
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
@@ -257,8 +257,8 @@ async def _save(session: ServerSession, response) -> None:
     if session.sid:
         created = session.record.created_at if session.record else now
         max_age = int(max(1, timeouts(session.kind).absolute - (now - created)))
-        response.set_cookie(name, f"{PREFIXES[session.where]}.{session.sid}", max_age=max_age, path="/", secure=secure, httponly=True,
-                            samesite="Lax")
+        response.set_cookie(name, f"{PREFIXES[session.where]}.{session.sid}", max_age=max_age, path="/",
+                            secure=secure, httponly=True, samesite="Lax")
     elif session.seed:
         response.set_cookie(name, f"a.{session.seed}", path="/", secure=secure, httponly=True, samesite="Lax")
     else:
@@ -315,14 +315,14 @@ def needs_session() -> bool:
     path = request.path
     if path.startswith("/api/") and not path.startswith("/api/v1/admin"):
         return False
-    return request.method not in ("GET", "HEAD", "OPTIONS") or path.startswith(SESSION_PAGES) or path == "/orders"
+    return request.method not in ("GET", "HEAD", "OPTIONS") or path.startswith(SESSION_PAGES)
 
 
 async def unavailable_response():
     """503 "try again" (problem+json under ``/api/``), with ``Retry-After``."""
     title = "Please try again in a moment"
-    detail = ("We cannot reach your session right now: a service of the shop is restarting. Nothing was "
-              "changed and your cart is kept. Please try again in a minute.")
+    detail = ("We cannot reach your session right now: a service of the shop is restarting. Your cart and "
+              "your account are kept. Please try again in a minute.")
     if request.path.startswith("/api/"):
         from engine.web.problems import problem_response
 
