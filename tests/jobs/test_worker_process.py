@@ -190,8 +190,8 @@ async def test_sigterm_hands_back_a_job_past_the_grace_period_and_it_runs_once(w
     # Handed back: queued again at once (no in-progress mark left to expire), and
     # not counted as a try — the job allows one try only, and it runs.
     worker.release("h")
-    ran = await burst(runtime)
-    assert (ran.jobs_complete, ran.jobs_failed) == (1, 0)
+    ran = await burst(runtime)  # (it may also run a cron job the worker had scheduled: count lines, not jobs)
+    assert ran.jobs_failed == 0
     assert worker.lines() == ["start h 1", "start h 1", "done h"]
 
 
