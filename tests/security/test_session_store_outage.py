@@ -11,9 +11,11 @@ import pytest
 from account_test_fixtures import (
     PASSWORD,
     STAFF_PASSWORD,
+    cookie_value,
     customer_id,
     make_staff,
     sign_up,
+    staff_login,
 )
 
 from engine.accounts import customers, staff, two_factor
@@ -46,6 +48,12 @@ async def test_staff_and_account_changes_are_refused_whole_while_redis_is_down(p
     for change in changes:
         with pytest.raises(SessionStoreUnavailable):
             await change
+    # A staff member signs in from a browser without a (Redis) session: kept in the database.
+    desk = app.test_client()
+    assert (await staff_login(desk, "owner@example.test")).status_code == 303
+    assert cookie_value(desk, "sw_staff").startswith("d.")
+    assert (await desk.get("/admin")).status_code == 200
+
     row = await fetchone("SELECT role, active FROM staff_users WHERE id = {}", member)
     assert (row["role"], row["active"]) == ("support", True)
     assert await staff.verify_staff_password("owner@example.test", STAFF_PASSWORD)
