@@ -46,6 +46,8 @@ async def _work(settings: Settings, burst: bool, health: tuple[str, int] | None)
     from engine.runtime import NotMigrated, Runtime
 
     configure_logging(settings.logging.level, settings.logging.format)
+    # A SIGTERM while starting stops the worker once it runs (a burst worker just dies).
+    stop_asked = asyncio.Event() if burst else _catch_stop_signals()
     runtime = Runtime(settings)
     try:
         await runtime.start(background=True, jobs=True)
@@ -57,20 +59,34 @@ async def _work(settings: Settings, burst: bool, health: tuple[str, int] | None)
             if burst:
                 await arq_worker.main()
             else:
-                await _until_stopped(arq_worker, runtime, health)
+                await _until_stopped(arq_worker, runtime, health, stop_asked)
         finally:
             await arq_worker.close()
     finally:
         await runtime.stop()
 
 
-async def _until_stopped(arq_worker, runtime, health: tuple[str, int] | None) -> None:
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _catch_stop_signals() -> asyncio.Event:
+    """Remember SIGTERM/SIGINT (set the returned event) instead of dying at once."""
+    asked = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, asked.set)
+    return asked
+
+
+async def _until_stopped(arq_worker, runtime, health: tuple[str, int] | None, stop_asked: asyncio.Event) -> None:
     """Run the worker until SIGTERM/SIGINT, serving its health endpoint meanwhile."""
     from engine.jobs.health import serve_health
 
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, arq_worker.request_stop)
+    if stop_asked.is_set():
+        arq_worker.request_stop()
     server = None
     if health is not None:
         try:
