@@ -5,6 +5,7 @@ helpers, imported by the account, security and storefront tests)."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import socket
 import subprocess
@@ -86,3 +87,13 @@ def private_redis(tmp_path):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def cli_env(tmp_path) -> dict:
+    """Environment for running ``shopwright`` as a subprocess against a fresh SQLite file."""
+    return {
+        "SHOPWRIGHT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}",
+        "SHOPWRIGHT_SECRET_KEY": "cli-test-secret-key-0123456789",
+        "SHOPWRIGHT_CONFIG": os.devnull,
+    }
