@@ -47,6 +47,8 @@ async def _failures(runtime) -> dict:
 @blueprint.get("/readyz")
 async def readyz():
     """Ready to take traffic: the database answers and the job queue is reachable.
+    The session store's reachability is reported (``sessions``) but does not
+    make the shop unready (sessions fall back to the database).
     Plugin and theme load problems (one line each, by name, plugins and themes
     installed while running included) and each plugin's latest hook failure
     (``failures``) are reported but do not make the shop unready (a broken
@@ -56,6 +58,9 @@ async def readyz():
     database["dialect"] = runtime.database.dialect
     queue = await _check(runtime.queue.ping)
     queue["kind"] = runtime.queue.kind
+    # Reported, not required: without Redis new sessions are kept in the database.
+    sessions = await _check(runtime.session_store.ping)
+    sessions["store"] = runtime.session_store.name
     plugins = {
         "active": runtime.host.active,
         "errors": runtime.host.errors(),
@@ -67,6 +72,7 @@ async def readyz():
         "version": __version__,
         "database": database,
         "queue": queue,
+        "sessions": sessions,
         "plugins": plugins,
     }
     themes = getattr(current_app, "theme_state", None)
