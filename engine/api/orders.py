@@ -9,9 +9,10 @@ from quart_schema import document_querystring, document_request, document_respon
 from engine.web.guard import require_permission
 from engine.api.checkout import signed_in_customer
 from engine.errors import InvalidInput
-from engine.api.schemas import FulfillmentIn, NoteIn, OrderListOut, OrderListQuery, OrderOut, OrderQuery, RefundIn
+from engine.api.schemas import CaptureIn, FulfillmentIn, NoteIn, OrderListOut, OrderListQuery, OrderOut, OrderQuery, RefundIn
 from engine.orders import actions, services
 from engine.payments import actions as payments
+from engine.payments import views as payment_views
 
 blueprint = Blueprint("orders_api", __name__, url_prefix="/api/v1/orders")
 admin = Blueprint("admin_orders_api", __name__, url_prefix="/api/v1/admin/orders")
@@ -54,7 +55,9 @@ def _actor() -> str:
 
 
 async def _staff_view(row):
-    return await services.order_json(current_app.runtime, row, staff=True)
+    body = await services.order_json(current_app.runtime, row, staff=True)
+    body["money"] = await payment_views.money_json(current_app.runtime, row)
+    return body
 
 
 async def _body(model):
@@ -101,9 +104,12 @@ async def mark_paid(number: str):
 
 @admin.post("/<number>/capture")
 @require_permission("orders:write")
+@document_request(CaptureIn)
 async def capture(number: str):
-    """Capture the authorized payment through its gateway (idempotent)."""
-    row, _ = await payments.capture(current_app.runtime, number, _actor())
+    """Capture the authorized payment through its gateway: all of it, or
+    ``amount`` where the gateway captures partially (idempotent)."""
+    body = await _body(CaptureIn)
+    row, _ = await payments.capture(current_app.runtime, number, _actor(), body.amount)
     return await _staff_view(row)
 
 

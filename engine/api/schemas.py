@@ -243,6 +243,11 @@ class NoteIn(_In):
     note: Optional[str] = None
 
 
+class CaptureIn(_In):
+    amount: Optional[int] = Field(None, description="Minor units; omitted: everything authorized and not yet "
+                                                    "captured (less only where the gateway captures partially).")
+
+
 class RefundIn(_In):
     amount: Optional[int] = Field(None, description="Minor units; omitted: everything not yet refunded.")
     note: Optional[str] = None

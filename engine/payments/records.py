@@ -16,10 +16,10 @@ from typing import Any, Awaitable, Callable
 
 import structlog
 
-from engine.db.sql import fetchone
+from engine.db.sql import fetch, fetchone
 from engine.errors import Conflict, PluginFailure
 from engine.payments.gateways import GatewayEntry, find_gateway
-from engine.protocols import PaymentAction
+from engine.protocols import GatewayCapabilities, PaymentAction
 
 log = structlog.get_logger("shopwright.payments")
 
@@ -42,6 +42,17 @@ async def latest(order_id: int) -> dict[str, Any] | None:
     return await fetchone("SELECT * FROM payments WHERE order_id = {} ORDER BY id DESC", order_id)
 
 
+async def get(payment_id: int) -> dict[str, Any] | None:
+    return await fetchone("SELECT * FROM payments WHERE id = {}", payment_id)
+
+
+async def stale_open(before: datetime, limit: int = 100) -> list[dict[str, Any]]:
+    """Payments started at a provider and still pending since before
+    ``before`` (reconciliation; a cancelled order's payment is cancelled)."""
+    return await fetch("SELECT * FROM payments WHERE status = 'pending' AND reference IS NOT NULL "
+                       "AND updated_at < {} ORDER BY id LIMIT {}", before, limit)
+
+
 async def by_reference(plugin: str, reference: str) -> dict[str, Any] | None:
     return await fetchone("SELECT * FROM payments WHERE plugin = {} AND reference = {} ORDER BY id DESC",
                           plugin, reference)
@@ -58,6 +69,18 @@ async def update(payment_id: int, **values: Any) -> dict[str, Any] | None:
 def action_json(action: PaymentAction) -> str:
     return json.dumps({"kind": action.kind, "reference": action.reference, "data": dict(action.data or {})},
                       default=str)
+
+
+def capabilities(entry: GatewayEntry) -> GatewayCapabilities:
+    """What the gateway declares it can do (the defaults when it declares nothing)."""
+    declared = getattr(entry.gateway, "capabilities", None)
+    return declared if isinstance(declared, GatewayCapabilities) else GatewayCapabilities()
+
+
+def capabilities_json(caps: GatewayCapabilities) -> dict[str, Any]:
+    return {"authorize_then_capture": caps.authorize_then_capture, "partial_capture": caps.partial_capture,
+            "multiple_capture": caps.multiple_capture, "void": caps.void, "refund": caps.refund,
+            "partial_refund": caps.partial_refund, "multiple_refund": caps.multiple_refund, "flow": caps.flow}
 
 
 async def gateway_for(runtime, payment: dict[str, Any]) -> GatewayEntry:
