@@ -36,8 +36,9 @@ import secrets as _secrets
 import shutil
 import tempfile
 import uuid
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable
+from typing import Any
 
 import pytest
 
@@ -387,3 +388,12 @@ async def create_customer(runtime: Any, email: str, password: str, verified: boo
     if verified:
         await fetch("UPDATE customers SET email_verified_at = created_at WHERE id = {}", customer["id"])
     return customer
+
+
+async def api_token(name: str, scopes: Iterable[str]) -> str:
+    """A new admin API token with ``scopes`` (e.g. ``["orders:write"]``), as
+    ``shopwright tokens create`` makes it; send it as ``Authorization: Bearer``."""
+    from engine.accounts.staff import create_token
+
+    token, _ = await create_token(name, list(scopes))
+    return token
