@@ -92,7 +92,8 @@ class StripeGateway:
         if intent.status != "succeeded":
             return PaymentOutcome("pending", raw={"payment_intent": intent.id, "status": intent.status})
         return PaymentOutcome("succeeded", provider_id=events.charge_id(intent.latest_charge),
-                              amount=Money(int(intent.amount_received or amount.amount), amount.currency),
+                              amount=Money(int(getattr(intent, "amount_received", None) or amount.amount),
+                                           amount.currency),
                               raw={"payment_intent": intent.id, "status": intent.status})
 
     async def refund(self, reference: str, amount: Money, idempotency_key: str) -> PaymentOutcome:
@@ -106,7 +107,7 @@ class StripeGateway:
             return _refused(exc)
         status = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}.get(refund.status, "pending")
         return PaymentOutcome(status, provider_id=refund.id, raw={"refund": refund.id, "status": refund.status},
-                              message=str(getattr(refund, "failure_reason", "") or ""))
+                              message=str(getattr(refund, "failure_reason", None) or ""))
 
     async def cancel(self, reference: str, idempotency_key: str) -> PaymentOutcome:
         try:
