@@ -18,7 +18,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -120,3 +120,86 @@ async def wait_for(condition, what: str, timeout: float = 15.0) -> Any:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+class FlakyStripe:
+    """A stand-in in front of localstripe that fails the calls it is told to,
+    then answers: ``plan("POST", "/v1/refunds", "lose_answer", ...)`` sets
+    what the next matching calls meet —
+
+    - ``down``: 503 without reaching Stripe (the provider is down);
+    - ``lose_answer``: Stripe does it, the answer is lost (a 502 instead);
+    - ``hold``: Stripe does it, the answer waits for :attr:`release`.
+
+    Like Stripe, it answers a repeated ``Idempotency-Key`` with the first
+    answer Stripe gave (localstripe itself ignores the header), and refuses
+    (409) a request whose key is still in progress, so a retry with the same
+    key never does anything twice. ``calls`` lists
+    ``(method, path, key)`` of every request."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.plans: list[tuple[str, str, list[str]]] = []
+        self.replies: dict[str, tuple[int, bytes]] = {}
+        self.calls: list[tuple[str, str, str | None]] = []
+        self.in_flight: set[str] = set()
+        self.release = asyncio.Event()
+        self.url = ""
+
+    def plan(self, method: str, prefix: str, *behaviours: str) -> None:
+        self.plans.append((method, prefix, list(behaviours)))
+
+    def _next(self, method: str, path: str) -> str | None:
+        for wanted, prefix, behaviours in self.plans:
+            if wanted == method and path.startswith(prefix) and behaviours:
+                return behaviours.pop(0)
+        return None
+
+    async def handle(self, request: Any) -> Any:
+        from aiohttp import web
+
+        body = await request.read()
+        key = request.headers.get("Idempotency-Key")
+        self.calls.append((request.method, request.path, key))
+        if key and key in self.replies:
+            status, content = self.replies[key]
+            return web.Response(status=status, body=content, content_type="application/json")
+        if key and key in self.in_flight:  # Stripe: a concurrent request with the same key is refused
+            return web.json_response({"error": {"type": "idempotency_error",
+                                                "message": "stand-in: a request with this key is in progress"}},
+                                     status=409)
+        behaviour = self._next(request.method, request.path)
+        if behaviour == "down":
+            return web.json_response({"error": {"type": "api_error", "message": "stand-in: down"}}, status=503)
+        headers = {name: value for name, value in request.headers.items()
+                   if name.lower() in ("authorization", "content-type", "idempotency-key", "stripe-version")}
+        if key:
+            self.in_flight.add(key)
+        try:
+            async with httpx.AsyncClient(base_url=self.upstream, timeout=10) as client:
+                answer = await client.request(request.method, request.path_qs, content=body, headers=headers)
+        finally:
+            self.in_flight.discard(key)
+        if key and answer.status_code < 500:
+            self.replies[key] = (answer.status_code, answer.content)
+        if behaviour == "lose_answer":
+            return web.json_response({"error": {"type": "api_error", "message": "stand-in: answer lost"}}, status=502)
+        if behaviour == "hold":
+            await self.release.wait()
+        return web.Response(status=answer.status_code, body=answer.content, content_type="application/json")
+
+    async def __aenter__(self) -> Self:
+        from aiohttp import web
+
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        port = free_port()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.release.set()
+        await self._runner.cleanup()
