@@ -36,7 +36,7 @@ import secrets as _secrets
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -397,3 +397,46 @@ async def api_token(name: str, scopes: Iterable[str]) -> str:
 
     token, _ = await create_token(name, list(scopes))
     return token
+
+
+class SmtpInbox:
+    """What the ``smtp_inbox`` fixture's SMTP server (aiosmtpd on 127.0.0.1)
+    received: ``messages`` (parsed, in arrival order) and its ``port``."""
+
+    def __init__(self) -> None:
+        import email.message
+
+        self.messages: list[email.message.EmailMessage] = []
+        self.port = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        import email
+        import email.policy
+
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+    async def wait_for(self, count: int, timeout: float = 15.0) -> list:
+        """The messages once there are at least ``count`` (AssertionError after ``timeout`` s)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.messages) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"expected {count} messages, got {len(self.messages)}")
+            await asyncio.sleep(0.05)
+        return self.messages
+
+
+@pytest.fixture
+def smtp_inbox() -> Iterator[SmtpInbox]:
+    """An SMTP server on a free 127.0.0.1 port that keeps what it is sent; point
+    the shop at it with ``mail={"smtp_host": "127.0.0.1", "smtp_port": smtp_inbox.port}``."""
+    from aiosmtpd.controller import Controller
+
+    from engine.testing.checkout import free_port
+
+    inbox = SmtpInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()

@@ -14,8 +14,6 @@ Skipped without Playwright or Chromium unless ``SHOPWRIGHT_REQUIRE_SERVICES=1``.
 """
 from __future__ import annotations
 
-import email
-import email.policy
 import os
 import re
 import sys
@@ -24,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from engine.testing import fetch, fetchval, service_missing
-from engine.testing.checkout import add_product, free_port
+from engine.testing.checkout import add_product
 
 sys.path.insert(0, str(Path(__file__).parent))
 from stripe_support import PLUGIN, wait_for
@@ -34,28 +32,8 @@ ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "browser"
 pytestmark = pytest.mark.timeout(180)
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-
-@pytest.fixture
-def inbox():
-    from aiosmtpd.controller import Controller
-
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
-
-
-async def test_a_shopper_pays_by_card_with_stripe_in_a_browser(localstripe, stripe_shop, sqlite_url, inbox):
+async def test_a_shopper_pays_by_card_with_stripe_in_a_browser(localstripe, stripe_shop, sqlite_url, smtp_inbox):
+    inbox = smtp_inbox
     try:
         from playwright.async_api import async_playwright, expect
     except ImportError as exc:
@@ -121,7 +99,7 @@ async def test_a_shopper_pays_by_card_with_stripe_in_a_browser(localstripe, stri
         assert [(r["kind"], r["status"], r["amount"]) for r in rows] == [("capture", "succeeded", 3390)]
         assert await fetchval("SELECT COUNT(*) FROM outbox_events WHERE name = 'order_paid'") == 1
 
-        await wait_for(lambda: _mail_count(inbox, 2), "the confirmation and payment e-mails")
+        await inbox.wait_for(2)
         await app.runtime.queue.drain()  # every job done: nothing more will be sent
         subjects = sorted(message["Subject"] for message in inbox.messages)
         assert subjects == [f"Payment received for order {number}", f"Your order {number} at Card Shop"]
@@ -131,7 +109,4 @@ async def test_a_shopper_pays_by_card_with_stripe_in_a_browser(localstripe, stri
 async def _webhook_seen() -> bool:
     return await fetchval("SELECT COUNT(*) FROM payment_events WHERE plugin = {}", PLUGIN) >= 1
 
-
-async def _mail_count(inbox: Inbox, n: int) -> bool:
-    return len(inbox.messages) >= n
 
