@@ -181,3 +181,32 @@ async def test_provider_down_or_losing_answers_loses_no_order_and_moves_money_on
 
 async def _no_pending(number: str) -> bool:
     return not any(status == "pending" for _, status, _ in await ledger(number))
+
+
+async def test_a_refund_that_times_out_is_settled_once_after_recovery(localstripe, stripe_shop, database_url):
+    settings = {"checkout": {"payment_timeout_seconds": 1}}
+    async with FlakyStripe(localstripe.url) as flaky, \
+            stripe_shop(localstripe, database_url, api_base=flaky.url, settings=settings) as (app, base_url):
+        await add_product(app.runtime, "TEE-1", price=2500, stock=5)
+        headers = {"Authorization": f"Bearer {await api_token('stripe tests', ['orders:write'])}"}
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            order = (await submit(client, await new_cart(client), "timeout-1")).json()
+            number, reference = order["number"], order["payment"]["reference"]
+            await localstripe.pay(reference)
+            await wait_for(lambda: _status_is(number, "paid"), "the payment webhook")
+
+            # Stripe refunds, but its answer takes longer than the shop waits.
+            flaky.plan("POST", "/v1/refunds", "hold")
+            timed_out = await client.post(f"/api/v1/admin/orders/{number}/refund", headers=headers)
+            assert timed_out.status_code == 502 and timed_out.json()["type"] == "/problems/payment-pending"
+            assert await status_of(number) == "paid" and await ledger(number) == [
+                ("capture", "succeeded", 5490), ("refund", "pending", 5490)]
+            flaky.release.set()  # the provider recovers
+            # The settle job retries with the same key (Stripe answers with the refund it made);
+            # staff sending the same refund again meanwhile retries the same row.
+            retried = await client.post(f"/api/v1/admin/orders/{number}/refund", headers=headers)
+            assert retried.status_code in (200, 409), retried.text  # 409: already refunded in full
+            await wait_for(lambda: _status_is(number, "refunded"), "the settle job")
+            assert await ledger(number) == [("capture", "succeeded", 5490), ("refund", "succeeded", 5490)]
+            assert [r["amount"] for r in await _refunds(localstripe, reference)] == [5490], "refunded once"
+            assert await count("order_refunded") == 1
