@@ -47,6 +47,9 @@ from engine.protocols import PaymentOutcome
 log = structlog.get_logger("shopwright.payments")
 
 SETTLE_JOB = "core.settle_payment"
+#: How long a provider honours an idempotency key (Stripe: 24 hours); after
+#: that a movement whose outcome is still unknown is no longer retried.
+KEY_LIFETIME_MINUTES = 23 * 60
 WHAT = {"capture": "capture", "refund": "refund", "void": "cancellation"}
 
 
@@ -327,6 +330,7 @@ async def void_at_gateway(runtime, order: dict[str, Any], payment: dict[str, Any
     if caps.flow == "none":
         return
     async with runtime.database.transaction():
+        await lock_order(order["id"])
         row = await ledger.pending("void", payment["id"]) or await ledger.open_pending(payment, "void", payment["amount"])
     status = await attempt(runtime, row, actor)
     if status in ("failed", "unknown"):
@@ -361,13 +365,18 @@ async def expire_reservations(runtime, limit: int = 100) -> list[str]:
 # ---------------------------------------------------------------- reconciliation
 async def reconcile(runtime, older_than_minutes: int = 10, limit: int = 100) -> dict[str, int]:
     """The cron job ``core.reconcile_payments``: movements left pending are
-    tried again with their keys; payments still pending at the provider are
-    asked where they stand (``status``) and the answer applied once."""
+    tried again with their keys (those older than :data:`KEY_LIFETIME_MINUTES`
+    fail and are flagged for staff instead); payments still pending at the
+    provider are asked where they stand (``status``) and the answer applied once."""
     before = _ago(runtime, older_than_minutes)
+    expired = _ago(runtime, KEY_LIFETIME_MINUTES)
     retried = 0
-    for row in await ledger.stale_pending(before, limit):
+    # A row with the provider's id was accepted there: its webhook or status settles it.
+    for row in await ledger.stale_pending(before, expired, limit):
         await _queue_settle(runtime, row["id"], row["attempts"] + 1)
         retried += 1
+    for row in await ledger.expired_pending(expired, limit):
+        await _give_up(runtime, row)
     asked = 0
     for payment in await records.stale_open(before, limit):
         try:
@@ -383,6 +392,22 @@ async def reconcile(runtime, older_than_minutes: int = 10, limit: int = 100) -> 
             continue
         asked += 1
     return {"retried": retried, "asked": asked}
+
+
+async def _give_up(runtime, row: dict[str, Any]) -> None:
+    """A movement still unknown after the providers' idempotency keys expire
+    (Stripe keeps them 24 hours): calling again could move money twice, so
+    the row fails and staff are asked to check at the provider."""
+    async with runtime.database.transaction():
+        order = await lock_order(row["order_id"])
+        settled = await ledger.settle(row, "failed", order["number"],
+                                      error="no answer from the provider within a day; check it there")
+        if settled is not None:
+            payment = await records.get(row["payment_id"])
+            await reports.flag(order, payment, "system", f"The {WHAT[row['kind']]} of {row['amount']} "
+                               f"{row['currency']} got no answer from the provider within a day and is no longer "
+                               f"retried: check at the provider whether it happened.")
+    runtime.events_committed()
 
 
 def _ago(runtime, minutes: int) -> datetime:

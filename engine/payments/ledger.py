@@ -103,10 +103,18 @@ async def pending(kind: str, payment_id: int) -> dict[str, Any] | None:
                           "'pending' ORDER BY id", payment_id, kind)
 
 
-async def stale_pending(before: datetime, limit: int = 100) -> list[dict[str, Any]]:
-    """Pending rows last touched before ``before`` (reconciliation)."""
-    return await fetch("SELECT * FROM payment_transactions WHERE status = 'pending' AND updated_at < {} "
-                       "ORDER BY id LIMIT {}", before, limit)
+async def stale_pending(before: datetime, created_after: datetime, limit: int = 100) -> list[dict[str, Any]]:
+    """Rows the shop started, still pending without a provider id, last
+    touched before ``before`` and created after ``created_after``: the ones
+    the reconciliation retries with their keys."""
+    return await fetch("SELECT * FROM payment_transactions WHERE status = 'pending' AND provider_id IS NULL "
+                       "AND updated_at < {} AND created_at > {} ORDER BY id LIMIT {}", before, created_after, limit)
+
+
+async def expired_pending(created_before: datetime, limit: int = 100) -> list[dict[str, Any]]:
+    """Rows still pending without a provider id created before ``created_before``."""
+    return await fetch("SELECT * FROM payment_transactions WHERE status = 'pending' AND provider_id IS NULL "
+                       "AND created_at <= {} ORDER BY id LIMIT {}", created_before, limit)
 
 
 def key_for(payment_id: int, kind: str, sequence: int) -> str:

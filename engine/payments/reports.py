@@ -86,11 +86,11 @@ async def apply_report(order: dict[str, Any], payment: dict[str, Any], report: W
     if status in (None, "pending"):
         return "unchanged"
     if report.amount is not None and report.amount.currency != order["currency"]:
-        await _flag(order, payment, actor, f"The provider reported {report.amount.amount} "
+        await flag(order, payment, actor, f"The provider reported {report.amount.amount} "
                     f"{report.amount.currency}; the order is in {order['currency']}. Nothing was recorded.")
         return "applied"
     if status == "disputed":
-        await _flag(order, payment, actor, "The customer disputed the payment at the provider (a chargeback); "
+        await flag(order, payment, actor, "The customer disputed the payment at the provider (a chargeback); "
                     "respond at the provider.")
         return "applied"
     kind = KINDS[status]
@@ -98,7 +98,7 @@ async def apply_report(order: dict[str, Any], payment: dict[str, Any], report: W
     if kind == "refund":
         left = (await ledger.totals(payment["id"])).refundable
         if amount > left and not await _is_known(payment, report):
-            await _flag(order, payment, actor, f"The provider reported a refund of {amount}, more than the "
+            await flag(order, payment, actor, f"The provider reported a refund of {amount}, more than the "
                         f"{left} left to refund; check the payment.")
             amount = max(left, 0)
             if not amount:
@@ -108,8 +108,9 @@ async def apply_report(order: dict[str, Any], payment: dict[str, Any], report: W
         return "unchanged"
     if row["status"] == "failed":
         if payment["status"] in ("pending", "authorized") and kind == "authorization":
-            await records.update(payment["id"], status="failed", error=report.raw.get("message", "")
-                                 if isinstance(report.raw, Mapping) else "declined or failed at the provider")
+            reason = report.raw.get("message") if isinstance(report.raw, Mapping) else None
+            await records.update(payment["id"], status="failed",
+                                 error=str(reason or "declined or failed at the provider")[:1000])
         await record(order["id"], "payment", actor, f"Payment {kind} failed at the provider.",
                      data={"transaction": row["id"], "provider_id": row["provider_id"]})
         return "applied"
@@ -167,7 +168,7 @@ async def _captured(order: dict[str, Any], payment: Mapping[str, Any], row: Mapp
                     actor: str, check_amount: bool, note: str = "") -> dict[str, Any]:
     money = Money(row["amount"], row["currency"])
     if order["status"] == "cancelled":
-        await _flag(order, payment, actor, f"{money.as_decimal()} {money.currency} were captured after the order "
+        await flag(order, payment, actor, f"{money.as_decimal()} {money.currency} were captured after the order "
                     "was cancelled: refund it or contact the customer.")
         return order
     if order["status"] in PAID_STATES:
@@ -175,7 +176,7 @@ async def _captured(order: dict[str, Any], payment: Mapping[str, Any], row: Mapp
                      data={"transaction": row["id"]})
         return await orders.set_paid_amount_in_tx(order, captured)
     if check_amount and captured < order["total"]:
-        await _flag(order, payment, actor, f"The provider reports {Money(captured, order['currency']).as_decimal()} "
+        await flag(order, payment, actor, f"The provider reports {Money(captured, order['currency']).as_decimal()} "
                     f"{order['currency']} paid; the order's total is "
                     f"{Money(order['total'], order['currency']).as_decimal()}. The order is not marked paid.")
         return order
@@ -194,7 +195,7 @@ async def _refunded(order: dict[str, Any], row: Mapping[str, Any], refunded: int
     return await orders.refund_in_tx(order, amount, actor, f"Refund recorded ({actor}).")
 
 
-async def _flag(order: Mapping[str, Any], payment: Mapping[str, Any], actor: str, reason: str) -> None:
+async def flag(order: Mapping[str, Any], payment: Mapping[str, Any], actor: str, reason: str) -> None:
     """Mark the payment for staff attention (kept on ``payments.flag``, shown
     on the order) and put the reason on the timeline."""
     flags = [part for part in (payment.get("flag") or "").split("\n") if part]

@@ -250,3 +250,20 @@ async def test_the_manual_method_shows_the_merchants_bank_details(database_url, 
     await app.runtime.host.configure("core_payments", {"instructions": "Pay {total} to {iban} ({account_holder})."})
     again = await (await checkout(client, await cart_with(client, "TEE-1"))).get_json()
     assert again["payment"]["instructions"] == "Pay 29.90 EUR to DE89370400440532013000 (Linen & Co)."
+
+
+async def test_the_reconciliation_retries_unknown_movements_then_gives_up_after_a_day(shop, headers):
+    order = await place(shop)
+    number, reference = order["number"], order["payment"]["reference"]
+    await report(shop, id="evt_auth", reference=reference, status="authorized", amount=5490, provider_id="ch_1")
+    shop.gateway.fail_next = 100  # the provider stays silent
+    runtime = shop.runtime
+    assert (await admin(shop, headers, number, "capture"))[0] == 502
+    assert await ledger(number) == [("authorization", "succeeded", 5490), ("capture", "pending", 5490)]
+    runtime.clock = lambda: time.time() + 3600
+    assert await reconcile_payments({"runtime": runtime}) == {"retried": 1, "asked": 0}
+    runtime.clock = lambda: time.time() + 25 * 3600
+    assert await reconcile_payments({"runtime": runtime}) == {"retried": 0, "asked": 0}
+    assert await ledger(number) == [("authorization", "succeeded", 5490), ("capture", "failed", 5490)]
+    assert "no longer retried" in (await fetchone("SELECT flag FROM payments"))["flag"]
+    assert (await order_row(number))["status"] == "pending_payment"
