@@ -7,10 +7,16 @@ cancel only record what staff did outside the shop.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from engine.money import Money
-from engine.protocols import GatewayCapabilities, PaymentAction, PaymentOutcome, WebhookOutcome
+from engine.protocols import (
+    GatewayCapabilities,
+    PaymentAction,
+    PaymentOutcome,
+    WebhookOutcome,
+)
 
 GATEWAY_ID = "manual"
 #: The bank details a merchant may set, with how the instructions name them.

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 
@@ -25,7 +26,7 @@ log = structlog.get_logger("shopwright.payments")
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 async def create(order_id: int, entry: GatewayEntry, amount: int, currency: str) -> dict[str, Any]:
@@ -97,7 +98,7 @@ async def call_gateway(runtime, entry: GatewayEntry, what: str, call: Callable[[
     deadline = runtime.settings.checkout.payment_timeout_seconds
     try:
         return await asyncio.wait_for(call(), deadline)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         log.error("payment.timeout", plugin=entry.plugin, gateway=entry.id, call=what)
         raise PluginFailure(entry.plugin, f"The payment provider ({entry.plugin}) did not answer the {what} "
                                           f"within {deadline}s; nothing was changed.") from None

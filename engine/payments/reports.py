@@ -96,7 +96,10 @@ async def apply_report(order: dict[str, Any], payment: dict[str, Any], report: W
     kind = KINDS[status]
     amount = _amount(report, payment["amount"])
     if kind == "refund":
-        left = (await ledger.totals(payment["id"])).refundable
+        # A reported refund happened: only refunds already made count against
+        # it (a pending one of the shop's may be this very refund).
+        totals = await ledger.totals(payment["id"])
+        left = totals.captured - totals.refunded
         if amount > left and not await _is_known(payment, report):
             await flag(order, payment, actor, f"The provider reported a refund of {amount}, more than the "
                         f"{left} left to refund; check the payment.")
@@ -174,6 +177,9 @@ async def _captured(order: dict[str, Any], payment: Mapping[str, Any], row: Mapp
     if order["status"] in PAID_STATES:
         await record(order["id"], "payment", actor, f"{money.as_decimal()} {money.currency} more captured.",
                      data={"transaction": row["id"]})
+        if captured > order["total"]:
+            await flag(order, payment, actor, f"{Money(captured, order['currency']).as_decimal()} "
+                       f"{order['currency']} captured in all, more than the order's total: refund the difference.")
         return await orders.set_paid_amount_in_tx(order, captured)
     if check_amount and captured < order["total"]:
         await flag(order, payment, actor, f"The provider reports {Money(captured, order['currency']).as_decimal()} "

@@ -21,7 +21,15 @@ plugin), so a webhook delivered twice changes nothing the second time.
 """
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 from engine.orders.tables import Order

@@ -267,3 +267,27 @@ async def test_the_reconciliation_retries_unknown_movements_then_gives_up_after_
     assert await ledger(number) == [("authorization", "succeeded", 5490), ("capture", "failed", 5490)]
     assert "no longer retried" in (await fetchone("SELECT flag FROM payments"))["flag"]
     assert (await order_row(number))["status"] == "pending_payment"
+
+
+async def test_a_provider_refund_matching_a_pending_one_of_the_shop_is_not_clipped(shop, headers):
+    order = await place(shop)
+    number, reference = order["number"], order["payment"]["reference"]
+    await report(shop, id="evt_paid", reference=reference, status="paid", amount=5490, provider_id="ch_1")
+    shop.gateway.fail_next = 100
+    assert (await admin(shop, headers, number, "refund"))[0] == 502
+    # the provider's report of that refund carries its own id, not the shop's key
+    done = await report(shop, id="evt_ref", reference=reference, status="refunded", amount=5490, provider_id="re_9")
+    assert done["result"] == "applied"
+    assert await ledger(number) == [("capture", "succeeded", 5490), ("refund", "succeeded", 5490)]
+    assert (await order_row(number))["status"] == "refunded"
+    assert not (await fetchone("SELECT flag FROM payments"))["flag"]
+
+
+async def test_staff_marking_an_online_payment_paid_then_its_capture_report_is_flagged(shop, headers):
+    order = await place(shop)
+    number, reference = order["number"], order["payment"]["reference"]
+    assert (await admin(shop, headers, number, "mark-paid"))[0] == 200
+    await report(shop, id="evt_paid", reference=reference, status="paid", amount=5490, provider_id="ch_1")
+    row = await order_row(number)
+    assert (row["status"], row["paid_amount"]) == ("paid", 10980)
+    assert "more than the order's total" in (await fetchone("SELECT flag FROM payments"))["flag"]
