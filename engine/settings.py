@@ -55,9 +55,28 @@ class PluginsSettings(_Section):
 
 class StoreSettings(_Section):
     name: str = "Shopwright demo store"
+    #: the home page's meta description (empty: the store's name and top categories)
+    description: str = Field("", max_length=300)
     currency: str = "EUR"
     locale: str = "en"
     base_url: str = "http://127.0.0.1:8000"
+    #: ISO 3166-1 alpha-2 codes of the countries the shop ships to; empty: every country
+    countries: list[str] = Field(default_factory=list)
+
+    @field_validator("countries", mode="before")
+    @classmethod
+    def _iso_countries(cls, value: Any) -> list[str]:
+        import pycountry
+
+        if isinstance(value, str):  # SHOPWRIGHT_STORE__COUNTRIES="DE,AT CH"
+            value = value.replace(",", " ").split()
+        if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+            raise ValueError("must be a list of ISO 3166-1 alpha-2 country codes")
+        codes = [code.strip().upper() for code in value]
+        unknown = [code for code in codes if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None]
+        if unknown:
+            raise ValueError(f"not ISO 3166-1 alpha-2 country codes: {', '.join(unknown)}")
+        return list(dict.fromkeys(codes))
 
     @field_validator("currency")
     @classmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from quart import Blueprint, current_app, g
+from quart import Blueprint, current_app, g, redirect
 
 from engine.accounts import staff as staff_service
 from engine.admin.access import ANY_STAFF, staff_page
@@ -27,6 +27,12 @@ blueprint = Blueprint("admin_account", __name__)
 async def dashboard():
     row = await staff_service.get_staff(g.actor["id"])
     return await render_admin("admin/dashboard.html", me=row, two_factor=bool(row["totp_enabled_at"]))
+
+
+@blueprint.get("/admin/")
+async def dashboard_with_slash():
+    """``/admin/`` is the dashboard too (a typed or bookmarked trailing slash)."""
+    return redirect("/admin", 308)
 
 
 @blueprint.get("/admin/account")

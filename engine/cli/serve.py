@@ -1,7 +1,9 @@
 """Long-running processes: ``serve`` (the web server) and ``worker`` (the arq job worker)."""
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import sys
 
 import click
@@ -20,9 +22,11 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     from hypercorn.run import run as run_hypercorn
 
     settings = settings_from(ctx)
+    host, port = host or settings.server.host, port or settings.server.port
+    refuse_busy_port(host, port)
     config = Config()
     config.application_path = "engine.asgi:app"
-    config.bind = [f"{host or settings.server.host}:{port or settings.server.port}"]
+    config.bind = [f"{host}:{port}"]
     config.workers = workers or settings.server.workers
     try:
         import uvloop  # noqa: F401
@@ -36,6 +40,22 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
         os.environ["SHOPWRIGHT_CONFIG"] = ctx.obj["config"]
     click.echo(f"serving on http://{config.bind[0]} with {config.workers} worker(s)")
     sys.exit(run_hypercorn(config))
+
+
+def refuse_busy_port(host: str, port: int) -> None:
+    """Exit with one ``error:`` line when ``host:port`` cannot be bound (another
+    process listens there, or the address is not this machine's), before
+    Hypercorn would fail with a traceback in every worker."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                fail(f"port {port} on {host} is already in use: pick another with --port N "
+                     f"(or PORT=N make demo)")
+            fail(f"cannot listen on {host}:{port}: {exc.strerror}")
 
 
 @click.command()

@@ -23,6 +23,7 @@ from babel import Locale
 from babel.numbers import format_currency
 from quart import Response, current_app, g, request, url_for
 
+from engine.addresses import country_choices
 from engine.cache.responses import CSRF_MARKER, NONCE_MARKER
 from engine.money import Money, currency_exponent
 from engine.storefront.plugin_assets import page_assets, page_name
@@ -66,6 +67,27 @@ def money_filter(value: Any, currency: str | None = None) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = Money(value, currency or current_app.settings.store.currency)
     return format_money(value)
+
+
+def tax_note() -> str:
+    """What prices shown on catalog pages mean for tax, when the core tax plugin
+    has rates: "incl. VAT" (``checkout.prices_include_tax``) or "plus VAT" (the
+    plugin's ``label``); empty when no tax is charged."""
+    host = current_app.runtime.host
+    if not host.is_active("core_tax"):
+        return ""
+    settings = host.settings_for("core_tax")
+    if settings is None or not getattr(settings, "rates", None):
+        return ""
+    label = getattr(settings, "label", "Tax") or "Tax"
+    return f"incl. {label}" if current_app.settings.checkout.prices_include_tax else f"plus {label}"
+
+
+def country_options(prefix: str = "shipping") -> list[tuple[str, str]]:
+    """``[(code, name)]`` for an address form's country select: the shop's
+    shipping countries for a ``shipping`` address, every country otherwise."""
+    store = current_app.settings.store
+    return country_choices(store.countries if prefix == "shipping" else (), store.locale)
 
 
 def query_without(args, *keys: str) -> str:
