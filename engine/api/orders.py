@@ -2,17 +2,26 @@
 the admin API (``/api/v1/admin/orders``: ``orders:read`` / ``orders:write``)."""
 from __future__ import annotations
 
-from quart import Blueprint, current_app, g, request
 from pydantic import ValidationError
+from quart import Blueprint, current_app, g, request
 from quart_schema import document_querystring, document_request, document_response
 
-from engine.web.guard import require_permission
 from engine.api.checkout import signed_in_customer
+from engine.api.schemas import (
+    CaptureIn,
+    FulfillmentIn,
+    NoteIn,
+    OrderListOut,
+    OrderListQuery,
+    OrderOut,
+    OrderQuery,
+    RefundIn,
+)
 from engine.errors import InvalidInput
-from engine.api.schemas import CaptureIn, FulfillmentIn, NoteIn, OrderListOut, OrderListQuery, OrderOut, OrderQuery, RefundIn
 from engine.orders import actions, services
 from engine.payments import actions as payments
 from engine.payments import views as payment_views
+from engine.web.guard import require_permission
 
 blueprint = Blueprint("orders_api", __name__, url_prefix="/api/v1/orders")
 admin = Blueprint("admin_orders_api", __name__, url_prefix="/api/v1/admin/orders")
@@ -33,8 +42,8 @@ def require_read(view):
     it changes. Both paths are the core's own guard (401, 403, two-factor)."""
     from functools import wraps
 
-    from engine.web.guard import current_actor
     from engine.accounts.permissions import actor_has
+    from engine.web.guard import current_actor
 
     by_read = require_permission("orders:read")(view)
     by_write = require_permission("orders:write")(view)
@@ -117,9 +126,12 @@ async def capture(number: str):
 @require_permission("orders:write")
 @document_request(RefundIn)
 async def refund(number: str):
-    """Refund ``amount`` minor units (default: everything not yet refunded)."""
+    """Refund ``amount`` minor units (default: everything not yet refunded).
+    With an ``Idempotency-Key`` header, the same key again answers the first
+    refund and never refunds twice."""
     body = await _body(RefundIn)
-    row = await payments.refund(current_app.runtime, number, _actor(), body.amount, body.note or "")
+    key = (request.headers.get("Idempotency-Key") or "").strip()[:255] or None
+    row = await payments.refund(current_app.runtime, number, _actor(), body.amount, body.note or "", key)
     return await _staff_view(row)
 
 

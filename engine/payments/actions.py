@@ -28,13 +28,20 @@ or a refund of the same amount) reuses the pending row and its key.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
 
-from engine.errors import Conflict, IllegalTransition, InvalidInput, PluginFailure
+from engine.errors import (
+    Conflict,
+    IdempotencyMismatch,
+    IllegalTransition,
+    InvalidInput,
+    PluginFailure,
+)
 from engine.money import Money
 from engine.orders import actions as orders
 from engine.orders import stock
@@ -231,41 +238,78 @@ async def capture(runtime, number: str, actor: str, amount: int | None = None) -
     return await order_row(number), True
 
 
-async def refund(runtime, number: str, actor: str, amount: int | None = None, note: str = "") -> dict[str, Any]:
+async def refund(runtime, number: str, actor: str, amount: int | None = None, note: str = "",
+                 request_key: str | None = None) -> dict[str, Any]:
     """Refund ``amount`` minor units (default: all that is left) through the
     gateway: partially_refunded or refunded. Never more than was captured
     and not yet refunded; a refund still pending counts as made, and asking
-    for the same amount again retries it with its key."""
+    for the same amount again retries it with its key. ``request_key`` (the
+    client's ``Idempotency-Key``): the same key again answers the first
+    refund's result (retrying it while pending) and never refunds twice; with
+    another amount it is refused (422)."""
     order = await order_row(number)
-    orders.check_refundable(order)
     payment, entry = await _payment_for(runtime, order)
+    key = _request_key(payment, request_key)
+    earlier = await ledger.by_key(key) if key else None
+    if earlier is None:
+        orders.check_refundable(order)
     caps = records.capabilities(entry)
     if not caps.refund:
         raise Conflict(f"The payment method {entry.id!r} cannot refund; refund the customer another way and "
                        f"record it in a note.", {"payment": "cannot refund"})
     async with runtime.database.transaction():
         order = await lock_order(order["id"])
-        orders.check_refundable(order)
-        totals = await ledger.totals(payment["id"])
-        waiting = await ledger.pending("refund", payment["id"])
-        if waiting is not None and amount in (None, waiting["amount"]):
-            row = waiting
+        earlier = await ledger.by_key(key) if key else None
+        if earlier is not None:
+            row = _same_request(earlier, amount)
         else:
-            captured = totals.captured or order["paid_amount"]
-            left = captured - totals.refunded - totals.pending_refunds
-            amount = _check_amount(amount, left, "refund")
-            if amount < left and not caps.partial_refund:
-                raise InvalidInput(f"The payment method {entry.id!r} refunds the whole payment only.",
-                                   {"amount": f"must be {left}"})
-            if (totals.refunded or totals.pending_refunds) and not caps.multiple_refund:
-                raise Conflict(f"The payment method {entry.id!r} refunds a payment once only.",
-                               {"amount": "already refunded once"})
-            row = await ledger.open_pending(payment, "refund", amount)
-            if note:
+            orders.check_refundable(order)
+            row = await _new_refund(order, payment, entry, caps, amount, key)
+            if note and row["status"] == "pending" and not row["attempts"]:
                 await record(order["id"], "note", actor, note)
-    status = await attempt(runtime, row, actor)
-    _answer(status, entry, await ledger.get(row["id"]))
+    if row["status"] == "pending":
+        await attempt(runtime, row, actor)
+    _answer(_status_for_answer(await ledger.get(row["id"])), entry, await ledger.get(row["id"]))
     return await order_row(number)
+
+
+def _request_key(payment: dict[str, Any], request_key: str | None) -> str | None:
+    if not request_key:
+        return None
+    digest = hashlib.sha256(request_key.encode()).hexdigest()[:40]
+    return f"sw-pay-{payment['id']}-refund-request-{digest}"
+
+
+def _same_request(earlier: dict[str, Any], amount: int | None) -> dict[str, Any]:
+    if amount is not None and amount != earlier["amount"]:
+        raise IdempotencyMismatch(f"This Idempotency-Key was already used for a refund of {earlier['amount']}. "
+                                  "Use a new key for a new refund.",
+                                  {"Idempotency-Key": "already used for a different refund"})
+    return earlier
+
+
+def _status_for_answer(row: dict[str, Any]) -> str:
+    return "unknown" if row["status"] == "pending" and not row["provider_id"] else row["status"]
+
+
+async def _new_refund(order: dict[str, Any], payment: dict[str, Any], entry: GatewayEntry, caps: Any,
+                      amount: int | None, key: str | None) -> dict[str, Any]:
+    """Inside the locked transaction: the pending refund row to call the
+    gateway with (a pending refund of the same amount is reused)."""
+    totals = await ledger.totals(payment["id"])
+    waiting = await ledger.pending("refund", payment["id"])
+    if waiting is not None and key is None and amount in (None, waiting["amount"]):
+        return waiting
+    captured = totals.captured or order["paid_amount"]
+    left = captured - totals.refunded - totals.pending_refunds
+    amount = _check_amount(amount, left, "refund")
+    if amount < left and not caps.partial_refund:
+        raise InvalidInput(f"The payment method {entry.id!r} refunds the whole payment only.",
+                           {"amount": f"must be {left}"})
+    if (totals.refunded or totals.pending_refunds) and not caps.multiple_refund:
+        raise Conflict(f"The payment method {entry.id!r} refunds a payment once only.",
+                       {"amount": "already refunded once"})
+    return await ledger.open_pending(payment, "refund", amount, key)
 
 
 async def cancel(runtime, number: str, actor: str, note: str = "") -> dict[str, Any]:

@@ -123,9 +123,10 @@ def key_for(payment_id: int, kind: str, sequence: int) -> str:
     return f"sw-pay-{payment_id}-{kind}-{sequence}"
 
 
-async def open_pending(payment: Mapping[str, Any], kind: str, amount: int) -> dict[str, Any]:
-    """Inside a transaction: a new pending row of ``kind`` with its key (the
-    gateway is called after the commit)."""
+async def open_pending(payment: Mapping[str, Any], kind: str, amount: int, key: str | None = None) -> dict[str, Any]:
+    """Inside a transaction: a new pending row of ``kind`` with its key
+    (``key``, or one derived from the ledger; the gateway is called after
+    the commit)."""
     count = await fetchone("SELECT COUNT(*) AS n FROM payment_transactions WHERE payment_id = {} AND kind = {}",
                            payment["id"], kind)
     now = _now()
@@ -134,7 +135,7 @@ async def open_pending(payment: Mapping[str, Any], kind: str, amount: int) -> di
         "idempotency_key, raw, error, source, attempts, created_at, updated_at) VALUES ({}, {}, {}, {}, {}, {}, "
         "'pending', NULL, {}, {}, '', 'shop', 0, {}, {}) RETURNING *",
         payment["id"], payment["order_id"], payment["plugin"], kind, amount, payment["currency"],
-        key_for(payment["id"], kind, int(count["n"]) + 1), "{}", now, now)
+        key or key_for(payment["id"], kind, int(count["n"]) + 1), "{}", now, now)
 
 
 async def touch(transaction_id: int, error: str = "") -> None:

@@ -291,3 +291,19 @@ async def test_staff_marking_an_online_payment_paid_then_its_capture_report_is_f
     row = await order_row(number)
     assert (row["status"], row["paid_amount"]) == ("paid", 10980)
     assert "more than the order's total" in (await fetchone("SELECT flag FROM payments"))["flag"]
+
+
+async def test_a_refund_with_an_idempotency_key_is_made_once(shop, headers):
+    order = await place(shop)
+    number, reference = order["number"], order["payment"]["reference"]
+    await report(shop, id="evt_paid", reference=reference, status="paid", amount=5490, provider_id="ch_1")
+    keyed = {**headers, "Idempotency-Key": "refund-1"}
+    client = shop.test_client()
+    first = await client.post(f"/api/v1/admin/orders/{number}/refund", headers=keyed, json={"amount": 1000})
+    again = await client.post(f"/api/v1/admin/orders/{number}/refund", headers=keyed, json={"amount": 1000})
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert (await again.get_json())["totals"]["refunded"] == 1000
+    other = await client.post(f"/api/v1/admin/orders/{number}/refund", headers=keyed, json={"amount": 2000})
+    assert other.status_code == 422 and "already used" in (await other.get_json())["detail"]
+    assert shop.gateway.moved == [("refund", 1000)]
+    assert await ledger(number) == [("capture", "succeeded", 5490), ("refund", "succeeded", 1000)]
