@@ -50,7 +50,8 @@ class RateFileError(ValueError):
         self.errors = errors
         shown = errors[:MAX_ERRORS_SHOWN]
         more = len(errors) - len(shown)
-        super().__init__("\n".join(shown + ([f"... and {more} more"] if more > 0 else [])))
+        super().__init__("\n".join([f"nothing imported; {len(errors)} problem(s):", *shown]
+                                   + ([f"... and {more} more"] if more > 0 else [])))
 
 
 @dataclass
@@ -234,10 +235,11 @@ def read_rates(text: str, store_currency: str) -> RateTable:
     :class:`RateFileError` listing every problem of every line."""
     errors: list[str] = []
     rows = _rows(text, store_currency, errors)
-    if not errors:
-        _consistent(rows, errors)
-        _no_overlaps(rows, errors)
-        _no_twin_zones(rows, errors)
+    # the rows that are right on their own are checked together as well, so
+    # one run lists every problem of the file
+    _consistent(rows, errors)
+    _no_overlaps(rows, errors)
+    _no_twin_zones(rows, errors)
     if errors:
         raise RateFileError(sorted(errors, key=_line_of))
     return _table(rows)
