@@ -2,10 +2,13 @@
 shipping methods of a cart and an order placed with one (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
+import pytest
+
 from engine.testing.checkout import ADDRESS, add_product, cart_with, checkout
 from shopwright_shipping_rates import plugin
 from shopwright_shipping_rates.provider import TableRates
 from shopwright_shipping_rates.rate_csv import HEADER, read_rates, write_rates
+from shopwright_shipping_rates.rates import RateTable
 from shopwright_shipping_rates.store import load_rates, replace_rates
 
 RATES = "\n".join([
@@ -39,6 +42,18 @@ async def test_stored_table_reads_back_and_is_replaced_whole(make_app, database_
     smaller = read_rates(f"{','.join(HEADER)}\nAustria,AT,,standard,Standard,flat,,,7.00,EUR\n", "EUR")
     await replace_rates(app.runtime, smaller)
     assert await load_rates() == smaller
+
+
+async def test_a_replace_that_fails_midway_leaves_the_old_table(make_app, database_url):
+    app = await _shop(make_app, database_url)
+    before = await load_rates()
+    germany = before.zones[0]
+    # Zone names are unique in the database: the second insert fails after the
+    # deletes and the first zone's rows were written.
+    twins = RateTable((germany, germany))
+    with pytest.raises(Exception, match="(?i)unique"):
+        await replace_rates(app.runtime, twins)
+    assert await load_rates() == before
 
 
 async def test_cart_shipping_methods_follow_zone_and_bands(make_app, database_url):
