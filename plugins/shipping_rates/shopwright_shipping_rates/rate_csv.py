@@ -14,7 +14,8 @@ currency has; ``currency``: the store's.
 Every row of a zone lists the same countries and postcodes; every row of a
 method in a zone the same label, basis and currency; its bands must not
 overlap. Two zones may not share a pattern (or both be country-wide) for the
-same country. :func:`read_rates` checks everything and raises
+same country. A file with the header alone is the empty table (what
+``export`` writes when there are no rates). :func:`read_rates` checks everything and raises
 :class:`RateFileError` listing every problem as ``line N: ...`` (the header is
 line 1); it returns a table only when there is none.
 """
@@ -170,8 +171,6 @@ def _rows(text: str, store_currency: str, errors: list[str]) -> list[_Row]:
             rows.append(_row(line, dict(zip(HEADER, cells)), store_currency))
         except ValueError as exc:
             errors.append(f"line {line}: {exc}")
-    if count == 0 and not errors:
-        errors.append("line 2: no rates (an empty table would stop every shipment; write at least one row)")
     return rows
 
 

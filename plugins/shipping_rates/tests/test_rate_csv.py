@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shopwright_shipping_rates.rate_csv import HEADER, RateFileError, read_rates, write_rates
-from shopwright_shipping_rates.rates import Band
+from shopwright_shipping_rates.rates import Band, RateTable
 
 HEAD = ",".join(HEADER)
 GOOD = f"""{HEAD}
@@ -115,8 +115,12 @@ def test_every_problem_is_listed_in_line_order():
 @pytest.mark.parametrize("text, message", [
     ("", "line 1: the header must be"),
     ("zone,countries,method,label,basis,min,max,price,currency\n", "line 1: the header must be"),
-    (HEAD + "\n", "line 2: no rates"),
 ])
 def test_header_and_empty_file(text, message):
     with pytest.raises(RateFileError, match=message):
         read_rates(text, "EUR")
+
+
+def test_the_header_alone_is_the_empty_table():
+    assert read_rates(HEAD + "\n", "EUR") == RateTable()
+    assert write_rates(RateTable()) == HEAD + "\n"
