@@ -15,9 +15,10 @@ Every row of a zone lists the same countries and postcodes; every row of a
 method in a zone the same label, basis and currency; its bands must not
 overlap. Two zones may not share a pattern (or both be country-wide) for the
 same country. A file with the header alone is the empty table (what
-``export`` writes when there are no rates). :func:`read_rates` checks everything and raises
-:class:`RateFileError` listing every problem as ``line N: ...`` (the header is
-line 1); it returns a table only when there is none.
+``export`` writes when there are no rates). :func:`read_rates` checks
+everything and raises :class:`RateFileError` listing every problem as
+``line N: ...`` (the header is line 1); it returns a table only when there
+is none.
 """
 from __future__ import annotations
 
