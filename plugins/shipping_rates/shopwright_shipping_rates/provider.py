@@ -5,7 +5,7 @@ from engine.money import Money
 from engine.protocols import ShippingQuote, ShippingQuoteRequest
 
 from shopwright_shipping_rates.rates import Cart, prices
-from shopwright_shipping_rates.store import load_rates
+from shopwright_shipping_rates.store import load_rates_for
 
 PROVIDER_ID = "shipping_rates"
 
@@ -22,8 +22,8 @@ class TableRates:
     (``request.weight_grams``), goods total after discounts
     (``request.goods_total``), number of units, or flat — as
     ``shipping_rates:<method>`` with the method's label and the band's price.
-    No zone for the address (or no country yet): no quotes. One database
-    read, no network."""
+    No zone for the address (or no country yet): no quotes. One indexed
+    database read of the zones of the address's country, no network."""
 
     id = PROVIDER_ID
 
@@ -32,6 +32,6 @@ class TableRates:
             return []
         cart = Cart(currency=request.currency, weight_grams=request.weight_grams,
                     goods_total=request.goods_total.amount, items=sum(line.quantity for line in request.lines))
-        found = prices(await load_rates(), cart, request.country, request.postal_code)
+        found = prices(await load_rates_for(request.country), cart, request.country, request.postal_code)
         return [ShippingQuote(quote_id(p.method.code), p.method.label, Money(p.amount, request.currency),
                               PROVIDER_ID) for p in found]

@@ -9,13 +9,20 @@ from piccolo.table import Table
 
 
 class ShippingZone(Table, tablename="shipping_rates_zones"):
-    """``countries``: ISO codes separated by spaces; ``postcodes``: the
-    zone's patterns separated by spaces, empty for whole countries."""
+    """``postcodes``: the zone's patterns separated by spaces, empty for
+    whole countries; its countries are :class:`ShippingZoneCountry` rows."""
 
     name = Varchar(length=100, unique=True)
-    countries = Text()
     postcodes = Text(default="")
     position = Integer()
+
+
+class ShippingZoneCountry(Table, tablename="shipping_rates_zone_countries"):
+    """One country (ISO 3166-1 alpha-2) of a zone; indexed, so quoting reads
+    only the zones of the address's country."""
+
+    zone = ForeignKey(ShippingZone, on_delete=OnDelete.cascade, null=False)
+    country = Varchar(length=2, index=True)
 
 
 class ShippingMethod(Table, tablename="shipping_rates_methods"):

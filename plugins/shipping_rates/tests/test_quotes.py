@@ -110,3 +110,13 @@ async def test_provider_quotes_nothing_without_a_country(make_app, sqlite_url):
     assert await TableRates().quotes(quote_request(country=None, postal_code=None, address=None)) == []
     assert [q.id for q in await TableRates().quotes(quote_request())] == [
         "shipping_rates:standard", "shipping_rates:express"]
+
+
+async def test_quoting_reads_only_the_zones_of_the_country(make_app, sqlite_url):
+    from shopwright_shipping_rates.store import load_rates_for
+
+    await _shop(make_app, sqlite_url)
+    germany = await load_rates_for("de")
+    assert [(z.name, set(z.countries)) for z in germany.zones] == [("Germany", {"DE"}), ("Islands", {"DE"})]
+    assert [(z.name, set(z.countries)) for z in (await load_rates_for("AT")).zones] == [("Germany", {"AT"})]
+    assert (await load_rates_for("FR")).zones == ()

@@ -37,7 +37,7 @@ class ShippingZone(Table, tablename="shipping_rates_zones", schema=None):
     )
 
 
-ID = "2026-12-06T16:33:47:525601"
+ID = "2026-12-06T16:46:09:229273"
 VERSION = "1.38.0"
 DESCRIPTION = ""
 
@@ -48,8 +48,8 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="ShippingZone",
-        tablename="shipping_rates_zones",
+        class_name="ShippingZoneCountry",
+        tablename="shipping_rates_zone_countries",
         schema=None,
         columns=None,
     )
@@ -68,83 +68,51 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_column(
-        table_class_name="ShippingZone",
+    manager.add_table(
+        class_name="ShippingZone",
         tablename="shipping_rates_zones",
-        column_name="name",
-        db_column_name="name",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_column(
+        table_class_name="ShippingZoneCountry",
+        tablename="shipping_rates_zone_countries",
+        column_name="zone",
+        db_column_name="zone",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": ShippingZone,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ShippingZoneCountry",
+        tablename="shipping_rates_zone_countries",
+        column_name="country",
+        db_column_name="country",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 100,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ShippingZone",
-        tablename="shipping_rates_zones",
-        column_name="countries",
-        db_column_name="countries",
-        column_class_name="Text",
-        column_class=Text,
-        params={
+            "length": 2,
             "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ShippingZone",
-        tablename="shipping_rates_zones",
-        column_name="postcodes",
-        db_column_name="postcodes",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ShippingZone",
-        tablename="shipping_rates_zones",
-        column_name="position",
-        db_column_name="position",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
+            "index": True,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
@@ -376,6 +344,70 @@ async def forwards():
     manager.add_column(
         table_class_name="ShippingMethod",
         tablename="shipping_rates_methods",
+        column_name="position",
+        db_column_name="position",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ShippingZone",
+        tablename="shipping_rates_zones",
+        column_name="name",
+        db_column_name="name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ShippingZone",
+        tablename="shipping_rates_zones",
+        column_name="postcodes",
+        db_column_name="postcodes",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ShippingZone",
+        tablename="shipping_rates_zones",
         column_name="position",
         db_column_name="position",
         column_class_name="Integer",
