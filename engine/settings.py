@@ -37,6 +37,13 @@ class JobsSettings(_Section):
     keep_result_seconds: int = Field(3600, ge=0)
     relay_interval_seconds: float = Field(1.0, gt=0)
     queue_name: str = "shopwright:queue"
+    #: ``shopwright worker``: how long running jobs may finish after SIGTERM before they are handed back
+    shutdown_grace_seconds: float = Field(30.0, ge=0)
+    #: ``shopwright worker``: the longest wait between attempts to reach Redis again
+    reconnect_max_seconds: float = Field(30.0, gt=0, le=600)
+    #: ``shopwright worker``: serve /healthz and /readyz on this port (0: no health endpoint)
+    worker_health_port: int = Field(0, ge=0, le=65535)
+    worker_health_host: str = "127.0.0.1"
 
 
 class PluginsSettings(_Section):

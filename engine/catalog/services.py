@@ -35,7 +35,7 @@ from engine.catalog.writes import (
 )
 
 __all__ = [
-    "category_tree", "get_category", "get_product", "published_pages", "search_products", "facets", "featured_products",
+    "category_tree", "get_category", "get_product", "published_pages", "low_stock", "search_products", "facets", "featured_products",
     "list_collections", "get_collection", "product_summaries", "get_variants", "list_warehouses",
     "save_product", "set_stock", "set_stock_levels", "save_category", "save_attribute", "save_collection", "save_warehouse",
 ]
@@ -261,6 +261,20 @@ async def published_pages(limit: int = SITEMAP_LIMIT) -> dict[str, list[dict[str
     categories = await fetch("SELECT slug FROM catalog_categories ORDER BY position, name")
     return {"products": [{"slug": row["slug"], "updated_at": _iso(row["updated_at"])} for row in products],
             "categories": [{"slug": row["slug"]} for row in categories]}
+
+
+async def low_stock(threshold: int = 5, limit: int = 10) -> list[dict[str, Any]]:
+    """Variants of published products with ``threshold`` or fewer units available,
+    fewest first: ``[{sku, product_id, title, options, available}]``."""
+    rows = await fetch(
+        f"""SELECT v.sku, v.options, p.id AS product_id, p.title,
+              COALESCE((SELECT SUM({AVAILABLE}) FROM catalog_stock s WHERE s.variant = v.id), 0) AS available
+            FROM catalog_variants v JOIN catalog_products p ON p.id = v.product
+            WHERE p.status = 'published'
+              AND COALESCE((SELECT SUM({AVAILABLE}) FROM catalog_stock s WHERE s.variant = v.id), 0) <= {{}}
+            ORDER BY available, v.sku LIMIT {{}}""", threshold, limit)
+    return [{"sku": row["sku"], "product_id": row["product_id"], "title": row["title"],
+             "options": json.loads(row["options"] or "{}"), "available": int(row["available"])} for row in rows]
 
 
 async def list_warehouses() -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Long-running processes: ``serve`` (the web server) and ``worker`` (the arq job worker)."""
+"""``shopwright serve``: the web server (the job worker is :mod:`engine.cli.worker`)."""
 from __future__ import annotations
 
 import errno
@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from engine.cli.common import fail, run, settings_from
+from engine.cli.common import fail, settings_from
 
 
 @click.command()
@@ -56,33 +56,3 @@ def refuse_busy_port(host: str, port: int) -> None:
                 fail(f"port {port} on {host} is already in use: pick another with --port N "
                      f"(or PORT=N make demo)")
             fail(f"cannot listen on {host}:{port}: {exc.strerror}")
-
-
-@click.command()
-@click.option("--burst", is_flag=True, help="Run queued jobs, then exit.")
-@click.pass_context
-def worker(ctx: click.Context, burst: bool) -> None:
-    """Run the arq job worker (needs SHOPWRIGHT_REDIS_URL)."""
-    settings = settings_from(ctx)
-    if not settings.redis_url:
-        fail("the worker needs SHOPWRIGHT_REDIS_URL (without it, jobs run inside `shopwright serve`)")
-
-    async def go():
-        from engine.jobs.arq_queue import make_worker
-        from engine.logs import configure_logging
-        from engine.runtime import NotMigrated, Runtime
-
-        configure_logging(settings.logging.level, settings.logging.format)
-        runtime = Runtime(settings)
-        try:
-            await runtime.start(background=True, jobs=True)
-        except NotMigrated as exc:
-            fail(str(exc))
-        try:
-            arq_worker = make_worker(runtime, burst=burst)
-            await arq_worker.main()
-            await arq_worker.close()
-        finally:
-            await runtime.stop()
-
-    run(go)
