@@ -3,8 +3,9 @@
 :func:`~engine.web.guard.require_permission`)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 from quart import g, redirect, request

@@ -23,7 +23,13 @@ import inspect
 from typing import Any
 
 import structlog
-from jinja2 import BaseLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
+from jinja2 import (
+    BaseLoader,
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    select_autoescape,
+)
 from markupsafe import Markup
 from quart import Blueprint, Response, current_app, g, redirect, request
 
