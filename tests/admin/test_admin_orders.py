@@ -4,12 +4,15 @@ through the HTML forms on SQLite and PostgreSQL; a member without
 ``orders:write`` is refused every form."""
 from __future__ import annotations
 
+import json
 import re
+from types import SimpleNamespace
 
 import pytest
 
-from engine import audit
+from engine import PluginManifest, audit, hookimpl
 from engine.payments.actions import mark_paid
+from engine.protocols import GatewayCapabilities, PaymentAction, PaymentOutcome, WebhookOutcome
 from engine.testing.admin import staff_client
 from engine.testing.checkout import ADDRESS, add_product, cart_with, checkout
 
@@ -169,6 +172,101 @@ async def test_without_orders_write_every_form_is_refused(make_app):
     assert (await nobody.get("/admin/orders")).status_code == 403
     assert (await nobody.get(f"/admin/orders/{number}")).status_code == 403
     assert (await support.get("/admin/orders/999999")).status_code == 404
+
+
+class AuthorizingGateway:
+    """A card provider stand-in that authorizes at checkout and captures,
+    voids and refunds when asked (the shop's real plugin path: hooks, ledger,
+    webhooks); ``capabilities`` is set per test."""
+
+    id = "authcard"
+    title = "Card (authorize, capture later)"
+
+    def __init__(self) -> None:
+        self.capabilities = GatewayCapabilities(authorize_then_capture=True, partial_capture=True, void=True,
+                                                refund=True, partial_refund=False, flow="redirect")
+        self.moved: list[tuple[str, int]] = []
+
+    async def start(self, order):
+        return PaymentAction(kind="redirect", reference=f"auth_{order['number']}",
+                             data={"url": f"https://pay.example.test/{order['number']}"})
+
+    async def capture(self, reference, amount, idempotency_key):
+        self.moved.append(("capture", amount.amount))
+        return PaymentOutcome("succeeded", provider_id=f"cap_{idempotency_key}")
+
+    async def refund(self, reference, amount, idempotency_key):
+        self.moved.append(("refund", amount.amount))
+        return PaymentOutcome("succeeded", provider_id=f"ref_{idempotency_key}")
+
+    async def cancel(self, reference, idempotency_key):
+        self.moved.append(("void", 0))
+        return PaymentOutcome("succeeded", provider_id=f"void_{reference}")
+
+    async def complete(self, reference, params):
+        return WebhookOutcome(f"poll:{reference}", reference, "pending")
+
+    async def status(self, reference):
+        return WebhookOutcome(f"poll:{reference}", reference, "pending")
+
+    async def verify_webhook(self, body, headers):
+        data = json.loads(body)
+        return WebhookOutcome(event_id=data["id"], reference=data["reference"], status=data["status"],
+                              provider_id=data.get("provider_id"))
+
+
+async def _authorized_order(app) -> str:
+    response = await checkout(app.test_client(), await cart_with(app.test_client(), "TEE-1", 2),
+                              payment_method="authcard")
+    order = await response.get_json()
+    reference = order["payment"]["reference"]
+    event = {"id": f"evt_{reference}", "reference": reference, "status": "authorized", "provider_id": f"ch_{reference}"}
+    reported = await app.test_client().post("/webhooks/authcard_pay", data=json.dumps(event).encode(),
+                                            headers={"Content-Type": "application/json"})
+    assert reported.status_code == 200, await reported.get_json()
+    return order["number"]
+
+
+async def test_capture_and_void_are_offered_as_the_gateway_allows(make_app, database_url):
+    gateway = AuthorizingGateway()
+    plugin = SimpleNamespace(MANIFEST=PluginManifest(name="authcard_pay", title="Authorizing card"),
+                             payment_gateways=hookimpl(lambda settings: [gateway]))
+    app = await make_app(plugins=[plugin], database_url=database_url)
+    await add_product(app.runtime, "TEE-1", price=2500, stock=5)
+    staff = await staff_client(app, role="manager")
+
+    number = await _authorized_order(app)
+    path = f"/admin/orders/{number}"
+    _, page = await _page(staff, path)
+    assert 'id="form-capture"' in page and 'id="form-void"' in page
+    assert 'id="form-mark-paid"' not in page and 'id="form-refund"' not in page  # online, nothing captured yet
+    assert 'id="capture-amount" name="amount" value="54.90"' in page
+    form = {"csrf_token": _token(page), "amount": "30.00"}
+    assert (await staff.post(f"{path}/capture", form=form)).status_code == 303
+    _, page = await _page(staff, path)
+    assert gateway.moved == [("capture", 3000)] and 'id="total-paid">€30.00<' in page
+    assert 'id="form-void"' not in page
+    # this gateway refunds the whole payment only: the amount is fixed, another one is refused at the field
+    assert re.search(r'id="refund-amount" name="amount" value="30.00"\s+aria-describedby="refund-amount-help" readonly', page)
+    partial = await staff.post(f"{path}/refund", form={"csrf_token": _token(page), "amount": "10.00",
+                                                       "refund_key": _refund_key(page)})
+    assert partial.status_code == 422 and "refunds the whole payment only" in await partial.get_data(as_text=True)
+    assert gateway.moved == [("capture", 3000)]
+
+    other = await _authorized_order(app)
+    _, page = await _page(staff, f"/admin/orders/{other}")
+    response = await staff.post(f"/admin/orders/{other}/void", form={"csrf_token": _token(page)})
+    assert response.status_code == 303
+    _, page = await _page(staff, f"/admin/orders/{other}")
+    assert 'id="order-status">cancelled<' in page and 'data-kind="void" data-status="succeeded"' in page
+    assert gateway.moved[-1] == ("void", 0)
+
+    gateway.capabilities = GatewayCapabilities(refund=True, flow="redirect")  # takes the money at checkout
+    third = await _authorized_order(app)
+    _, page = await _page(staff, f"/admin/orders/{third}")
+    assert 'id="form-capture"' not in page and 'id="form-void"' not in page
+    refused = await staff.post(f"/admin/orders/{third}/capture", form={"csrf_token": _token(page)})
+    assert refused.status_code == 409 and "takes the money at checkout" in await refused.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("text, minor", [("12.50", 1250), ("12.5", 1250), ("12", 1200), ("0.01", 1)])
