@@ -107,13 +107,32 @@ async def _render(number: str, status: int = 200, failed: str = "", error: ShopE
     offers = offered_actions(order, money) if can_write else {}
     currency = order["currency"]
     typed = dict(typed or {})
+    field_errors = dict(error.errors) if error else {}
+    if error is not None and not isinstance(error, FormError) and "amount" in field_errors and failed in offers:
+        field_errors["amount"] = _amount_message(offers[failed], currency)
     if "refund" in offers:
         typed.setdefault("refund_key", secrets.token_urlsafe(18))
     return await render_admin(
         "admin/order.html", status=status, order=order, money=money, offers=offers, can_write=can_write,
         major=lambda minor: format_major(minor, currency), failed=failed, typed=typed,
-        error=str(error) if error else "", field_errors=(error.errors if error else {}),
+        error=str(error) if error else "", field_errors=field_errors,
+        at_field=any(_shown_at_field(key) for key in field_errors),
         done=DONE.get(request.args.get("done", ""), ""))
+
+
+def _amount_message(offer: dict[str, Any], currency: str) -> str:
+    """A service's refusal of an amount (told in minor units, as the JSON API
+    speaks) said in the major units the field takes."""
+    limit = format_major(offer["amount"], currency)
+    if offer.get("partial"):
+        return f"Enter an amount from {format_major(1, currency)} to {limit} {currency}."
+    return f"This payment method takes the whole amount only: {limit} {currency}."
+
+
+def _shown_at_field(key: str) -> bool:
+    """Whether the page shows the error of ``key`` beside a field of the form
+    (else the form's own alert shows the service's message)."""
+    return key in ("amount", "note", "lines") or key.startswith("qty.")
 
 
 @blueprint.get("/admin/orders/<number>")
