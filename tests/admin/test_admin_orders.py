@@ -12,7 +12,12 @@ import pytest
 
 from engine import PluginManifest, audit, hookimpl
 from engine.payments.actions import mark_paid
-from engine.protocols import GatewayCapabilities, PaymentAction, PaymentOutcome, WebhookOutcome
+from engine.protocols import (
+    GatewayCapabilities,
+    PaymentAction,
+    PaymentOutcome,
+    WebhookOutcome,
+)
 from engine.testing.admin import staff_client
 from engine.testing.checkout import ADDRESS, add_product, cart_with, checkout
 
@@ -145,7 +150,7 @@ async def test_cancelling_an_unpaid_order_releases_it(make_app, database_url):
     number = (await _order(app))["number"]
     staff = await staff_client(app, role="manager")
     path = f"/admin/orders/{number}"
-    status, page = await _page(staff, path)
+    _, page = await _page(staff, path)
     response = await staff.post(f"{path}/cancel", form={"csrf_token": _token(page), "note": "Asked by phone"})
     assert response.status_code == 303
     _, page = await _page(staff, path)
