@@ -13,12 +13,15 @@ orders. Filters, all optional and combined with AND:
   units shipped, some not), ``fulfilled`` (every unit shipped), read from the
   lines' ``fulfilled_quantity``;
 - ``placed_from`` / ``placed_to``: UTC days, both inclusive;
-- ``query``: an order number (exact), an e-mail address (exact when it holds
-  ``@``, else its beginning) or a name — every word of the query found,
-  case-insensitively, in the shipping or billing address.
+- ``query``: an order number (that order alone when one has it), an e-mail
+  address (exact when it holds ``@``, else its beginning) or a name — every
+  word of the query found, case-insensitively, in the shipping or billing
+  address.
 
-A search by name cannot use an index: it scans newest first until a page is
-full, which stays fast while matches are not rare.
+A search by name or by the beginning of an e-mail cannot use an index: it
+scans newest first until a page is full — about 120 ms on SQLite for a name
+on 1 order in 5,000 of 100,000 (``bench/admin_orders.py``); the filters and
+an exact e-mail or number stay around a millisecond a page at any depth.
 """
 from __future__ import annotations
 
@@ -100,6 +103,11 @@ def _search_clause(query: str) -> tuple[str, list[Any]]:
     return "(" + " OR ".join(clauses) + ")", args
 
 
+async def _is_order_number(query: str) -> bool:
+    text = query.strip()
+    return len(text) <= 32 and text.isdigit() and bool(await fetch("SELECT 1 FROM orders WHERE number = {}", text))
+
+
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
@@ -133,7 +141,10 @@ async def find_orders(filters: OrderFilters, cursor: str | None = None, limit: i
     if filters.placed_to:
         where.append("placed_at < {}")
         args.append(_day_start(filters.placed_to + timedelta(days=1)))
-    if filters.query.strip():
+    if filters.query.strip() and await _is_order_number(filters.query):
+        where.append("number = {}")  # the order itself (an index lookup), not every address with these digits
+        args.append(filters.query.strip())
+    elif filters.query.strip():
         clause, clause_args = _search_clause(filters.query)
         where.append(clause)
         args += clause_args
