@@ -191,12 +191,22 @@ class AuthorizingGateway:
         self.capabilities = GatewayCapabilities(authorize_then_capture=True, partial_capture=True, void=True,
                                                 refund=True, partial_refund=False, flow="redirect")
         self.moved: list[tuple[str, int]] = []
+        self.refuse_next = 0  # captures refused (a declined card)
+        self.silent_next = 0  # captures not answered (a timeout)
+        self.keys: list[str] = []
 
     async def start(self, order):
         return PaymentAction(kind="redirect", reference=f"auth_{order['number']}",
                              data={"url": f"https://pay.example.test/{order['number']}"})
 
     async def capture(self, reference, amount, idempotency_key):
+        self.keys.append(idempotency_key)
+        if self.silent_next:
+            self.silent_next -= 1
+            raise TimeoutError("stand-in: no answer")
+        if self.refuse_next:
+            self.refuse_next -= 1
+            return PaymentOutcome("failed", message="card declined")
         self.moved.append(("capture", amount.amount))
         return PaymentOutcome("succeeded", provider_id=f"cap_{idempotency_key}")
 
@@ -272,6 +282,48 @@ async def test_capture_and_void_are_offered_as_the_gateway_allows(make_app, data
     assert 'id="form-capture"' not in page and 'id="form-void"' not in page
     refused = await staff.post(f"/admin/orders/{third}/capture", form={"csrf_token": _token(page)})
     assert refused.status_code == 409 and "takes the money at checkout" in await refused.get_data(as_text=True)
+
+
+async def test_a_provider_refusing_or_not_answering_is_shown_on_the_page(make_app, database_url):
+    gateway = AuthorizingGateway()
+    plugin = SimpleNamespace(MANIFEST=PluginManifest(name="authcard_pay", title="Authorizing card"),
+                             payment_gateways=hookimpl(lambda settings: [gateway]))
+    app = await make_app(plugins=[plugin], database_url=database_url)
+    await add_product(app.runtime, "TEE-1", price=2500, stock=5)
+    staff = await staff_client(app, role="manager")
+    number = await _authorized_order(app)
+    path = f"/admin/orders/{number}"
+    _, page = await _page(staff, path)
+
+    gateway.refuse_next = 1
+    refused = await staff.post(f"{path}/capture", form={"csrf_token": _token(page), "amount": "54.90"})
+    body = await refused.get_data(as_text=True)
+    assert refused.status_code == 502 and "refused the capture: card declined" in body
+    assert 'id="order-status">pending payment<' in body and 'data-kind="capture" data-status="failed"' in body
+
+    gateway.silent_next = 1
+    silent = await staff.post(f"{path}/capture", form={"csrf_token": _token(page), "amount": "54.90"})
+    body = await silent.get_data(as_text=True)
+    assert silent.status_code == 502 and "It is pending and will be retried" in body
+    assert 'data-kind="capture" data-status="pending"' in body and "1 movement(s) pending" in body
+    again = await staff.post(f"{path}/capture", form={"csrf_token": _token(page), "amount": "54.90"})
+    assert again.status_code == 303  # sent again: the pending capture retried with its key
+    _, page = await _page(staff, path)
+    assert 'id="order-status">paid<' in page and gateway.moved == [("capture", 5490)]
+    assert gateway.keys[-1] == gateway.keys[-2] != gateway.keys[0]
+    await app.runtime.queue.drain()  # the settle job queued by the silence finds the row settled
+    assert gateway.moved == [("capture", 5490)]
+
+
+async def test_a_form_without_the_csrf_token_changes_nothing(make_app):
+    app = await make_app()
+    await add_product(app.runtime, "TEE-1", price=2500, stock=5)
+    number = (await _order(app))["number"]
+    staff = await staff_client(app, role="manager")
+    response = await staff.post(f"/admin/orders/{number}/mark-paid", form={"note": "forged"})
+    assert response.status_code in (400, 403)
+    _, page = await _page(staff, f"/admin/orders/{number}")
+    assert 'id="order-status">pending payment<' in page and "forged" not in page
 
 
 @pytest.mark.parametrize("text, minor", [("12.50", 1250), ("12.5", 1250), ("12", 1200), ("0.01", 1)])
