@@ -469,4 +469,5 @@ async def order_page(number: str):
     except NotFound:
         return await _page("order.html", 404, number=number[:32], order=None, token=None)
     return await _page("order.html", number=order["number"], order=order, token=token,
+                       shipments=await orders.shipments(order["number"]),
                        payment_unconfirmed=request.args.get("payment") == "unconfirmed")
