@@ -84,3 +84,13 @@ def test_plugins_that_are_not_ready_say_what_they_lack(cli_env):
     rows = {row["name"]: row for row in json.loads(run_cli("plugins", "list", "--json", env=cli_env).stdout)["plugins"]}
     assert rows["payments_stripe"]["needs"] == []
     assert "NOT READY" not in run_cli("plugins", "list", env=cli_env).stdout.split("payments_stripe")[1].split("\n")[1]
+
+
+def test_make_demo_takes_the_port_from_the_environment():
+    import os
+    import subprocess
+
+    dry = subprocess.run(["make", "-n", "demo"], cwd=ROOT, env={**os.environ, "PORT": "8101"},
+                         capture_output=True, text=True, timeout=60)
+    assert dry.returncode == 0, dry.stderr
+    assert "serve --host 127.0.0.1 --port 8101" in dry.stdout
