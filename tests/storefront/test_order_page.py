@@ -18,8 +18,14 @@ def _progress(page: str) -> tuple[list[str], str | None]:
 
 
 async def test_the_order_page_follows_the_order(make_app, database_url):
+    from engine.catalog import services as catalog
+
     app = await make_app(database_url=database_url)
-    await add_product(app.runtime, "TEE-1", price=2500, stock=5, slug="tee", title="Linen tee")
+    await catalog.save_product(app.runtime, {
+        "slug": "tee", "title": "Linen tee", "status": "published",
+        "images": [{"url": "/media/placeholder/top--linen-tee.svg", "alt": "Linen tee"}],
+        "variants": [{"sku": "TEE-1", "options": {"size": "M"}, "price": {"amount": 2500, "currency": "EUR"},
+                      "stock": 5}]})
     client = app.test_client()
     order = await (await checkout(client, await cart_with(client, "TEE-1", 2))).get_json()
     url = f"/orders/{order['number']}?token={order['access_token']}"
@@ -27,7 +33,11 @@ async def test_the_order_page_follows_the_order(make_app, database_url):
     async def page() -> str:
         return await (await client.get(url)).get_data(as_text=True)
 
-    assert _progress(await page()) == (["Awaiting payment"], "Awaiting payment")
+    first = await page()
+    assert _progress(first) == (["Awaiting payment"], "Awaiting payment")
+    # each line as the shopper chose it: picture (when the product has one), title, unit price
+    assert re.search(r'<img class="line-product__image" src="/media/placeholder/top--linen-tee.svg"', first)
+    assert "Size: M" in first and "€25.00 each" in first
     await mark_paid(app.runtime, order["number"], actor="test")
     assert _progress(await page()) == (["Awaiting payment", "Paid"], "Paid")
     await actions.fulfill(app.runtime, order["number"], "test", [{"sku": "TEE-1", "quantity": 1}], "1Z999", "UPS")
