@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from engine import PluginManifest, audit, hookimpl
+from engine.money import format_amount
 from engine.payments.actions import mark_paid
 from engine.protocols import (
     GatewayCapabilities,
@@ -142,6 +143,25 @@ async def test_a_manual_order_is_marked_paid_partly_refunded_and_shipped(make_ap
 
     actions = [entry["action"] for entry in await audit.entries(50)]
     assert actions.count("order.refund") == 2 and "order.mark_paid" in actions and "order.fulfill" in actions
+
+
+async def test_the_order_page_shows_adjustments_tax_lines_and_addresses(make_app):
+    from engine.pricing import manage
+
+    app = await make_app()
+    await add_product(app.runtime, "TEE-1", price=2500, stock=5, title="Linen tee")
+    await app.runtime.host.configure("core_tax", {"rates": "DE=19", "label": "VAT"})
+    await manage.create_promotion(app.runtime, {"name": "Ten off", "kind": "percentage", "value": "10",
+                                                "currency": "EUR"})
+    order = await _order(app, quantity=2, company="Analytical Engines GmbH", line2="Hinterhaus")
+    _, page = await _page(await staff_client(app, role="support"), f"/admin/orders/{order['number']}")
+    adjustment = re.search(r'<tr class="adjustment"><th scope="row">(.*?)</th><td>(.*?)</td>', page, re.S)
+    assert "Ten off" in adjustment.group(1) and adjustment.group(2) == "-€5.00"
+    tax = re.search(r'<tr class="tax"><th scope="row">(.*?)</th><td>(.*?)</td>', page, re.S)
+    assert "VAT 19" in tax.group(1) and "added" in tax.group(1)
+    assert tax.group(2) == format_amount(order["totals"]["tax"], "EUR", "en")
+    assert "Analytical Engines GmbH" in page and "Hinterhaus" in page and "Linen tee" in page
+    assert page.count("Order placed.") == 1
 
 
 async def test_cancelling_an_unpaid_order_releases_it(make_app, database_url):
