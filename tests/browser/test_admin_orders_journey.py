@@ -2,7 +2,7 @@
 shopper orders by bank transfer; staff find the order by the shopper's e-mail,
 mark it paid, refund part of it (a mistyped amount refused at its field first)
 and ship it with a tracking number; a support member sees the order but no
-form. The list and the order page are photographed at 1280 and 390 pixels
+form. The list and the order page have no axe-core violations and are photographed at 1280 and 390 pixels
 wide (test-artifacts/browser/admin-order*.png)."""
 from __future__ import annotations
 
@@ -59,6 +59,24 @@ def photograph(page, screenshot, name: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
+def accessibility_violations(page, paths: list[str]) -> dict:
+    """axe-core's violations on each page at both widths (none expected)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe, found = Axe(), {}
+    base = page.url.split("/admin")[0]
+    for label, width in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in paths:
+            page.goto(base + path)
+            violations = axe.run(page).response["violations"]
+            if violations:
+                found[(label, path)] = [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]])
+                                        for v in violations]
+    page.set_viewport_size({"width": 1280, "height": 900})
+    return found
+
+
 def test_staff_find_an_order_by_email_mark_it_paid_refund_part_and_ship_it(browser, shop, screenshot):
     from playwright.sync_api import expect
 
@@ -110,6 +128,7 @@ def test_staff_find_an_order_by_email_mark_it_paid_refund_part_and_ship_it(brows
     expect(page.locator("#order-status")).to_have_text("fulfilled")
     expect(page.locator("#fulfillments")).to_contain_text("JJD000390007")
     photograph(page, screenshot, "order")
+    assert accessibility_violations(page, [f"/admin/orders?q={SHOPPER}", f"/admin/orders/{number}"]) == {}
     page.context.close()
 
     with httpx.Client(base_url=shop.base_url, timeout=30) as api:
