@@ -41,6 +41,7 @@ from engine.admin.access import staff_page
 from engine.admin.amounts import AmountError, format_major, parse_amount
 from engine.admin.common import form_fields
 from engine.admin.rendering import render_admin
+from engine.db.sql import reading
 from engine.errors import InvalidInput, NotFound, ShopError
 from engine.orders import actions as order_actions
 from engine.orders import services
@@ -97,12 +98,13 @@ async def _render(number: str, status: int = 200, failed: str = "", error: ShopE
                   typed: dict[str, str] | None = None):
     runtime = current_app.runtime
     try:
-        row = await services.order_row(number)
+        async with reading():  # one connection and one snapshot for the page's reads
+            row = await services.order_row(number)
+            order = await services.order_json(runtime, row, staff=True)
+            money = await payment_views.money_json(runtime, row)
     except NotFound as exc:
         return await render_admin("admin/message.html", status=404, title="Not found", message=str(exc),
                                   link="/admin/orders")
-    order = await services.order_json(runtime, row, staff=True)
-    money = await payment_views.money_json(runtime, row)
     can_write = actor_has(g.actor, WRITE)
     offers = offered_actions(order, money) if can_write else {}
     currency = order["currency"]

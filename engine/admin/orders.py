@@ -18,6 +18,7 @@ from quart import Blueprint, request
 
 from engine.admin.access import staff_page
 from engine.admin.rendering import render_admin
+from engine.db.sql import reading
 from engine.errors import InvalidInput
 from engine.orders.listing import (
     FULFILLMENT_STATES,
@@ -64,7 +65,8 @@ async def order_list():
     if errors:
         return await render_admin("admin/orders.html", status=422, **context)
     try:
-        found = await find_orders(filters, request.args.get("cursor") or None, PAGE_SIZE)
+        async with reading():
+            found = await find_orders(filters, request.args.get("cursor") or None, PAGE_SIZE)
     except InvalidInput as exc:
         return await render_admin("admin/orders.html", status=422, **{**context, "errors": exc.errors or {
             "cursor": str(exc)}})
