@@ -5,9 +5,10 @@ Writes ``--orders`` orders (two lines and one payment each; 1 in 50 shipped
 in part, 3 in 5 paid, 1 in 10 cancelled; names from a small list, one rare)
 straight into a fresh database, then times each scenario's first page and,
 following ``next_cursor``, up to ``--pages`` pages. A keyset cursor keeps the
-last pages as cheap as the first.
+last pages as cheap as the first. Then times the HTTP pages in-process (a signed-in
+owner; the list first, filtered, searched and 40 pages deep, and one order page).
 
-Usage: python bench/admin_orders.py [--orders 100000] [--pages 40] [--database-url URL]
+Usage: python bench/admin_orders.py [--orders 100000] [--pages 40] [--requests 20] [--database-url URL]
 """
 from __future__ import annotations
 
@@ -100,19 +101,52 @@ async def walk(filters, pages: int) -> tuple[list[float], int]:
     return timings, seen
 
 
+PAGES = [("GET /admin/orders", "/admin/orders"), ("GET /admin/orders?payment=paid", "/admin/orders?payment=paid"),
+         ("GET /admin/orders?q=grace+hopper", "/admin/orders?q=grace+hopper")]
+
+
+async def time_pages(app, total: int, requests: int) -> None:
+    """The HTTP pages in-process (staff session, rendering), median and p95."""
+    from engine.testing.admin import staff_client
+
+    client = await staff_client(app)
+    deep = (await find_cursor(40))
+    pages = [*PAGES, ("GET /admin/orders (page 41)", f"/admin/orders?cursor={deep}"),
+             ("GET /admin/orders/<number>", f"/admin/orders/{1000 + total // 2}")]
+    print(f"\n{'page':<36} {'median ms':>10} {'p95 ms':>8}")
+    for label, path in pages:
+        timings = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = await client.get(path)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (path, response.status_code)
+        timings.sort()
+        print(f"{label:<36} {statistics.median(timings):>10.1f} {timings[max(int(len(timings) * 0.95) - 1, 0)]:>8.1f}")
+
+
+async def find_cursor(pages: int) -> str:
+    from engine.orders.listing import OrderFilters, find_orders
+
+    cursor = None
+    for _ in range(pages):
+        cursor = (await find_orders(OrderFilters(), cursor, 50))["next_cursor"]
+    return cursor
+
+
 async def run(args: argparse.Namespace, folder: Path) -> None:
+    from engine.app import create_app
     from engine.db.sql import fetchone
-    from engine.runtime import Runtime
     from engine.settings import load_settings
+    from engine.testing.checkout import migrate
 
     url = args.database_url or f"sqlite:///{folder / 'bench.sqlite'}"
     settings = load_settings(config_path="/dev/null", environ={}, database_url=url, secret_key="bench-" + "x" * 20,
                              logging={"level": "ERROR"})
-    runtime = Runtime(settings)
-    await runtime.connect()
-    await runtime.migrate(echo=lambda *_: None)
-    await runtime.start(background=False, jobs=False)
-    try:
+    await migrate(settings)
+    app = create_app(settings)
+    async with app.test_app():
+        runtime = app.runtime
         if int((await fetchone("SELECT COUNT(*) AS n FROM orders"))["n"]) == 0:
             started = time.perf_counter()
             await seed(args.orders)
@@ -128,14 +162,14 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
             p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) > 2 else max(timings)
             print(f"{name:<28} {len(timings):>5} {seen:>7,} {timings[0]:>9.1f} {statistics.median(timings):>10.1f} "
                   f"{p95:>8.1f} {timings[-1]:>8.1f}")
-    finally:
-        await runtime.stop()
+        await time_pages(app, total, args.requests)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--pages", type=int, default=40)
+    parser.add_argument("--requests", type=int, default=20, help="requests per HTTP page timed")
     parser.add_argument("--database-url", default=None, help="An empty (or previously benchmarked) database.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:

@@ -19,9 +19,11 @@ orders. Filters, all optional and combined with AND:
   address.
 
 A search by name or by the beginning of an e-mail cannot use an index: it
-scans newest first until a page is full — about 120 ms on SQLite for a name
-on 1 order in 5,000 of 100,000 (``bench/admin_orders.py``); the filters and
-an exact e-mail or number stay around a millisecond a page at any depth.
+scans newest first until a page is full, and so does a payment or fulfillment
+state few orders have: up to about 0.1 s (SQLite) and 0.15–0.25 s (PostgreSQL)
+with 100,000 orders when almost nothing matches (``bench/admin_orders.py``,
+docs/performance.md); common filters and an exact e-mail or number stay
+around a millisecond a page at any depth.
 """
 from __future__ import annotations
 
