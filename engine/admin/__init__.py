@@ -33,25 +33,8 @@ from quart import Quart
 def install(app: Quart) -> None:
     """Register the admin pages, and the admin's rendering of the HTTP layer's
     small pages (:mod:`engine.web.pages`) for requests under /admin."""
-    from engine.admin import (
-        account,
-        audit_log,
-        dashboard,
-        emails,
-        jobs,
-        order_page,
-        orders,
-        plugin_pages,
-        plugins,
-        rendering,
-        roles,
-        security_policy,
-        signin,
-        staff,
-        themes,
-        tokens,
-        two_factor,
-    )
+    from engine.admin import (account, audit_log, dashboard, emails, jobs, order_page, orders, plugin_pages, plugins,
+                              rendering, roles, security_policy, signin, staff, themes, tokens, two_factor)
     from engine.web import pages
     from engine.web.sessions import uses_staff_session
 
@@ -59,6 +42,6 @@ def install(app: Quart) -> None:
         return await rendering.render_admin("admin/message.html", status=status, title=title, message=message)
 
     pages.register(app, uses_staff_session, message_page)
-    for module in (signin, dashboard, orders, order_page, account, two_factor, staff, roles, tokens, audit_log, security_policy, plugins,
-                   themes, jobs, emails, plugin_pages):
+    for module in (signin, dashboard, account, two_factor, staff, roles, tokens, audit_log, security_policy, plugins,
+                   themes, jobs, emails, plugin_pages, orders, order_page):
         app.register_blueprint(module.blueprint)

@@ -3,9 +3,8 @@
 :func:`~engine.web.guard.require_permission`)."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote
 
 from quart import g, redirect, request

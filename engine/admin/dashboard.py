@@ -9,7 +9,7 @@ here (no script).
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from quart import Blueprint, current_app, g, redirect
@@ -48,7 +48,7 @@ async def dashboard():
     actor = g.actor
     runtime = current_app.runtime
     currency = runtime.settings.store.currency
-    now = datetime.fromtimestamp(runtime.clock(), UTC)
+    now = datetime.fromtimestamp(runtime.clock(), timezone.utc)
     context: dict[str, Any] = {"currency": currency}
     async with reading():
         me = await staff_service.get_staff(actor["id"])

@@ -23,13 +23,7 @@ import inspect
 from typing import Any
 
 import structlog
-from jinja2 import (
-    BaseLoader,
-    Environment,
-    FileSystemLoader,
-    PrefixLoader,
-    select_autoescape,
-)
+from jinja2 import BaseLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 from markupsafe import Markup
 from quart import Blueprint, Response, current_app, g, redirect, request
 
