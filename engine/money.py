@@ -10,6 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
+#: The largest amount (minor units) one price, one adjustment or one payment input
+#: may have: 10^12, e.g. €10,000,000,000.00. Money columns are 64-bit (up to about
+#: 9.2 × 10^18), so an order of many such lines still fits.
+MAX_AMOUNT = 10**12
+
 # ISO 4217 exponents that differ from 2; everything else has two decimals.
 _EXPONENTS = {
     "BHD": 3, "CLP": 0, "IQD": 3, "ISK": 0, "JOD": 3, "JPY": 0, "KRW": 0,

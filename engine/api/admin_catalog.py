@@ -20,6 +20,7 @@ from engine.web.guard import require_permission
 from engine.catalog import manage, services
 from engine.api.products import AttributeModel, CategoryRefModel, ImageModel, MoneyModel
 from engine.errors import NotFound
+from engine.money import MAX_AMOUNT
 
 blueprint = Blueprint("admin_catalog_api", __name__, url_prefix="/api/v1/admin")
 
@@ -34,7 +35,7 @@ class _In(BaseModel):
 
 # ---------------------------------------------------------------- input models
 class MoneyIn(_In):
-    amount: int = Field(ge=0, le=10**12, description="Minor units (cents)")
+    amount: int = Field(ge=0, le=MAX_AMOUNT, description="Minor units (cents), at most 10^12")
     currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$", description="ISO 4217; default: the store's")
 
 

@@ -5,8 +5,6 @@ before any handler sees it.
   parameter or JSON string containing it is answered ``400`` (problem+json)
   under ``/api/``, on every database alike, instead of failing deep inside a
   query.
-- Ids are 32-bit: an integer path parameter (``<int:...>``) outside that
-  range names nothing and is answered ``404``.
 """
 from __future__ import annotations
 
@@ -18,10 +16,6 @@ from engine.web.problems import Problem
 
 #: A JSON ``\\u0000`` escape that is not itself escaped (an even run of backslashes before it).
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
-
-
-#: The range of the database's ``integer`` (ids are 32-bit serials).
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
 def _refuse(where: str) -> None:
@@ -36,9 +30,6 @@ def install(app: Quart) -> None:
             return
         if "\x00" in request.path:
             _refuse("path")
-        for value in (request.view_args or {}).values():
-            if isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
-                raise Problem(404, "Not found", "No such resource.")
         for name, value in request.args.items(multi=True):
             if "\x00" in name or "\x00" in value:
                 _refuse("query")

@@ -8,6 +8,14 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.money import MAX_AMOUNT
+
+#: The most units one line or one input may name (the checkout's own limit is
+#: ``checkout.max_line_quantity``, at most this).
+MAX_QUANTITY = 1_000_000
+#: Counts stored in 32-bit columns (usage limits).
+MAX_COUNT = 2**31 - 1
+
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -21,11 +29,12 @@ class MoneyOut(BaseModel):
 # ---------------------------------------------------------------- cart
 class CartLineIn(_In):
     sku: str = Field(description="The variant's SKU.")
-    quantity: int = Field(1, description="Units to add (added to the line when the SKU is already in the cart).")
+    quantity: int = Field(1, ge=1, le=MAX_QUANTITY,
+                          description="Units to add (added to the line when the SKU is already in the cart).")
 
 
 class QuantityIn(_In):
-    quantity: int = Field(description="The line's new quantity; 0 removes it.")
+    quantity: int = Field(ge=0, le=MAX_QUANTITY, description="The line's new quantity; 0 removes it.")
 
 
 class VoucherIn(_In):
@@ -221,8 +230,8 @@ class OrderQuery(_In):
 class OrderListQuery(_In):
     status: Optional[str] = None
     email: Optional[str] = None
-    cursor: Optional[str] = None
-    limit: int = 50
+    cursor: Optional[str] = Field(None, max_length=512)
+    limit: int = Field(50, ge=1, le=200)
 
 
 class OrderSummaryOut(BaseModel):
@@ -244,13 +253,14 @@ class NoteIn(_In):
 
 
 class RefundIn(_In):
-    amount: Optional[int] = Field(None, description="Minor units; omitted: everything not yet refunded.")
+    amount: Optional[int] = Field(None, ge=1, le=MAX_AMOUNT,
+                                  description="Minor units; omitted: everything not yet refunded.")
     note: Optional[str] = None
 
 
 class FulfillmentLineIn(_In):
     sku: str
-    quantity: int
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
 
 
 class FulfillmentIn(_In):
@@ -266,14 +276,14 @@ class PromotionIn(_In):
     scope: Literal["order", "product", "category", "collection"] = "order"
     targets: list[str] = Field(default_factory=list, description="Product, category or collection slugs.")
     code: Optional[str] = Field(None, description="A voucher code; omitted: applies automatically.")
-    buy_quantity: int = 0
-    get_quantity: int = 0
-    min_subtotal: int = 0
+    buy_quantity: int = Field(0, ge=0, le=MAX_QUANTITY)
+    get_quantity: int = Field(0, ge=0, le=MAX_QUANTITY)
+    min_subtotal: int = Field(0, ge=0, le=MAX_AMOUNT, description="Minor units.")
     currency: Optional[str] = None
     starts_at: Optional[str] = Field(None, description="ISO 8601 date-time.")
     ends_at: Optional[str] = Field(None, description="ISO 8601 date-time.")
-    usage_limit: Optional[int] = None
-    per_customer_limit: Optional[int] = None
+    usage_limit: Optional[int] = Field(None, ge=0, le=MAX_COUNT)
+    per_customer_limit: Optional[int] = Field(None, ge=0, le=MAX_COUNT)
     exclusive: bool = False
-    priority: int = 100
+    priority: int = Field(100, ge=-1_000_000, le=1_000_000)
     active: bool = True

@@ -14,7 +14,7 @@ from typing import Any, Mapping, NoReturn
 
 from engine.errors import InvalidInput
 from engine.catalog.tables import ATTRIBUTE_TYPES, PRODUCT_STATUSES
-from engine.money import currency_exponent
+from engine.money import MAX_AMOUNT, currency_exponent
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
@@ -22,7 +22,6 @@ CODE = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 #: Filter names with a fixed meaning; attribute codes may not use them.
 RESERVED_FILTERS = frozenset({"q", "category", "cursor", "sort", "limit", "min_price", "max_price", "in_stock", "page"})
-MAX_AMOUNT = 10**12
 
 
 def fail(field: str, message: str) -> NoReturn:
