@@ -8,10 +8,10 @@ from quart_schema import Info, QuartSchema
 
 from engine import __version__, admin, api, storefront
 from engine.web import audit
-from engine.api import cart_owner, cors, inputs
+from engine.api import cart_owner, cors
 from engine.api.openapi import ShopwrightOpenAPIProvider
 from engine.storefront import cart_views
-from engine.web import converters, csrf, guard, headers, ops, problems, ratelimit, requests, sessions
+from engine.web import converters, csrf, guard, headers, inputs, ops, problems, ratelimit, requests, sessions
 from engine.logs import configure_logging
 from engine.runtime import Runtime
 from engine.settings import Settings, load_settings
