@@ -253,13 +253,13 @@ def _product_input(data: Mapping[str, Any], store_currency: str) -> dict[str, An
         seen.add(sku)
         price = variant.get("price")
         if isinstance(price, Mapping):
-            currency = check_currency(price.get("currency") or store_currency, f"{where}.price.currency")
+            currency = check_currency(price.get("currency") or store_currency, store_currency, f"{where}.price.currency")
             amount = check_int(price.get("amount"), f"{where}.price.amount")
         elif "price_amount" in variant:
-            currency = check_currency(variant.get("currency") or store_currency, f"{where}.currency")
+            currency = check_currency(variant.get("currency") or store_currency, store_currency, f"{where}.currency")
             amount = check_int(variant.get("price_amount"), f"{where}.price_amount")
         else:
-            currency = check_currency(variant.get("currency") or store_currency, f"{where}.currency")
+            currency = check_currency(variant.get("currency") or store_currency, store_currency, f"{where}.currency")
             amount = parse_price(variant.get("price"), currency, f"{where}.price")
         currencies.add(currency)
         stock = variant.get("stock")

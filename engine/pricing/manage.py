@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from engine.db.sql import fetch, fetchone
 from engine.errors import Conflict, InvalidInput, NotFound
-from engine.money import MAX_AMOUNT
+from engine.money import MAX_AMOUNT, is_currency
 from engine.pricing.tables import PROMOTION_KINDS, PROMOTION_SCOPES
 
 #: Counts (usage limits, quantities) are stored in 32-bit columns.
@@ -72,9 +72,11 @@ def clean(data: Mapping[str, Any], store_currency: str) -> dict[str, Any]:
         code = str(code).strip().upper()
         if not code or len(code) > 64 or not all(c.isalnum() or c in "-_" for c in code):
             errors["code"] = "letters, digits, '-' and '_' only (at most 64)"
-    currency = str(data.get("currency") or store_currency).upper()
-    if len(currency) != 3 or not currency.isalpha():
-        errors["currency"] = "must be an ISO 4217 code"
+    currency = str(data.get("currency") or store_currency).strip().upper()
+    if not is_currency(currency):
+        errors["currency"] = "must be an ISO 4217 currency code, e.g. EUR"
+    elif currency != store_currency:
+        errors["currency"] = f"must be the shop's currency, {store_currency}"
     if errors:
         raise InvalidInput("The promotion is not valid.", errors)
     out = {
