@@ -18,6 +18,7 @@ from quart_schema import validate_querystring, validate_request, validate_respon
 
 from engine.web.guard import require_permission
 from engine.catalog import manage, services
+from engine.api.openapi import SHOP_CURRENCY
 from engine.api.products import AttributeModel, CategoryRefModel, ImageModel, MoneyModel
 from engine.errors import NotFound
 from engine.money import MAX_AMOUNT
@@ -36,7 +37,8 @@ class _In(BaseModel):
 # ---------------------------------------------------------------- input models
 class MoneyIn(_In):
     amount: int = Field(ge=0, le=MAX_AMOUNT, description="Minor units (cents), at most 10^12")
-    currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$", description="ISO 4217; default: the store's")
+    currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$", json_schema_extra=SHOP_CURRENCY,
+                                 description="ISO 4217: the shop's currency; default: the same")
 
 
 class ImageIn(_In):
@@ -303,7 +305,7 @@ async def add_variant(slug: str, data: VariantIn):
     return await manage.add_variant(_runtime(), slug, values), 201
 
 
-@blueprint.get("/variants/<path:sku>/stock")
+@blueprint.get("/variants/<sku:sku>/stock")
 @require_permission(READ)
 @validate_response(VariantStockModel, 200)
 async def get_stock(sku: str):
@@ -311,7 +313,7 @@ async def get_stock(sku: str):
     return await manage.variant_stock(sku)
 
 
-@blueprint.put("/variants/<path:sku>/stock/<warehouse>")
+@blueprint.put("/variants/<sku:sku>/stock/<warehouse>")
 @require_permission(WRITE)
 @validate_request(StockIn)
 @validate_response(StockLevelModel, 200)
@@ -321,7 +323,7 @@ async def set_stock(sku: str, warehouse: str, data: StockIn):
     return {key: result[key] for key in ("warehouse", "on_hand", "reserved", "available")}
 
 
-@blueprint.put("/variants/<path:sku>/price")
+@blueprint.put("/variants/<sku:sku>/price")
 @require_permission(WRITE)
 @validate_request(MoneyIn)
 @validate_response(VariantWithProductModel, 200)
@@ -330,7 +332,7 @@ async def set_price(sku: str, data: MoneyIn):
     return await manage.set_price(_runtime(), sku, data.amount, data.currency)
 
 
-@blueprint.get("/variants/<path:sku>")
+@blueprint.get("/variants/<sku:sku>")
 @require_permission(READ)
 @validate_response(VariantWithProductModel, 200)
 async def get_variant(sku: str):
@@ -338,7 +340,7 @@ async def get_variant(sku: str):
     return await manage.get_variant(sku)
 
 
-@blueprint.patch("/variants/<path:sku>")
+@blueprint.patch("/variants/<sku:sku>")
 @require_permission(WRITE)
 @validate_request(VariantPatch)
 @validate_response(VariantWithProductModel, 200)
@@ -348,7 +350,7 @@ async def update_variant(sku: str, data: VariantPatch):
     return await manage.update_variant(_runtime(), sku, changes)
 
 
-@blueprint.delete("/variants/<path:sku>")
+@blueprint.delete("/variants/<sku:sku>")
 @require_permission(WRITE)
 async def delete_variant(sku: str):
     """Remove a variant (409 while an unpaid order holds its stock)."""

@@ -5,10 +5,19 @@ For every operation under ``/api/``:
 
 - routes guarded by :func:`engine.web.guard.require_permission` get the
   ``bearerAuth`` security requirement, their scope in the description, and
-  ``401``/``403`` responses;
+  ``401``/``403`` responses; the shopper's account routes (marked
+  ``requires_customer``) ``401``;
 - every operation may answer ``429`` (rate limit), operations with input
-  ``400``/``422``, operations with path parameters ``404`` — all as
+  (a body, a query) ``400``/``422``, writes (POST, PUT, PATCH, DELETE)
+  ``400``/``409``/``422``, operations with path parameters ``404`` — all as
   ``application/problem+json`` with the ``Problem`` schema;
+- an operation that documents no success answers ``2XX`` (its body not
+  described), so no success is undocumented;
+- integer path parameters carry the bounds of
+  :class:`engine.web.converters.IdConverter`, and paths with two parameters
+  (``/carts/<token>/lines/<path:sku>``) are named right (quart-schema's path
+  pattern runs across them);
+- request fields marked :data:`SHOP_CURRENCY` accept only the shop's currency;
 - conditional reads (:data:`engine.api.etags.CONDITIONAL_ENDPOINTS`) list the
   ``If-None-Match`` header and the ``304`` response.
 
@@ -17,14 +26,21 @@ The document is built once per app (routes are fixed at app creation).
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from quart_schema.openapi import OpenAPIProvider
-from werkzeug.routing import Rule
+from werkzeug.routing import BaseConverter, IntegerConverter, Rule
 
 from engine.api import etags
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+#: ``<converter:name>`` or ``<name>`` in a rule (quart-schema's own pattern lets
+#: the converter part run across ``>``, joining two parameters into one).
+RULE_PARAMETER = re.compile(r"<(?:[^:<>]*:)?([^<>]+)>")
+#: Put on a request field's ``json_schema_extra`` to document "the shop's currency".
+SHOP_CURRENCY = {"x-shop-currency": True}
+WRITES = ("post", "put", "patch", "delete")
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -46,7 +62,7 @@ _DESCRIPTIONS = {
     "401": "No valid API token (Authorization: Bearer ...).",
     "403": "The token lacks the scope this operation needs.",
     "404": "No such resource.",
-    "409": "The resource's state refuses the change.",
+    "409": "The resource's state refuses the change (e.g. it exists already).",
     "422": "Validation failed; `errors` maps each field to its message.",
     "429": "Rate limit used up; retry after the Retry-After header's seconds.",
 }
@@ -67,6 +83,7 @@ class ShopwrightOpenAPIProvider(OpenAPIProvider):
     def schema(self) -> dict[str, Any]:
         if self._cached is None:
             schema = super().schema()
+            _shop_currency(schema, self._app.settings.store.currency)
             schema["components"]["schemas"]["Problem"] = PROBLEM_SCHEMA
             schema["components"].setdefault("securitySchemes", {})["bearerAuth"] = {
                 "type": "http", "scheme": "bearer",
@@ -75,11 +92,21 @@ class ShopwrightOpenAPIProvider(OpenAPIProvider):
             self._cached = schema
         return copy.deepcopy(self._cached)
 
+    def build_path_parameter(self, name: str, converter: BaseConverter) -> dict[str, Any]:
+        parameter = super().build_path_parameter(name, converter)
+        if isinstance(converter, IntegerConverter):
+            for key, bound in (("minimum", converter.min), ("maximum", converter.max)):
+                if bound is not None:
+                    parameter["schema"][key] = bound
+        return parameter
+
     def build_paths(self, rule: Rule) -> tuple[dict, dict]:
         paths, components = super().build_paths(rule)
         if not rule.rule.startswith("/api/"):
             return paths, components
+        paths = {RULE_PARAMETER.sub(r"{\1}", rule.rule): methods for methods in paths.values()}
         func = self._app.view_functions[rule.endpoint]
+        customer = getattr(func, "requires_customer", False)
         permission = getattr(func, "required_permission", None)
         conditional = rule.endpoint in etags.CONDITIONAL_ENDPOINTS
         for path, methods in paths.items():
@@ -94,12 +121,18 @@ class ShopwrightOpenAPIProvider(OpenAPIProvider):
                     scope = f"Requires the `{permission}` scope (or `all`)."
                     operation["description"] = (operation.get("description", "") + "\n\n" + scope).strip()
                     codes += ["401", "403"]
+                elif customer:
+                    codes.append("401")
                 if rule.arguments:
                     codes.append("404")
                 if "requestBody" in operation or any(p.get("in") == "query" for p in operation["parameters"]):
                     codes += ["400", "422"]
+                if method in WRITES:
+                    codes += ["400", "409", "422"]
                 for code in codes:
                     responses.setdefault(code, _problem(code))
+                if not any(code.startswith("2") for code in responses):
+                    responses["2XX"] = {"description": "Success (the body of this operation is not described)."}
                 if conditional and method == "get":
                     operation["parameters"].append({
                         "name": "If-None-Match", "in": "header", "required": False,
@@ -108,3 +141,19 @@ class ShopwrightOpenAPIProvider(OpenAPIProvider):
                     })
                     responses.setdefault("304", {"description": _DESCRIPTIONS["304"]})
         return paths, components
+
+
+def _shop_currency(schema: dict[str, Any], currency: str) -> None:
+    """Every schema marked :data:`SHOP_CURRENCY` accepts only ``currency`` (any case)."""
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.pop("x-shop-currency", False):
+                for text in [branch for branch in node.get("anyOf", [node]) if branch.get("type") == "string"]:
+                    text.pop("pattern", None)
+                    text["enum"] = [currency, currency.lower()]
+                node["description"] = f"The shop's currency, {currency} (ISO 4217)."
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)

@@ -8,6 +8,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.api.openapi import SHOP_CURRENCY
 from engine.money import MAX_AMOUNT
 
 #: The most units one line or one input may name (the checkout's own limit is
@@ -279,7 +280,7 @@ class PromotionIn(_In):
     buy_quantity: int = Field(0, ge=0, le=MAX_QUANTITY)
     get_quantity: int = Field(0, ge=0, le=MAX_QUANTITY)
     min_subtotal: int = Field(0, ge=0, le=MAX_AMOUNT, description="Minor units.")
-    currency: Optional[str] = None
+    currency: Optional[str] = Field(None, json_schema_extra=SHOP_CURRENCY)
     starts_at: Optional[str] = Field(None, description="ISO 8601 date-time.")
     ends_at: Optional[str] = Field(None, description="ISO 8601 date-time.")
     usage_limit: Optional[int] = Field(None, ge=0, le=MAX_COUNT)
