@@ -10,12 +10,13 @@ invalid input 422 with per-field ``errors``, bad cursor 400.
 """
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from quart import Blueprint, current_app
 from quart_schema import validate_querystring, validate_request, validate_response
 
+from engine.api.schemas import JSONIn
 from engine.web.guard import require_permission
 from engine.catalog import manage, services
 from engine.api.openapi import SHOP_CURRENCY
@@ -27,11 +28,22 @@ blueprint = Blueprint("admin_catalog_api", __name__, url_prefix="/api/v1/admin")
 
 READ, WRITE = "catalog:read", "catalog:write"
 Slug = Field(min_length=1, max_length=200, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SlugText = Annotated[str, Slug]
+Quantity = Annotated[int, Field(ge=0, le=10**9)]
+AttributeCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,99}$")]
+OptionName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
+OptionValue = Annotated[str, Field(max_length=200)]
 AttributeValue = str | int | float | bool | None
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _In(JSONIn):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _given(data: BaseModel) -> dict[str, Any]:
+    """The fields sent, a ``null`` meaning "not given" (except ``parent``: null is a root)."""
+    return {key: value for key, value in data.model_dump(exclude_unset=True).items()
+            if value is not None or key == "parent"}
 
 
 # ---------------------------------------------------------------- input models
@@ -48,10 +60,10 @@ class ImageIn(_In):
 
 class VariantIn(_In):
     sku: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
-    options: dict[str, str] = Field(default_factory=dict)
+    options: dict[OptionName, OptionValue] = Field(default_factory=dict)
     price: MoneyIn
     weight_grams: int = Field(0, ge=0, le=10**9)
-    stock: int | dict[str, int] | None = Field(
+    stock: Quantity | dict[str, Quantity] | None = Field(
         None, description="On-hand quantity in the default warehouse, or {warehouse code: on hand}")
 
 
@@ -62,8 +74,8 @@ class ProductFields(_In):
     seo_title: str | None = Field(None, max_length=300)
     seo_description: str | None = Field(None, max_length=1000)
     tax_class: str | None = Field(None, max_length=50)
-    categories: list[str] | None = Field(None, description="Category slugs")
-    attributes: dict[str, AttributeValue] | None = Field(None, description="Attribute code → value")
+    categories: list[SlugText] | None = Field(None, description="Category slugs")
+    attributes: dict[AttributeCode, AttributeValue] | None = Field(None, description="Attribute code → value")
     images: list[ImageIn] | None = None
     variants: list[VariantIn] | None = Field(None, description="The full list of variants, matched by SKU")
 
@@ -80,7 +92,7 @@ class ProductPatch(ProductFields):
 
 
 class VariantPatch(_In):
-    options: dict[str, str] | None = None
+    options: dict[OptionName, OptionValue] | None = None
     price: MoneyIn | None = None
     weight_grams: int | None = Field(None, ge=0, le=10**9)
 
@@ -91,7 +103,7 @@ class StockIn(_In):
 
 class CategoryFields(_In):
     name: str | None = Field(None, max_length=200)
-    parent: str | None = Field(None, description="Parent category slug (null: a root)")
+    parent: SlugText | None = Field(None, description="Parent category slug (null: a root)")
     description: str | None = Field(None, max_length=20_000)
     position: int | None = Field(None, ge=-10**6, le=10**6)
     seo_title: str | None = Field(None, max_length=300)
@@ -381,7 +393,7 @@ async def list_categories():
 @validate_response(AdminCategoryModel, 201)
 async def create_category(data: CategoryIn):
     """Create a category (409 when the slug is taken)."""
-    return await manage.create_category(_runtime(), data.model_dump(exclude_unset=True)), 201
+    return await manage.create_category(_runtime(), _given(data)), 201
 
 
 @blueprint.get("/categories/<slug>")
@@ -398,7 +410,7 @@ async def get_category(slug: str):
 @validate_response(AdminCategoryModel, 200)
 async def update_category(slug: str, data: CategoryPatch):
     """Change some fields of a category (``parent: null`` makes it a root)."""
-    return await manage.update_category(_runtime(), slug, data.model_dump(exclude_unset=True))
+    return await manage.update_category(_runtime(), slug, _given(data))
 
 
 @blueprint.delete("/categories/<slug>")

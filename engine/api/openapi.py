@@ -17,7 +17,10 @@ For every operation under ``/api/``:
   :class:`engine.web.converters.IdConverter`, and paths with two parameters
   (``/carts/<token>/lines/<path:sku>``) are named right (quart-schema's path
   pattern runs across them);
-- request fields marked :data:`SHOP_CURRENCY` accept only the shop's currency;
+- request fields marked :data:`SHOP_CURRENCY` accept only the shop's currency,
+  those marked :data:`MAX_LINE_QUANTITY` the shop's ``checkout.max_line_quantity``;
+- a header model's required fields are required headers; a request body is
+  required unless its view is marked :func:`optional_body`;
 - conditional reads (:data:`engine.api.etags.CONDITIONAL_ENDPOINTS`) list the
   ``If-None-Match`` header and the ``304`` response.
 
@@ -40,7 +43,16 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 RULE_PARAMETER = re.compile(r"<(?:[^:<>]*:)?([^<>]+)>")
 #: Put on a request field's ``json_schema_extra`` to document "the shop's currency".
 SHOP_CURRENCY = {"x-shop-currency": True}
+#: ... to document the shop's ``checkout.max_line_quantity`` as the maximum.
+MAX_LINE_QUANTITY = {"x-max-line-quantity": True}
 WRITES = ("post", "put", "patch", "delete")
+
+
+def optional_body(view: Any) -> Any:
+    """Document a view's request body as optional (an empty body is ``{}``);
+    every other documented body is required."""
+    view.body_optional = True
+    return view
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -83,7 +95,7 @@ class ShopwrightOpenAPIProvider(OpenAPIProvider):
     def schema(self) -> dict[str, Any]:
         if self._cached is None:
             schema = super().schema()
-            _shop_currency(schema, self._app.settings.store.currency)
+            _shop_settings(schema, self._app.settings)
             schema["components"]["schemas"]["Problem"] = PROBLEM_SCHEMA
             schema["components"].setdefault("securitySchemes", {})["bearerAuth"] = {
                 "type": "http", "scheme": "bearer",
@@ -100,6 +112,15 @@ class ShopwrightOpenAPIProvider(OpenAPIProvider):
                     parameter["schema"][key] = bound
         return parameter
 
+    def build_headers_parameters(self, model: type) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """quart-schema's, with ``required`` from the model (it reads it from each field's schema)."""
+        parameters, definitions = super().build_headers_parameters(model)
+        required = {name.replace("_", "-") for name, field in model.model_fields.items() if field.is_required()}
+        for parameter in parameters:
+            if parameter["name"] in required:
+                parameter["required"] = True
+        return parameters, definitions
+
     def build_paths(self, rule: Rule) -> tuple[dict, dict]:
         paths, components = super().build_paths(rule)
         if not rule.rule.startswith("/api/"):
@@ -108,6 +129,7 @@ class ShopwrightOpenAPIProvider(OpenAPIProvider):
         func = self._app.view_functions[rule.endpoint]
         customer = getattr(func, "requires_customer", False)
         permission = getattr(func, "required_permission", None)
+        body_optional = getattr(func, "body_optional", False)
         conditional = rule.endpoint in etags.CONDITIONAL_ENDPOINTS
         for path, methods in paths.items():
             for method, operation in list(methods.items()):
@@ -115,6 +137,8 @@ class ShopwrightOpenAPIProvider(OpenAPIProvider):
                 methods[method] = operation
                 responses = {str(code): value for code, value in operation.get("responses", {}).items()}
                 operation["responses"] = responses
+                if "requestBody" in operation:
+                    operation["requestBody"]["required"] = not body_optional
                 codes = ["429"]
                 if permission:
                     operation["security"] = [{"bearerAuth": []}]
@@ -143,8 +167,10 @@ class ShopwrightOpenAPIProvider(OpenAPIProvider):
         return paths, components
 
 
-def _shop_currency(schema: dict[str, Any], currency: str) -> None:
-    """Every schema marked :data:`SHOP_CURRENCY` accepts only ``currency`` (any case)."""
+def _shop_settings(schema: dict[str, Any], settings: Any) -> None:
+    """Fill in what the markers stand for: :data:`SHOP_CURRENCY` accepts only the
+    shop's currency (any case), :data:`MAX_LINE_QUANTITY` has the shop's maximum."""
+    currency = settings.store.currency
     stack: list[Any] = [schema]
     while stack:
         node = stack.pop()
@@ -154,6 +180,8 @@ def _shop_currency(schema: dict[str, Any], currency: str) -> None:
                     text.pop("pattern", None)
                     text["enum"] = [currency, currency.lower()]
                 node["description"] = f"The shop's currency, {currency} (ISO 4217)."
+            if node.pop("x-max-line-quantity", False):
+                node["maximum"] = settings.checkout.max_line_quantity
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
