@@ -176,6 +176,17 @@ async def schema_of(database: Database) -> dict:
     return found
 
 
+async def schema_from_scratch(database_url: str, apps: list[str]) -> dict:
+    """:func:`schema_of` an empty database migrated with the current files of ``apps``."""
+    fresh = Database(database_url)
+    await fresh.start(list(tables_of(apps)))
+    try:
+        await migrate(fresh, apps, echo=lambda *_: None)
+        return await schema_of(fresh)
+    finally:
+        await fresh.close()
+
+
 async def rows_of(config: AppConfig) -> dict:
     return {table._meta.tablename: await sql.fetch(f"SELECT * FROM {table._meta.tablename} ORDER BY 1")
             for table in config.table_classes}
@@ -252,13 +263,7 @@ async def test_upgrade_through_correction(module_path, migration_id, empty_datab
     finally:
         await upgraded.close()
 
-    fresh = Database(database_url)  # migrated from scratch with the current files
-    await fresh.start(list(tables_of(apps)))
-    try:
-        await migrate(fresh, apps, echo=lambda *_: None)
-        schema_fresh = await schema_of(fresh)
-    finally:
-        await fresh.close()
+    schema_fresh = await schema_from_scratch(database_url, apps)
 
     migrations_before = schema_before.pop("migrations")
     assert schema_after.pop("migrations") == sorted([*migrations_before, (config.app_name, migration_id)])
@@ -344,10 +349,4 @@ async def test_money_columns_widen_to_64_bits_keeping_the_data(empty_database_ur
     finally:
         await upgraded.close()
 
-    fresh = Database(database_url)  # migrated from scratch with the current files
-    await fresh.start(list(tables_of(CORE_APPS)))
-    try:
-        await migrate(fresh, CORE_APPS, echo=lambda *_: None)
-        assert await schema_of(fresh) == schema_upgraded
-    finally:
-        await fresh.close()
+    assert await schema_from_scratch(database_url, CORE_APPS) == schema_upgraded

@@ -178,8 +178,9 @@ class CheckoutIn(_In):
 
 
 class CheckoutHeaders(BaseModel):
-    idempotency_key: str = Field(min_length=1, max_length=255, description="Required: a unique string per intended order (e.g. a UUID). A "
-                                             "resubmission with the same key returns the first order.")
+    idempotency_key: str = Field(min_length=1, max_length=255,
+                                 description="Required: a unique string per intended order (e.g. a UUID). A "
+                                 "resubmission with the same key returns the first order.")
 
 
 class AddressOut(BaseModel):
