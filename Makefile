@@ -1,6 +1,7 @@
 # Two entry points: `make demo` (run the store on the embedded default) and
 # `make test` (every test suite). Both create or update .venv first.
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.shopwright-installed
@@ -21,7 +22,7 @@ $(STAMP): pyproject.toml $(PLUGIN_DIRS) $(THEME_DIRS)
 demo: $(STAMP)
 	$(BIN)/shopwright migrate
 	$(BIN)/shopwright seed-demo
-	$(BIN)/shopwright serve --host 127.0.0.1 --port 8000
+	$(BIN)/shopwright serve --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/lint-imports --no-cache

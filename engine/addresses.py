@@ -13,9 +13,12 @@ never required. A recognised region is normalised to its ISO 3166-2 code
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+import unicodedata
+from functools import lru_cache
+from typing import Any, Mapping, Sequence
 
 import pycountry
+from babel import Locale, UnknownLocaleError
 
 ADDRESS_FIELDS = ("first_name", "last_name", "company", "line1", "line2", "city", "region", "postal_code",
                   "country", "phone")
@@ -55,6 +58,43 @@ NO_POSTCODE = {"AE", "AG", "AO", "BS", "BZ", "CW", "FJ", "GH", "HK", "IE", "JM",
 REGION_CHECKED = {"US", "CA", "AU"}
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
 PHONE = re.compile(r"^\+?[0-9 ()./-]{4,40}$")
+
+
+@lru_cache(maxsize=64)
+def _country_choices(allowed: tuple[str, ...], locale: str) -> tuple[tuple[str, str], ...]:
+    try:
+        names = Locale.parse(locale).territories
+    except (UnknownLocaleError, ValueError):
+        names = {}
+    codes = allowed or tuple(country.alpha_2 for country in pycountry.countries)
+    choices = [(code, names.get(code) or getattr(pycountry.countries.get(alpha_2=code), "name", code))
+               for code in codes]
+    return tuple(sorted(choices, key=lambda choice: _collation_key(choice[1])))
+
+
+def _collation_key(name: str) -> str:
+    """Sort "Österreich" with the O's: accents set aside, case ignored."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
+
+
+def country_choices(allowed: Sequence[str] = (), locale: str = "en") -> list[tuple[str, str]]:
+    """``[(code, name)]`` sorted by name in ``locale``: the ``allowed`` ISO
+    3166-1 alpha-2 codes, or every country when ``allowed`` is empty."""
+    return list(_country_choices(tuple(code.upper() for code in allowed), locale))
+
+
+def country_name(code: str, locale: str = "en") -> str:
+    """A country's name in ``locale`` (the code itself when unknown)."""
+    return dict(_country_choices((code.upper(),), locale)).get(code.upper(), code)
+
+
+def shipping_refusal(country: Any, ship_to: Sequence[str], locale: str = "en") -> str | None:
+    """Why an address in ``country`` cannot be shipped to by a shop that ships
+    to ``ship_to`` only (empty: everywhere), or None when it can."""
+    if not ship_to or not isinstance(country, str) or country.strip().upper() in {c.upper() for c in ship_to}:
+        return None
+    where = ", ".join(name for _, name in country_choices(ship_to, locale))
+    return f"we do not ship to {country_name(country.strip(), locale)}; we ship to {where}"
 
 
 def valid_email(value: Any) -> bool:

@@ -8,7 +8,7 @@ from quart_schema import Info, QuartSchema
 
 from engine import __version__, admin, api, storefront
 from engine.web import audit
-from engine.api import cart_owner, cors
+from engine.api import cart_owner, cors, explorer
 from engine.api.openapi import ShopwrightOpenAPIProvider
 from engine.storefront import cart_views
 from engine.web import converters, csrf, guard, headers, inputs, ops, problems, ratelimit, requests, sessions
@@ -52,6 +52,7 @@ def create_app(
 
     QuartSchema(app, info=Info(title="Shopwright API", version=__version__), swagger_ui_path="/docs",
                 redoc_ui_path=None, scalar_ui_path=None, openapi_provider_class=ShopwrightOpenAPIProvider)
+    explorer.install(app)
     requests.install(app)
     problems.install(app)
     cors.install(app)

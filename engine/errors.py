@@ -65,9 +65,12 @@ class Conflict(ShopError):
 
 
 class OutOfStock(ShopError):
+    """Not enough stock; ``quantity_available`` says how many could be had."""
+
     status = 409
     title = "Out of stock"
     type = "/problems/out-of-stock"
+    quantity_available = 0
 
 
 class IllegalTransition(Conflict):

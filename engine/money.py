@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
+
+from babel import Locale
+from babel.numbers import format_currency
 
 import pycountry
 
@@ -98,3 +102,16 @@ class Money:
 
     def to_json(self) -> dict:
         return {"amount": self.amount, "currency": self.currency}
+
+
+@lru_cache(maxsize=32)
+def _babel_locale(code: str) -> Locale:
+    return Locale.parse(code.replace("-", "_"))
+
+
+@lru_cache(maxsize=8192)
+def format_amount(amount: int, currency: str, locale: str = "en") -> str:
+    """``amount`` minor units of ``currency`` as text a person reads in ``locale``
+    (``1990, "EUR", "de"`` → ``"19,90 €"``), through Babel; exact (never a float)."""
+    value = Decimal(int(amount)).scaleb(-currency_exponent(currency))
+    return format_currency(value, currency, locale=_babel_locale(locale))

@@ -107,7 +107,7 @@ _FILES: dict[str, str] = {}
 
 _FILES["pyproject.toml"] = '''\
 [build-system]
-requires = ["setuptools>=68"]
+requires = ["setuptools>=77"]
 build-backend = "setuptools.build_meta"
 
 [project]

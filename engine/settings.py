@@ -39,6 +39,13 @@ class JobsSettings(_Section):
     keep_result_seconds: int = Field(3600, ge=0)
     relay_interval_seconds: float = Field(1.0, gt=0)
     queue_name: str = "shopwright:queue"
+    #: ``shopwright worker``: how long running jobs may finish after SIGTERM before they are handed back
+    shutdown_grace_seconds: float = Field(30.0, ge=0)
+    #: ``shopwright worker``: the longest wait between attempts to reach Redis again
+    reconnect_max_seconds: float = Field(30.0, gt=0, le=600)
+    #: ``shopwright worker``: serve /healthz and /readyz on this port (0: no health endpoint)
+    worker_health_port: int = Field(0, ge=0, le=65535)
+    worker_health_host: str = "127.0.0.1"
 
 
 class PluginsSettings(_Section):
@@ -57,9 +64,28 @@ class PluginsSettings(_Section):
 
 class StoreSettings(_Section):
     name: str = "Shopwright demo store"
+    #: the home page's meta description (empty: the store's name and top categories)
+    description: str = Field("", max_length=300)
     currency: str = "EUR"
     locale: str = "en"
     base_url: str = "http://127.0.0.1:8000"
+    #: ISO 3166-1 alpha-2 codes of the countries the shop ships to; empty: every country
+    countries: list[str] = Field(default_factory=list)
+
+    @field_validator("countries", mode="before")
+    @classmethod
+    def _iso_countries(cls, value: Any) -> list[str]:
+        import pycountry
+
+        if isinstance(value, str):  # SHOPWRIGHT_STORE__COUNTRIES="DE,AT CH"
+            value = value.replace(",", " ").split()
+        if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+            raise ValueError("must be a list of ISO 3166-1 alpha-2 country codes")
+        codes = [code.strip().upper() for code in value]
+        unknown = [code for code in codes if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None]
+        if unknown:
+            raise ValueError(f"not ISO 3166-1 alpha-2 country codes: {', '.join(unknown)}")
+        return list(dict.fromkeys(codes))
 
     @field_validator("currency")
     @classmethod

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import click
-import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
@@ -23,15 +22,6 @@ def run_cli(*args: str, env: dict, input: str | None = None, check: bool = True)
     if check and result.returncode != 0:
         raise AssertionError(f"shopwright {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
-
-
-@pytest.fixture
-def cli_env(tmp_path) -> dict:
-    return {
-        "SHOPWRIGHT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}",
-        "SHOPWRIGHT_SECRET_KEY": "cli-test-secret-key-0123456789",
-        "SHOPWRIGHT_CONFIG": os.devnull,
-    }
 
 
 def _commands(group: click.Group, prefix=()):

@@ -17,7 +17,7 @@ from engine.accounts.tables import Customer, CustomerAddress, CustomerIdentity
 from engine.cart import services as carts
 from engine.db.sql import fetch
 from engine.orders import customers as customer_orders
-from engine.security.sessions import SHOP, end_user_sessions
+from engine.security.sessions import SHOP, end_user_sessions, ensure_reachable
 
 log = structlog.get_logger("shopwright.accounts")
 
@@ -380,6 +380,7 @@ async def delete_account(runtime, customer_id: int, password: str | None, check_
         numbers = ", ".join(open_orders)
         raise CustomerError(f"Your orders {numbers} are still in progress. The account can be deleted once they "
                             f"are completed or cancelled.")
+    await ensure_reachable(runtime.session_store)
     async with runtime.database.transaction():
         anonymised = await customer_orders.anonymise_in_tx(customer_id)
         await carts.delete_customer_carts_in_tx(customer_id)

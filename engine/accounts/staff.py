@@ -35,7 +35,7 @@ from engine.accounts.api_tokens import (  # noqa: F401
 )
 from engine.accounts.tables import StaffUser
 from engine.db.sql import fetch
-from engine.security.sessions import STAFF, end_user_sessions
+from engine.security.sessions import STAFF, end_user_sessions, ensure_reachable
 
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 MAX_PASSWORD_LENGTH = passwords.MAX_LENGTH
@@ -111,6 +111,7 @@ async def change_password(runtime, staff_id: int, current_password: str, new_pas
     if me is None:
         raise AccountError("The current password is wrong.")
     check_password_rules(new_password, me["email"])
+    await ensure_reachable(runtime.session_store)
     await StaffUser.update({StaffUser.password_hash: await passwords.hash_password_async(new_password),
                             StaffUser.password_changed_at: _now()}).where(StaffUser.id == staff_id).run()
     ended = await end_user_sessions(runtime.session_store, STAFF, staff_id)
@@ -156,6 +157,7 @@ async def set_role(runtime, staff_id: int, role: str, *, actor: dict | None = No
     ensure_may_grant(actor, perms, "You cannot give this role.")
     if row["role"] == "owner" and role != "owner" and await owners_left(staff_id) == 0:
         raise Conflict("The shop must keep at least one active owner.")
+    await ensure_reachable(runtime.session_store)
     await StaffUser.update({StaffUser.role: role}).where(StaffUser.id == staff_id).run()
     ended = await end_user_sessions(runtime.session_store, STAFF, staff_id, keep_digest)
     await record_change(actor, "staff.role", f"staff:{staff_id}", {"email": row["email"], "from": row["role"],
@@ -174,6 +176,7 @@ async def set_active(runtime, staff_id: int, active: bool, *, actor: dict | None
             raise Conflict("You cannot deactivate yourself.")
         if row["role"] == "owner" and await owners_left(staff_id) == 0:
             raise Conflict("The shop must keep at least one active owner.")
+        await ensure_reachable(runtime.session_store)
     await StaffUser.update({StaffUser.active: active}).where(StaffUser.id == staff_id).run()
     ended = 0 if active else await end_user_sessions(runtime.session_store, STAFF, staff_id)
     await record_change(actor, "staff.activate" if active else "staff.deactivate", f"staff:{staff_id}",

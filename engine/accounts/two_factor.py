@@ -31,7 +31,7 @@ from engine.accounts.roles import AccountError, NotAllowed, member_to_change, re
 from engine.accounts.tables import StaffRecoveryCode, StaffUser
 from engine.db.sql import fetch
 from engine.secrets import SecretBox
-from engine.security.sessions import STAFF, end_user_sessions
+from engine.security.sessions import STAFF, end_user_sessions, ensure_reachable
 from engine.system import site_settings
 
 TOTP_ISSUER_FALLBACK = "Shopwright"
@@ -135,6 +135,7 @@ async def reset_two_factor(runtime, staff_id: int, *, actor: dict | None = None)
     no such member or they hold permissions ``actor`` does not. Recorded as
     ``staff.2fa_reset``."""
     row = await member_to_change(actor, staff_id)
+    await ensure_reachable(runtime.session_store)
     await _clear(staff_id)
     ended = await end_user_sessions(runtime.session_store, STAFF, staff_id)
     await record_change(actor, "staff.2fa_reset", f"staff:{staff_id}", {"email": row["email"],

@@ -3,13 +3,19 @@ templates (never the storefront theme). One module per area, each with its
 blueprint:
 
 - :mod:`~engine.admin.signin`: ``/admin/login``, ``/admin/login/2fa``, ``/admin/logout``
-- :mod:`~engine.admin.account`: the dashboard (``/admin``) and ``/admin/account``
+- :mod:`~engine.admin.dashboard`: ``/admin``, sales, low stock and plugin problems
+- :mod:`~engine.admin.account`: ``/admin/account``
 - :mod:`~engine.admin.two_factor`: ``/admin/account/2fa``
 - :mod:`~engine.admin.staff`: ``/admin/staff``
 - :mod:`~engine.admin.roles`: ``/admin/roles``
 - :mod:`~engine.admin.tokens`: ``/admin/tokens``
 - :mod:`~engine.admin.audit_log`: ``/admin/audit``
 - :mod:`~engine.admin.security_policy`: ``/admin/security``
+- :mod:`~engine.admin.plugins`: ``/admin/plugins``, ``/admin/plugins/<name>``
+  (settings forms from :mod:`~engine.admin.schema_form`)
+- :mod:`~engine.admin.themes`: ``/admin/themes``, ``/admin/themes/<name>`` (the customizer)
+- :mod:`~engine.admin.jobs`: ``/admin/jobs``
+- :mod:`~engine.admin.emails`: ``/admin/emails`` (previews and test messages)
 - :mod:`~engine.admin.plugin_pages`: ``/admin/plugins/<plugin>/<path>``, the
   pages plugins add (``admin_pages``), each with its own permission
 
@@ -25,8 +31,8 @@ from quart import Quart
 def install(app: Quart) -> None:
     """Register the admin pages, and the admin's rendering of the HTTP layer's
     small pages (:mod:`engine.web.pages`) for requests under /admin."""
-    from engine.admin import (account, audit_log, plugin_pages, rendering, roles, security_policy, signin, staff,
-                              tokens, two_factor)
+    from engine.admin import (account, audit_log, dashboard, emails, jobs, plugin_pages, plugins, rendering, roles,
+                              security_policy, signin, staff, themes, tokens, two_factor)
     from engine.web import pages
     from engine.web.sessions import uses_staff_session
 
@@ -34,5 +40,6 @@ def install(app: Quart) -> None:
         return await rendering.render_admin("admin/message.html", status=status, title=title, message=message)
 
     pages.register(app, uses_staff_session, message_page)
-    for module in (signin, account, two_factor, staff, roles, tokens, audit_log, security_policy, plugin_pages):
+    for module in (signin, dashboard, account, two_factor, staff, roles, tokens, audit_log, security_policy, plugins,
+                   themes, jobs, emails, plugin_pages):
         app.register_blueprint(module.blueprint)

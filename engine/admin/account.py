@@ -1,5 +1,4 @@
-"""The signed-in staff member's own pages: the dashboard (``/admin``) and
-``/admin/account`` (their sessions, a password change, "sign out everywhere
+"""The signed-in staff member's own pages: ``/admin/account`` (their sessions, a password change, "sign out everywhere
 else"). Every staff member may use them (:data:`~engine.admin.access.ANY_STAFF`).
 
 The changes, their audit entries and the sessions they end are
@@ -20,13 +19,6 @@ from engine.web import sessions
 from engine.web.audit import mark_audited, request_actor
 
 blueprint = Blueprint("admin_account", __name__)
-
-
-@blueprint.get("/admin")
-@staff_page(ANY_STAFF)
-async def dashboard():
-    row = await staff_service.get_staff(g.actor["id"])
-    return await render_admin("admin/dashboard.html", me=row, two_factor=bool(row["totp_enabled_at"]))
 
 
 @blueprint.get("/admin/account")

@@ -13,8 +13,15 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from quart import Response, current_app, g, request
 
+from engine.money import format_amount
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _environment: Environment | None = None
+
+
+def _format_money(amount: int, currency: str) -> str:
+    """Minor units as text in the store's locale (``format_money(1990, "EUR")``)."""
+    return format_amount(amount, currency, current_app.settings.store.locale)
 
 
 def environment() -> Environment:
@@ -24,7 +31,7 @@ def environment() -> Environment:
 
         _environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                                    trim_blocks=True, lstrip_blocks=True)
-        _environment.globals.update(csrf_token=current_token)
+        _environment.globals.update(csrf_token=current_token, format_money=_format_money)
     return _environment
 
 

@@ -8,8 +8,7 @@ jobs (while kept), or arq's results in Redis for this shop's queue (kept
 """
 from __future__ import annotations
 
-import time
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -19,7 +18,7 @@ from quart_schema import validate_querystring, validate_response
 from engine.web.guard import require_permission
 from engine.web.problems import Problem
 from engine.jobs.arq_queue import QueueUnavailable
-from engine.jobs.local import LocalRunner
+from engine.jobs.overview import recent_failures
 from engine.outbox import pending_count, unrelayed
 from engine.webhooks.services import stats as webhook_stats
 
@@ -77,29 +76,11 @@ def _iso(value: Any) -> str | None:
     return value
 
 
-async def recent_failures(runtime, limit: int) -> list[dict[str, Any]]:
-    """Jobs that failed for good, newest first."""
-    queue = runtime.queue
-    failures: list[dict[str, Any]] = []
-    if isinstance(queue, LocalRunner):
-        offset = time.time() - time.monotonic()
-        for job_id, job in list(queue.jobs.items()):
-            if job.state == "finished" and job.success is False:
-                finished = datetime.fromtimestamp(job.finished_at + offset, timezone.utc) if job.finished_at else None
-                failures.append({"job_id": job_id, "job": job.name, "tries": job.job_try,
-                                 "error": repr(job.result)[:500], "finished_at": finished})
-    else:
-        try:
-            await queue.start()
-            results = await queue.pool.all_job_results()
-        except QueueUnavailable as exc:
-            raise Problem(503, "Job queue unavailable", str(exc)) from None
-        for result in results:
-            if getattr(result, "queue_name", None) == queue.queue_name and not result.success:
-                failures.append({"job_id": result.job_id or "", "job": result.function, "tries": result.job_try,
-                                 "error": repr(result.result)[:500], "finished_at": result.finish_time})
-    failures.sort(key=lambda f: f["finished_at"] or datetime.min.replace(tzinfo=timezone.utc), reverse=True)
-    return [{**f, "finished_at": _iso(f["finished_at"])} for f in failures[:limit]]
+async def _failures(runtime, limit: int) -> list[dict[str, Any]]:
+    try:
+        return await recent_failures(runtime, limit)
+    except QueueUnavailable as exc:
+        raise Problem(503, "Job queue unavailable", str(exc)) from None
 
 
 @blueprint.get("")
@@ -115,7 +96,7 @@ async def overview(query_args: JobsQuery):
         "queue_name": runtime.settings.jobs.queue_name,
         "outbox": {"pending": await pending_count(),
                    "unrelayed": [{**row, "created_at": _iso(row["created_at"])} for row in waiting]},
-        "failures": await recent_failures(runtime, query_args.limit),
+        "failures": await _failures(runtime, query_args.limit),
         "refused": dict(getattr(runtime.queue, "refused", {}) or {}),
         "webhooks": await webhook_stats(),
     }

@@ -20,7 +20,7 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from engine.cart.tables import Cart, CartLine
 from engine.catalog import services as catalog
@@ -206,19 +206,41 @@ async def _sellable_variant(sku: Any, currency: str) -> dict[str, Any]:
     return variant
 
 
+class LineChange(NamedTuple):
+    """What a line holds after a change; ``capped``: less than asked, because
+    only that much is available (``keep_available``)."""
+
+    quantity: int
+    capped: bool = False
+
+
+def line_label(variant: dict[str, Any]) -> str:
+    """``Oxford shirt (L / Red)``: a variant as a shopper reads it (the product's
+    title, then its option values)."""
+    values = " / ".join(str(value) for value in (variant.get("options") or {}).values())
+    title = variant.get("product_title") or variant.get("sku", "")
+    return f"{title} ({values})" if values else title
+
+
 def _stock_check(sku: str, wanted: int, variant: dict[str, Any], field_name: str = "quantity") -> None:
     available = int(variant["quantity_available"])
     if wanted > available:
+        label = line_label(variant)
         if available <= 0:
-            raise OutOfStock(f"{sku} is out of stock.", {field_name: f"{sku} is out of stock"})
-        raise OutOfStock(f"Only {available} of {sku} available; the cart would hold {wanted}.",
-                         {field_name: f"only {available} available"})
+            error = OutOfStock(f"{label} is out of stock.", {field_name: f"{label} is out of stock"})
+        else:
+            error = OutOfStock(f"Only {available} of {label} are available; the cart would hold {wanted}.",
+                               {field_name: f"only {available} available"})
+        error.quantity_available = max(available, 0)
+        raise error
 
 
-async def add_line(runtime, token: str, sku: Any, quantity: Any) -> None:
+async def add_line(runtime, token: str, sku: Any, quantity: Any, keep_available: bool = False) -> LineChange:
     """Add ``quantity`` units of ``sku`` (added to the line when the SKU is
     already in the cart). Refused when the product is not sold or the line
-    would exceed the available stock."""
+    would exceed the available stock — unless ``keep_available`` (the
+    storefront's forms): then the line holds what is available, and the
+    answer says it was capped."""
     quantity = _check_quantity(runtime, quantity)
     row = await cart_row(token)
     variant = await _sellable_variant(sku, row["currency"])
@@ -233,12 +255,19 @@ async def add_line(runtime, token: str, sku: Any, quantity: Any) -> None:
             row["id"], sku, quantity, int(variant["price"]["amount"]), _now())
         total = int(line["quantity"])
         _check_quantity(runtime, total)
+        available = int(variant["quantity_available"])
+        capped = keep_available and 0 < available < total
+        if capped:
+            await fetch("UPDATE cart_lines SET quantity = {} WHERE cart = {} AND sku = {}", available, row["id"], sku)
+            total = available
         _stock_check(sku, total, variant)
         await _touch(row["id"])
+    return LineChange(total, capped)
 
 
-async def set_quantity(runtime, token: str, sku: str, quantity: Any) -> None:
-    """Set a line's quantity; 0 removes it."""
+async def set_quantity(runtime, token: str, sku: str, quantity: Any, keep_available: bool = False) -> LineChange:
+    """Set a line's quantity (0 removes it); ``keep_available`` as for
+    :func:`add_line`."""
     quantity = _check_quantity(runtime, quantity, allow_zero=True)
     row = await cart_row(token)
     existing = await fetchone("SELECT id FROM cart_lines WHERE cart = {} AND sku = {}", row["id"], sku)
@@ -246,12 +275,17 @@ async def set_quantity(runtime, token: str, sku: str, quantity: Any) -> None:
         raise NotFound(f"{sku} is not in this cart.")
     if quantity == 0:
         await remove_line(runtime, token, sku)
-        return
+        return LineChange(0)
     variant = await _sellable_variant(sku, row["currency"])
+    available = int(variant["quantity_available"])
+    capped = keep_available and 0 < available < quantity
+    if capped:
+        quantity = available
     _stock_check(sku, quantity, variant)
     async with runtime.database.transaction():
         await fetch("UPDATE cart_lines SET quantity = {} WHERE id = {}", quantity, existing["id"])
         await _touch(row["id"])
+    return LineChange(quantity, capped)
 
 
 async def remove_line(runtime, token: str, sku: str) -> None:
@@ -468,6 +502,7 @@ def cart_json(state: CartState, priced: PricedCart, notices: list[dict[str, Any]
             "title": variant["product_title"],
             "product_slug": variant["product_slug"],
             "options": variant["options"],
+            "image": variant.get("image_url"),
             "quantity": priced_line.quantity,
             "unit_price": priced_line.unit_price.to_json(),
             "subtotal": priced_line.unit_price.times(priced_line.quantity).to_json(),

@@ -19,27 +19,36 @@ from engine.catalog.placeholders import placeholder_url
 from engine.catalog.validation import format_price
 from engine.money import currency_exponent
 
-# (root, (group, (leaf, nouns, kind)))
-TREE: list[tuple[str, list[tuple[str, list[tuple[str, list[str], str]]]]]] = [
+# (root, (group, (leaf, nouns, kind, picture, materials)))
+# ``kind`` picks sizes and prices; ``picture`` the placeholder drawn
+# (engine.catalog.placeholders.SHAPES); ``materials`` what such a product is made of.
+TREE: list[tuple[str, list[tuple[str, list[tuple[str, list[str], str, str, list[str]]]]]]] = [
     ("Women", [
-        ("Clothing", [("Dresses", ["dress", "midi dress", "shirt dress", "wrap dress"], "apparel"),
-                      ("Tops", ["blouse", "tee", "camisole", "tunic"], "apparel"),
-                      ("Knitwear", ["cardigan", "jumper", "roll neck"], "apparel")]),
-        ("Accessories", [("Scarves", ["scarf", "shawl", "snood"], "accessory"),
-                         ("Hats", ["beanie", "sun hat", "beret"], "accessory")]),
+        ("Clothing", [("Dresses", ["dress", "midi dress", "shirt dress", "wrap dress"], "apparel", "dress",
+                       ["cotton", "linen", "recycled polyester"]),
+                      ("Tops", ["blouse", "tee", "camisole", "tunic"], "apparel", "top", ["cotton", "linen"]),
+                      ("Knitwear", ["cardigan", "jumper", "roll neck"], "apparel", "jumper", ["wool", "cotton"])]),
+        ("Accessories", [("Scarves", ["scarf", "shawl", "snood"], "accessory", "scarf", ["wool", "cotton"]),
+                         ("Hats", ["beanie", "sun hat", "beret"], "accessory", "hat", ["wool", "cotton"])]),
     ]),
     ("Men", [
-        ("Clothing", [("Shirts", ["oxford shirt", "flannel shirt", "linen shirt", "overshirt"], "apparel"),
-                      ("Trousers", ["chinos", "cords", "work trousers", "joggers"], "apparel"),
-                      ("Jackets", ["field jacket", "rain jacket", "quilted jacket", "chore coat"], "apparel")]),
-        ("Accessories", [("Belts", ["leather belt", "canvas belt", "braided belt"], "accessory"),
-                         ("Socks", ["wool socks", "ankle socks", "walking socks"], "apparel")]),
+        ("Clothing", [("Shirts", ["oxford shirt", "flannel shirt", "linen shirt", "overshirt"], "apparel", "shirt",
+                       ["cotton", "linen"]),
+                      ("Trousers", ["chinos", "cords", "work trousers", "joggers"], "apparel", "trousers",
+                       ["cotton", "recycled polyester"]),
+                      ("Jackets", ["field jacket", "rain jacket", "quilted jacket", "chore coat"], "apparel", "jacket",
+                       ["cotton", "recycled polyester", "wool"])]),
+        ("Accessories", [("Belts", ["leather belt", "canvas belt", "braided belt"], "accessory", "belt",
+                          ["leather", "cotton"]),
+                         ("Socks", ["wool socks", "ankle socks", "walking socks"], "apparel", "socks",
+                          ["wool", "cotton"])]),
     ]),
     ("Home", [
-        ("Kitchen", [("Mugs", ["mug", "espresso cup", "tea cup"], "home"),
-                     ("Textiles", ["tea towel", "apron", "oven glove"], "home")]),
-        ("Bedroom", [("Bedding", ["duvet cover", "pillowcase pair", "fitted sheet"], "home"),
-                     ("Cushions", ["cushion", "bolster", "floor cushion"], "home")]),
+        ("Kitchen", [("Mugs", ["mug", "espresso cup", "tea cup"], "home", "mug", ["ceramic"]),
+                     ("Textiles", ["tea towel", "apron", "oven glove"], "home", "towel", ["cotton", "linen"])]),
+        ("Bedroom", [("Bedding", ["duvet cover", "pillowcase pair", "fitted sheet"], "home", "bedding",
+                      ["cotton", "linen"]),
+                     ("Cushions", ["cushion", "bolster", "floor cushion"], "home", "cushion", ["cotton", "linen", "wool"])]),
     ]),
 ]
 ADJECTIVES = ["Everyday", "Classic", "Organic", "Heritage", "Coastal", "Alpine", "Studio", "Weekend", "Harbour",
@@ -47,8 +56,14 @@ ADJECTIVES = ["Everyday", "Classic", "Organic", "Heritage", "Coastal", "Alpine",
 COLOURS = ["Navy", "Oat", "Forest", "Charcoal", "Rust", "Sky", "Ivory", "Plum"]
 SIZES = {"apparel": ["XS", "S", "M", "L", "XL"], "accessory": ["One size"], "home": ["Standard", "Large"]}
 MATERIALS = ["cotton", "linen", "wool", "recycled polyester", "ceramic", "leather"]
-MATERIAL_BY_KIND = {"apparel": ["cotton", "linen", "wool", "recycled polyester"],
-                    "accessory": ["wool", "cotton", "leather"], "home": ["cotton", "linen", "ceramic"]}
+#: Materials that can be grown organically (an "Organic ..." product is made of one).
+ORGANIC_MATERIALS = {"cotton", "linen", "wool"}
+#: Words in a product's name that say what it is made of ("linen shirt", "canvas belt").
+MATERIAL_WORDS = {"linen": "linen", "wool": "wool", "leather": "leather", "canvas": "cotton", "flannel": "cotton",
+                  "cords": "cotton", "chinos": "cotton"}
+CARE = {"ceramic": "Dishwasher safe", "leather": "Wipe clean with a damp cloth", "wool": "Hand wash cold",
+        "linen": "Machine wash at 40 °C", "cotton": "Machine wash at 30 °C",
+        "recycled polyester": "Machine wash at 30 °C"}
 PRICE_RANGE = {"apparel": (19, 149), "accessory": (9, 69), "home": (7, 89)}
 FITS = ["slim", "regular", "relaxed"]
 
@@ -57,14 +72,26 @@ def _slug(text: str) -> str:
     return "-".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
 
 
-def _leaves() -> list[tuple[str, list[str], str, str]]:
-    """(leaf category slug, nouns, kind, breadcrumb text) for every leaf."""
+def _leaves() -> list[tuple[str, list[str], str, str, str, list[str]]]:
+    """(leaf category slug, nouns, kind, breadcrumb text, picture, materials) for every leaf."""
     leaves = []
     for root, groups in TREE:
         for group, items in groups:
-            for leaf, nouns, kind in items:
-                leaves.append((_slug(f"{root} {leaf}"), nouns, kind, f"{root} › {group} › {leaf}"))
+            for leaf, nouns, kind, picture, materials in items:
+                leaves.append((_slug(f"{root} {leaf}"), nouns, kind, f"{root} › {group} › {leaf}", picture, materials))
     return leaves
+
+
+def _material(noun: str, adjective: str, materials: list[str], rng: random.Random) -> str:
+    """What the product is made of, consistent with its name: a material word
+    in the name wins; an "Organic" product is of a material that can be
+    organic where the category has one."""
+    for word, material in MATERIAL_WORDS.items():
+        if word in noun.lower().split():
+            return material
+    if adjective == "Organic":
+        materials = [m for m in materials if m in ORGANIC_MATERIALS] or materials
+    return rng.choice(materials)
 
 
 async def _categories(runtime: Any) -> None:
@@ -78,7 +105,7 @@ async def _categories(runtime: Any) -> None:
             group_slug = _slug(f"{root} {group}")
             await services.save_category(runtime, {"slug": group_slug, "name": group, "parent": root_slug,
                                                    "position": group_index})
-            for leaf_index, (leaf, _, _) in enumerate(items):
+            for leaf_index, (leaf, *_) in enumerate(items):
                 await services.save_category(runtime, {
                     "slug": _slug(f"{root} {leaf}"), "name": leaf, "parent": group_slug, "position": leaf_index,
                     "description": f"Our {leaf.lower()}, in small batches."})
@@ -103,21 +130,23 @@ def demo_records(products: int, currency: str, seed: int = 2024) -> list[dict[st
     records: list[dict[str, Any]] = []
     used: set[str] = set()
     for index in range(products):
-        leaf_slug, nouns, kind, trail = leaves[index % len(leaves)]
+        leaf_slug, nouns, kind, trail, picture, materials = leaves[index % len(leaves)]
         noun = rng.choice(nouns)
         adjective = rng.choice(ADJECTIVES)
+        material = _material(noun, adjective, materials, rng)
+        if adjective == "Organic" and material not in ORGANIC_MATERIALS:
+            adjective = "Classic"  # no "Organic mug" nor "Organic leather belt"
         title = f"{adjective} {noun}"
         slug = _slug(title)
         if slug in used:
             slug = f"{slug}-{index}"
         used.add(slug)
-        material = rng.choice(MATERIAL_BY_KIND[kind])
         low, high = PRICE_RANGE[kind]
         base = rng.randrange(low, high) * scale + (rng.choice([0, 50, 90, 95]) * scale // 100)
         colours = rng.sample(COLOURS, k=rng.choice([1, 2, 3]))
-        attributes: dict[str, Any] = {"material": material, "organic": rng.random() < 0.35,
-                                      "care": "Machine wash cold" if material != "ceramic" else "Dishwasher safe"}
-        if kind == "apparel":
+        organic = adjective == "Organic" or (material in ORGANIC_MATERIALS and rng.random() < 0.3)
+        attributes: dict[str, Any] = {"material": material, "organic": organic, "care": CARE[material]}
+        if kind == "apparel" and picture != "socks":
             attributes["fit"] = rng.choice(FITS)
             attributes["weight_gsm"] = rng.choice([120, 160, 180, 220, 280, 340])
         description = (
@@ -127,8 +156,8 @@ def demo_records(products: int, currency: str, seed: int = 2024) -> list[dict[st
             f"Available in {', '.join(c.lower() for c in colours)}."
         )
         images = [
-            {"url": placeholder_url(f"{slug}-1"), "alt": f"{title} in {colours[0].lower()}, front view"},
-            {"url": placeholder_url(f"{slug}-2"), "alt": f"Close-up of the {material} of the {title.lower()}"},
+            {"url": placeholder_url(f"{slug}-1", picture), "alt": f"{title} in {colours[0].lower()}, front view"},
+            {"url": placeholder_url(f"{slug}-2", picture), "alt": f"{title} in {colours[-1].lower()}, seen from the back"},
         ]
         sizes = SIZES[kind]
         product = {

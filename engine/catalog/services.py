@@ -35,7 +35,7 @@ from engine.catalog.writes import (
 )
 
 __all__ = [
-    "category_tree", "get_category", "get_product", "search_products", "facets", "featured_products",
+    "category_tree", "get_category", "get_product", "published_pages", "low_stock", "search_products", "facets", "featured_products",
     "list_collections", "get_collection", "product_summaries", "get_variants", "list_warehouses",
     "save_product", "set_stock", "set_stock_levels", "save_category", "save_attribute", "save_collection", "save_warehouse",
 ]
@@ -63,14 +63,17 @@ def _variant_dict(row: dict) -> dict[str, Any]:
 
 async def get_variants(skus: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Variants by SKU (missing SKUs left out), each with ``product_id``,
-    ``product_slug``, ``product_title``, ``product_status`` and ``tax_class``
-    besides the fields of a product's ``variants``. One query (for carts)."""
+    ``product_slug``, ``product_title``, ``product_status``, ``tax_class`` and
+    ``image_url`` (the product's first image, or None) besides the fields of a
+    product's ``variants``. One query (for carts)."""
     if not skus:
         return {}
     rows = await fetch(
         f"""SELECT v.id, v.product, v.sku, v.options, v.price_amount, v.currency, v.weight_grams, v.position,
               p.slug AS product_slug, p.title AS product_title, p.status AS product_status, p.tax_class,
-              COALESCE((SELECT SUM({AVAILABLE}) FROM catalog_stock s WHERE s.variant = v.id), 0) AS available
+              COALESCE((SELECT SUM({AVAILABLE}) FROM catalog_stock s WHERE s.variant = v.id), 0) AS available,
+              (SELECT i.url FROM catalog_product_images i WHERE i.product = p.id
+               ORDER BY i.position, i.id LIMIT 1) AS image_url
             FROM catalog_variants v JOIN catalog_products p ON p.id = v.product
             WHERE v.sku IN ({placeholders(skus)})""",
         *skus,
@@ -80,7 +83,7 @@ async def get_variants(skus: Sequence[str]) -> dict[str, dict[str, Any]]:
         item = _variant_dict(row)
         item.update(product_id=row["product"], product_slug=row["product_slug"],
                     product_title=row["product_title"], product_status=row["product_status"],
-                    tax_class=row["tax_class"])
+                    tax_class=row["tax_class"], image_url=row["image_url"])
         out[row["sku"]] = item
     return out
 
@@ -242,6 +245,36 @@ async def get_collection(slug: str, limit: int = 24) -> dict[str, Any] | None:
         "WHERE cp.collection = {} AND p.status = 'published' AND p.price_min IS NOT NULL "
         "ORDER BY cp.position, cp.id LIMIT {}", collection["id"], max(1, min(int(limit), 100)))
     return {**collection, "products": await product_summaries([row["id"] for row in rows])}
+
+
+#: At most this many product URLs in ``/sitemap.xml`` (the sitemap protocol's limit per file).
+SITEMAP_LIMIT = 50_000
+
+
+async def published_pages(limit: int = SITEMAP_LIMIT) -> dict[str, list[dict[str, Any]]]:
+    """What a sitemap lists: ``{"products": [{slug, updated_at}], "categories":
+    [{slug}]}`` — published products (newest change first, at most ``limit``)
+    and every category."""
+    products = await fetch(
+        "SELECT slug, updated_at FROM catalog_products WHERE status = 'published' "
+        "ORDER BY updated_at DESC, id DESC LIMIT {}", limit)
+    categories = await fetch("SELECT slug FROM catalog_categories ORDER BY position, name")
+    return {"products": [{"slug": row["slug"], "updated_at": _iso(row["updated_at"])} for row in products],
+            "categories": [{"slug": row["slug"]} for row in categories]}
+
+
+async def low_stock(threshold: int = 5, limit: int = 10) -> list[dict[str, Any]]:
+    """Variants of published products with ``threshold`` or fewer units available,
+    fewest first: ``[{sku, product_id, title, options, available}]``."""
+    rows = await fetch(
+        f"""SELECT v.sku, v.options, p.id AS product_id, p.title,
+              COALESCE((SELECT SUM({AVAILABLE}) FROM catalog_stock s WHERE s.variant = v.id), 0) AS available
+            FROM catalog_variants v JOIN catalog_products p ON p.id = v.product
+            WHERE p.status = 'published'
+              AND COALESCE((SELECT SUM({AVAILABLE}) FROM catalog_stock s WHERE s.variant = v.id), 0) <= {{}}
+            ORDER BY available, v.sku LIMIT {{}}""", threshold, limit)
+    return [{"sku": row["sku"], "product_id": row["product_id"], "title": row["title"],
+             "options": json.loads(row["options"] or "{}"), "available": int(row["available"])} for row in rows]
 
 
 async def list_warehouses() -> list[dict[str, Any]]:

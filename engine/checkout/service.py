@@ -38,7 +38,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import structlog
 from asyncpg.exceptions import UniqueViolationError
@@ -47,7 +47,7 @@ from engine import outbox
 from engine.cart import services as carts
 from engine.catalog import reservations
 from engine.db.sql import fetchone
-from engine.addresses import validate_address, valid_email
+from engine.addresses import shipping_refusal, validate_address, valid_email
 from engine.errors import (
     Conflict,
     IdempotencyMismatch,
@@ -182,12 +182,18 @@ def _plugin_failure(exc: HookError, what: str) -> PluginFailure:
 
 
 # ---------------------------------------------------------------- prepare
-def validate_details(body: Mapping[str, Any]) -> dict[str, str]:
-    """Errors in the e-mail and addresses of a checkout body (no database)."""
+def validate_details(body: Mapping[str, Any], ship_to: Sequence[str] = (), locale: str = "en") -> dict[str, str]:
+    """Errors in the e-mail and addresses of a checkout body (no database).
+    ``ship_to``: the countries the shop ships to (the ``store.countries``
+    setting; empty: every country)."""
     errors: dict[str, str] = {}
     if not valid_email(body.get("email")):
         errors["email"] = "must be an e-mail address"
     errors.update(validate_address(body.get("shipping_address"), "shipping_address")[1])
+    shipping = body.get("shipping_address")
+    refusal = shipping_refusal(shipping.get("country"), ship_to, locale) if isinstance(shipping, Mapping) else None
+    if refusal and "shipping_address.country" not in errors:
+        errors["shipping_address.country"] = refusal
     if body.get("billing_address") not in (None, {}):
         errors.update(validate_address(body.get("billing_address"), "billing_address")[1])
     return errors
@@ -214,7 +220,7 @@ async def preview(runtime, token: str, body: Mapping[str, Any], customer: int | 
 
 
 async def prepare(runtime, token: str, body: Mapping[str, Any], customer: int | None = None) -> PreparedCheckout:
-    errors = validate_details(body)
+    errors = validate_details(body, runtime.settings.store.countries, runtime.settings.store.locale)
     email = body.get("email")
     shipping = clean_address(body.get("shipping_address") or {}, "shipping_address")
     billing = shipping if body.get("billing_address") in (None, {}) else clean_address(
@@ -242,7 +248,7 @@ async def prepare(runtime, token: str, body: Mapping[str, Any], customer: int | 
     short = [line for line in state.lines if line.quantity > line.available]
     if short:
         line = short[0]
-        raise OutOfStock(_short_message(line.sku, line.quantity, line.available),
+        raise OutOfStock(_short_message(carts.line_label(line.variant), line.quantity, line.available),
                          {f"lines.{l.sku}.quantity": f"only {max(l.available, 0)} available" for l in short})
     moved = [line for line in state.lines if line.seen_price is not None
              and line.seen_price != int(line.variant["price"]["amount"])]
@@ -303,10 +309,10 @@ async def prepare(runtime, token: str, body: Mapping[str, Any], customer: int | 
     return prepared
 
 
-def _short_message(sku: str, wanted: int, available: int) -> str:
+def _short_message(label: str, wanted: int, available: int) -> str:
     if available <= 0:
-        return f"{sku} is out of stock."
-    return f"{sku} is out of stock for this quantity: {wanted} wanted, {available} available."
+        return f"{label} is out of stock."
+    return f"{label} is out of stock for this quantity: {wanted} wanted, {available} available."
 
 
 # ---------------------------------------------------------------- write
@@ -385,7 +391,7 @@ async def _write(runtime, prepared: PreparedCheckout, key: str, digest: str, act
             await stock.hold(order_id, [(l.sku, by_sku[l.sku].variant["id"], l.quantity) for l in priced.lines],
                              runtime.settings.checkout.reservation_minutes)
         except reservations.OutOfStock as exc:
-            raise OutOfStock(_short_message(exc.sku, exc.requested, exc.available),
+            raise OutOfStock(_short_message(carts.line_label(by_sku[exc.sku].variant), exc.requested, exc.available),
                              {f"lines.{exc.sku}.quantity": f"only {exc.available} available"}) from None
     return PlacedOrder(order, lines, payment)
 

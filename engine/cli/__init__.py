@@ -6,7 +6,7 @@ one line naming it (exit 2); other failures print ``error: ...`` (exit 1).
 
 This module holds the root group and registers every command; the commands
 live in one module per concern (``database``, ``serve``, ``catalog``,
-``orders``, ``plugins``, ``themes``, ``staff``, ``webhooks``) and share
+``orders``, ``plugins``, ``themes``, ``staff``, ``webhooks``, ``worker``) and share
 ``common``. Commands import what they run inside their function bodies, so
 start-up stays fast. Installed plugins add their own commands through the
 ``cli_commands`` hook (:mod:`engine.cli.plugin_commands`); they are loaded
@@ -17,7 +17,17 @@ from __future__ import annotations
 import click
 
 from engine import __version__
-from engine.cli import catalog, database, orders, plugins, serve, staff, themes, webhooks
+from engine.cli import (
+    catalog,
+    database,
+    orders,
+    plugins,
+    serve,
+    staff,
+    themes,
+    webhooks,
+    worker,
+)
 from engine.cli.plugin_commands import ShopwrightGroup
 
 
@@ -47,7 +57,7 @@ main.add_command(database.migrate)
 main.add_command(database.backup)
 main.add_command(database.restore)
 main.add_command(serve.serve)
-main.add_command(serve.worker)
+main.add_command(worker.worker)
 main.add_command(catalog.seed_demo)
 import_group.add_command(catalog.import_products)
 export_group.add_command(catalog.export_products)

@@ -138,6 +138,17 @@ class ShopwrightGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.plugin_commands()})
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a file the command could not open or write ends as
+        one ``error: ...`` line (exit 1), never a traceback."""
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            from engine.cli.common import fail
+
+            where = f": {exc.filename}" if exc.filename else ""
+            fail(f"{exc.strerror or exc}{where}")
+
     def with_plugins(self, plugins: Iterable[Any]) -> "ShopwrightGroup":
         """A copy of this group that adds the commands of ``plugins`` only."""
         twin = copy.copy(self)

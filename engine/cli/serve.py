@@ -1,12 +1,14 @@
-"""Long-running processes: ``serve`` (the web server) and ``worker`` (the arq job worker)."""
+"""``shopwright serve``: the web server (the job worker is :mod:`engine.cli.worker`)."""
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import sys
 
 import click
 
-from engine.cli.common import fail, run, settings_from
+from engine.cli.common import fail, settings_from
 
 
 @click.command()
@@ -20,9 +22,11 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     from hypercorn.run import run as run_hypercorn
 
     settings = settings_from(ctx)
+    host, port = host or settings.server.host, port or settings.server.port
+    refuse_busy_port(host, port)
     config = Config()
     config.application_path = "engine.asgi:app"
-    config.bind = [f"{host or settings.server.host}:{port or settings.server.port}"]
+    config.bind = [f"{host}:{port}"]
     config.workers = workers or settings.server.workers
     try:
         import uvloop  # noqa: F401
@@ -38,31 +42,17 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     sys.exit(run_hypercorn(config))
 
 
-@click.command()
-@click.option("--burst", is_flag=True, help="Run queued jobs, then exit.")
-@click.pass_context
-def worker(ctx: click.Context, burst: bool) -> None:
-    """Run the arq job worker (needs SHOPWRIGHT_REDIS_URL)."""
-    settings = settings_from(ctx)
-    if not settings.redis_url:
-        fail("the worker needs SHOPWRIGHT_REDIS_URL (without it, jobs run inside `shopwright serve`)")
-
-    async def go():
-        from engine.jobs.arq_queue import make_worker
-        from engine.logs import configure_logging
-        from engine.runtime import NotMigrated, Runtime
-
-        configure_logging(settings.logging.level, settings.logging.format)
-        runtime = Runtime(settings)
+def refuse_busy_port(host: str, port: int) -> None:
+    """Exit with one ``error:`` line when ``host:port`` cannot be bound (another
+    process listens there, or the address is not this machine's), before
+    Hypercorn would fail with a traceback in every worker."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            await runtime.start(background=True, jobs=True)
-        except NotMigrated as exc:
-            fail(str(exc))
-        try:
-            arq_worker = make_worker(runtime, burst=burst)
-            await arq_worker.main()
-            await arq_worker.close()
-        finally:
-            await runtime.stop()
-
-    run(go)
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                fail(f"port {port} on {host} is already in use: pick another with --port N "
+                     f"(or PORT=N make demo)")
+            fail(f"cannot listen on {host}:{port}: {exc.strerror}")

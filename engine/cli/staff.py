@@ -40,6 +40,7 @@ def staff_create(ctx: click.Context, email: str, password_stdin: bool, role: str
         async with open_runtime(settings):
             staff_id = await create_staff(email, password, role, actor=command_line_actor())
             click.echo(f"created staff account {email.strip().lower()} (id {staff_id}, role {role})")
+            click.echo(f"sign in at {settings.store.base_url.rstrip('/')}/admin/login")
 
     run(go)
 

@@ -1,5 +1,5 @@
-"""Theme commands: ``themes list|activate|check`` for merchants and ``theme new``
-for theme authors. Activation is audited as ``cli:<operating-system user>``
+"""Theme commands: ``themes list|activate|check|configure`` for merchants and ``theme new``
+for theme authors. Activation and settings are audited as ``cli:<operating-system user>``
 (:func:`engine.audit.command_line_actor`)."""
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def theme_rows(active: str) -> list[dict]:
 
 @click.group("themes")
 def themes_group() -> None:
-    """Storefront themes: list, activate, check."""
+    """Storefront themes: list, activate, check, configure."""
 
 
 @themes_group.command("list")
@@ -65,6 +65,64 @@ def themes_activate(ctx: click.Context, name: str) -> None:
         async with open_runtime(settings):
             await set_active_theme(name, actor=command_line_actor())
             click.echo(f"active theme: {name}")
+
+    run(go)
+
+
+def setting_values(pairs: tuple[str, ...]) -> dict:
+    """``key=value`` pairs as nested settings: a dotted key sets a field of a
+    nested model (``colours.primary=#4a2545``); a value starting with ``[`` or
+    ``{`` is read as JSON (lists of banners, menus), any other stays text for
+    the settings model to convert. ValueError names a malformed pair."""
+    values: dict = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or not key or any(not part for part in key.split(".")):
+            raise ValueError(f"expected key=value, got {pair!r}")
+        value = raw
+        if raw.lstrip().startswith(("[", "{")):
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                raise ValueError(f"{key}: the value is not valid JSON") from None
+        *parents, leaf = key.split(".")
+        target = values
+        for part in parents:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                raise ValueError(f"{key} clashes with another key")
+        target[leaf] = value
+    return values
+
+
+@themes_group.command("configure")
+@click.argument("name")
+@click.argument("pairs", nargs=-1, required=True)
+@click.pass_context
+def themes_configure(ctx: click.Context, name: str, pairs: tuple[str, ...]) -> None:
+    """Set theme settings: ``shopwright themes configure NAME key=value ...``
+    (``colours.primary=#4a2545``). Validated against the theme's settings
+    model; nothing is written when a value is invalid. The storefront uses
+    them within 2 s when NAME is the active theme."""
+    settings = settings_from(ctx)
+    try:
+        values = setting_values(pairs)
+    except ValueError as exc:
+        fail(str(exc))
+
+    async def go():
+        from engine.audit import command_line_actor
+        from engine.themes.registry import setting_keys, update_theme_settings
+
+        async with open_runtime(settings):
+            validated = await update_theme_settings(name, values, actor=command_line_actor())
+        shown = validated.model_dump(mode="json") if validated else {}
+        for key in setting_keys(values):
+            value = shown
+            for part in key.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            click.echo(f"{name}.{key} = {json.dumps(value) if isinstance(value, (list, dict)) else value}")
 
     run(go)
 

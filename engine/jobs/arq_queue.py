@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from engine.jobs.registry import TIMEOUT_MARGIN_SECONDS, build_functions
+from engine.jobs.worker import ShopWorker
 
 
 class QueueUnavailable(ConnectionError):
@@ -142,17 +143,23 @@ def worker_settings(runtime, burst: bool = False) -> dict[str, Any]:
         keep_result=settings.jobs.keep_result_seconds,
         max_tries=settings.jobs.max_tries,
         burst=burst,
-        handle_signals=not burst,
         poll_delay=0.2,
     )
 
 
-def make_worker(runtime, burst: bool = False) -> Worker:
-    """The arq Worker that ``shopwright worker`` runs (``burst``: run what is
-    queued, then return from ``main()``; call ``close()`` afterwards). Jobs of
-    plugins installed while it runs are added when the plugin host finds them
-    (:func:`adopt_jobs`)."""
-    worker = Worker(**worker_settings(runtime, burst=burst))
+def make_worker(runtime, burst: bool = False) -> ShopWorker:
+    """The arq worker that ``shopwright worker`` runs: ``run_until_stopped()``
+    rides out Redis outages and stops gracefully (:mod:`engine.jobs.worker`);
+    with ``burst``, ``main()`` runs what is queued, then returns (call
+    ``close()`` afterwards). Jobs of plugins installed while it runs are added
+    when the plugin host finds them (:func:`adopt_jobs`)."""
+    settings = worker_settings(runtime, burst=burst)
+    if not burst:
+        # Its own loop reconnects with backoff: arq must not retry on its own.
+        settings["redis_settings"] = _redis_settings(runtime.settings.redis_url, fail_fast=True)
+    jobs = runtime.settings.jobs
+    worker = ShopWorker(**settings, shutdown_grace_seconds=jobs.shutdown_grace_seconds,
+                        reconnect_max_seconds=jobs.reconnect_max_seconds)
     runtime.host.on_discovered(lambda _plugins: adopt_jobs(worker, runtime, burst))
     return worker
 

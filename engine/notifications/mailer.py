@@ -19,7 +19,6 @@ from __future__ import annotations
 import time
 import weakref
 from datetime import datetime, timezone
-from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -27,11 +26,10 @@ from typing import Any, Mapping
 
 import aiosmtplib
 import structlog
-from babel.numbers import format_currency
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from engine.db.sql import fetch, fetchone
-from engine.money import Money, currency_exponent
+from engine.money import Money, format_amount
 
 log = structlog.get_logger("shopwright.mail")
 
@@ -48,8 +46,7 @@ def money_text(value: Any, locale: str) -> str:
         return ""
     if isinstance(value, Mapping):
         value = Money(int(value["amount"]), str(value["currency"]))
-    amount = Decimal(value.amount).scaleb(-currency_exponent(value.currency))
-    return format_currency(amount, value.currency, locale=locale.replace("-", "_"))
+    return format_amount(value.amount, value.currency, locale)
 
 
 async def environment(runtime) -> Environment:

@@ -42,7 +42,7 @@ from engine.plugins.discovery import (
     inspect_plugin,
     one_line,
 )
-from engine.plugins.errors import HookError, PluginError
+from engine.plugins.errors import HookError, PluginError, SettingsInvalid
 from engine.plugins.failures import HookFailure
 from engine.plugins.host import PluginHost, PluginStatus
 from engine.plugins.state import CORE_PRIORITY
@@ -58,6 +58,7 @@ __all__ = [
     "PluginError",
     "PluginHost",
     "PluginStatus",
+    "SettingsInvalid",
     "check_engine_range",
     "default_plugins",
     "discover_installed",

@@ -48,6 +48,8 @@ class InstalledPlugin:
     source: str = "entry point"
     error: str | None = None
     entry_point: str | None = None
+    #: the name of the distribution that provides it (empty for core defaults and explicit plugins)
+    distribution: str = ""
 
     @property
     def core(self) -> bool:
@@ -134,14 +136,16 @@ def discover_installed(group: str = PLUGIN_GROUP, skip: Collection[str] = ()) ->
         if ep.name in skip:
             continue
         version = ep.dist.version if ep.dist else ""
+        distribution = ep.dist.name if ep.dist else ""
         try:
             obj = ep.load()
         except Exception as exc:  # a broken plugin must not stop the store
-            found.append(InstalledPlugin(name=ep.name, version=version, entry_point=ep.name,
+            found.append(InstalledPlugin(name=ep.name, version=version, entry_point=ep.name, distribution=distribution,
                                          error=one_line(f"import failed: {exc!r}")))
             continue
         plugin = inspect_plugin(obj, "entry point", version or None, expected_name=ep.name)
         plugin.entry_point = ep.name
+        plugin.distribution = distribution
         found.append(plugin)
     return found
 

@@ -11,6 +11,16 @@ class PluginError(Exception):
     """A plugin cannot be used (bad name, bad settings, unknown plugin, ...)."""
 
 
+class SettingsInvalid(PluginError):
+    """Settings refused by the plugin's model; ``errors`` maps each bad
+    setting (a dotted path for nested fields) to its message, for forms that
+    show every error at its field. The message names the first."""
+
+    def __init__(self, message: str, errors: dict[str, str]) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
 class HookError(Exception):
     """A hookimpl raised or missed its deadline. The message names the plugin."""
 

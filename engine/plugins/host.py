@@ -196,6 +196,12 @@ class PluginHost(HookCaller):
         """The validated settings of an active plugin (secrets decrypted)."""
         return self._state.settings_for(name)
 
+    def stored_settings(self, name: str) -> BaseModel | None:
+        """A plugin's validated settings whether it is active or not (secrets
+        decrypted: never show them); None without a model or when the stored
+        ones do not validate."""
+        return self._state.stored_settings(name)
+
     def shown_settings(self, name: str) -> dict[str, Any]:
         """Settings for display: secrets masked (none for a plugin that is enabled
         but not installed here)."""

@@ -25,12 +25,23 @@ from pydantic import BaseModel, ValidationError
 
 from engine.manifest import secret_fields
 from engine.plugins.discovery import InstalledPlugin
-from engine.plugins.errors import PluginError
+from engine.plugins.errors import PluginError, SettingsInvalid
 from engine.secrets import SecretBox, mask
 
 log = structlog.get_logger("shopwright.plugins")
 
 CORE_PRIORITY = 10_000
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """Each invalid field of ``exc`` (a dotted path; "settings" for the whole
+    model) with its first message, without pydantic's "Value error, " prefix."""
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "settings"
+        message = str(error["msg"])
+        errors.setdefault(where, message.removeprefix("Value error, "))
+    return errors
 
 
 class StoredState:
@@ -189,9 +200,9 @@ class StoredState:
         model = plugin.manifest.settings
         unknown = sorted(set(values) - set(model.model_fields))
         if unknown:
-            raise PluginError(
-                f"plugin {name!r} has no setting {unknown[0]!r} (known: {', '.join(model.model_fields)})"
-            )
+            raise SettingsInvalid(
+                f"plugin {name!r} has no setting {unknown[0]!r} (known: {', '.join(model.model_fields)})",
+                {key: "unknown setting" for key in unknown})
         row = self.rows.get(name) or {}
         try:
             current = self._decode(plugin, row.get("settings") or "{}")
@@ -202,9 +213,9 @@ class StoredState:
         try:
             validated = model.model_validate(merged)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "settings"
-            raise PluginError(f"invalid setting {where} for plugin {name!r}: {first['msg']}") from None
+            errors = field_errors(exc)
+            where, message = next(iter(errors.items()))
+            raise SettingsInvalid(f"invalid setting {where} for plugin {name!r}: {message}", errors) from None
         stored = validated.model_dump(mode="json")
         for key in secret_fields(model):
             if stored.get(key) not in (None, ""):

@@ -21,7 +21,7 @@ NON_HTML_PREFIXES = ("/api/", "/webhooks/", "/static/", "/openapi.json", "/docs"
 def install(app: Quart, overrides_dir: Path | None = None) -> None:
     from engine.cache.responses import CSRF_MARKER
     from engine.catalog import services as catalog
-    from engine.storefront import account, rendering, theme_files, views
+    from engine.storefront import account, rendering, seo, theme_files, views
     from engine.themes.state import DEFAULT_OVERRIDES, ThemeState
     from engine.web import caching as cache_web
     from engine.web import pages
@@ -29,7 +29,10 @@ def install(app: Quart, overrides_dir: Path | None = None) -> None:
     state = ThemeState(app.runtime, overrides_dir if overrides_dir is not None else DEFAULT_OVERRIDES)
     state.filters.update(money=rendering.money_filter, query_without=rendering.query_without)
     state.globals.update(format_money=rendering.format_money, csrf_token=rendering.csrf_token,
-                         url_for=url_for, store=app.settings.store)
+                         url_for=url_for, store=app.settings.store,
+                         canonical_url=lambda path=None: seo.absolute(path or request.path),
+                         country_options=rendering.country_options, tax_note=rendering.tax_note,
+                         mail_enabled=bool(app.settings.mail.smtp_host))  # no "e-mail sent" without a mail server
     app.theme_state = state
     cache_web.install(app)
     app.storefront_cache = app.cache  # the catalog reads of storefront views (``.clear()`` empties it)
@@ -52,6 +55,7 @@ def install(app: Quart, overrides_dir: Path | None = None) -> None:
     pages.register(app, lambda: True, unavailable_page)
     app.register_blueprint(account.blueprint)
     app.register_blueprint(theme_files.blueprint)
+    app.register_blueprint(seo.blueprint)
     app.register_blueprint(views.blueprint)
 
     async def _not_found(exc: NotFound):

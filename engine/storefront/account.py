@@ -8,6 +8,10 @@ under ``core_auth/account/...``): ``account/index.html``, ``login.html``,
 
 Signing in rotates the session id (:func:`sign_in`); signing out ends the
 session on the server; changing the password ends every other session.
+While Redis (the session store) is down, the changes that end a user's
+sessions (password change or reset, "sign out everywhere", deletion) are
+refused with the 503 "try again" page before anything changes
+(:func:`engine.web.sessions.require_every_store`).
 Sign-in attempts and reset-link requests are throttled by
 :mod:`engine.accounts.customer_signin`: a refused attempt is answered 429
 with ``Retry-After``. Pages for signed-in shoppers redirect others to
@@ -227,6 +231,7 @@ async def password():
 async def password_submit():
     form = await _form()
     customer_id = signed_in_id()
+    await sessions.require_every_store()  # the other sessions must end with the old password
     try:
         await customers.change_password(customer_id, form.get("current_password", ""), form.get("new_password", ""))
     except customers.CustomerError as exc:
@@ -265,6 +270,7 @@ async def reset_submit():
             return response
         return await message("Check your inbox", "If an account uses this address, we sent it a link to choose a "
                              "new password. The link works once, for a limited time.")
+    await sessions.require_every_store()  # every session must end with the old password
     try:
         customer_id = await customers.reset_password(current_app.runtime, token, form.get("new_password", ""))
     except customers.CustomerError as exc:
@@ -280,6 +286,7 @@ async def reset_submit():
 @blueprint.post("/account/sessions/end-others")
 @login_required
 async def end_others():
+    await sessions.require_every_store()
     ended = await sessions.end_other_sessions(session)  # type: ignore[arg-type]
     await sessions.rotate(session)  # type: ignore[arg-type]
     return await message("Signed out everywhere else", f"{ended} other session(s) were signed out.",

@@ -27,12 +27,12 @@ from quart import Blueprint, Quart, current_app, redirect, request, session
 from engine.cart import services as carts
 from engine.catalog import services as catalog
 from engine.checkout import service
-from engine.addresses import ADDRESS_FIELDS
-from engine.errors import NotFound, PluginFailure, ShopError
+from engine.addresses import ADDRESS_FIELDS, country_choices, country_name
+from engine.errors import InvalidInput, NotFound, PluginFailure, ShopError
 from engine.orders import services as orders
 from engine.plugins import HookError
 from engine.pricing import services as pricing
-from engine.storefront import cart_cache
+from engine.storefront import cart_cache, variants
 from engine.storefront.rendering import csrf_valid, current_theme, render
 
 blueprint = Blueprint("storefront_cart", __name__)
@@ -153,17 +153,46 @@ async def cart_page():
 
 @blueprint.post("/cart")
 async def cart_add():
-    """The product page's add-to-cart form: ``sku``, ``quantity``."""
+    """The product page's add-to-cart form: ``quantity``, and either the
+    product's ``option:<name>`` fields with ``product`` (its slug) — the
+    variant of exactly those options is added — or a ``sku``."""
     if not await csrf_valid():
         return await _refused()
     form = await _form()
     token = await _cart_token(create=True)
     try:
-        await carts.add_line(_runtime(), token, form.get("sku", ""), _quantity(form.get("quantity", "1")))
+        sku = await _posted_sku(form)
+        change = await carts.add_line(_runtime(), token, sku, _quantity(form.get("quantity", "1")),
+                                      keep_available=True)
     except ShopError as exc:
         return await _cart_page(exc.status, exc.errors, [exc.detail])
-    _say("Added to your cart.")
+    _say(await _capped_message(sku, change.quantity) if change.capped else "Added to your cart.")
     return redirect("/cart", 303)
+
+
+async def _label(sku: str) -> str:
+    """``Oxford shirt (L / Red)`` for ``sku`` (the SKU itself when it is gone)."""
+    variant = (await catalog.get_variants([sku])).get(sku)
+    return carts.line_label(variant) if variant else sku
+
+
+async def _capped_message(sku: str, held: int) -> str:
+    return f"Only {held} of {await _label(sku)} are available: your cart holds {held}."
+
+
+async def _posted_sku(form: dict[str, str]) -> str:
+    """The SKU an add-to-cart form asks for (see :func:`cart_add`)."""
+    chosen = variants.posted_options(form)
+    if not chosen or not form.get("product"):
+        return form.get("sku", "")
+    product = await catalog.get_product(form["product"], runtime=_runtime())
+    if product is None:
+        raise NotFound("This product is no longer available.")
+    variant = variants.variant_for_options(product, chosen)
+    if variant is None:
+        raise InvalidInput(f"{product['title']} is not available as {variants.describe(chosen)}: "
+                           "choose other options.")
+    return variant["sku"]
 
 
 @blueprint.post("/cart/update")
@@ -178,11 +207,13 @@ async def cart_update():
     sku = form.get("sku", "")
     try:
         if "remove" in form:
+            label = await _label(sku)
             await carts.remove_line(_runtime(), token, sku)
-            _say(f"Removed {sku}.")
+            _say(f"Removed {label}.")
         else:
-            await carts.set_quantity(_runtime(), token, sku, _quantity(form.get("quantity", "")))
-            _say("Cart updated.")
+            change = await carts.set_quantity(_runtime(), token, sku, _quantity(form.get("quantity", "")),
+                                              keep_available=True)
+            _say(await _capped_message(sku, change.quantity) if change.capped else "Cart updated.")
     except ShopError as exc:
         return await _cart_page(exc.status, exc.errors, [exc.detail])
     return redirect("/cart", 303)
@@ -258,6 +289,18 @@ def _plugin_problem(exc: HookError | PluginFailure) -> str:
             f"Nothing was ordered; please try again later.")
 
 
+def _no_shipping_message(address: dict[str, Any]) -> str:
+    """What the shipping step says when no method serves the address."""
+    store = _runtime().settings.store
+    country = country_name(str(address.get("country") or ""), store.locale)
+    if store.countries:
+        where = ", ".join(name for _, name in country_choices(store.countries, store.locale))
+        return (f"We cannot ship to this address in {country}. We ship to: {where}. "
+                "Check the address, or go back and enter another one.")
+    return (f"No shipping method is available for this address in {country}. "
+            "Check the address, or go back and enter another one.")
+
+
 async def _checkout_page(step: str, token: str, state: dict[str, Any], status: int = 200,
                          errors: dict[str, str] | None = None, problem: str | None = None,
                          form: dict[str, Any] | None = None):
@@ -265,12 +308,13 @@ async def _checkout_page(step: str, token: str, state: dict[str, Any], status: i
     (pricing, tax, shipping, payment methods) shows on the page, with 502."""
     runtime = _runtime()
     cart = None
-    context: dict[str, Any] = {"shipping_methods": [], "payment_methods": [], "review": None}
+    context: dict[str, Any] = {"shipping_methods": [], "payment_methods": [], "review": None, "no_shipping": None}
     try:
         cart = await carts.view_cart(runtime, token)
         if step == "shipping":
             context["shipping_methods"] = (await service.shipping_methods(runtime, token,
                                                                           state.get("shipping_address")))["items"]
+            context["no_shipping"] = _no_shipping_message(state.get("shipping_address") or {})
         elif step == "payment":
             context["payment_methods"] = (await service.payment_methods(runtime, token))["items"]
         elif step == "review" and problem is None:
@@ -333,7 +377,8 @@ async def checkout_submit():
         email = form.get("email", "").strip()
         address = _address_from(form, "shipping")
         body = {**_body(state), "email": email, "shipping_address": address}
-        errors = service.validate_details(body)
+        store = runtime.settings.store
+        errors = service.validate_details(body, store.countries, store.locale)
         if errors:
             return await _checkout_page("contact", token, state, 422, _field_errors(errors),
                                         "Please correct the marked fields.",

@@ -14,17 +14,14 @@ added to this page's policy. Preview responses are
 from __future__ import annotations
 
 import functools
-from decimal import Decimal
-from functools import lru_cache
 from typing import Any, Callable
 
 import structlog
-from babel import Locale
-from babel.numbers import format_currency
 from quart import Response, current_app, g, request, url_for
 
+from engine.addresses import country_choices
 from engine.cache.responses import CSRF_MARKER, NONCE_MARKER
-from engine.money import Money, currency_exponent
+from engine.money import Money, format_amount
 from engine.storefront.plugin_assets import page_assets, page_name
 from engine.themes import preview, registry
 from engine.themes.state import ThemeView
@@ -37,15 +34,8 @@ PREVIEW_PARAM = "preview_theme"
 
 
 # ------------------------------------------------------------------ money
-@lru_cache(maxsize=32)
-def _locale(code: str) -> Locale:
-    return Locale.parse(code.replace("-", "_"))
-
-
-@lru_cache(maxsize=8192)
 def _format(amount: int, currency: str, locale: str) -> str:
-    value = Decimal(amount).scaleb(-currency_exponent(currency))
-    return format_currency(value, currency, locale=_locale(locale))
+    return format_amount(amount, currency, locale)
 
 
 def format_money(value: Any, locale: str | None = None) -> str:
@@ -66,6 +56,27 @@ def money_filter(value: Any, currency: str | None = None) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = Money(value, currency or current_app.settings.store.currency)
     return format_money(value)
+
+
+def tax_note() -> str:
+    """What prices shown on catalog pages mean for tax, when the core tax plugin
+    has rates: "incl. VAT" (``checkout.prices_include_tax``) or "plus VAT" (the
+    plugin's ``label``); empty when no tax is charged."""
+    host = current_app.runtime.host
+    if not host.is_active("core_tax"):
+        return ""
+    settings = host.settings_for("core_tax")
+    if settings is None or not getattr(settings, "rates", None):
+        return ""
+    label = getattr(settings, "label", "Tax") or "Tax"
+    return f"incl. {label}" if current_app.settings.checkout.prices_include_tax else f"plus {label}"
+
+
+def country_options(prefix: str = "shipping") -> list[tuple[str, str]]:
+    """``[(code, name)]`` for an address form's country select: the shop's
+    shipping countries for a ``shipping`` address, every country otherwise."""
+    store = current_app.settings.store
+    return country_choices(store.countries if prefix == "shipping" else (), store.locale)
 
 
 def query_without(args, *keys: str) -> str:
@@ -166,4 +177,8 @@ async def render(template: str | list[str], status: int = 200, **context: Any) -
     response.vary.add("Cookie")
     if view.preview:
         response.headers["Cache-Control"] = "private, no-store"
+        # the admin's theme customizer shows a preview in an iframe of its own origin
+        response.headers["Content-Security-Policy"] = response.headers["Content-Security-Policy"].replace(
+            "frame-ancestors 'none'", "frame-ancestors 'self'")
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response

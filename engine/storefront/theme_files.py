@@ -6,6 +6,9 @@
   ``no-cache`` (a page cached before a deploy keeps working).
 - ``GET /static/plugin/<name>/<hash>/<path>``: the same for an active plugin's
   ``static`` folder.
+- ``GET /media/theme/<sha256>.<ext>``: an image the merchant uploaded for a
+  theme (:mod:`engine.themes.media`); named by its content, so cached for a
+  year.
 - ``GET|POST /admin/theme-preview/<name>``: staff only (``Authorization: Bearer``
   admin API token with ``plugins:write``). Sets the preview cookie (see
   :mod:`engine.themes.preview`) and redirects to the store front page. A POST
@@ -16,10 +19,10 @@
 """
 from __future__ import annotations
 
-from quart import Blueprint, abort, current_app, redirect, request, send_file
+from quart import Blueprint, Response, abort, current_app, redirect, request, send_file
 
 from engine.web.problems import Problem
-from engine.themes import preview, registry
+from engine.themes import media, preview, registry
 from engine.themes.assets import LONG_CACHE, content_hash, safe_path
 
 blueprint = Blueprint("themes", __name__)
@@ -53,6 +56,17 @@ async def plugin_static(name: str, version: str, filename: str):
     if not host.is_active(name):
         abort(404)
     return await _serve(host.installed[name].manifest.static, version, filename)
+
+
+@blueprint.get("/media/theme/<name>")
+async def theme_media(name: str):
+    found = await media.load(name)
+    if found is None:
+        abort(404)
+    content_type, data = found
+    response = Response(data, content_type=content_type)
+    response.headers["Cache-Control"] = LONG_CACHE
+    return response
 
 
 async def _staff_label() -> str:

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from quart import Blueprint, abort, current_app, request
+from urllib.parse import quote, urlencode
+
+from quart import Blueprint, abort, current_app, redirect, request
 
 from engine.web.caching import cached
 from engine.catalog import services as catalog
 from engine.db.sql import reading
 from engine.errors import InvalidInput
 from engine.storefront import listing
-from engine.storefront.rendering import current_theme, render
-from engine.storefront.variants import choose
+from engine.storefront.rendering import current_theme, format_money, render
+from engine.storefront.seo import product_structured_data
+from engine.storefront.variants import choose, posted_options, script_variants
 
 blueprint = Blueprint("storefront", __name__)
 
@@ -113,6 +116,9 @@ async def search():
     await current_theme()
     text = (request.args.get("q") or "").strip()[: listing.MAX_TEXT]
     async with reading():
+        if not text and request.args.get("sort"):
+            # "/search?sort=newest": every product in that order (the home page's call to action)
+            return await _listing_page("search.html", None, "", "/search", query="")
         if not text:
             return await render("search.html", query="", products=[], listing=None, next_url=None,
                                 first_url=None, sorts=listing.SORTS, categories=await _category_tree())
@@ -128,8 +134,18 @@ async def product(slug: str):
             abort(404)
         categories = await _category_tree()
     choice = choose(found, request.args)
+    choice.script = script_variants(found, format_money)
     return await render("product.html", product=found, choice=choice, variant=choice.variant,
-                        categories=categories)
+                        categories=categories, structured_data=product_structured_data(found))
+
+
+@blueprint.post("/p/<slug>/choose")
+async def product_choice(slug: str):
+    """"Show this selection" without JavaScript: the add-to-cart form posted
+    here comes back as the product page of the chosen options."""
+    form = await request.form
+    query = urlencode(posted_options(form))
+    return redirect(f"/p/{quote(slug, safe='')}" + (f"?{query}" if query else ""), 303)
 
 
 async def _simple(template: str, status: int = 200, **context):

@@ -19,10 +19,12 @@ entry point loads the plugin), :func:`stored_plugin_settings` (settings as
 stored), :func:`check_secret_at_rest` (a secret setting is encrypted at
 rest and shown masked), :func:`collect_jobs` (the jobs the worker registers),
 :func:`fetch`/:func:`fetchone`/:func:`fetchval` (SQL on the test shop's
-database) and :func:`create_customer`. Checkout helpers are in
-:mod:`engine.testing.checkout`, theme helpers in :mod:`engine.testing.themes`,
-admin helpers (a signed-in staff client, a form's CSRF token) in
-:mod:`engine.testing.admin`.
+database), :func:`create_customer`, :func:`wait_until` (poll a condition
+under a deadline instead of sleeping) and :func:`plugin_site` (a folder that
+makes a plugin module discoverable, for a ``shopwright`` subprocess).
+Checkout helpers are in :mod:`engine.testing.checkout`, theme helpers in
+:mod:`engine.testing.themes`, admin helpers (a signed-in staff client, a
+form's CSRF token) in :mod:`engine.testing.admin`.
 Plugin and theme tests import only these (and the public API).
 
 A test that needs PostgreSQL or Redis skips when the service is down, unless
@@ -31,13 +33,16 @@ A test that needs PostgreSQL or Redis skips when the service is down, unless
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import secrets as _secrets
 import shutil
 import tempfile
+import time
 import uuid
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable
+from typing import Any
 
 import pytest
 
@@ -387,3 +392,33 @@ async def create_customer(runtime: Any, email: str, password: str, verified: boo
     if verified:
         await fetch("UPDATE customers SET email_verified_at = created_at WHERE id = {}", customer["id"])
     return customer
+
+
+async def wait_until(condition: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05,
+                     what: str = "condition") -> Any:
+    """Poll ``condition()`` (sync, or returning an awaitable) until it returns a
+    truthy value, and return that value; ``AssertionError`` naming ``what`` when
+    ``timeout`` seconds pass first. Tests wait on conditions, never on sleeps."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if inspect.isawaitable(value):
+            value = await value
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met within {timeout}s")
+        await asyncio.sleep(interval)
+
+
+def plugin_site(folder: Path, module: str, version: str = "0.0.1") -> Path:
+    """Make ``folder`` a site folder in which the plugin module ``module`` is an
+    installed distribution (``shopwright_<module>``) with a ``shopwright.plugins``
+    entry point; put it (and the module's parent folder) on a subprocess's
+    ``PYTHONPATH``. Returns ``folder``."""
+    info = folder / f"shopwright_{module}-{version}.dist-info"
+    info.mkdir(parents=True)
+    name = "shopwright-" + module.replace("_", "-")
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    (info / "entry_points.txt").write_text(f"[shopwright.plugins]\n{module} = {module}\n")
+    return folder

@@ -34,7 +34,7 @@ def files(name: str) -> dict[str, str]:
     model = "".join(part.title() for part in name.split("_")) + "Settings"
     return {
         "pyproject.toml": f'''[build-system]
-requires = ["setuptools>=68"]
+requires = ["setuptools>=77"]
 build-backend = "setuptools.build_meta"
 
 [project]

@@ -28,6 +28,7 @@ PUBLIC_ADMIN_ROUTES: dict[str, str] = {
     "/admin/login": "the staff sign-in form",
     "/admin/login/2fa": "the second sign-in step (needs a password-checked pending session)",
     "/admin/theme-preview/_exit": "ends a theme preview: only clears the visitor's own preview cookie",
+    "/admin/": "redirects to /admin, which checks the permission",
 }
 
 

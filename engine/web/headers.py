@@ -11,7 +11,7 @@ with a fresh nonce per response: storefront pages, account pages and admin
 pages all carry it. Any other HTML response (an error page from a plugin,
 for instance) gets the same policy with a nonce nobody knows, so it runs no
 inline script; non-HTML responses get ``default-src 'none'``. The API
-browser at ``/docs`` (Swagger UI from a CDN, an inline bootstrap script) is
+browser at ``/docs`` (Swagger UI served from ``/docs/assets``, an inline bootstrap script) is
 the one documented exception.
 """
 from __future__ import annotations

@@ -11,9 +11,13 @@ import hmac
 import ipaddress
 import time
 
+import structlog
 from quart import Blueprint, Response, current_app, request
 
 from engine import __version__
+from engine.jobs.overview import observe
+
+log = structlog.get_logger("shopwright.ops")
 
 blueprint = Blueprint("ops", __name__)
 
@@ -43,6 +47,8 @@ async def _failures(runtime) -> dict:
 @blueprint.get("/readyz")
 async def readyz():
     """Ready to take traffic: the database answers and the job queue is reachable.
+    The session store's reachability is reported (``sessions``) but does not
+    make the shop unready (sessions fall back to the database).
     Plugin and theme load problems (one line each, by name, plugins and themes
     installed while running included) and each plugin's latest hook failure
     (``failures``) are reported but do not make the shop unready (a broken
@@ -52,6 +58,9 @@ async def readyz():
     database["dialect"] = runtime.database.dialect
     queue = await _check(runtime.queue.ping)
     queue["kind"] = runtime.queue.kind
+    # Reported, not required: without Redis new sessions are kept in the database.
+    sessions = await _check(runtime.session_store.ping)
+    sessions["store"] = runtime.session_store.name
     plugins = {
         "active": runtime.host.active,
         "errors": runtime.host.errors(),
@@ -63,6 +72,7 @@ async def readyz():
         "version": __version__,
         "database": database,
         "queue": queue,
+        "sessions": sessions,
         "plugins": plugins,
     }
     themes = getattr(current_app, "theme_state", None)
@@ -125,4 +135,8 @@ async def metrics():
     if status == 403:
         return Response("/metrics does not answer to this address (ops.metrics_networks).\n", 403,
                         content_type="text/plain")
+    try:
+        await observe(runtime)
+    except Exception as exc:  # the database may be down: the counters are still worth reading
+        log.warning("metrics.jobs_not_observed", error=repr(exc))
     return Response(runtime.metrics.render(), content_type=runtime.metrics.content_type)

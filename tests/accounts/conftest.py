@@ -1,15 +1,5 @@
-"""Account test fixtures: see fixtures.py (shared with tests/security)."""
+"""Account test fixtures: see fixtures.py (shared with tests/security; tests/conftest.py
+makes it importable as ``account_test_fixtures``)."""
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
-_path = Path(__file__).with_name("fixtures.py")
-if "account_test_fixtures" not in sys.modules:
-    _spec = importlib.util.spec_from_file_location("account_test_fixtures", _path)
-    _module = importlib.util.module_from_spec(_spec)
-    sys.modules["account_test_fixtures"] = _module
-    _spec.loader.exec_module(_module)
-
-from account_test_fixtures import argon2_calls, inbox, mail_shop, shop, sqlite_shop  # noqa: E402,F401
+from account_test_fixtures import argon2_calls, inbox, mail_shop, shop, sqlite_shop  # noqa: F401

@@ -33,6 +33,22 @@ async def test_openapi_documents_security_errors_and_etags(sqlite_url, make_app)
     assert (await client.get("/docs")).status_code == 200
 
 
+async def test_the_api_browser_loads_nothing_from_another_host(sqlite_url, make_app):
+    """``/docs`` works offline: its script and style sheet come from this server."""
+    import re
+
+    client = (await make_app()).test_client()
+    page = await (await client.get("/docs")).get_data(as_text=True)
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert sorted(sources) == ["/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css"]
+    script = await client.get("/docs/assets/swagger-ui-bundle.js")
+    assert script.status_code == 200 and script.mimetype == "text/javascript"
+    assert b"SwaggerUIBundle" in await script.get_data()
+    assert (await client.get("/docs/assets/swagger-ui.css")).mimetype == "text/css"
+    assert (await client.get("/docs/assets/index.html")).status_code == 404
+    assert (await client.get("/docs/assets/..%2Fswagger-ui.js")).status_code == 404
+
+
 async def test_plugin_endpoints_appear_in_the_document(sqlite_url, make_app):
     """A plugin's blueprint (``lifecycle_blueprints``) is documented like the core's."""
     from pydantic import BaseModel

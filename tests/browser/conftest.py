@@ -145,3 +145,13 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory):
+    """A server of the test module's own, for tests that change what every
+    page shows (the active theme, the plugins)."""
+    instance = Server(tmp_path_factory.mktemp("browser-own-shop"))
+    instance.start()
+    yield instance
+    instance.stop()

@@ -17,7 +17,7 @@ def _csp_errors(page) -> list[str]:
     return errors
 
 
-def journey(page, server, screenshot, prefix: str) -> None:
+def journey(page, server, screenshot, prefix: str, javascript: bool = False) -> None:
     from playwright.sync_api import expect
 
     csp = _csp_errors(page)
@@ -45,13 +45,18 @@ def journey(page, server, screenshot, prefix: str) -> None:
     expect(page.get_by_text("SKU: LINEN-SHIRT-S-B")).to_be_visible()
     screenshot(page, f"{prefix}-4-product")
 
-    picker = page.locator("form.variant-picker")
+    # pick L / Red and add straight away: the chosen variant goes into the cart
+    # (with JavaScript the price, stock and SKU follow the choice at once)
+    picker = page.locator(".variant-picker")
     picker.get_by_role("group", name="Size").get_by_text("L", exact=True).click()
     picker.get_by_role("group", name="Colour").get_by_text("Red", exact=True).click()
-    picker.get_by_role("button", name="Show this selection").click()
-    expect(page).to_have_url(re.compile(r"size=L"))
-    expect(page.get_by_text("SKU: LINEN-SHIRT-L-R")).to_be_visible()
-    expect(page.locator(".purchase__price")).to_have_text("€61.00")
+    if javascript:
+        expect(page.get_by_text("SKU: LINEN-SHIRT-L-R")).to_be_visible()
+        expect(page.locator(".purchase__price")).to_have_text("€61.00")
+        expect(page).to_have_url(re.compile(r"size=L"))
+        expect(picker.get_by_role("button", name="Show this selection")).to_be_hidden()
+    else:
+        expect(page.get_by_text("SKU: LINEN-SHIRT-S-B")).to_be_visible()  # the page has not changed
     expect(page.get_by_role("button", name="Add to cart")).to_be_enabled()
     screenshot(page, f"{prefix}-5-variant")
 
@@ -59,7 +64,20 @@ def journey(page, server, screenshot, prefix: str) -> None:
     page.get_by_role("button", name="Add to cart").click()
     expect(page.get_by_role("heading", level=1, name="Your cart")).to_be_visible()
     expect(page.get_by_text("Added to your cart.")).to_be_visible()
-    expect(page.get_by_role("row", name=re.compile(r"Linen shirt 2 €122\.00"))).to_be_visible()
+    row = page.get_by_role("row", name=re.compile(r"Linen shirt"))
+    expect(row).to_contain_text("Size: L")
+    expect(row).to_contain_text("Colour: Red")
+    expect(row).to_contain_text("€61.00 each")
+    expect(row).to_contain_text("€122.00")
+    screenshot(page, f"{prefix}-6-cart")
+
+    if not javascript:
+        # "Show this selection" shows the chosen variant's price before adding
+        page.goto(server.base_url + "/p/linen-shirt")
+        picker.get_by_role("group", name="Size").get_by_text("M", exact=True).click()
+        picker.get_by_role("button", name="Show this selection").click()
+        expect(page).to_have_url(re.compile(r"size=M"))
+        expect(page.get_by_text(re.compile(r"SKU: LINEN-SHIRT-M-"))).to_be_visible()
     assert csp == [], csp
 
 
@@ -67,7 +85,7 @@ def journey(page, server, screenshot, prefix: str) -> None:
 def test_default_theme_journey(server, browser, screenshot, javascript):
     context = browser.new_context(java_script_enabled=javascript, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    journey(page, server, screenshot, f"default-{'js' if javascript else 'nojs'}")
+    journey(page, server, screenshot, f"default-{'js' if javascript else 'nojs'}", javascript)
     assert page.locator("body").get_attribute("data-theme") == "default"
     context.close()
 
@@ -82,6 +100,19 @@ def test_default_theme_on_a_phone(server, browser, screenshot):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page is {width}px wide on a 390px screen"
     screenshot(page, "default-phone-product")
+    picker = page.locator(".variant-picker")
+    picker.get_by_role("group", name="Size").get_by_text("L", exact=True).click()
+    picker.get_by_role("group", name="Colour").get_by_text("Blue", exact=True).click()
+    expect(page.get_by_text("SKU: OXFORD-SHIRT-L-B")).to_be_visible()
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_role("heading", level=1, name="Your cart")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("Oxford shirt"))).to_contain_text("Size: L")
+    for path in ("/cart", "/checkout", "/", "/c/clothing", "/search?q=shirt"):
+        page.goto(server.base_url + path)
+        width = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+        assert width[0] <= width[1], f"{path} is {width[0]}px wide on a {width[1]}px screen"
+    page.goto(server.base_url + "/cart")
+    screenshot(page, "default-phone-cart")
     context.close()
 
 
@@ -92,7 +123,7 @@ def test_child_theme_journey(server, browser, screenshot):
     try:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
-        journey(page, server, screenshot, "boutique")
+        journey(page, server, screenshot, "boutique", True)
         assert page.locator("body").get_attribute("data-theme") == "boutique"
         page.goto(server.base_url + "/p/linen-shirt")
         expect(page.get_by_role("complementary", name="Care and returns")).to_be_visible()

@@ -132,7 +132,7 @@ async def test_adding_more_than_is_available_raises(shop):
     runtime = shop.runtime
     cart = await carts.create_cart(runtime)
     await catalog.set_stock(runtime, "MUG-1", None, 0)
-    with pytest.raises(OutOfStock, match="MUG-1 is out of stock"):
+    with pytest.raises(OutOfStock, match="Blue mug is out of stock"):
         await carts.add_line(runtime, cart, "MUG-1", 1)
 
 

@@ -29,8 +29,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from engine.testing import cleanup_redis, plugin_site
 from engine.testing.checkout import add_product, checkout_body, free_port
-from engine.testing import cleanup_redis
 from engine.testing.themes import seed_sample_catalog
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -40,14 +40,6 @@ SECRET = "scale-out-secret-0123456789abcdef"
 STOCK = 5
 BUYERS = 16
 JOBS = 150
-
-
-def _entry_point(folder: Path) -> Path:
-    info = folder / "shopwright_perf_probe-0.0.1.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: shopwright-perf-probe\nVersion: 0.0.1\n")
-    (info / "entry_points.txt").write_text("[shopwright.plugins]\nperf_probe = perf_probe\n")
-    return folder
 
 
 class Cluster:
@@ -137,7 +129,7 @@ async def test_two_web_processes_and_two_workers(database_url, redis_url, make_r
         "SHOPWRIGHT_REDIS_URL": redis_url, "SHOPWRIGHT_JOBS__QUEUE_NAME": queue, "SHOPWRIGHT_SECRET_KEY": SECRET,
         "SHOPWRIGHT_LOGGING__LEVEL": "WARNING", "SHOPWRIGHT_API__RATE_LIMIT_PER_IP": "0",
         "SHOPWRIGHT_JOBS__RELAY_INTERVAL_SECONDS": "0.2",
-        "PYTHONPATH": os.pathsep.join([str(_entry_point(tmp_path / "site")), str(SUPPORT),
+        "PYTHONPATH": os.pathsep.join([str(plugin_site(tmp_path / "site", "perf_probe")), str(SUPPORT),
                                        os.environ.get("PYTHONPATH", "")]),
     }
     cluster = Cluster(env, tmp_path)

@@ -2,6 +2,8 @@
 JavaScript and pass the structural accessibility checks."""
 from __future__ import annotations
 
+import html
+import json
 import re
 
 import pytest
@@ -25,7 +27,10 @@ async def _page(app, path: str, status: int = 200) -> str:
 async def test_every_page_renders_accessibly(sqlite_shop, path):
     body = await _page(sqlite_shop, path)
     assert check_page_html(body) == [], path
-    assert "<script" not in body  # everything works without JavaScript
+    # everything works without JavaScript; scripts only enhance, from files (no inline code)
+    for tag in re.findall(r"<script[^>]*>", body):
+        assert (re.fullmatch(r'<script src="/static/theme/[^"]+\.js" defer>', tag)
+                or tag == '<script type="application/ld+json">'), tag  # data for search engines: runs nothing
 
 
 async def test_pages_render_on_both_databases(shop):
@@ -102,11 +107,14 @@ async def test_keyset_pagination_links(sqlite_shop, monkeypatch):
 
 async def test_variant_picker_works_without_javascript(sqlite_shop):
     body = await _page(sqlite_shop, "/p/oxford-shirt")
-    assert '<form method="get" action="/p/oxford-shirt" class="variant-picker">' in body
-    assert re.search(r'name="size" value="S" checked', body)
+    # the option radios belong to the add-to-cart form
+    assert re.search(r'<form method="post" action="/cart" class="add-to-cart" id="buy"', body)
+    assert re.search(r'form="buy" id="option-\d-\d" name="option:size" value="S" data-option="size" checked', body)
+    assert 'formaction="/p/oxford-shirt/choose"' in body
     chosen = await _page(sqlite_shop, "/p/oxford-shirt?size=L&colour=Red")
     assert "OXFORD-SHIRT-L-R" in chosen and "€51.00" in chosen
-    assert re.search(r'name="size" value="L" checked', chosen) and re.search(r'name="colour" value="Red" checked', chosen)
+    assert re.search(r'name="option:size" value="L" data-option="size" checked', chosen)
+    assert re.search(r'name="option:colour" value="Red" data-option="colour" checked', chosen)
     assert 'name="sku" value="OXFORD-SHIRT-L-R"' in chosen
     # M/Red is sold out: shown, marked, cannot be added
     sold_out = await _page(sqlite_shop, "/p/oxford-shirt?size=M&colour=Red")
@@ -117,11 +125,43 @@ async def test_variant_picker_works_without_javascript(sqlite_shop):
     assert 'name="sku" value="OXFORD-SHIRT-S-R"' in by_sku
     nonsense = await _page(sqlite_shop, "/p/oxford-shirt?size=XXL")
     assert 'name="sku" value="OXFORD-SHIRT-S-B"' in nonsense  # unknown values ignored
+    # every variant for the enhancing script, its price as displayed
+    data = json.loads(html.unescape(re.search(r"data-variants='([^']*)'", body).group(1)))
+    assert {"sku": "OXFORD-SHIRT-L-R", "options": {"size": "L", "colour": "Red"}, "price": "€51.00",
+            "in_stock": True} .items() <= next(v for v in data if v["sku"] == "OXFORD-SHIRT-L-R").items()
+
+
+async def test_show_this_selection_posts_the_options_and_comes_back_to_them(sqlite_shop):
+    client = sqlite_shop.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      await (await client.get("/p/oxford-shirt")).get_data(as_text=True)).group(1)
+    response = await client.post("/p/oxford-shirt/choose", form={"csrf_token": token, "option:size": "L", "option:colour": "Red",
+                                                                 "sku": "OXFORD-SHIRT-S-B", "quantity": "1"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/p/oxford-shirt?size=L&colour=Red"
+
+
+async def test_add_to_cart_adds_the_chosen_options_not_the_variant_shown(sqlite_shop):
+    """The shopper picks L / Red on a page showing S / Blue and presses "Add to
+    cart" straight away: L / Red is added."""
+    client = sqlite_shop.test_client()
+    body = await _page(sqlite_shop, "/p/oxford-shirt")
+    assert 'name="sku" value="OXFORD-SHIRT-S-B"' in body
+    token = re.search(r'name="csrf_token" value="([^"]+)"', await (await client.get("/p/oxford-shirt")).get_data(as_text=True)).group(1)
+    added = await client.post("/cart", form={"csrf_token": token, "product": "oxford-shirt", "sku": "OXFORD-SHIRT-S-B",
+                                             "option:size": "L", "option:colour": "Red", "quantity": "1"})
+    assert added.status_code == 303
+    cart = await (await client.get("/cart")).get_data(as_text=True)
+    assert "OXFORD-SHIRT-L-R" in cart and "OXFORD-SHIRT-S-B" not in cart
+    missing = await client.post("/cart", form={"csrf_token": token, "product": "oxford-shirt",
+                                               "option:size": "XXL", "option:colour": "Red", "quantity": "1"})
+    assert missing.status_code == 422
+    assert "Oxford shirt is not available as XXL / Red: choose other options." in await missing.get_data(as_text=True)
 
 
 async def test_add_to_cart_form_and_gallery(sqlite_shop):
     body = await _page(sqlite_shop, "/p/oxford-shirt?image=2")
-    assert re.search(r'<form method="post" action="/cart" class="add-to-cart">\s*'
+    assert re.search(r'<form method="post" action="/cart" class="add-to-cart" id="buy" data-variants=\'[^\']*\'>\s*'
                      r'<input type="hidden" name="csrf_token" value="[^"]+">', body)
     assert '<label for="quantity">Quantity</label>' in body
     main = re.search(r'<figure class="gallery__main">\s*<img src="([^"]+)" alt="([^"]+)"', body)

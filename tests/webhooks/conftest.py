@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from engine.accounts.staff import create_token
+from engine.testing import wait_until
 
 
 @dataclass
@@ -108,20 +109,7 @@ def admin_token():
     return make
 
 
-async def wait_for(condition, timeout: float = 30.0, interval: float = 0.05):
-    """Poll an async or sync ``condition`` until it returns a truthy value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await asyncio.sleep(interval)
-
-
 @pytest.fixture
 def wait():
-    return wait_for
+    """``await wait(condition, timeout=30.0, interval=0.05)``: :func:`engine.testing.wait_until`."""
+    return wait_until

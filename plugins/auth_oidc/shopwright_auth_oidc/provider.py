@@ -10,6 +10,7 @@ import warnings
 from typing import Any
 
 import httpx
+import authlib.deprecate  # noqa: F401  imported first: it installs an "always" filter we must come after
 from authlib.common.security import generate_token
 
 with warnings.catch_warnings():  # authlib 1.9 prefers "httpx2" and falls back to httpx with a warning

@@ -78,3 +78,9 @@ class StripeSettings(BaseModel):
     @classmethod
     def _js_url(cls, value: str) -> str:
         return http_url(value)
+
+    def missing(self) -> list[str]:
+        """What Stripe needs before it can take payments, one line each (the
+        admin's plugin page shows it; empty when usable)."""
+        return [f"{name}: {StripeSettings.model_fields[name].description}"
+                for name in ("publishable_key", "secret_key", "webhook_secret") if not getattr(self, name)]

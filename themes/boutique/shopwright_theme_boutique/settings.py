@@ -15,7 +15,7 @@ def _colours() -> Colours:
 def _banners() -> list[Banner]:
     return [Banner(heading="The autumn edit", text="Pieces chosen to last, in colours that do not shout.",
                    image="images/hero.svg", image_alt="Layered autumn-coloured shapes",
-                   link_url="/search?q=new", link_label="Discover the edit")]
+                   link_url="/search?sort=newest", link_label="Discover the edit")]
 
 
 class BoutiqueSettings(DefaultThemeSettings):

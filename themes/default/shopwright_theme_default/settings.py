@@ -92,7 +92,7 @@ def _default_banners() -> list[Banner]:
     return [
         Banner(heading="New season, new favourites", text="Fresh arrivals across the store, picked for you.",
                image="images/banner-1.svg", image_alt="Abstract shapes in the store colours",
-               link_url="/search?q=new", link_label="See what is new"),
+               link_url="/search?sort=newest", link_label="See what is new"),
     ]
 
 
