@@ -16,12 +16,14 @@ An unreachable Redis raises :class:`~engine.jobs.arq_queue.QueueUnavailable`.
 """
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from arq.constants import in_progress_key_prefix
+from redis.exceptions import RedisError
 
 from engine.jobs.arq_queue import QueueUnavailable
 from engine.jobs.local import LocalRunner
@@ -128,7 +130,14 @@ async def _arq_rows(queue) -> list[tuple[JobRow, tuple]]:
 
 async def _rows(runtime) -> list[tuple[JobRow, tuple]]:
     queue = runtime.queue
-    return _local_rows(queue) if isinstance(queue, LocalRunner) else await _arq_rows(queue)
+    if isinstance(queue, LocalRunner):
+        return _local_rows(queue)
+    try:
+        return await _arq_rows(queue)
+    except (RedisError, OSError, asyncio.TimeoutError) as exc:  # QueueUnavailable is an OSError too
+        if isinstance(exc, QueueUnavailable):
+            raise
+        raise QueueUnavailable(f"job queue (Redis) unavailable: {type(exc).__name__}: {exc}") from exc
 
 
 def _crons(runtime, rows: list[JobRow]) -> list[CronRow]:
