@@ -208,34 +208,117 @@ class PaymentAction:
 
 
 @dataclass(frozen=True)
-class WebhookOutcome:
-    """What a verified provider webhook means for the core.
+class GatewayCapabilities:
+    """What a gateway can do; the API, the admin and the order page offer only that.
 
-    ``event_id`` is the provider's id: a replay with the same id is ignored.
-    ``status`` is the payment's new state, if any.
+    ``authorize_then_capture``: a payment may be authorized now and captured
+    later (``capture``); ``partial_capture`` / ``multiple_capture``: less than
+    the authorized amount, in several captures; ``void``: an authorization can
+    be released (``cancel``); ``refund`` / ``partial_refund`` /
+    ``multiple_refund``: money given back, part of it, several times;
+    ``flow``: how the shopper pays — ``none`` (offline, e.g. bank transfer),
+    ``redirect`` (to the provider, back through ``/checkout/return/<plugin>``)
+    or ``embedded`` (provider-hosted fields on the order page).
+    """
+
+    authorize_then_capture: bool = False
+    partial_capture: bool = False
+    multiple_capture: bool = False
+    void: bool = False
+    refund: bool = True
+    partial_refund: bool = True
+    multiple_refund: bool = True
+    flow: Literal["none", "redirect", "embedded"] = "none"
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    """The provider's answer to ``capture``, ``refund`` or ``cancel``.
+
+    ``status``: ``succeeded`` (done), ``pending`` (accepted, settled later by
+    a webhook or ``status``) or ``failed`` (refused for good: a decline, not
+    an outage — an outage is an exception, which the core treats as an unknown
+    outcome and retries with the same idempotency key). ``provider_id`` is the
+    provider's id of this capture, refund or void (a webhook reporting the
+    same id later changes nothing); ``amount`` what the provider did when it
+    differs from what was asked; ``raw`` a small JSON-ready reference kept on
+    the ledger row; ``message`` why it failed.
+    """
+
+    status: Literal["succeeded", "pending", "failed"]
+    provider_id: str | None = None
+    amount: Money | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class WebhookOutcome:
+    """What the provider reports about a payment: a verified webhook, the
+    shopper's return (``complete``) or a status poll (``status``).
+
+    ``event_id`` is the provider's id of the report (a replay with the same
+    id is ignored; ``complete`` and ``status`` may use any stable string).
+    ``reference`` is the payment's reference (as :class:`PaymentAction` gave
+    it). ``status`` is what happened: ``authorized``, ``paid`` (captured),
+    ``failed``, ``refunded``, ``cancelled`` (voided), ``disputed`` (flags the
+    order for staff), ``pending`` (nothing settled yet), or None (nothing for
+    the core). ``amount`` the amount of this authorization, capture or refund.
+    ``provider_id`` the provider's id of that transaction (a charge, a
+    refund): a report of a transaction already recorded changes nothing.
+    ``transaction_key`` the idempotency key the shop sent when the shop
+    started it (echoed by the provider, e.g. in metadata), so a refund whose
+    answer was lost is matched to its pending ledger row. ``raw`` a small
+    JSON-ready reference kept on the ledger.
     """
 
     event_id: str
     reference: str | None = None
-    status: Literal["authorized", "paid", "failed", "refunded", "cancelled"] | None = None
+    status: Literal["authorized", "paid", "failed", "refunded", "cancelled", "disputed", "pending"] | None = None
     amount: Money | None = None
+    provider_id: str | None = None
+    transaction_key: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable
 class PaymentGateway(Protocol):
     """Moves money. Card data never reaches the server: ``start`` returns a
-    provider-hosted step. All methods may do network I/O with their own timeout."""
+    provider-hosted step. Every method may do network I/O with its own
+    timeout; the core calls them outside database transactions, under
+    ``checkout.payment_timeout_seconds``.
+
+    ``capabilities`` (a :class:`GatewayCapabilities`; absent: the defaults)
+    says what staff and shoppers may ask of it. Each money-moving call gets an
+    ``idempotency_key`` that the core stored before the call; the gateway
+    sends it to the provider, so a retry after a timeout never moves money
+    twice. A definite refusal is a :class:`PaymentOutcome` with ``failed``;
+    an exception (timeout, 5xx, connection error) means "unknown" — the core
+    retries later with the same key and settles through ``status``.
+
+    ``start(order)`` gets the order mapping (``number``, ``total`` ...,
+    ``return_url``, ``idempotency_key``). ``complete(reference, params)`` is
+    called when the shopper comes back to ``/checkout/return/<plugin>``
+    (``params`` the query string): it confirms or captures as the provider
+    needs and reports where the payment stands. ``status(reference)`` reports
+    where a payment stands (reconciliation). ``verify_webhook`` raises
+    ``ValueError`` when the signature does not verify.
+    """
 
     id: str
     title: str
 
     async def start(self, order: Mapping[str, Any]) -> PaymentAction: ...
 
-    async def capture(self, reference: str, amount: Money) -> None: ...
+    async def capture(self, reference: str, amount: Money, idempotency_key: str) -> PaymentOutcome: ...
 
-    async def refund(self, reference: str, amount: Money) -> None: ...
+    async def refund(self, reference: str, amount: Money, idempotency_key: str) -> PaymentOutcome: ...
 
-    async def cancel(self, reference: str) -> None: ...
+    async def cancel(self, reference: str, idempotency_key: str) -> PaymentOutcome: ...
+
+    async def complete(self, reference: str, params: Mapping[str, str]) -> WebhookOutcome: ...
+
+    async def status(self, reference: str) -> WebhookOutcome: ...
 
     async def verify_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookOutcome:
         """Raise ``ValueError`` if the signature does not verify."""

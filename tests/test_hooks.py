@@ -28,11 +28,13 @@ from engine.protocols import (
     AdminMenuItem,
     Adjustment,
     PaymentAction,
+    PaymentOutcome,
     Permission,
     PriceableLine,
     ShippingQuote,
     ShippingQuoteRequest,
     TaxLine,
+    WebhookOutcome,
 )
 from engine.testing.checkout import checkout_view, quote_request
 
@@ -186,14 +188,20 @@ class TransferGateway:
     async def start(self, order):
         return PaymentAction(kind="none")
 
-    async def capture(self, reference, amount):
-        return None
+    async def capture(self, reference, amount, idempotency_key):
+        return PaymentOutcome("succeeded")
 
-    async def refund(self, reference, amount):
-        return None
+    async def refund(self, reference, amount, idempotency_key):
+        return PaymentOutcome("succeeded")
 
-    async def cancel(self, reference):
-        return None
+    async def cancel(self, reference, idempotency_key):
+        return PaymentOutcome("succeeded")
+
+    async def complete(self, reference, params):
+        return WebhookOutcome(event_id="none")
+
+    async def status(self, reference):
+        return WebhookOutcome(event_id="none")
 
     async def verify_webhook(self, body, headers):
         raise ValueError("no webhooks")

@@ -2,18 +2,28 @@
 the admin API (``/api/v1/admin/orders``: ``orders:read`` / ``orders:write``)."""
 from __future__ import annotations
 
-from quart import Blueprint, current_app, g, request
 from pydantic import ValidationError
+from quart import Blueprint, current_app, g, request
 from quart_schema import document_querystring, document_request, document_response, validate_querystring
 
-from engine.web.guard import require_permission
 from engine.api.checkout import signed_in_customer
-from engine.errors import InvalidInput
 from engine.api.openapi import optional_body
-from engine.api.schemas import (FulfillmentIn, NoteIn, NoteRequiredIn, OrderListOut, OrderListQuery, OrderOut,
-                                 OrderQuery, RefundIn)
+from engine.api.schemas import (
+    CaptureIn,
+    FulfillmentIn,
+    NoteIn,
+    NoteRequiredIn,
+    OrderListOut,
+    OrderListQuery,
+    OrderOut,
+    OrderQuery,
+    RefundIn,
+)
+from engine.errors import InvalidInput
 from engine.orders import actions, services
 from engine.payments import actions as payments
+from engine.payments import views as payment_views
+from engine.web.guard import require_permission
 
 blueprint = Blueprint("orders_api", __name__, url_prefix="/api/v1/orders")
 admin = Blueprint("admin_orders_api", __name__, url_prefix="/api/v1/admin/orders")
@@ -34,8 +44,8 @@ def require_read(view):
     it changes. Both paths are the core's own guard (401, 403, two-factor)."""
     from functools import wraps
 
-    from engine.web.guard import current_actor
     from engine.accounts.permissions import actor_has
+    from engine.web.guard import current_actor
 
     by_read = require_permission("orders:read")(view)
     by_write = require_permission("orders:write")(view)
@@ -56,7 +66,9 @@ def _actor() -> str:
 
 
 async def _staff_view(row):
-    return await services.order_json(current_app.runtime, row, staff=True)
+    body = await services.order_json(current_app.runtime, row, staff=True)
+    body["money"] = await payment_views.money_json(current_app.runtime, row)
+    return body
 
 
 async def _body(model):
@@ -98,11 +110,15 @@ async def mark_paid(number: str):
     return await _staff_view(row)
 
 
+@optional_body
 @admin.post("/<number>/capture")
 @require_permission("orders:write")
+@document_request(CaptureIn)
 async def capture(number: str):
-    """Capture the authorized payment through its gateway (idempotent)."""
-    row, _ = await payments.capture(current_app.runtime, number, _actor())
+    """Capture the authorized payment through its gateway: all of it, or
+    ``amount`` where the gateway captures partially (idempotent)."""
+    body = await _body(CaptureIn)
+    row, _ = await payments.capture(current_app.runtime, number, _actor(), body.amount)
     return await _staff_view(row)
 
 
@@ -111,9 +127,12 @@ async def capture(number: str):
 @require_permission("orders:write")
 @document_request(RefundIn)
 async def refund(number: str):
-    """Refund ``amount`` minor units (default: everything not yet refunded)."""
+    """Refund ``amount`` minor units (default: everything not yet refunded).
+    With an ``Idempotency-Key`` header, the same key again answers the first
+    refund and never refunds twice."""
     body = await _body(RefundIn)
-    row = await payments.refund(current_app.runtime, number, _actor(), body.amount, body.note or "")
+    key = (request.headers.get("Idempotency-Key") or "").strip()[:255] or None
+    row = await payments.refund(current_app.runtime, number, _actor(), body.amount, body.note or "", key)
     return await _staff_view(row)
 
 

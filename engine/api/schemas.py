@@ -216,6 +216,9 @@ class PaymentOut(BaseModel):
     reference: Optional[str] = None
     data: dict[str, Any] = Field(description="The gateway's data (instructions, url, client_secret, ...), also "
                                              "merged into this object.")
+    error: Optional[str] = Field(None, description="Why starting the payment failed (submit again to retry).")
+    flag: Optional[str] = Field(None, description="Why staff must look at this payment (an amount or currency "
+                                                  "that does not match the order, a dispute), one reason a line.")
 
 
 class OrderTotalsOut(TotalsOut):
@@ -279,6 +282,12 @@ class NoteIn(_In):
 
 class NoteRequiredIn(_In):
     note: str = Field(min_length=1, max_length=10_000, pattern=r"\S")
+
+
+class CaptureIn(_In):
+    amount: Optional[int] = Field(None, ge=1, le=MAX_AMOUNT,
+                                  description="Minor units; omitted: everything authorized and not yet "
+                                                    "captured (less only where the gateway captures partially).")
 
 
 class RefundIn(_In):

@@ -426,7 +426,10 @@ async def _start_payment(runtime, order: dict[str, Any], lines: list[dict[str, A
         "shipping_address": json.loads(order["shipping_address"]),
         "billing_address": json.loads(order["billing_address"]),
         "access_token": token,
-        "return_url": f"{base}/orders/{order['number']}?token={token}",
+        # The same key on every retry of the start: the provider makes one payment.
+        "idempotency_key": f"sw-pay-{payment['id']}-start",
+        "return_url": f"{base}/checkout/return/{entry.plugin}?order={order['number']}&token={token}",
+        "order_url": f"{base}/orders/{order['number']}?token={token}",
         "cancel_url": f"{base}/checkout",
     }
     try:

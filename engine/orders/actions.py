@@ -70,6 +70,14 @@ async def mark_paid_in_tx(order: dict[str, Any], actor: str, note: str = "",
     return updated, True
 
 
+async def set_paid_amount_in_tx(order: dict[str, Any], paid: int) -> dict[str, Any]:
+    """Inside a transaction: a paid order's ``paid_amount`` set to ``paid``
+    (a further capture of the same payment); the status does not change."""
+    row = await fetchone("UPDATE orders SET paid_amount = {}, updated_at = {} WHERE id = {} RETURNING *",
+                         paid, _now(), order["id"])
+    return row or order
+
+
 def check_refund_amount(order: dict[str, Any], amount: Any) -> int:
     """``amount`` (default: all that is left of the payment) checked against the order."""
     remaining = order["paid_amount"] - order["refunded_amount"]

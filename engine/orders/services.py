@@ -40,6 +40,14 @@ async def order_row(number: str) -> dict[str, Any]:
     return row
 
 
+async def lock_order(order_id: int) -> dict[str, Any] | None:
+    """Inside a transaction: the order row, held against other writers until
+    the commit (a no-op ``UPDATE``: the same lock on SQLite and PostgreSQL,
+    where ``SELECT … FOR UPDATE`` would not work on SQLite). Serialises the
+    payment reports of one order: a webhook and the shopper's return."""
+    return await fetchone("UPDATE orders SET updated_at = updated_at WHERE id = {} RETURNING *", order_id)
+
+
 async def order_for_shopper(runtime, number: str, token: str | None, customer: int | None = None) -> dict[str, Any]:
     """The order when ``token`` is its access token or ``customer`` placed it;
     otherwise :class:`NotFound` (the same answer as for a missing order)."""
@@ -99,6 +107,8 @@ def payment_json(payment: dict[str, Any] | None, row: dict[str, Any]) -> dict[st
     }
     if payment["error"]:
         body["error"] = payment["error"]
+    if payment.get("flag"):
+        body["flag"] = payment["flag"]
     for key, value in data.items():
         body.setdefault(key, value)
     return body

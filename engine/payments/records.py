@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 
-from engine.db.sql import fetchone
+from engine.db.sql import fetch, fetchone
 from engine.errors import Conflict, PluginFailure
 from engine.payments.gateways import GatewayEntry, find_gateway
-from engine.protocols import PaymentAction
+from engine.protocols import GatewayCapabilities, PaymentAction
 
 log = structlog.get_logger("shopwright.payments")
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 async def create(order_id: int, entry: GatewayEntry, amount: int, currency: str) -> dict[str, Any]:
@@ -40,6 +41,17 @@ async def create(order_id: int, entry: GatewayEntry, amount: int, currency: str)
 
 async def latest(order_id: int) -> dict[str, Any] | None:
     return await fetchone("SELECT * FROM payments WHERE order_id = {} ORDER BY id DESC", order_id)
+
+
+async def get(payment_id: int) -> dict[str, Any] | None:
+    return await fetchone("SELECT * FROM payments WHERE id = {}", payment_id)
+
+
+async def stale_open(before: datetime, limit: int = 100) -> list[dict[str, Any]]:
+    """Payments started at a provider and still pending since before
+    ``before`` (reconciliation; a cancelled order's payment is cancelled)."""
+    return await fetch("SELECT * FROM payments WHERE status = 'pending' AND reference IS NOT NULL "
+                       "AND updated_at < {} ORDER BY id LIMIT {}", before, limit)
 
 
 async def by_reference(plugin: str, reference: str) -> dict[str, Any] | None:
@@ -60,6 +72,18 @@ def action_json(action: PaymentAction) -> str:
                       default=str)
 
 
+def capabilities(entry: GatewayEntry) -> GatewayCapabilities:
+    """What the gateway declares it can do (the defaults when it declares nothing)."""
+    declared = getattr(entry.gateway, "capabilities", None)
+    return declared if isinstance(declared, GatewayCapabilities) else GatewayCapabilities()
+
+
+def capabilities_json(caps: GatewayCapabilities) -> dict[str, Any]:
+    return {"authorize_then_capture": caps.authorize_then_capture, "partial_capture": caps.partial_capture,
+            "multiple_capture": caps.multiple_capture, "void": caps.void, "refund": caps.refund,
+            "partial_refund": caps.partial_refund, "multiple_refund": caps.multiple_refund, "flow": caps.flow}
+
+
 async def gateway_for(runtime, payment: dict[str, Any]) -> GatewayEntry:
     entry = await find_gateway(runtime, payment["gateway"])
     if entry is None:
@@ -74,7 +98,7 @@ async def call_gateway(runtime, entry: GatewayEntry, what: str, call: Callable[[
     deadline = runtime.settings.checkout.payment_timeout_seconds
     try:
         return await asyncio.wait_for(call(), deadline)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         log.error("payment.timeout", plugin=entry.plugin, gateway=entry.id, call=what)
         raise PluginFailure(entry.plugin, f"The payment provider ({entry.plugin}) did not answer the {what} "
                                           f"within {deadline}s; nothing was changed.") from None

@@ -18,6 +18,8 @@ admin page, the argument of ``run_command``'s function.
 - Stock: :func:`set_stock` (many SKUs at once, one transaction, with an
   ``origin`` carried by each ``stock_changed`` event) → :class:`StockChanges`.
 - Jobs: :func:`enqueue`.
+- The plugin's own tables and the store: :func:`transaction`,
+  :func:`store_currency`.
 - Plugin state: :func:`plugin_settings`, :func:`is_active`.
 - Admin pages (``admin_pages``): :class:`AdminPage`, :class:`AdminRequest`,
   :class:`AdminResponse`, :func:`render_admin`, :func:`redirect_admin`,
@@ -59,6 +61,8 @@ EXPORTS: dict[str, str] = {
     "StockChanges": "stock", "set_stock": "stock",
     # jobs and plugin state
     "enqueue": "jobs", "is_active": "plugins", "plugin_settings": "plugins",
+    # the plugin's own tables, the store's settings
+    "store_currency": "shop", "transaction": "shop",
     # admin
     "AdminPage": "admin", "AdminRequest": "admin", "AdminResponse": "admin", "csrf_field": "admin",
     "csrf_token": "admin", "has_permission": "admin", "redirect_admin": "admin", "render_admin": "admin",

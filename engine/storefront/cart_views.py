@@ -30,6 +30,7 @@ from engine.checkout import service
 from engine.addresses import ADDRESS_FIELDS, country_choices, country_name
 from engine.errors import InvalidInput, NotFound, PluginFailure, ShopError
 from engine.orders import services as orders
+from engine.payments import settlement
 from engine.plugins import HookError
 from engine.pricing import services as pricing
 from engine.storefront import cart_cache, variants
@@ -438,6 +439,27 @@ async def checkout_submit():
     return redirect(f"/orders/{order['number']}?token={order['access_token']}", 303)
 
 
+# ---------------------------------------------------------------- return from a provider
+@blueprint.get("/checkout/return/<plugin>")
+async def payment_return(plugin: str):
+    """The shopper comes back from ``plugin``'s payment step
+    (``?order=<number>&token=<access token>`` plus the provider's own
+    parameters): the gateway completes the payment, then the order page
+    shows where it stands. A provider that does not answer leaves the order
+    as it was (the webhook or the reconciliation settles it) and the page
+    says so."""
+    number = (request.args.get("order") or "")[:32]
+    token = request.args.get("token")
+    params = {key: value[:500] for key, value in list(request.args.items())[:30] if key not in ("order", "token")}
+    try:
+        await settlement.complete_return(_runtime(), plugin[:100], number, token, params, _customer())
+    except NotFound:
+        return await _page("order.html", 404, number=number, order=None, token=None)
+    except PluginFailure:
+        return redirect(f"/orders/{number}?token={token or ''}&payment=unconfirmed", 303)
+    return redirect(f"/orders/{number}?token={token or ''}", 303)
+
+
 # ---------------------------------------------------------------- order
 @blueprint.get("/orders/<number>")
 async def order_page(number: str):
@@ -446,4 +468,5 @@ async def order_page(number: str):
         order = await orders.order_for_shopper(_runtime(), number, token, _customer())
     except NotFound:
         return await _page("order.html", 404, number=number[:32], order=None, token=None)
-    return await _page("order.html", number=order["number"], order=order, token=token)
+    return await _page("order.html", number=order["number"], order=order, token=token,
+                       payment_unconfirmed=request.args.get("payment") == "unconfirmed")

@@ -40,7 +40,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -422,3 +422,55 @@ def plugin_site(folder: Path, module: str, version: str = "0.0.1") -> Path:
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
     (info / "entry_points.txt").write_text(f"[shopwright.plugins]\n{module} = {module}\n")
     return folder
+
+
+async def api_token(name: str, scopes: Iterable[str]) -> str:
+    """A new admin API token with ``scopes`` (e.g. ``["orders:write"]``), as
+    ``shopwright tokens create`` makes it; send it as ``Authorization: Bearer``."""
+    from engine.accounts.staff import create_token
+
+    token, _ = await create_token(name, list(scopes))
+    return token
+
+
+class SmtpInbox:
+    """What the ``smtp_inbox`` fixture's SMTP server (aiosmtpd on 127.0.0.1)
+    received: ``messages`` (parsed, in arrival order) and its ``port``."""
+
+    def __init__(self) -> None:
+        import email.message
+
+        self.messages: list[email.message.EmailMessage] = []
+        self.port = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        import email
+        import email.policy
+
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+    async def wait_for(self, count: int, timeout: float = 15.0) -> list:
+        """The messages once there are at least ``count`` (AssertionError after ``timeout`` s)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.messages) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"expected {count} messages, got {len(self.messages)}")
+            await asyncio.sleep(0.05)
+        return self.messages
+
+
+@pytest.fixture
+def smtp_inbox() -> Iterator[SmtpInbox]:
+    """An SMTP server on a free 127.0.0.1 port that keeps what it is sent; point
+    the shop at it with ``mail={"smtp_host": "127.0.0.1", "smtp_port": smtp_inbox.port}``."""
+    from aiosmtpd.controller import Controller
+
+    from engine.testing.checkout import free_port
+
+    inbox = SmtpInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()

@@ -16,7 +16,8 @@ import contextlib
 import inspect
 import socket
 import uuid
-from typing import Any, AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 from engine.catalog import services as catalog
 
@@ -160,3 +161,19 @@ async def served(app, timeout: float = 15.0) -> AsyncIterator[str]:
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout)
+
+
+@contextlib.asynccontextmanager
+async def served_shop(settings, plugins: Iterable[Any] = ()) -> AsyncIterator[tuple[Any, str]]:
+    """A shop for ``settings`` with ``plugins`` (migrated, not yet enabled)
+    served by Hypercorn on a free 127.0.0.1 port; yields ``(app, base_url)``
+    with ``store.base_url`` set to it, so the links the shop makes (a payment
+    provider's return URL) reach it."""
+    from engine.app import create_app
+
+    plugins = list(plugins)
+    await migrate(settings, plugins)
+    app = create_app(settings, plugins=plugins)
+    async with served(app) as base_url:
+        app.runtime.settings.store.base_url = base_url
+        yield app, base_url

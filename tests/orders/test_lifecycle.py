@@ -129,10 +129,18 @@ async def test_partial_and_full_refunds(shop, staff, place):
     assert [e["data"]["amount"] for e in refunds] == [1000, total - 1000]
 
 
-async def test_capture_of_a_manual_payment_marks_it_paid(shop, staff, place):
+async def test_a_manual_payment_is_not_captured_but_marked_paid(shop, staff, place):
+    """The manual method cannot authorize (its capabilities say so): capture is
+    refused, mark-paid records the money (the contract changed on purpose)."""
     order = await place()
-    status, captured = await post(shop, f"{order['number']}/capture", staff["write"])
-    assert status == 200 and captured["status"] == "paid"
+    status, problem = await post(shop, f"{order['number']}/capture", staff["write"])
+    assert status == 409 and "nothing to capture" in problem["detail"]
+    status, paid = await post(shop, f"{order['number']}/mark-paid", staff["write"])
+    assert status == 200 and paid["status"] == "paid"
+    assert paid["money"]["captured"] == paid["totals"]["total"] == paid["totals"]["paid"]
+    assert [(t["kind"], t["status"], t["source"]) for t in paid["money"]["transactions"]] == [
+        ("capture", "succeeded", "staff")]
+    assert paid["money"]["capabilities"]["authorize_then_capture"] is False
     assert (await catalog.get_variants(["TEE-1"]))["TEE-1"]["quantity_available"] == 3
 
 

@@ -12,7 +12,7 @@ from engine import PluginManifest, hookimpl
 from engine.db.sql import fetchone
 from engine.testing.checkout import add_product, cart_with, checkout
 from engine.money import Money
-from engine.protocols import PaymentAction, WebhookOutcome
+from engine.protocols import GatewayCapabilities, PaymentAction, PaymentOutcome, WebhookOutcome
 
 SECRET = b"whsec_test"
 
@@ -23,6 +23,8 @@ class CardGateway:
 
     id = "card"
     title = "Card"
+    capabilities = GatewayCapabilities(authorize_then_capture=True, partial_capture=True, void=True,
+                                       flow="embedded")
 
     def __init__(self):
         self.calls = []
@@ -32,14 +34,23 @@ class CardGateway:
         return PaymentAction(kind="client_secret", reference=f"pi_{order['number']}",
                              data={"client_secret": f"pi_{order['number']}_secret"})
 
-    async def capture(self, reference, amount):
+    async def capture(self, reference, amount, idempotency_key):
         self.calls.append(("capture", reference, amount))
+        return PaymentOutcome("succeeded", provider_id=f"ch_{reference}")
 
-    async def refund(self, reference, amount):
+    async def refund(self, reference, amount, idempotency_key):
         self.calls.append(("refund", reference, amount))
+        return PaymentOutcome("succeeded", provider_id=f"re_{idempotency_key}")
 
-    async def cancel(self, reference):
+    async def cancel(self, reference, idempotency_key):
         self.calls.append(("cancel", reference))
+        return PaymentOutcome("succeeded", provider_id=f"void_{reference}")
+
+    async def complete(self, reference, params):
+        return WebhookOutcome(event_id=f"return:{reference}", reference=reference, status=params.get("status"))
+
+    async def status(self, reference):
+        return WebhookOutcome(event_id=f"status:{reference}", reference=reference)
 
     async def verify_webhook(self, body, headers):
         expected = hmac.new(SECRET, body, hashlib.sha256).hexdigest()
@@ -129,7 +140,7 @@ async def test_a_failing_gateway_changes_nothing(card_shop, staff_token):
     number = order["number"]
     await deliver(client, {"id": "evt_p", "reference": f"pi_{number}", "status": "paid"})
 
-    async def declined(reference, amount):
+    async def declined(reference, amount, idempotency_key):
         raise ConnectionError("provider down")
 
     card_shop.gateway.refund = declined

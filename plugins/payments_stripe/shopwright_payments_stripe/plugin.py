@@ -1,19 +1,41 @@
-"""The ``payments_stripe`` plugin: manifest and hook implementations.
-
-This release ships the plugin's identity and settings only; it offers no
-payment gateway yet, so enabling it changes nothing at checkout.
-"""
+"""The ``payments_stripe`` plugin: manifest and hook implementations (thin:
+the gateway is :mod:`shopwright_payments_stripe.gateway`)."""
 from __future__ import annotations
 
-from engine import PluginManifest
+from pathlib import Path
 
+from engine import PluginManifest, hookimpl, sdk
+from shopwright_payments_stripe.gateway import StripeGateway
 from shopwright_payments_stripe.settings import StripeSettings
 
 MANIFEST = PluginManifest(
     name="payments_stripe",
     title="Stripe",
-    version="0.1.0",
+    version="0.2.0",
     engine=">=0.1,<1",
     description="Card payments through Stripe Payment Intents; card data stays in Stripe-hosted fields.",
     settings=StripeSettings,
+    static=Path(__file__).parent / "static",
 )
+
+
+@hookimpl
+def payment_gateways(settings):
+    """The card gateway, once the secret key is set (unconfigured: none)."""
+    settings = settings or StripeSettings()
+    return [StripeGateway(settings)] if settings.secret_key else []
+
+
+@hookimpl
+def storefront_assets(page, settings):
+    """Stripe.js and the payment step's script on the order page, with the
+    CSP sources Stripe.js needs (its frames and its API)."""
+    settings = settings or StripeSettings()
+    if not settings.secret_key:
+        return []
+    origin = sdk.origin_of(settings.js_url)
+    return [
+        sdk.script(settings.js_url, pages=("order",),
+                   csp={"frame-src": [origin], "connect-src": [origin, settings.api_base]}),
+        sdk.script(static="payment-step.js", pages=("order",)),
+    ]

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 from engine import secret
 
@@ -50,6 +58,15 @@ class StripeSettings(BaseModel):
     )
     api_base: str = Field("https://api.stripe.com", description="Stripe API base URL (a sandbox or local stand-in)")
     js_url: str = Field("https://js.stripe.com/v3/", description="URL of Stripe.js loaded by the checkout page")
+    card_entry: Literal["card_element", "payment_element"] = Field(
+        "card_element", description="card_element: Stripe's Card Element with confirmCardPayment; "
+                                    "payment_element: the Payment Element with confirmPayment")
+    statement_descriptor: str = Field("", max_length=22, pattern=r"^[^<>\\'\"*]*$",
+                                      description="Suffix shown on the shopper's card statement (at most 22 "
+                                                  "characters, no < > \\ ' \" *); empty: the account's default")
+    webhook_tolerance_seconds: int = Field(300, ge=10, le=3600,
+                                           description="How old a webhook's signed timestamp may be")
+    timeout_seconds: float = Field(20, gt=0, le=120, description="Deadline of each call to the Stripe API")
 
     @field_validator("publishable_key")
     @classmethod

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+from shopwright_payments_stripe import plugin
+from shopwright_payments_stripe.settings import StripeSettings
 
 from engine.sdk import PluginError
 from engine.testing import check_installed, check_secret_at_rest, stored_plugin_settings
-from shopwright_payments_stripe import plugin
-from shopwright_payments_stripe.settings import StripeSettings
 
 NAME = "payments_stripe"
 
@@ -29,6 +29,10 @@ async def test_enables_unconfigured_with_documented_defaults(make_app, database_
         "capture": "automatic",
         "api_base": "https://api.stripe.com",
         "js_url": "https://js.stripe.com/v3/",
+        "card_entry": "card_element",
+        "statement_descriptor": "",
+        "webhook_tolerance_seconds": 300,
+        "timeout_seconds": 20.0,
     }
     await host.disable(NAME)
     assert not host.is_active(NAME)

@@ -1,12 +1,16 @@
 """The ``shipping_rates`` plugin: manifest and hook implementations.
 
-This release ships the plugin's identity and settings only; it quotes no
-rates yet, so enabling it changes nothing at checkout.
+It quotes shipping from the merchant's zones and rate tables (its own
+tables, imported and exported as CSV with ``shopwright shipping import`` /
+``export``), offering each method as ``shipping_rates:<method>``. The
+carrier-API settings (``api_base``, ``api_key``, ...) are not used yet.
 """
 from __future__ import annotations
 
-from engine import PluginManifest
+from engine import PluginManifest, hookimpl
 
+from shopwright_shipping_rates.commands import shipping
+from shopwright_shipping_rates.provider import TableRates
 from shopwright_shipping_rates.settings import ShippingRatesSettings
 
 MANIFEST = PluginManifest(
@@ -14,6 +18,17 @@ MANIFEST = PluginManifest(
     title="Shipping rates",
     version="0.1.0",
     engine=">=0.1,<1",
-    description="Live shipping quotes from a carrier rate API, under a deadline so checkout never waits long.",
+    description="Shipping rates by zone (countries, postcodes) and by weight, subtotal or items, from CSV rate tables.",
     settings=ShippingRatesSettings,
+    piccolo_app="shopwright_shipping_rates.piccolo_app",
 )
+
+
+@hookimpl
+async def fulfillment_shipping_providers():
+    return [TableRates()]
+
+
+@hookimpl
+def cli_commands():
+    return [shipping]
