@@ -287,7 +287,7 @@ class NoteRequiredIn(_In):
 class CaptureIn(_In):
     amount: Optional[int] = Field(None, ge=1, le=MAX_AMOUNT,
                                   description="Minor units; omitted: everything authorized and not yet "
-                                                    "captured (less only where the gateway captures partially).")
+                                  "captured (less only where the gateway captures partially).")
 
 
 class RefundIn(_In):
