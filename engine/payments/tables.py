@@ -22,6 +22,7 @@ plugin), so a webhook delivered twice changes nothing the second time.
 from __future__ import annotations
 
 from piccolo.columns import (
+    BigInt,
     ForeignKey,
     Integer,
     OnDelete,
@@ -44,9 +45,9 @@ class Payment(Table, tablename="payments"):
     plugin = Varchar(length=100)
     reference = Varchar(length=255, null=True, default=None, index=True)
     status = Varchar(length=32, default="pending")
-    amount = Integer()
-    captured_amount = Integer(default=0)
-    refunded_amount = Integer(default=0)
+    amount = BigInt()
+    captured_amount = BigInt(default=0)
+    refunded_amount = BigInt(default=0)
     currency = Varchar(length=3)
     action = Text(default="{}")
     error = Text(default="")
