@@ -70,7 +70,7 @@ class PaymentTransaction(Table, tablename="payment_transactions"):
     order_id = Integer(index=True)
     plugin = Varchar(length=100)
     kind = Varchar(length=16)
-    amount = Integer()
+    amount = BigInt()
     currency = Varchar(length=3)
     status = Varchar(length=16, default="pending", index=True)
     provider_id = Varchar(length=255, null=True, default=None)

@@ -8,4 +8,7 @@ DESCRIPTION = "64-bit money columns"
 
 
 async def forwards():
-    return widen_to_bigint(ID, "payments", {"Payment": ("payments", ["amount", "captured_amount", "refunded_amount"])})
+    return widen_to_bigint(ID, "payments", {
+        "Payment": ("payments", ["amount", "captured_amount", "refunded_amount"]),
+        "PaymentTransaction": ("payment_transactions", ["amount"]),
+    })
