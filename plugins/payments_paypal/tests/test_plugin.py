@@ -28,6 +28,9 @@ async def test_enables_unconfigured_with_documented_defaults(make_app, database_
         "webhook_id": "",
         "intent": "capture",
         "api_base": "https://api-m.sandbox.paypal.com",
+        "brand_name": "",
+        "landing_page": "NO_PREFERENCE",
+        "timeout_seconds": 20.0,
     }
     await host.disable(NAME)
     assert not host.is_active(NAME)
@@ -72,6 +75,15 @@ def test_settings_accept(values):
     PayPalSettings.model_validate(values)
 
 
+def test_missing_names_what_is_not_configured_yet():
+    assert [line.split(":")[0] for line in PayPalSettings().missing()] == ["client_id", "client_secret", "webhook_id"]
+    assert PayPalSettings(client_id="a", client_secret="b", webhook_id="c").missing() == []
+
+
+def _unused(values):
+    PayPalSettings.model_validate(values)
+
+
 @pytest.mark.parametrize("values, field", [
     ({"intent": "sale"}, "intent"),
     ({"api_base": "api-m.paypal.com"}, "api_base"),
@@ -79,6 +91,7 @@ def test_settings_accept(values):
     ({"client_id": "two words"}, "client_id"),
     ({"client_secret": "sec ret"}, "client_secret"),
     ({"webhook_id": "8PT 597"}, "webhook_id"),
+    ({"landing_page": "BILLING"}, "landing_page"),
 ])
 def test_settings_reject(values, field):
     with pytest.raises(ValidationError) as info:
