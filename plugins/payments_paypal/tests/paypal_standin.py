@@ -138,13 +138,17 @@ class StandinPayPal:
                 if failure[0] in path and failure[2] > 0:
                     failure[2] -= 1
                     return problem(failure[1], "INTERNAL_SERVER_ERROR" if failure[1] >= 500 else "FAILURE")
-            if path in ("/healthz", "/v1/oauth2/token") or path.startswith("/checkoutnow"):
+            if path in ("/healthz", "/v1/oauth2/token", "/favicon.ico") or path.startswith("/checkoutnow"):
                 return None
             auth = request.headers.get("Authorization", "")
             token = auth.removeprefix("Bearer ")
             if not auth.startswith("Bearer ") or me.tokens.get(token, -1) <= me.now:
                 return {"error": "invalid_token", "error_description": "Token signature verification failed"}, 401
             return None
+
+        @app.get("/favicon.ico")
+        async def favicon():
+            return "", 204
 
         @app.get("/healthz")
         async def healthz():
