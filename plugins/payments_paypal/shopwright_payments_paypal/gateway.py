@@ -80,8 +80,8 @@ class PayPalGateway:
         try:
             async with self.client() as api:
                 order = await api.call("GET", f"/v2/checkout/orders/{reference}")
-                auths = [a for a in orders.payments(order)["authorizations"]
-                         if a.get("status") in ("CREATED", "PARTIALLY_CAPTURED", "PENDING")]
+                # Whatever its status: a retry with the same request id gets PayPal's first answer.
+                auths = orders.payments(order)["authorizations"]
                 if not auths:
                     return PaymentOutcome("failed", message="PayPal holds no authorization to capture for this order")
                 capture = await api.call("POST", f"/v2/payments/authorizations/{auths[-1]['id']}/capture",

@@ -29,9 +29,12 @@ It follows PayPal's documented API for what the plugin uses:
   ``return_url`` with ``token`` and ``PayerID`` appended, cancelling to its
   ``cancel_url`` with ``token``, as PayPal does.
 
-Failure modes: ``fail(path_part, status, times)`` answers ``status`` for the
-next calls whose path contains ``path_part``; ``decline`` marks the next
-approvals as declined instruments.
+Failure modes, for the next ``times`` calls whose path contains
+``path_part``: ``fail(path_part, 503)`` answers that status without doing
+anything (PayPal down); ``fail(path_part, "lose")`` does the work and then
+answers 500 (the answer lost on the way); ``fail(path_part, "hold")`` waits
+for ``release`` to be set before doing it (PayPal slower than the shop
+waits). ``declines`` marks the next approvals as declined instruments.
 """
 from __future__ import annotations
 
@@ -45,7 +48,9 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
-from quart import Quart, redirect, request
+import asyncio
+
+from quart import Quart, g, redirect, request
 
 CLIENT_ID = "AbC-standin-client"
 CLIENT_SECRET = "EFg-standin-secret"
@@ -106,6 +111,8 @@ class StandinPayPal:
         self.requests: list[tuple[str, str | None]] = []
         self.failures: list[list[Any]] = []
         self.declines = 0
+        self.release = asyncio.Event()
+        self.calls: list[tuple[str, str, str | None]] = []
         self.verifications: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
         self.app = self._build()
@@ -114,8 +121,8 @@ class StandinPayPal:
     def advance(self, seconds: float) -> None:
         self.now += seconds
 
-    def fail(self, path_part: str, status: int, times: int = 1) -> None:
-        self.failures.append([path_part, status, times])
+    def fail(self, path_part: str, mode: int | str, times: int = 1) -> None:
+        self.failures.append([path_part, mode, times])
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):06d}STANDIN"
@@ -134,10 +141,17 @@ class StandinPayPal:
         @app.before_request
         async def gate():
             path = request.path
+            me.calls.append((request.method, path, request.headers.get("PayPal-Request-Id")))
             for failure in me.failures:
                 if failure[0] in path and failure[2] > 0:
                     failure[2] -= 1
-                    return problem(failure[1], "INTERNAL_SERVER_ERROR" if failure[1] >= 500 else "FAILURE")
+                    if failure[1] == "lose":
+                        g.lose = True
+                    elif failure[1] == "hold":
+                        await me.release.wait()
+                    else:
+                        return problem(failure[1], "INTERNAL_SERVER_ERROR" if failure[1] >= 500 else "FAILURE")
+                    break
             if path in ("/healthz", "/v1/oauth2/token", "/favicon.ico") or path.startswith("/checkoutnow"):
                 return None
             auth = request.headers.get("Authorization", "")
@@ -145,6 +159,13 @@ class StandinPayPal:
             if not auth.startswith("Bearer ") or me.tokens.get(token, -1) <= me.now:
                 return {"error": "invalid_token", "error_description": "Token signature verification failed"}, 401
             return None
+
+        @app.after_request
+        async def lose(response):
+            if g.get("lose"):
+                body, status = problem(500, "INTERNAL_SERVER_ERROR")
+                return app.response_class(json.dumps(body), status=status, content_type="application/json")
+            return response
 
         @app.get("/favicon.ico")
         async def favicon():
