@@ -111,3 +111,18 @@ async def test_unhandled_events_are_acknowledged(paypal, paypal_shop, sqlite_url
             body, headers = sign_webhook(webhook_event("CUSTOMER.DISPUTE.UPDATED", {"dispute_id": "PP-D-1"}))
             answer = await client.post(f"/webhooks/{PLUGIN}", content=body, headers=headers)
             assert answer.status_code == 200, answer.text
+
+
+async def test_verify_api_down_answers_5xx_so_paypal_redelivers(paypal, paypal_shop, sqlite_url):
+    async with paypal_shop(paypal, sqlite_url) as (app, base_url):
+        await add_product(app.runtime, "TEE-1", price=2500, stock=5)
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            order = await place(client, "paypal-verify-down-1")
+            number, reference = order["number"], order["payment"]["reference"]
+            event = webhook_event("PAYMENT.CAPTURE.COMPLETED", completed(paypal, reference))
+            paypal.fail("/v1/notifications/verify-webhook-signature", 503)
+            down = await deliver(client, event)
+            assert down.status_code >= 500, down.text
+            assert await ledger(number) == []
+            assert (await deliver(client, event)).status_code == 200  # PayPal's redelivery
+            assert await ledger(number) == [("capture", "succeeded", 5490)]
