@@ -5,6 +5,8 @@ redelivered event counts once, an approval webhook captures the order like
 the buyer's return would."""
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -126,3 +128,20 @@ async def test_verify_api_down_answers_5xx_so_paypal_redelivers(paypal, paypal_s
             assert await ledger(number) == []
             assert (await deliver(client, event)).status_code == 200  # PayPal's redelivery
             assert await ledger(number) == [("capture", "succeeded", 5490)]
+
+
+async def test_three_deliveries_racing_the_return_record_one_payment(paypal, paypal_shop, database_url):
+    async with paypal_shop(paypal, database_url) as (app, base_url):
+        await add_product(app.runtime, "TEE-1", price=2500, stock=5)
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            order = await place(client, "paypal-race-1")
+            number, reference = order["number"], order["payment"]["reference"]
+            back = paypal.approve(reference)
+            approved = webhook_event("CHECKOUT.ORDER.APPROVED", dict(paypal.orders[reference]))
+            answers = await asyncio.gather(*(deliver(client, approved) for _ in range(3)),
+                                           client.get(back.removeprefix(base_url)))
+            assert [a.status_code for a in answers] == [200, 200, 200, 303]
+            assert len(paypal.captures) == 1
+            assert await ledger(number) == [("capture", "succeeded", 5490)]
+            assert await fetchval("SELECT COUNT(*) FROM outbox_events WHERE name = 'order_paid'") == 1
+            assert await fetchval("SELECT on_hand FROM catalog_stock") == 3, "stock deducted once"
