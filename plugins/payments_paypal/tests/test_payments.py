@@ -4,6 +4,7 @@ is the stand-in's approval step (what the buyer's click on PayPal does); the
 return, the admin API and the webhooks are the shop's real endpoints."""
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 import httpx
@@ -166,3 +167,19 @@ async def test_paypal_down_on_return_leaves_the_order_and_the_poll_settles_it(pa
             assert (await come_back(client, back)).status_code == 303
             assert await order_status(number) == "paid"
             assert await ledger(number) == [("capture", "succeeded", 5490)]
+
+
+async def test_the_reconciliation_captures_an_order_approved_but_never_returned_from(paypal, paypal_shop,
+                                                                                     sqlite_url):
+    async with paypal_shop(paypal, sqlite_url) as (app, base_url):
+        await add_product(app.runtime, "TEE-1", price=2500, stock=5)
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            order = await place(client, "paypal-poll-1")
+            number, reference = order["number"], order["payment"]["reference"]
+            paypal.approve(reference)  # the buyer approved, then closed the browser; no webhook came
+            app.runtime.clock = lambda: time.time() + 3600
+            await app.runtime.queue.enqueue("core.reconcile_payments")
+            await app.runtime.queue.drain()
+            assert await order_status(number) == "paid"
+            assert await ledger(number) == [("capture", "succeeded", 5490)]
+            assert len(paypal.captures) == 1
