@@ -26,7 +26,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -147,10 +147,10 @@ class PayPalClient:
         self.tokens = tokens
         self.http = httpx.AsyncClient(timeout=timeout)
 
-    async def __aenter__(self) -> PayPalClient:
+    async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, *exc: Any) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.http.aclose()
 
     async def call(self, method: str, path: str, body: Mapping[str, Any] | None = None,

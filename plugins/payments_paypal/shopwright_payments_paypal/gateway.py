@@ -28,9 +28,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.money import Money
-from engine.protocols import GatewayCapabilities, PaymentAction, PaymentOutcome, WebhookOutcome
+from engine.protocols import (
+    GatewayCapabilities,
+    PaymentAction,
+    PaymentOutcome,
+    WebhookOutcome,
+)
 from shopwright_payments_paypal import orders, webhooks
-from shopwright_payments_paypal.client import PayPalClient, PayPalRefusal, to_money, to_value
+from shopwright_payments_paypal.client import (
+    PayPalClient,
+    PayPalRefusal,
+    to_money,
+    to_value,
+)
 from shopwright_payments_paypal.settings import PayPalSettings
 
 GATEWAY_ID = "paypal"

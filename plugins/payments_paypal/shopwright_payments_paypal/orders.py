@@ -27,8 +27,8 @@ def payments(order: Mapping[str, Any]) -> dict[str, list[Mapping[str, Any]]]:
     """The captures and authorizations of an order's purchase units."""
     found: dict[str, list[Mapping[str, Any]]] = {"captures": [], "authorizations": []}
     for unit in order.get("purchase_units") or []:
-        for kind in found:
-            found[kind].extend(((unit or {}).get("payments") or {}).get(kind) or [])
+        for kind, listed in found.items():
+            listed.extend(((unit or {}).get("payments") or {}).get(kind) or [])
     return found
 
 

@@ -38,6 +38,7 @@ waits). ``declines`` marks the next approvals as declined instruments.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -47,8 +48,6 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 from urllib.parse import urlencode
-
-import asyncio
 
 from quart import Quart, g, redirect, request
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
-from engine.money import Money
 from paypal_standin import CLIENT_ID, CLIENT_SECRET
 from shopwright_payments_paypal.client import (
     REFRESH_MARGIN,
@@ -17,6 +15,8 @@ from shopwright_payments_paypal.client import (
     to_money,
     to_value,
 )
+
+from engine.money import Money
 
 ORDER = {"intent": "CAPTURE", "purchase_units": [{"amount": {"currency_code": "EUR", "value": "54.90"}}],
          "payment_source": {"paypal": {"experience_context": {"return_url": "http://shop.test/r",

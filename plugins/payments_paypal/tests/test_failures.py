@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from test_payments import come_back, ledger, order_status
 
 from engine.testing import api_token, fetchval, wait_until
 from engine.testing.checkout import add_product, checkout_body
-from test_payments import come_back, ledger, order_status
 
 pytestmark = pytest.mark.timeout(120)
 

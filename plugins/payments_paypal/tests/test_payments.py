@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from paypal_standin import sign_webhook, webhook_event
 
 from engine.testing import api_token, fetch, fetchval
 from engine.testing.checkout import add_product, checkout_body
-from paypal_standin import sign_webhook, webhook_event
 
 PLUGIN = "payments_paypal"
 pytestmark = pytest.mark.timeout(120)

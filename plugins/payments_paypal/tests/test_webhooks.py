@@ -9,11 +9,11 @@ import asyncio
 
 import httpx
 import pytest
+from paypal_standin import sign_webhook, webhook_event
+from test_payments import PLUGIN, deliver, ledger, order_status, place
 
 from engine.testing import fetchval
 from engine.testing.checkout import add_product
-from paypal_standin import sign_webhook, webhook_event
-from test_payments import PLUGIN, deliver, ledger, order_status, place
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -108,11 +108,11 @@ async def test_denied_capture_and_voided_authorization_webhooks(paypal, paypal_s
 
 
 async def test_unhandled_events_are_acknowledged(paypal, paypal_shop, sqlite_url):
-    async with paypal_shop(paypal, sqlite_url) as (app, base_url):
-        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-            body, headers = sign_webhook(webhook_event("CUSTOMER.DISPUTE.UPDATED", {"dispute_id": "PP-D-1"}))
-            answer = await client.post(f"/webhooks/{PLUGIN}", content=body, headers=headers)
-            assert answer.status_code == 200, answer.text
+    async with paypal_shop(paypal, sqlite_url) as (_, base_url), \
+            httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        body, headers = sign_webhook(webhook_event("CUSTOMER.DISPUTE.UPDATED", {"dispute_id": "PP-D-1"}))
+        answer = await client.post(f"/webhooks/{PLUGIN}", content=body, headers=headers)
+        assert answer.status_code == 200, answer.text
 
 
 async def test_verify_api_down_answers_5xx_so_paypal_redelivers(paypal, paypal_shop, sqlite_url):
