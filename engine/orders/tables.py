@@ -41,7 +41,7 @@ class Order(Table, tablename="orders"):
     payment_plugin = Varchar(length=100, default="")
     paid_amount = Integer(default=0)
     refunded_amount = Integer(default=0)
-    placed_at = Timestamptz()
+    placed_at = Timestamptz(index=True)  # reports and the dashboard read by date
     updated_at = Timestamptz()
 
 
