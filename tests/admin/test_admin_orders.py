@@ -364,3 +364,17 @@ def test_ambiguous_amounts_are_refused(text, currency):
 
     with pytest.raises(AmountError):
         parse_amount(text, currency)
+
+
+async def test_invalid_text_in_the_search_or_a_note_is_refused_not_a_500(make_app):
+    app = await make_app()
+    await add_product(app.runtime, "TEE-1", price=2500, stock=5)
+    number = (await _order(app))["number"]
+    staff = await staff_client(app, role="manager")
+    assert (await staff.get("/admin/orders?q=a%00b")).status_code == 422
+    assert (await staff.get("/admin/orders?q=%ED%A0%80")).status_code == 422  # a lone surrogate, UTF-8 encoded
+    _, page = await _page(staff, f"/admin/orders/{number}")
+    response = await staff.post(f"/admin/orders/{number}/note", form={"csrf_token": _token(page), "note": "a\x00b"})
+    assert response.status_code == 422
+    long_search = await staff.get("/admin/orders?q=" + "x" * 5000)
+    assert long_search.status_code in (200, 422)
