@@ -140,6 +140,14 @@ async def test_a_manual_order_is_marked_paid_partly_refunded_and_shipped(make_ap
     assert empty_note.status_code == 422 and "Write the note first." in await empty_note.get_data(as_text=True)
     assert (await staff.post(f"{path}/note", form={"csrf_token": _token(page), "note": "Called Ada"})).status_code == 303
     assert "Called Ada" in (await _page(staff, path))[1]
+    _, page = await _page(staff, path)
+    assert (await staff.post(f"{path}/fulfill", form={"csrf_token": _token(page), "qty.TEE-1": "1"})).status_code == 303
+    _, page = await _page(staff, path)
+    assert 'id="order-status">fulfilled<' in page and 'id="form-complete"' in page and 'id="form-fulfill"' not in page
+    assert (await staff.post(f"{path}/complete", form={"csrf_token": _token(page)})).status_code == 303
+    _, page = await _page(staff, path)
+    assert 'id="order-status">completed<' in page and 'id="form-complete"' not in page
+    assert 'id="form-refund"' in page  # a completed order can still be refunded
 
     actions = [entry["action"] for entry in await audit.entries(50)]
     assert actions.count("order.refund") == 2 and "order.mark_paid" in actions and "order.fulfill" in actions
