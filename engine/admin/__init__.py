@@ -4,6 +4,8 @@ blueprint:
 
 - :mod:`~engine.admin.signin`: ``/admin/login``, ``/admin/login/2fa``, ``/admin/logout``
 - :mod:`~engine.admin.dashboard`: ``/admin``, sales, low stock and plugin problems
+- :mod:`~engine.admin.orders`: ``/admin/orders``, ``/admin/orders/<number>`` (its
+  forms in :mod:`~engine.admin.order_page`)
 - :mod:`~engine.admin.account`: ``/admin/account``
 - :mod:`~engine.admin.two_factor`: ``/admin/account/2fa``
 - :mod:`~engine.admin.staff`: ``/admin/staff``
@@ -31,8 +33,8 @@ from quart import Quart
 def install(app: Quart) -> None:
     """Register the admin pages, and the admin's rendering of the HTTP layer's
     small pages (:mod:`engine.web.pages`) for requests under /admin."""
-    from engine.admin import (account, audit_log, dashboard, emails, jobs, plugin_pages, plugins, rendering, roles,
-                              security_policy, signin, staff, themes, tokens, two_factor)
+    from engine.admin import (account, audit_log, dashboard, emails, jobs, order_page, orders, plugin_pages, plugins,
+                              rendering, roles, security_policy, signin, staff, themes, tokens, two_factor)
     from engine.web import pages
     from engine.web.sessions import uses_staff_session
 
@@ -41,5 +43,5 @@ def install(app: Quart) -> None:
 
     pages.register(app, uses_staff_session, message_page)
     for module in (signin, dashboard, account, two_factor, staff, roles, tokens, audit_log, security_policy, plugins,
-                   themes, jobs, emails, plugin_pages):
+                   themes, jobs, emails, plugin_pages, orders, order_page):
         app.register_blueprint(module.blueprint)

@@ -7,6 +7,7 @@ Content-Security-Policy (fresh nonce per response; see
 pages are never cached."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,20 @@ def _format_money(amount: int, currency: str) -> str:
     return format_amount(amount, currency, current_app.settings.store.locale)
 
 
+def _admin_time(value: Any) -> str:
+    """A stored time as ``YYYY-MM-DD HH:MM UTC`` (SQLite may hand back text)."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d %H:%M") + " UTC"
+
+
 def environment() -> Environment:
     global _environment
     if _environment is None:
@@ -32,6 +47,7 @@ def environment() -> Environment:
         _environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                                    trim_blocks=True, lstrip_blocks=True)
         _environment.globals.update(csrf_token=current_token, format_money=_format_money)
+        _environment.filters["admin_time"] = _admin_time
     return _environment
 
 
