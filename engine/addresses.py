@@ -83,6 +83,19 @@ def country_choices(allowed: Sequence[str] = (), locale: str = "en") -> list[tup
     return list(_country_choices(tuple(code.upper() for code in allowed), locale))
 
 
+@lru_cache(maxsize=64)
+def region_choices(countries: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``(ISO 3166-2 code, "Name, Country")`` of the subdivisions of those of
+    ``countries`` (every country when empty) whose regions are checked
+    (:data:`REGION_CHECKED`), sorted by country then name."""
+    wanted = [code for code in (countries or sorted(REGION_CHECKED)) if code in REGION_CHECKED]
+    choices = []
+    for country in wanted:
+        subdivisions = [s for s in pycountry.subdivisions.get(country_code=country) or () if s.parent_code is None]
+        choices += sorted(((s.code, f"{s.name}, {country}") for s in subdivisions), key=lambda c: c[1])
+    return tuple(choices)
+
+
 def country_name(code: str, locale: str = "en") -> str:
     """A country's name in ``locale`` (the code itself when unknown)."""
     return dict(_country_choices((code.upper(),), locale)).get(code.upper(), code)

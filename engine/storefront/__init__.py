@@ -32,6 +32,7 @@ def install(app: Quart, overrides_dir: Path | None = None) -> None:
                          url_for=url_for, store=app.settings.store,
                          canonical_url=lambda path=None: seo.absolute(path or request.path),
                          country_options=rendering.country_options, tax_note=rendering.tax_note,
+                         region_options=rendering.region_options,
                          mail_enabled=bool(app.settings.mail.smtp_host))  # no "e-mail sent" without a mail server
     app.theme_state = state
     cache_web.install(app)

@@ -19,7 +19,7 @@ from typing import Any, Callable
 import structlog
 from quart import Response, current_app, g, request, url_for
 
-from engine.addresses import country_choices
+from engine.addresses import country_choices, region_choices
 from engine.cache.responses import CSRF_MARKER, NONCE_MARKER
 from engine.money import Money, format_amount
 from engine.storefront.plugin_assets import page_assets, page_name
@@ -56,6 +56,14 @@ def money_filter(value: Any, currency: str | None = None) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = Money(value, currency or current_app.settings.store.currency)
     return format_money(value)
+
+
+def region_options(prefix: str = "shipping") -> list[tuple[str, str]]:
+    """Suggestions for an address form's region field (a ``<datalist>``): the
+    states and provinces of the countries whose regions are checked, among the
+    shop's shipping countries for a ``shipping`` address."""
+    store = current_app.settings.store
+    return list(region_choices(tuple(store.countries) if prefix == "shipping" else ()))
 
 
 def tax_note() -> str:

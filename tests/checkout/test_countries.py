@@ -95,3 +95,14 @@ async def test_a_shipping_step_without_methods_says_the_shop_does_not_ship_there
     page = await (await client.get("/checkout?step=shipping")).get_data(as_text=True)
     assert ("We cannot ship to this address in Germany. We ship to: France, Germany. "
             "Check the address, or go back and enter another one.") in page
+
+
+async def test_the_region_field_suggests_states_where_the_country_has_them(make_app, shop):
+    client, _ = await _with_cart(shop)  # ships to DE, AT, CH: no checked regions there
+    assert "<datalist" not in await (await client.get("/checkout")).get_data(as_text=True)
+    app = await make_app(store={"countries": ["US", "CA"]})
+    await add_product(app.runtime, "TEE-1", price=2500, stock=5, slug="tee", title="Linen tee")
+    client, _ = await _with_cart(app)
+    page = await (await client.get("/checkout")).get_data(as_text=True)
+    assert 'list="shipping-regions"' in page and '<datalist id="shipping-regions">' in page
+    assert '<option value="US-CA">California, US</option>' in page and '<option value="CA-QC">Quebec, CA</option>' in page
