@@ -25,9 +25,13 @@ NAME = "erp_sync"
 
 
 async def _connected(runtime: Any, work):
+    """``await work(connector)``; an ERP error or an unknown order becomes
+    ``ValueError``, which ``run_command`` prints as ``error: ...`` (exit 1)."""
     connector = sync.connector_for(runtime, sdk.plugin_settings(runtime, NAME))
     try:
         return await work(connector)
+    except (ErpError, LookupError) as exc:
+        raise ValueError(str(exc).strip("'\"")) from None
     finally:
         await connector.aclose()
 
@@ -73,10 +77,7 @@ def pull(full: bool) -> None:
     async def main(runtime: Any) -> dict[str, Any]:
         return await _connected(runtime, lambda connector: sync.pull(runtime, connector, full=full))
 
-    try:
-        summary = sdk.run_command(main)
-    except ErpError as exc:
-        raise click.ClickException(str(exc)) from None
+    summary = sdk.run_command(main)
     click.echo(f"pulled {summary['products']} products, {summary['variants']} variants, "
                f"{summary['stock_changed']} stock changes, {summary['dead_lettered']} dead-lettered")
 
@@ -95,10 +96,7 @@ def push(numbers: tuple[str, ...]) -> None:
             return done
         return await _connected(runtime, each)
 
-    try:
-        done = sdk.run_command(main)
-    except (ErpError, LookupError) as exc:
-        raise click.ClickException(str(exc)) from None
+    done = sdk.run_command(main)
     for number, erp_id, created in done:
         click.echo(f"{number} -> {erp_id}" + ("" if created else " (already pushed)"))
 
