@@ -109,17 +109,9 @@ def retry() -> None:
         async def each(connector):
             ok = failed = 0
             for row in await store.open_dead_letters():
-                try:
-                    if row["kind"] == "order":
-                        await sync.push_order(runtime, connector, row["ref"])
-                    else:
-                        summary = await sync.pull_refs(runtime, connector, [row["ref"]])
-                        if summary["products"] == 0:
-                            failed += 1
-                            continue
+                if await sync.retry_dead_letter(runtime, connector, row):
                     ok += 1
-                except ErpError as exc:
-                    await store.dead_letter(runtime, row["kind"], row["ref"], str(exc))
+                else:
                     failed += 1
             return ok, failed
         return await _connected(runtime, each)

@@ -9,6 +9,8 @@
   :data:`PUSH_TRIES` tries; after the last one, or at once when the ERP
   refuses the order (a fault), the order is dead-lettered with the error
   (``shopwright erp retry`` sends it again). Running twice pushes once.
+- ``erp_sync.retry(dead letter id)``: one dead letter tried again (the
+  admin page's button); tried once: a failure updates the dead letter.
 - ``stock_changed`` events of any origin but ``erp_sync`` are sent to the
   ERP in the event's own job (retried by the core on failure).
 """
@@ -55,6 +57,15 @@ async def push_order_job(ctx: dict, number: str) -> str | None:
         raise
 
 
+async def retry_job(ctx: dict, dead_letter_id: int) -> bool | None:
+    """Retry one dead letter (the admin page's button); None when it is no longer open."""
+    runtime = ctx["runtime"]
+    row = next((item for item in await store.open_dead_letters() if item["id"] == dead_letter_id), None)
+    if row is None:
+        return None
+    return await _with_connector(runtime, lambda connector: sync.retry_dead_letter(runtime, connector, row))
+
+
 def job_definitions(settings: Any) -> list[JobDefinition]:
     """The jobs; the pull's cron runs every ``interval_minutes`` (from the
     settings stored when the worker starts): at the minutes of the hour that
@@ -69,6 +80,7 @@ def job_definitions(settings: Any) -> list[JobDefinition]:
     return [
         JobDefinition(f"{NAME}.pull", pull_job, cron=cron, max_tries=3),
         JobDefinition(f"{NAME}.push_order", push_order_job, max_tries=PUSH_TRIES),
+        JobDefinition(f"{NAME}.retry", retry_job, max_tries=1),
     ]
 
 

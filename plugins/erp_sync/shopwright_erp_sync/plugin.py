@@ -11,7 +11,7 @@ from __future__ import annotations
 from engine import PluginManifest, hookimpl
 from engine.protocols import Permission
 
-from shopwright_erp_sync import jobs
+from shopwright_erp_sync import admin, jobs
 from shopwright_erp_sync.commands import erp
 from shopwright_erp_sync.settings import ErpSyncSettings
 
@@ -35,6 +35,11 @@ PERMISSIONS = [
 @hookimpl
 def admin_permissions() -> list[Permission]:
     return PERMISSIONS
+
+
+@hookimpl
+def admin_pages():
+    return admin.pages()
 
 
 @hookimpl

@@ -163,3 +163,20 @@ async def push_stock(runtime: Any, connector: Connector, payload: dict[str, Any]
         return False
     await connector.push_stock(payload["sku"], int(payload["on_hand"]))
     return True
+
+
+async def retry_dead_letter(runtime: Any, connector: Connector, row: dict[str, Any]) -> bool:
+    """Try dead letter ``row`` again: an order is pushed (once), a product is
+    read again by its ref and imported. True when it went through (the dead
+    letter is then resolved); False when it failed again (its ``tries`` and
+    error are updated)."""
+    from shopwright_erp_sync.connector import ErpError
+
+    try:
+        if row["kind"] == "order":
+            await push_order(runtime, connector, row["ref"])
+            return True
+        return (await pull_refs(runtime, connector, [row["ref"]]))["products"] > 0
+    except ErpError as exc:
+        await store.dead_letter(runtime, row["kind"], row["ref"], str(exc))
+        return False
