@@ -100,6 +100,16 @@ class Connector(Protocol):
         customer; return the ERP's id of the sale order (found or created)."""
         ...
 
+    async def cancel_order(self, erp_id: str, number: str, reason: str) -> None:
+        """Cancel the ERP's sale order ``erp_id`` (order ``number`` was cancelled
+        in the store); cancelling it again changes nothing."""
+        ...
+
+    async def note_refund(self, erp_id: str, number: str, amount: int, currency: str, key: str) -> None:
+        """Record on sale order ``erp_id`` that ``amount`` (minor units) was
+        refunded in the store; ``key`` names this refund (one note per key)."""
+        ...
+
     async def push_stock(self, sku: str, on_hand: int) -> None:
         """Set the ERP's on-hand quantity of ``sku`` (a change made in the store)."""
         ...

@@ -30,6 +30,9 @@ Out (the store writes, atomically: a ``.tmp`` file renamed into place):
   region,postal_code,country,phone,currency,sku,title,quantity,unit_price,
   line_total,shipping,tax,order_total`` (amounts decimal major units). An
   order whose file exists is not written again: its file name is the ERP id.
+- ``orders/<number>.cancelled.csv`` (``order,reason``) when a pushed order is
+  cancelled, ``orders/<number>.refund-<key>.csv`` (``order,amount,currency``)
+  for each refund of a pushed order (``key``: the store's event id).
 - ``stock/<sku>.csv`` (the SKU percent-encoded): ``sku,on_hand,origin`` for a stock change made in
   the store (the latest replaces the previous one).
 """
@@ -204,6 +207,18 @@ class CsvFolderConnector:
             ])
         _write_atomically(target, buffer.getvalue())
         return target.name
+
+    async def cancel_order(self, erp_id: str, number: str, reason: str) -> None:
+        target = self._out("orders") / f"{number}.cancelled.csv"
+        if not target.exists():
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerows([["order", "reason"], [number, reason]])
+            _write_atomically(target, buffer.getvalue())
+
+    async def note_refund(self, erp_id: str, number: str, amount: int, currency: str, key: str) -> None:
+        target = self._out("orders") / f"{number}.refund-{quote(key, safe='')}.csv"
+        if not target.exists():
+            _write_atomically(target, f"order,amount,currency\n{number},{_major(amount, currency)},{currency}\n")
 
     async def push_stock(self, sku: str, on_hand: int) -> None:
         _write_atomically(self._out("stock") / f"{quote(sku, safe='')}.csv", f"sku,on_hand,origin\n{sku},{on_hand},store\n")

@@ -11,6 +11,9 @@
   (``shopwright erp retry`` sends it again). Running twice pushes once.
 - ``erp_sync.retry(dead letter id)``: one dead letter tried again (the
   admin page's button); tried once: a failure updates the dead letter.
+- ``order_cancelled`` and ``order_refunded`` of a pushed order are sent in
+  the event's own job, once per event (the sale order cancelled; a refund
+  noted on it); one that arrives before the order's push is retried.
 - ``stock_changed`` events of any origin but ``erp_sync`` are sent to the
   ERP in the event's own job (retried by the core on failure).
 """
@@ -96,5 +99,7 @@ async def handle_event(event: Any, settings: Any, runtime: Any) -> None:
     if event.name == "order_paid":
         number = event.payload["number"]
         await sdk.enqueue(runtime, f"{NAME}.push_order", number, job_id=f"erp:push:{number}")
+    elif event.name in ("order_cancelled", "order_refunded"):
+        await _with_connector(runtime, lambda connector: sync.follow_order(runtime, connector, event))
     elif event.name == "stock_changed" and event.payload.get("origin") != sync.ORIGIN:
         await _with_connector(runtime, lambda connector: sync.push_stock(runtime, connector, event.payload))

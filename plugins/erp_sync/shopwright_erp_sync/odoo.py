@@ -239,6 +239,23 @@ class OdooConnector:
                   "ref": f"shopwright:{order.customer}" if order.customer else False}
         return int(await self.execute_kw("res.partner", "create", [values]))
 
+    async def cancel_order(self, erp_id: str, number: str, reason: str) -> None:
+        """``sale.order.action_cancel`` (Odoo leaves a cancelled order cancelled)."""
+        await self.execute_kw("sale.order", "action_cancel", [[int(erp_id)]])
+
+    async def note_refund(self, erp_id: str, number: str, amount: int, currency: str, key: str) -> None:
+        """A note in the sale order's chatter (``message_post``): the credit note
+        itself is the accountant's, in Odoo. The note names ``key``, and is not
+        posted when a message of the order already names it."""
+        marker = f"[shopwright refund {key}]"
+        found = await self.search_read("mail.message", [("model", "=", "sale.order"), ("res_id", "=", int(erp_id)),
+                                                        ("body", "ilike", marker)], ["id"], limit=1)
+        if found:
+            return
+        await self.execute_kw("sale.order", "message_post", [[int(erp_id)]], {
+            "body": f"{marker} {Decimal(amount).scaleb(-currency_exponent(currency))} {currency} refunded "
+                    f"in Shopwright for order {number}."})
+
     async def push_stock(self, sku: str, on_hand: int) -> None:
         """Count ``sku`` at ``on_hand`` in Odoo: its internal ``stock.quant`` gets
         ``inventory_quantity`` (created when there is none), then

@@ -23,7 +23,7 @@ MANIFEST = PluginManifest(
     description="Keeps products, stock and orders in step with an ERP (Odoo JSON-RPC or CSV exchange).",
     settings=ErpSyncSettings,
     piccolo_app="shopwright_erp_sync.piccolo_app",
-    events=("order_paid", "stock_changed"),
+    events=("order_paid", "order_cancelled", "order_refunded", "stock_changed"),
 )
 
 PERMISSIONS = [

@@ -156,6 +156,38 @@ async def push_order(runtime: Any, connector: Connector, number: str) -> tuple[s
     return erp_id, True
 
 
+class NotPushedYet(RuntimeError):
+    """A paid order changed before its push went through: try again later."""
+
+
+async def follow_order(runtime: Any, connector: Connector, event: Any) -> bool:
+    """Send an ``order_cancelled`` or ``order_refunded`` event of a pushed
+    order to the ERP, once per event (links ``cancel:<number>`` and
+    ``refund:<number>:<event id>``). False when there is nothing to send (the
+    order never reached the ERP: it was cancelled unpaid). Raises
+    :class:`NotPushedYet` for a paid order whose push has not gone through
+    yet, so that the event's job is retried after it."""
+    payload = event.payload
+    number = payload["number"]
+    erp_id = await store.link_of("order", number)
+    if erp_id is None:
+        if payload.get("previous_status", "pending_payment") == "pending_payment":
+            return False
+        raise NotPushedYet(f"order {number} is not in the ERP yet")
+    if event.name == "order_cancelled":
+        kind, key = "cancel", number
+    else:
+        kind, key = "refund", f"{number}:{event.id}"
+    if await store.link_of(kind, key) is not None:
+        return False
+    if event.name == "order_cancelled":
+        await connector.cancel_order(erp_id, number, str(payload.get("reason") or ""))
+    else:
+        await connector.note_refund(erp_id, number, int(payload["amount"]), str(payload["currency"]), str(event.id))
+    await store.save_link(runtime, kind, key, erp_id)
+    return True
+
+
 async def push_stock(runtime: Any, connector: Connector, payload: dict[str, Any]) -> bool:
     """Send a ``stock_changed`` the store made to the ERP; False (nothing sent)
     for the import's own changes (origin ``erp_sync``)."""

@@ -2,9 +2,9 @@
 speaking Odoo's documented external JSON-RPC API (``POST /jsonrpc`` with
 ``{"jsonrpc": "2.0", "method": "call", "params": {"service", "method",
 "args"}}``): ``common.version``, ``common.authenticate`` and
-``object.execute_kw`` with ``search_read``, ``create``, ``write`` and
-``action_apply_inventory`` on the models the connector uses. Domains support
-``=``, ``>``, ``in`` and the ``location_id.usage`` path of quants.
+``object.execute_kw`` with ``search_read``, ``create``, ``write``,
+``action_apply_inventory``, ``action_cancel`` and ``message_post`` on the models the connector uses. Domains support
+``=``, ``>``, ``in``, ``ilike`` and the ``location_id.usage`` path of quants.
 
 Test levers: ``down`` (answer HTTP 503 to that many next requests),
 ``faulty`` (template ids whose reading answers an Odoo fault, as a broken
@@ -27,7 +27,7 @@ class OdooStandIn:
         self.db, self.login, self.password = db, login, password
         self.models: dict[str, dict[int, dict[str, Any]]] = {
             name: {} for name in ("product.template", "product.product", "stock.quant", "res.partner", "sale.order",
-                                  "sale.order.line")}
+                                  "sale.order.line", "mail.message")}
         self._ids = itertools.count(1)
         self._clock = itertools.count(1)
         self.down = 0
@@ -40,7 +40,7 @@ class OdooStandIn:
     def now(self) -> str:
         return (EPOCH + timedelta(seconds=next(self._clock))).strftime("%Y-%m-%d %H:%M:%S")
 
-    def add(self, model: str, **values: Any) -> int:
+    def add(self, model: str, /, **values: Any) -> int:
         record_id = next(self._ids)
         self.models[model][record_id] = {"id": record_id, **values, "write_date": self.now()}
         return record_id
@@ -80,6 +80,8 @@ class OdooStandIn:
             if op == ">" and not (have and have > value):
                 return False
             if op == "in" and have not in value:
+                return False
+            if op == "ilike" and str(value).lower() not in str(have or "").lower():
                 return False
         return True
 
@@ -128,6 +130,13 @@ class OdooStandIn:
             for record_id in args[0]:
                 self.touch(model, record_id, **args[1])
             return True
+        if method == "action_cancel":
+            for record_id in args[0]:
+                self.touch(model, record_id, state="cancel")
+            return True
+        if method == "message_post":
+            return [self.add("mail.message", model=model, res_id=record_id, body=kwargs["body"])
+                    for record_id in args[0]][0]
         if method == "action_apply_inventory":
             for record_id in args[0]:
                 quant = table[record_id]
@@ -151,7 +160,7 @@ class OdooStandIn:
                     result = self.execute_kw(model, name, call_args, args[6] if len(args) > 6 else {})
                 else:
                     raise Fault(f"unknown {service}.{method}")
-        except Fault as exc:
+        except Exception as exc:  # Odoo answers any server exception as a JSON-RPC error
             return {"jsonrpc": "2.0", "id": body.get("id"), "error": {
                 "code": 200, "message": "Odoo Server Error", "data": {"name": "odoo.exceptions.UserError",
                                                                       "message": str(exc)}}}

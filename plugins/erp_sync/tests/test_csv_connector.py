@@ -133,3 +133,26 @@ async def test_the_imports_stock_changes_are_not_pushed_back(make_app, database_
     stock_file = tmp_path / "stock" / "ITEM-0001.csv"
     await wait_until(stock_file.exists, what="the store's change in the folder")
     assert stock_file.read_text() == "sku,on_hand,origin\nITEM-0001,6,store\n"
+
+
+async def test_cancellations_and_refunds_follow_once(make_app, database_url, tmp_path):
+    from engine.testing import api_token
+
+    app = await shop(make_app, database_url, tmp_path)
+    await add_product(app.runtime, "TEE-1", price=2500, stock=9)
+    kept, cancelled = await paid_order(app, "TEE-1", 2), await paid_order(app, "TEE-1", 1)
+    for number in (kept, cancelled):
+        await wait_until(lambda: store.link_of("order", number), what=f"order {number} written")
+    headers = {"Authorization": f"Bearer {await api_token('erp-follow', ['orders:write'])}"}
+    client = app.test_client()
+    assert (await client.post(f"/api/v1/admin/orders/{cancelled}/cancel", headers=headers,
+                              json={"note": "changed mind"})).status_code == 200
+    assert (await client.post(f"/api/v1/admin/orders/{kept}/refund", headers=headers,
+                              json={"amount": 500})).status_code == 200
+    orders = tmp_path / "orders"
+    await wait_until(lambda: (orders / f"{cancelled}.cancelled.csv").exists(), what="the cancellation file")
+    await wait_until(lambda: list(orders.glob(f"{kept}.refund-*.csv")), what="the refund file")
+    [refund] = orders.glob(f"{kept}.refund-*.csv")
+    assert refund.read_text() == f"order,amount,currency\n{kept},5.00,EUR\n"
+    assert (orders / f"{cancelled}.cancelled.csv").read_text() == f"order,reason\n{cancelled},changed mind\n"
+    assert not (orders / f"{kept}.cancelled.csv").exists()

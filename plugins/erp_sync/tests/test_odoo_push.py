@@ -117,3 +117,28 @@ async def test_the_imports_stock_changes_are_not_pushed_back(make_app, database_
     await sdk.set_stock(runtime, {"BAG-1": 7}, origin="catalog")     # a change made in the store
     await wait_until(lambda: odoo.quant_of(variant)["quantity"] == 7, what="the store's change in Odoo")
     assert odoo.calls.count(("stock.quant", "action_apply_inventory")) == 1
+
+
+async def test_cancellations_and_refunds_follow_once(make_app, database_url, odoo):
+    app = await make_app(plugins=[plugin], database_url=database_url)
+    runtime = app.runtime
+    await runtime.host.configure(NAME, {"url": odoo.url, **CONFIG})
+    odoo.add_product("Tee", "TEE-1", price=25.0, on_hand=9)
+    await add_product(runtime, "TEE-1", price=2500, stock=9)
+    kept, cancelled = await paid_order(app, "TEE-1", 2), await paid_order(app, "TEE-1", 1)
+    for number in (kept, cancelled):
+        await wait_until(lambda: store.link_of("order", number), what=f"order {number} pushed")
+    headers = {"Authorization": f"Bearer {await api_token('erp-follow', ['orders:write'])}"}
+    client = app.test_client()
+    assert (await client.post(f"/api/v1/admin/orders/{cancelled}/cancel", headers=headers,
+                              json={"note": "changed mind"})).status_code == 200
+    assert (await client.post(f"/api/v1/admin/orders/{kept}/refund", headers=headers,
+                              json={"amount": 500})).status_code == 200
+    [gone] = sale_orders(odoo, cancelled)
+    await wait_until(lambda: odoo.models["sale.order"][gone["id"]].get("state") == "cancel", what="cancelled in Odoo")
+    await wait_until(lambda: odoo.models["mail.message"], what="the refund noted in Odoo")
+    [note] = odoo.models["mail.message"].values()
+    assert note["res_id"] == sale_orders(odoo, kept)[0]["id"] and "5.00 EUR refunded" in note["body"]
+    assert sale_orders(odoo, kept)[0].get("state") != "cancel"
+    await wait_until(lambda: store.link_of("cancel", cancelled), what="the cancellation recorded")
+    assert len(await fetch("SELECT id FROM erp_sync_links WHERE kind = 'refund'")) == 1
