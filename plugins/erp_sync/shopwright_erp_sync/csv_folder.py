@@ -17,7 +17,8 @@ e.g. by writing ``products.csv.tmp`` and renaming it), one row per variant::
   (``2026-12-06T17:00:00Z``): text that sorts by time.
 - Incremental: a pull returns the products with a row whose ``updated_at``
   is later than the cursor (all rows of such a product); the new cursor is
-  the latest ``updated_at`` returned.
+  the latest ``updated_at`` returned, with the rows stamped with it (so a
+  row written in the same second after a pull is still taken next time).
 - A product with a row that cannot be read (no SKU, a bad price or
   quantity) is a fault: dead-lettered with the line number, the rest import.
 - Unavailable (retry later): the folder is missing or unreadable, or a
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -167,11 +169,27 @@ class CsvFolderConnector:
                           description=first.get("description") or "", variants=tuple(variants))
 
     async def pull(self, cursor: str | None) -> PullResult:
+        """The products with a row changed since ``cursor``. As ``updated_at``
+        may have whole seconds, the cursor is ``{"at", "seen"}`` (JSON): the
+        latest ``updated_at`` returned and the rows (``ref:sku``) stamped with
+        it; rows at ``at`` not seen yet are taken on the next pull."""
         rows = self._rows()
-        changed = {row["ref"] for _, row in rows if cursor is None or (row.get("updated_at") or "") > cursor}
+        at, already = None, set()
+        if cursor:
+            value = json.loads(cursor) if cursor.startswith("{") else {"at": cursor, "seen": []}
+            at, already = value["at"], set(value["seen"])
+
+        def is_new(row: dict[str, str]) -> bool:
+            stamp = row.get("updated_at") or ""
+            return at is None or stamp > at or (stamp == at and f"{row['ref']}:{row.get('sku')}" not in already)
+
+        changed = {row["ref"] for _, row in rows if is_new(row)}
         result = self._products(rows, changed)
-        stamps = [row.get("updated_at") or "" for _, row in rows if row["ref"] in changed]
-        result.cursor = max(stamps) if stamps and max(stamps) else None
+        stamps = [row.get("updated_at") or "" for _, row in rows if is_new(row)]
+        if stamps:
+            newest = max(stamps)
+            seen = {f"{row['ref']}:{row.get('sku')}" for _, row in rows if (row.get("updated_at") or "") == newest}
+            result.cursor = json.dumps({"at": newest, "seen": sorted(seen | (already if newest == at else set()))})
         return result
 
     async def pull_refs(self, refs: list[str]) -> PullResult:

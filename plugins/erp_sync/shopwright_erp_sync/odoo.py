@@ -14,7 +14,8 @@ than the cursor; they are read in chunks of :data:`CHUNK` templates (the
 template, its variants, the quants of its variants). A chunk Odoo refuses is
 read again template by template, so one broken product becomes one fault and
 the rest import. The new cursor is the greatest ``write_date`` seen (Odoo's
-``YYYY-MM-DD HH:MM:SS`` in UTC; it sorts as text).
+``YYYY-MM-DD HH:MM:SS`` in UTC; it sorts as text) with the records written
+in that second (see :meth:`OdooConnector._changed_templates`).
 
 Mapping: template → product (slug ``odoo-<template id>`` unless the template
 has a ``default_code``-like ``website_slug``; title ``name``; description
@@ -37,8 +38,9 @@ price (after discounts), plus a shipping line when shipping was charged.
 from __future__ import annotations
 
 import itertools
+import json
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 import httpx
 
@@ -131,34 +133,50 @@ class OdooConnector:
 
     # ------------------------------------------------------------ pull
     async def _changed_templates(self, cursor: str | None) -> tuple[list[int], str | None]:
-        since = [("write_date", ">", cursor)] if cursor else []
-        newest = cursor
+        """The templates touched since ``cursor`` and the cursor covering them.
+
+        Odoo's ``write_date`` has whole seconds, so a record written in the same
+        second as the newest one read, but after the read, would be missed by
+        ``write_date > newest``. The cursor is therefore ``{"at": newest,
+        "seen": ["<model>:<id>", ...]}`` (JSON): the records of the three
+        models written at ``at``; the next pull asks for ``write_date >= at``
+        and leaves out those already seen."""
+        at, already = _read_cursor(cursor)
+        since = [("write_date", ">=", at)] if at else []
+        newest = at
         templates: set[int] = set()
 
-        def seen(rows: Iterable[dict]) -> None:
+        def fresh(model: str, rows: list[dict]) -> list[dict]:
             nonlocal newest
-            for row in rows:
+            kept = [row for row in rows if f"{model}:{row['id']}" not in already]
+            for row in kept:
                 if row.get("write_date") and (newest is None or row["write_date"] > newest):
                     newest = row["write_date"]
+            return kept
 
-        rows = await self.search_read("product.template", since, ["id", "write_date"])
-        seen(rows)
+        internal = [("location_id.usage", "=", "internal")]
+        rows = fresh("product.template", await self.search_read("product.template", since, ["id", "write_date"]))
         templates.update(row["id"] for row in rows)
-        if not cursor:  # everything: only the newest write dates are needed for the cursor
-            for model, domain in (("product.product", []), ("stock.quant", [("location_id.usage", "=", "internal")])):
-                seen(await self.search_read(model, domain, ["write_date"], order="write_date desc", limit=1))
+        if not at:  # everything: only the newest write dates are needed for the cursor
+            for model, domain in (("product.product", []), ("stock.quant", internal)):
+                fresh(model, await self.search_read(model, domain, ["write_date"], order="write_date desc", limit=1))
         else:
-            rows = await self.search_read("product.product", since, ["product_tmpl_id", "write_date"])
-            seen(rows)
+            rows = fresh("product.product", await self.search_read("product.product", since,
+                                                                   ["product_tmpl_id", "write_date"]))
             templates.update(_many2one(row["product_tmpl_id"]) for row in rows)
-            quants = await self.search_read("stock.quant", since + [("location_id.usage", "=", "internal")],
-                                            ["product_id", "write_date"])
-            seen(quants)
+            quants = fresh("stock.quant", await self.search_read("stock.quant", since + internal,
+                                                                 ["product_id", "write_date"]))
             product_ids = sorted({_many2one(row["product_id"]) for row in quants})
             if product_ids:
                 rows = await self.search_read("product.product", [("id", "in", product_ids)], ["product_tmpl_id"])
                 templates.update(_many2one(row["product_tmpl_id"]) for row in rows)
-        return sorted(templates), newest
+        if not templates:
+            return [], None
+        seen = set(already) if newest == at else set()
+        for model, domain in (("product.template", []), ("product.product", []), ("stock.quant", internal)):
+            rows = await self.search_read(model, [("write_date", "=", newest)] + domain, ["id"])
+            seen.update(f"{model}:{row['id']}" for row in rows)
+        return sorted(templates), json.dumps({"at": newest, "seen": sorted(seen)})
 
     async def _read_chunk(self, template_ids: list[int]) -> list[ErpProduct | ErpFaultRecord]:
         templates = await self.search_read("product.template", [("id", "in", template_ids)], TEMPLATE_FIELDS)
@@ -200,7 +218,7 @@ class OdooConnector:
 
     async def pull(self, cursor: str | None) -> PullResult:
         template_ids, newest = await self._changed_templates(cursor)
-        result = PullResult(cursor=newest if template_ids else None)
+        result = PullResult(cursor=newest)
         await self._read_into(result, template_ids)
         return result
 
@@ -311,6 +329,16 @@ def unit_price(total: int, quantity: int, currency: str) -> float:
     (Odoo's ``price_unit`` is a float field; quantity × price_unit gives back
     the total to the cent)."""
     return float(Decimal(total).scaleb(-currency_exponent(currency)) / Decimal(max(quantity, 1)))
+
+
+def _read_cursor(cursor: str | None) -> tuple[str | None, set[str]]:
+    """``(at, seen)`` of a cursor (a bare write date counts as seeing nothing)."""
+    if not cursor:
+        return None, set()
+    if cursor.startswith("{"):
+        value = json.loads(cursor)
+        return value["at"], set(value.get("seen") or ())
+    return cursor, set()
 
 
 def _many2one(value: Any) -> int:

@@ -4,7 +4,7 @@ speaking Odoo's documented external JSON-RPC API (``POST /jsonrpc`` with
 "args"}}``): ``common.version``, ``common.authenticate`` and
 ``object.execute_kw`` with ``search_read``, ``create``, ``write``,
 ``action_apply_inventory``, ``action_cancel`` and ``message_post`` on the models the connector uses. Domains support
-``=``, ``>``, ``in``, ``ilike`` and the ``location_id.usage`` path of quants.
+``=``, ``>``, ``>=``, ``in``, ``ilike`` and the ``location_id.usage`` path of quants.
 
 Test levers: ``down`` (answer HTTP 503 to that many next requests),
 ``faulty`` (template ids whose reading answers an Odoo fault, as a broken
@@ -79,6 +79,8 @@ class OdooStandIn:
                 return False
             if op == ">" and not (have and have > value):
                 return False
+            if op == ">=" and not (have and have >= value):
+                return False
             if op == "in" and have not in value:
                 return False
             if op == "ilike" and str(value).lower() not in str(have or "").lower():
@@ -95,7 +97,7 @@ class OdooStandIn:
             raise Fault(f"ValueError: Expected singleton: product.template({sorted(ids & self.faulty)[0]},)")
 
     def _read(self, model: str, record: dict, fields: list[str]) -> dict:
-        out = {}
+        out = {"id": record["id"]}  # Odoo always answers the id
         for field in fields or record:
             value = record.get(field, False)
             if field in self._MANY2ONE and value:

@@ -156,3 +156,14 @@ async def test_cancellations_and_refunds_follow_once(make_app, database_url, tmp
     assert refund.read_text() == f"order,amount,currency\n{kept},5.00,EUR\n"
     assert (orders / f"{cancelled}.cancelled.csv").read_text() == f"order,reason\n{cancelled},changed mind\n"
     assert not (orders / f"{kept}.cancelled.csv").exists()
+
+
+async def test_a_row_stamped_in_the_same_second_after_a_pull_is_not_missed(make_app, sqlite_url, tmp_path):
+    app = await shop(make_app, sqlite_url, tmp_path)
+    rows = [row(1)]
+    write_products(tmp_path, rows)
+    assert (await run_pull(app.runtime))["products"] == 1
+    write_products(tmp_path, rows + [row(2)])                  # the same updated_at as row 1
+    assert (await run_pull(app.runtime))["products"] == 1
+    assert await sdk.variant(app.runtime, "ITEM-0002", include_unpublished=True) is not None
+    assert (await run_pull(app.runtime))["products"] == 0

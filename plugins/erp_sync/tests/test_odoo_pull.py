@@ -80,3 +80,18 @@ async def test_a_product_odoo_faults_on_is_dead_lettered_and_the_rest_import(mak
         await connector.aclose()
     assert await store.open_dead_letters() == []
     assert (await sdk.variant(runtime, "CAP-4", include_unpublished=True)).on_hand == 2
+
+
+async def test_a_record_written_in_the_same_second_after_a_pull_is_not_missed(make_runtime, sqlite_url, odoo):
+    runtime = await shop(make_runtime, sqlite_url, odoo)
+    odoo.add_product("Bowl", "BOWL-1", price=7.0, on_hand=1)
+    assert (await run_pull(runtime))["products"] == 1
+    newest = max(row["write_date"] for model in odoo.models.values() for row in model.values())
+    template, _ = odoo.add_product("Plate", "PLATE-1", price=5.0, on_hand=2)
+    for model in ("product.template", "product.product", "stock.quant"):      # Odoo's whole seconds
+        for row in odoo.models[model].values():
+            if row.get("write_date", "") > newest:
+                row["write_date"] = newest
+    summary = await run_pull(runtime)
+    assert summary["products"] == 1 and (await sdk.variant(runtime, "PLATE-1", include_unpublished=True)).on_hand == 2
+    assert (await run_pull(runtime))["products"] == 0
