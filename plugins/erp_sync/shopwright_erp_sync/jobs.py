@@ -2,7 +2,9 @@
 
 - ``erp_sync.pull``: a pull (:func:`shopwright_erp_sync.sync.pull`), run by
   the cron every ``interval_minutes`` and on demand (``shopwright erp pull``
-  with Redis, the admin). An unreachable ERP is retried with backoff.
+  with Redis, the admin). An unreachable ERP is retried with backoff (3
+  tries), then the pull waits for the next run: the cursor has not moved, so
+  nothing is lost.
 - ``erp_sync.push_order(number)``: one paid order to the ERP, queued by the
   ``order_paid`` event with job id ``erp:push:<number>``. An unreachable ERP
   is retried with backoff (``jobs.retry_backoff_seconds`` × 2^(try-1)) up to
@@ -52,6 +54,9 @@ async def push_order_job(ctx: dict, number: str) -> str | None:
         return erp_id
     except ErpFault as exc:
         await store.dead_letter(runtime, "order", number, f"refused by the ERP: {exc}")
+        return None
+    except ValueError as exc:  # the settings lost what the connector needs: wait for them
+        await store.dead_letter(runtime, "order", number, str(exc))
         return None
     except ErpUnavailable as exc:
         if (ctx.get("job_try") or 1) >= PUSH_TRIES:

@@ -142,3 +142,13 @@ async def test_cancellations_and_refunds_follow_once(make_app, database_url, odo
     assert sale_orders(odoo, kept)[0].get("state") != "cancel"
     await wait_until(lambda: store.link_of("cancel", cancelled), what="the cancellation recorded")
     assert len(await fetch("SELECT id FROM erp_sync_links WHERE kind = 'refund'")) == 1
+
+
+async def test_an_order_paid_while_settings_are_incomplete_waits_as_a_dead_letter(make_app, sqlite_url, odoo):
+    app = await make_app(plugins=[plugin], database_url=sqlite_url)
+    await app.runtime.host.configure(NAME, {"url": odoo.url, **CONFIG})
+    push = collect_jobs(app.runtime.host)[f"{NAME}.push_order"][1].func
+    await app.runtime.host.configure(NAME, {"password": ""})
+    assert await push({"runtime": app.runtime, "job_try": 1}, "SW-1") is None
+    [dead] = await store.open_dead_letters("order")
+    assert dead["ref"] == "SW-1" and "set password" in dead["error"]
