@@ -8,10 +8,10 @@ from quart_schema import Info, QuartSchema
 
 from engine import __version__, admin, api, storefront
 from engine.web import audit
-from engine.api import cart_owner, cors, explorer, inputs
+from engine.api import cart_owner, cors, explorer
 from engine.api.openapi import ShopwrightOpenAPIProvider
 from engine.storefront import cart_views
-from engine.web import csrf, guard, headers, ops, problems, ratelimit, requests, sessions
+from engine.web import converters, csrf, guard, headers, inputs, ops, problems, ratelimit, requests, sessions
 from engine.logs import configure_logging
 from engine.runtime import Runtime
 from engine.settings import Settings, load_settings
@@ -48,6 +48,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
     app.settings = settings
     app.runtime = runtime = Runtime(settings, plugins=plugins, include_defaults=include_defaults)
+    converters.install(app)  # before any route is added
 
     QuartSchema(app, info=Info(title="Shopwright API", version=__version__), swagger_ui_path="/docs",
                 redoc_ui_path=None, scalar_ui_path=None, openapi_provider_class=ShopwrightOpenAPIProvider)

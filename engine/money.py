@@ -14,12 +14,30 @@ from functools import lru_cache
 from babel import Locale
 from babel.numbers import format_currency
 
+import pycountry
+
+#: The largest amount (minor units) one price, one adjustment or one payment input
+#: may have: 10^12, e.g. €10,000,000,000.00. Money columns are 64-bit (up to about
+#: 9.2 × 10^18), so an order of many such lines still fits.
+MAX_AMOUNT = 10**12
+
 # ISO 4217 exponents that differ from 2; everything else has two decimals.
 _EXPONENTS = {
     "BHD": 3, "CLP": 0, "IQD": 3, "ISK": 0, "JOD": 3, "JPY": 0, "KRW": 0,
     "KWD": 3, "LYD": 3, "OMR": 3, "PYG": 0, "TND": 3, "UGX": 0, "VND": 0,
     "XAF": 0, "XOF": 0, "XPF": 0,
 }
+
+
+#: ISO 4217 codes that name no money: "testing" and "no currency".
+_NOT_MONEY = frozenset({"XTS", "XXX"})
+
+
+def is_currency(code: object) -> bool:
+    """Whether ``code`` is an upper-case ISO 4217 code of a currency (from
+    pycountry's list; ``ABC`` is not one, nor ``XXX`` "no currency")."""
+    return (isinstance(code, str) and len(code) == 3 and code.isascii() and code.isupper()
+            and code not in _NOT_MONEY and pycountry.currencies.get(alpha_3=code) is not None)
 
 
 def currency_exponent(currency: str) -> int:

@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from engine.money import is_currency
+
 ENV_PREFIX = "SHOPWRIGHT_"
 DEFAULT_CONFIG_PATH = Path("config/shopwright.toml")
 
@@ -88,8 +90,8 @@ class StoreSettings(_Section):
     @field_validator("currency")
     @classmethod
     def _iso_currency(cls, value: str) -> str:
-        if len(value) != 3 or not value.isalpha():
-            raise ValueError("must be a three-letter ISO 4217 code")
+        if not is_currency(value.upper()):
+            raise ValueError("must be an ISO 4217 currency code, e.g. EUR")
         return value.upper()
 
 

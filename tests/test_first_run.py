@@ -66,3 +66,31 @@ async def test_admin_with_a_trailing_slash_leads_to_the_dashboard(make_app):
     assert response.headers["Location"] == "/admin"
 
 
+
+
+def test_plugins_that_are_not_ready_say_what_they_lack(cli_env):
+    import json
+
+    run_cli("migrate", env=cli_env)
+    listed = run_cli("plugins", "list", env=cli_env).stdout
+    stripe = listed[listed.index("payments_stripe"):].splitlines()
+    assert stripe[1].strip().startswith("NOT READY, needs: publishable_key")
+    enabled = run_cli("plugins", "enable", "payments_stripe", env=cli_env).stdout
+    assert "not ready yet: configure publishable_key, secret_key, webhook_secret" in enabled
+    rows = {row["name"]: row for row in json.loads(run_cli("plugins", "list", "--json", env=cli_env).stdout)["plugins"]}
+    assert len(rows["payments_stripe"]["needs"]) == 3
+    run_cli("plugins", "configure", "payments_stripe", "publishable_key=pk_test_1", "secret_key=sk_test_1",
+            "webhook_secret=whsec_1", env=cli_env)
+    rows = {row["name"]: row for row in json.loads(run_cli("plugins", "list", "--json", env=cli_env).stdout)["plugins"]}
+    assert rows["payments_stripe"]["needs"] == []
+    assert "NOT READY" not in run_cli("plugins", "list", env=cli_env).stdout.split("payments_stripe")[1].split("\n")[1]
+
+
+def test_make_demo_takes_the_port_from_the_environment():
+    import os
+    import subprocess
+
+    dry = subprocess.run(["make", "-n", "demo"], cwd=ROOT, env={**os.environ, "PORT": "8101"},
+                         capture_output=True, text=True, timeout=60)
+    assert dry.returncode == 0, dry.stderr
+    assert "serve --host 127.0.0.1 --port 8101" in dry.stdout

@@ -176,6 +176,17 @@ async def schema_of(database: Database) -> dict:
     return found
 
 
+async def schema_from_scratch(database_url: str, apps: list[str]) -> dict:
+    """:func:`schema_of` an empty database migrated with the current files of ``apps``."""
+    fresh = Database(database_url)
+    await fresh.start(list(tables_of(apps)))
+    try:
+        await migrate(fresh, apps, echo=lambda *_: None)
+        return await schema_of(fresh)
+    finally:
+        await fresh.close()
+
+
 async def rows_of(config: AppConfig) -> dict:
     return {table._meta.tablename: await sql.fetch(f"SELECT * FROM {table._meta.tablename} ORDER BY 1")
             for table in config.table_classes}
@@ -252,13 +263,7 @@ async def test_upgrade_through_correction(module_path, migration_id, empty_datab
     finally:
         await upgraded.close()
 
-    fresh = Database(database_url)  # migrated from scratch with the current files
-    await fresh.start(list(tables_of(apps)))
-    try:
-        await migrate(fresh, apps, echo=lambda *_: None)
-        schema_fresh = await schema_of(fresh)
-    finally:
-        await fresh.close()
+    schema_fresh = await schema_from_scratch(database_url, apps)
 
     migrations_before = schema_before.pop("migrations")
     assert schema_after.pop("migrations") == sorted([*migrations_before, (config.app_name, migration_id)])
@@ -267,3 +272,85 @@ async def test_upgrade_through_correction(module_path, migration_id, empty_datab
     assert rows_before, f"{config.app_name} has no tables?"
     assert schema_fresh.pop("migrations") == sorted([*migrations_before, (config.app_name, migration_id)])
     assert schema_after == schema_fresh
+
+
+# ------------------------------------------------------------------ 64-bit money
+
+#: The migrations that widen money columns to 64 bits (issue 20, item 5):
+#: (app module, migration id, {table: money columns}).
+WIDENINGS = [
+    ("engine.catalog.piccolo_app", "2026-12-06T15:52:46:053784",
+     {"catalog_products": ["price_min"], "catalog_variants": ["price_amount"]}),
+    ("engine.orders.piccolo_app", "2026-12-06T15:52:46:785573",
+     {"orders": ["subtotal", "discount_total", "shipping_total", "tax_total", "total", "paid_amount",
+                 "refunded_amount"],
+      "order_lines": ["unit_price", "subtotal", "discount", "total"]}),
+    ("engine.cart.piccolo_app", "2026-12-06T15:52:47:603813", {"cart_lines": ["seen_price"]}),
+    ("engine.payments.piccolo_app", "2026-12-06T15:52:48:335635",
+     {"payments": ["amount", "captured_amount", "refunded_amount"], "payment_transactions": ["amount"]}),
+    ("engine.pricing.piccolo_app", "2026-12-06T15:52:49:043087", {"promotions": ["min_subtotal"]}),
+]
+INT32_MAX = 2**31 - 1
+
+
+async def _one_row_per_money_table() -> None:
+    """A row in every widened table, each money column at the 32-bit maximum."""
+    from engine.cart.tables import Cart, CartLine
+    from engine.catalog.tables import Product, Variant
+    from engine.orders.tables import Order, OrderLine
+    from engine.payments.tables import Payment, PaymentTransaction
+    from engine.pricing.tables import Promotion
+
+    product = (await Product.insert(Product(slug="p", title="P", price_min=INT32_MAX)).returning(Product.id).run())[0]
+    await Variant.insert(Variant(product=product["id"], sku="P-1", price_amount=INT32_MAX)).run()
+    cart = (await Cart.insert(Cart(token="t", currency="EUR")).returning(Cart.id).run())[0]
+    await CartLine.insert(CartLine(cart=cart["id"], sku="P-1", seen_price=INT32_MAX)).run()
+    money = dict.fromkeys(WIDENINGS[1][2]["orders"], INT32_MAX)
+    order = (await Order.insert(Order(email="a@example.test", token_salt="s", currency="EUR", **money))
+             .returning(Order.id).run())[0]
+    await OrderLine.insert(OrderLine(order_id=order["id"], sku="P-1", quantity=1,
+                                     **dict.fromkeys(WIDENINGS[1][2]["order_lines"], INT32_MAX))).run()
+    payment = (await Payment.insert(Payment(order_id=order["id"], gateway="manual", plugin="core_payments",
+                                            currency="EUR", **dict.fromkeys(WIDENINGS[3][2]["payments"], INT32_MAX)))
+               .returning(Payment.id).run())[0]
+    await PaymentTransaction.insert(PaymentTransaction(
+        payment_id=payment["id"], order_id=order["id"], plugin="core_payments", kind="capture", amount=INT32_MAX,
+        currency="EUR", idempotency_key="widen-test")).run()
+    await Promotion.insert(Promotion(name="P", kind="fixed", currency="EUR", min_subtotal=INT32_MAX)).run()
+
+
+async def test_money_columns_widen_to_64_bits_keeping_the_data(empty_database_url, database_url, tmp_path,
+                                                               monkeypatch):
+    """A database made before the widening (32-bit money on PostgreSQL), holding
+    the largest 32-bit amounts, is upgraded in place: the rows are unchanged,
+    amounts beyond 32 bits then fit, and the schema is one migrated from scratch."""
+    widened = {module: migration_id for module, migration_id, _ in WIDENINGS}
+    stand_ins = {app: app_before(app, migration_id, tmp_path, monkeypatch) for app, migration_id in widened.items()}
+    old_apps = [stand_ins.get(app, app) for app in CORE_APPS]
+    for app in old_apps:  # the old apps depend on the stand-ins, not on the current apps
+        config = load_app_config(app)
+        monkeypatch.setattr(config, "migration_dependencies",
+                            [stand_ins.get(dependency, dependency) for dependency in config.migration_dependencies])
+    configs = [load_app_config(module) for module in widened]
+    upgraded = Database(empty_database_url)
+    await upgraded.start(list(tables_of(CORE_APPS)))
+    try:
+        await migrate(upgraded, old_apps, echo=lambda *_: None)
+        await _one_row_per_money_table()
+        rows_before = [await rows_of(config) for config in configs]
+        applied = await migrate(upgraded, CORE_APPS, echo=lambda *_: None)
+        widenings = {(config.app_name, widened[module]) for module, config in zip(widened, configs)}
+        assert widenings <= set(applied)  # and any migration made after them
+        assert [await rows_of(config) for config in configs] == rows_before
+        for _, _, tables in WIDENINGS:
+            for table, columns in tables.items():
+                big = {column: 2**40 + 1 for column in columns}
+                assignments = ", ".join(f"{column} = {{}}" for column in columns)
+                await sql.fetch(f"UPDATE {table} SET {assignments}", *big.values())
+                stored = await sql.fetchone(f"SELECT {', '.join(columns)} FROM {table}")
+                assert stored == big, table
+        schema_upgraded = await schema_of(upgraded)
+    finally:
+        await upgraded.close()
+
+    assert await schema_from_scratch(database_url, CORE_APPS) == schema_upgraded

@@ -25,6 +25,8 @@ from engine.db.sql import fetch, fetchone
 VERIFY_EMAIL = "verify_email"
 RESET_PASSWORD = "reset_password"
 SIGNUP_ATTEMPT = "signup_attempt"
+#: Token ids are 32-bit serials.
+MAX_ID = 2**31 - 1
 PURPOSES = (VERIFY_EMAIL, RESET_PASSWORD, SIGNUP_ATTEMPT)
 
 
@@ -60,9 +62,15 @@ async def issued_since(customer_id: int, purpose: str, since: datetime) -> bool:
                           "LIMIT 1", customer_id, purpose, since) is not None
 
 
+def _is_id(text: str) -> bool:
+    """ASCII digits of a value a 32-bit id column holds (``"²"`` and
+    ``"99999999999999999999"`` are not: such a link is simply invalid)."""
+    return text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID
+
+
 async def _find(secret_key: str, token: str, purpose: str) -> dict | None:
     head, _, mac = (token or "").partition(".")
-    if not head.isdigit() or not mac or len(token) > 200:
+    if not _is_id(head) or not mac or len(token) > 200:
         _mac(secret_key, purpose, 0, "x")  # the same work either way
         return None
     row = await fetchone("SELECT * FROM account_tokens WHERE id = {}", int(head))

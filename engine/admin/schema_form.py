@@ -182,7 +182,8 @@ def _read(spec: FormField, raw: str) -> Any:
 def parse(specs: list[FormField], form: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     """``(values, errors)`` from a submitted form: values nested by dotted
     name; a secret left empty is left out (kept), one whose clear box is ticked
-    is set to ``""``; errors by field name for values that could not be read."""
+    is set to ``""``; a field missing from the form is left out (kept); errors
+    by field name for values that could not be read."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for spec in specs:
@@ -195,6 +196,8 @@ def parse(specs: list[FormField], form: dict[str, str]) -> tuple[dict[str, Any],
                 continue
         elif spec.kind == "checkbox":
             value = bool(form.get(spec.name))
+        elif spec.name not in form:
+            continue  # not on the submitted form (an older page, a script): the stored value stays
         else:
             try:
                 value = _read(spec, str(form.get(spec.name, "")))

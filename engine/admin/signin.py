@@ -48,7 +48,8 @@ async def _throttled(template: str, exc: staff_signin.Throttled, **context):
 
 @blueprint.get("/admin/login")
 async def login():
-    if await current_actor():
+    actor = await current_actor()
+    if actor is not None and actor.get("kind") == "staff":  # a bearer token is not a staff session
         return redirect("/admin", 303)
     return await render_admin("admin/login.html", next=safe_next(request.args.get("next")))
 

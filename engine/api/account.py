@@ -39,6 +39,7 @@ def signed_in(view: Callable) -> Callable:
             raise Problem(401, "Unauthorized", "The account no longer exists.")
         return await view(customer_id, *args, **kwargs)
 
+    wrapped.requires_customer = True  # the OpenAPI document lists 401 (engine.api.openapi)
     return wrapped
 
 

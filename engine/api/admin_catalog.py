@@ -10,32 +10,47 @@ invalid input 422 with per-field ``errors``, bad cursor 400.
 """
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from quart import Blueprint, current_app
 from quart_schema import validate_querystring, validate_request, validate_response
 
+from engine.api.schemas import JSONIn
 from engine.web.guard import require_permission
 from engine.catalog import manage, services
+from engine.api.openapi import SHOP_CURRENCY
 from engine.api.products import AttributeModel, CategoryRefModel, ImageModel, MoneyModel
 from engine.errors import NotFound
+from engine.money import MAX_AMOUNT
 
 blueprint = Blueprint("admin_catalog_api", __name__, url_prefix="/api/v1/admin")
 
 READ, WRITE = "catalog:read", "catalog:write"
 Slug = Field(min_length=1, max_length=200, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SlugText = Annotated[str, Slug]
+Quantity = Annotated[int, Field(ge=0, le=10**9)]
+AttributeCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,99}$")]
+OptionName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
+OptionValue = Annotated[str, Field(max_length=200)]
 AttributeValue = str | int | float | bool | None
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _In(JSONIn):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _given(data: BaseModel) -> dict[str, Any]:
+    """The fields sent, a ``null`` meaning "not given" (except ``parent``: null is a root)."""
+    return {key: value for key, value in data.model_dump(exclude_unset=True).items()
+            if value is not None or key == "parent"}
 
 
 # ---------------------------------------------------------------- input models
 class MoneyIn(_In):
-    amount: int = Field(ge=0, le=10**12, description="Minor units (cents)")
-    currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$", description="ISO 4217; default: the store's")
+    amount: int = Field(ge=0, le=MAX_AMOUNT, description="Minor units (cents), at most 10^12")
+    currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$", json_schema_extra=SHOP_CURRENCY,
+                                 description="ISO 4217: the shop's currency; default: the same")
 
 
 class ImageIn(_In):
@@ -45,10 +60,10 @@ class ImageIn(_In):
 
 class VariantIn(_In):
     sku: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
-    options: dict[str, str] = Field(default_factory=dict)
+    options: dict[OptionName, OptionValue] = Field(default_factory=dict)
     price: MoneyIn
     weight_grams: int = Field(0, ge=0, le=10**9)
-    stock: int | dict[str, int] | None = Field(
+    stock: Quantity | dict[str, Quantity] | None = Field(
         None, description="On-hand quantity in the default warehouse, or {warehouse code: on hand}")
 
 
@@ -59,8 +74,8 @@ class ProductFields(_In):
     seo_title: str | None = Field(None, max_length=300)
     seo_description: str | None = Field(None, max_length=1000)
     tax_class: str | None = Field(None, max_length=50)
-    categories: list[str] | None = Field(None, description="Category slugs")
-    attributes: dict[str, AttributeValue] | None = Field(None, description="Attribute code → value")
+    categories: list[SlugText] | None = Field(None, description="Category slugs")
+    attributes: dict[AttributeCode, AttributeValue] | None = Field(None, description="Attribute code → value")
     images: list[ImageIn] | None = None
     variants: list[VariantIn] | None = Field(None, description="The full list of variants, matched by SKU")
 
@@ -77,7 +92,7 @@ class ProductPatch(ProductFields):
 
 
 class VariantPatch(_In):
-    options: dict[str, str] | None = None
+    options: dict[OptionName, OptionValue] | None = None
     price: MoneyIn | None = None
     weight_grams: int | None = Field(None, ge=0, le=10**9)
 
@@ -88,7 +103,7 @@ class StockIn(_In):
 
 class CategoryFields(_In):
     name: str | None = Field(None, max_length=200)
-    parent: str | None = Field(None, description="Parent category slug (null: a root)")
+    parent: SlugText | None = Field(None, description="Parent category slug (null: a root)")
     description: str | None = Field(None, max_length=20_000)
     position: int | None = Field(None, ge=-10**6, le=10**6)
     seo_title: str | None = Field(None, max_length=300)
@@ -302,7 +317,7 @@ async def add_variant(slug: str, data: VariantIn):
     return await manage.add_variant(_runtime(), slug, values), 201
 
 
-@blueprint.get("/variants/<path:sku>/stock")
+@blueprint.get("/variants/<sku:sku>/stock")
 @require_permission(READ)
 @validate_response(VariantStockModel, 200)
 async def get_stock(sku: str):
@@ -310,7 +325,7 @@ async def get_stock(sku: str):
     return await manage.variant_stock(sku)
 
 
-@blueprint.put("/variants/<path:sku>/stock/<warehouse>")
+@blueprint.put("/variants/<sku:sku>/stock/<warehouse>")
 @require_permission(WRITE)
 @validate_request(StockIn)
 @validate_response(StockLevelModel, 200)
@@ -320,7 +335,7 @@ async def set_stock(sku: str, warehouse: str, data: StockIn):
     return {key: result[key] for key in ("warehouse", "on_hand", "reserved", "available")}
 
 
-@blueprint.put("/variants/<path:sku>/price")
+@blueprint.put("/variants/<sku:sku>/price")
 @require_permission(WRITE)
 @validate_request(MoneyIn)
 @validate_response(VariantWithProductModel, 200)
@@ -329,7 +344,7 @@ async def set_price(sku: str, data: MoneyIn):
     return await manage.set_price(_runtime(), sku, data.amount, data.currency)
 
 
-@blueprint.get("/variants/<path:sku>")
+@blueprint.get("/variants/<sku:sku>")
 @require_permission(READ)
 @validate_response(VariantWithProductModel, 200)
 async def get_variant(sku: str):
@@ -337,7 +352,7 @@ async def get_variant(sku: str):
     return await manage.get_variant(sku)
 
 
-@blueprint.patch("/variants/<path:sku>")
+@blueprint.patch("/variants/<sku:sku>")
 @require_permission(WRITE)
 @validate_request(VariantPatch)
 @validate_response(VariantWithProductModel, 200)
@@ -347,7 +362,7 @@ async def update_variant(sku: str, data: VariantPatch):
     return await manage.update_variant(_runtime(), sku, changes)
 
 
-@blueprint.delete("/variants/<path:sku>")
+@blueprint.delete("/variants/<sku:sku>")
 @require_permission(WRITE)
 async def delete_variant(sku: str):
     """Remove a variant (409 while an unpaid order holds its stock)."""
@@ -378,7 +393,7 @@ async def list_categories():
 @validate_response(AdminCategoryModel, 201)
 async def create_category(data: CategoryIn):
     """Create a category (409 when the slug is taken)."""
-    return await manage.create_category(_runtime(), data.model_dump(exclude_unset=True)), 201
+    return await manage.create_category(_runtime(), _given(data)), 201
 
 
 @blueprint.get("/categories/<slug>")
@@ -395,7 +410,7 @@ async def get_category(slug: str):
 @validate_response(AdminCategoryModel, 200)
 async def update_category(slug: str, data: CategoryPatch):
     """Change some fields of a category (``parent: null`` makes it a root)."""
-    return await manage.update_category(_runtime(), slug, data.model_dump(exclude_unset=True))
+    return await manage.update_category(_runtime(), slug, _given(data))
 
 
 @blueprint.delete("/categories/<slug>")

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from pydantic import BaseModel, ConfigDict
 from quart import Blueprint, current_app, request
+from quart_schema import document_request
 
 from engine.web.audit import mark_audited, request_actor
 from engine.web.guard import require_permission
@@ -14,6 +16,12 @@ from engine.web.problems import Problem
 from engine.plugins import PluginError
 
 blueprint = Blueprint("admin_plugins_api", __name__, url_prefix="/api/v1/admin/plugins")
+
+
+class SettingsIn(BaseModel):
+    """Setting name → value, as the plugin's settings schema defines them (checked by the plugin host)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"minProperties": 1})
 
 
 def _host():
@@ -73,6 +81,7 @@ async def disable_plugin(name: str):
 
 @blueprint.patch("/<name>/settings")
 @require_permission("plugins:write")
+@document_request(SettingsIn)
 async def configure_plugin(name: str):
     values = await request.get_json(silent=True)
     if not isinstance(values, dict) or not values:

@@ -2,22 +2,14 @@
 (``catalog:read`` to list, ``catalog:write`` to change)."""
 from __future__ import annotations
 
-from quart import Blueprint, current_app, request
-from quart_schema import document_request
+from quart import Blueprint, current_app
+from quart_schema import validate_request
 
-from engine.web.guard import require_permission
-from engine.errors import InvalidInput
-from engine.api.schemas import PromotionIn
+from engine.api.schemas import PromotionIn, PromotionPatch
 from engine.pricing import manage
+from engine.web.guard import require_permission
 
 blueprint = Blueprint("admin_promotions_api", __name__, url_prefix="/api/v1/admin/promotions")
-
-
-async def _json() -> dict:
-    data = await request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidInput("Send a JSON object.", {"body": "expected a JSON object"})
-    return data
 
 
 @blueprint.get("")
@@ -28,10 +20,10 @@ async def list_promotions():
 
 @blueprint.post("")
 @require_permission("catalog:write")
-@document_request(PromotionIn)
-async def create_promotion():
+@validate_request(PromotionIn)
+async def create_promotion(data: PromotionIn):
     """Create a promotion; with ``code`` it is a voucher, else it applies automatically."""
-    return await manage.create_promotion(current_app.runtime, await _json()), 201
+    return await manage.create_promotion(current_app.runtime, data.model_dump()), 201
 
 
 @blueprint.get("/<int:promotion_id>")
@@ -42,9 +34,10 @@ async def get_promotion(promotion_id: int):
 
 @blueprint.patch("/<int:promotion_id>")
 @require_permission("catalog:write")
-@document_request(PromotionIn)
-async def update_promotion(promotion_id: int):
-    return await manage.update_promotion(current_app.runtime, promotion_id, await _json())
+@validate_request(PromotionPatch)
+async def update_promotion(promotion_id: int, data: PromotionPatch):
+    """Change the fields given; the promotion is checked again as a whole."""
+    return await manage.update_promotion(current_app.runtime, promotion_id, data.model_dump(exclude_unset=True))
 
 
 @blueprint.delete("/<int:promotion_id>")

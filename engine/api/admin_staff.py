@@ -17,11 +17,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from quart import Blueprint, request
+from quart_schema import validate_request
 
 from engine import audit as audit_trail
 from engine.accounts import api_tokens
 from engine.accounts import staff as staff_service
 from engine.accounts.roles import AccountError, NotAllowed, NotFound
+from engine.api.schemas import TokenIn
+from engine.web.converters import MAX_ID
 from engine.web.audit import mark_audited, request_actor
 from engine.web.guard import require_permission
 from engine.web.problems import Problem
@@ -49,16 +52,11 @@ async def list_tokens():
 
 @blueprint.post("/tokens")
 @require_permission("staff:write")
-async def create_token():
-    body = await request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise Problem(422, "Validation failed", "Send a JSON object.", errors={"body": "expected a JSON object"})
+@validate_request(TokenIn)
+async def create_token(data: TokenIn):
     try:
-        scopes = api_tokens.parse_scopes(body.get("scopes") or [])
-        days = body.get("expires_days")
-        if days is not None and (not isinstance(days, int) or isinstance(days, bool)):
-            raise AccountError("expires_days must be a whole number of days")
-        token, row = await api_tokens.create_token(str(body.get("name") or ""), scopes, days, actor=request_actor())
+        scopes = api_tokens.parse_scopes(data.scopes)
+        token, row = await api_tokens.create_token(data.name, scopes, data.expires_days, actor=request_actor())
     except NotAllowed:
         raise Problem(403, "Forbidden", "A token cannot get scopes its maker does not hold.") from None
     except AccountError as exc:
@@ -84,7 +82,9 @@ async def audit_log():
     try:
         limit = min(max(int(request.args.get("limit", 100)), 1), 500)
         before = int(request.args["before"]) if request.args.get("before") else None
+        if before is not None and not 0 <= before <= MAX_ID:
+            raise ValueError(before)
     except ValueError:
-        raise Problem(422, "Validation failed", "limit and before are whole numbers.") from None
+        raise Problem(422, "Validation failed", "limit and before are whole numbers (before: an entry id).") from None
     rows = await audit_trail.entries(limit, before, request.args.get("action") or None)
     return {"items": rows, "next_before": rows[-1]["id"] if len(rows) == limit else None}

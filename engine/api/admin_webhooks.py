@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from quart import Blueprint, current_app
 from quart_schema import validate_querystring, validate_request, validate_response
 
+from engine.api.schemas import JSONIn
 from engine.web.guard import require_permission
 from engine.webhooks import services
 from engine.webhooks.events import EVENT_TYPES, WILDCARD
@@ -21,21 +22,27 @@ blueprint = Blueprint("admin_webhooks_api", __name__, url_prefix="/api/v1/admin/
 PERMISSION = "plugins:write"
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _In(JSONIn):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+#: An absolute http(s) URL with a host (the service checks the rest).
+HTTP_URL = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+"
+EventType = Literal[tuple([WILDCARD, *EVENT_TYPES])]  # type: ignore[valid-type]
 
 
 class SubscriptionIn(_In):
-    url: str = Field(min_length=1, max_length=services.MAX_URL_LENGTH, description="http(s) URL to POST events to")
-    event_types: list[str] = Field(min_length=1, description="Event types, or [\"*\"] for all")
+    url: str = Field(min_length=1, max_length=services.MAX_URL_LENGTH, pattern=HTTP_URL,
+                     description="http(s) URL to POST events to")
+    event_types: list[EventType] = Field(min_length=1, description="Event types, or [\"*\"] for all")
     description: str = Field("", max_length=500)
     ordered: bool = Field(False, description="Deliver one at a time, oldest event first")
     active: bool = True
 
 
 class SubscriptionPatch(_In):
-    url: str | None = Field(None, min_length=1, max_length=services.MAX_URL_LENGTH)
-    event_types: list[str] | None = Field(None, min_length=1)
+    url: str | None = Field(None, min_length=1, max_length=services.MAX_URL_LENGTH, pattern=HTTP_URL)
+    event_types: list[EventType] | None = Field(None, min_length=1)
     description: str | None = Field(None, max_length=500)
     ordered: bool | None = None
     active: bool | None = None

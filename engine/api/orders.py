@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 from quart import Blueprint, current_app, g, request
-from quart_schema import document_querystring, document_request, document_response
+from quart_schema import document_querystring, document_request, document_response, validate_querystring
 
 from engine.api.checkout import signed_in_customer
+from engine.api.openapi import optional_body
 from engine.api.schemas import (
     CaptureIn,
     FulfillmentIn,
     NoteIn,
+    NoteRequiredIn,
     OrderListOut,
     OrderListQuery,
     OrderOut,
@@ -81,16 +83,12 @@ async def _body(model):
 
 @admin.get("")
 @require_read
-@document_querystring(OrderListQuery)
+@validate_querystring(OrderListQuery)
 @document_response(OrderListOut)
-async def list_orders():
+async def list_orders(query_args: OrderListQuery):
     """Orders, newest first; ``next_cursor`` pages on."""
-    try:
-        limit = int(request.args.get("limit", 50))
-    except ValueError:
-        limit = 50
-    return await services.list_orders(request.args.get("status") or None, request.args.get("email") or None,
-                                      request.args.get("cursor") or None, limit)
+    return await services.list_orders(query_args.status or None, query_args.email or None,
+                                      query_args.cursor or None, query_args.limit)
 
 
 @admin.get("/<number>")
@@ -100,6 +98,7 @@ async def get_admin_order(number: str):
     return await _staff_view(await services.order_row(number))
 
 
+@optional_body
 @admin.post("/<number>/mark-paid")
 @require_permission("orders:write")
 @document_request(NoteIn)
@@ -111,6 +110,7 @@ async def mark_paid(number: str):
     return await _staff_view(row)
 
 
+@optional_body
 @admin.post("/<number>/capture")
 @require_permission("orders:write")
 @document_request(CaptureIn)
@@ -122,6 +122,7 @@ async def capture(number: str):
     return await _staff_view(row)
 
 
+@optional_body
 @admin.post("/<number>/refund")
 @require_permission("orders:write")
 @document_request(RefundIn)
@@ -135,6 +136,7 @@ async def refund(number: str):
     return await _staff_view(row)
 
 
+@optional_body
 @admin.post("/<number>/cancel")
 @require_permission("orders:write")
 @document_request(NoteIn)
@@ -145,6 +147,7 @@ async def cancel(number: str):
     return await _staff_view(row)
 
 
+@optional_body
 @admin.post("/<number>/fulfillments")
 @require_permission("orders:write")
 @document_request(FulfillmentIn)
@@ -156,6 +159,7 @@ async def fulfill(number: str):
     return await _staff_view(row), 201
 
 
+@optional_body
 @admin.post("/<number>/complete")
 @require_permission("orders:write")
 @document_request(NoteIn)
@@ -168,7 +172,7 @@ async def complete(number: str):
 
 @admin.post("/<number>/notes")
 @require_permission("orders:write")
-@document_request(NoteIn)
+@document_request(NoteRequiredIn)
 async def add_note(number: str):
     """Add a note to the order's timeline."""
     body = await _body(NoteIn)

@@ -12,6 +12,7 @@ from quart import Blueprint, Response, current_app, request
 from quart_schema import validate_querystring, validate_response
 
 from engine.api import etags
+from engine.money import MAX_AMOUNT
 from engine.web.problems import Problem
 from engine.catalog import services
 from engine.catalog.placeholders import placeholder_svg
@@ -54,8 +55,8 @@ class ProductQueryModel(BaseModel):
     category: str | None = None
     cursor: str | None = Field(None, max_length=512)
     sort: Literal["relevance", "price_asc", "price_desc", "newest"] = "relevance"
-    min_price: int | None = Field(None, ge=0, description="Minor units")
-    max_price: int | None = Field(None, ge=0, description="Minor units")
+    min_price: int | None = Field(None, ge=0, le=MAX_AMOUNT, description="Minor units")
+    max_price: int | None = Field(None, ge=0, le=MAX_AMOUNT, description="Minor units")
     in_stock: bool | None = None
     limit: int = Field(24, ge=1, le=100)
 

@@ -6,10 +6,41 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from engine.api.openapi import MAX_LINE_QUANTITY, SHOP_CURRENCY
+from engine.money import MAX_AMOUNT
+
+#: The most units one line or one input may name (the checkout's own limit is
+#: ``checkout.max_line_quantity``, at most this).
+MAX_QUANTITY = 1_000_000
+#: Counts stored in 32-bit columns (usage limits).
+MAX_COUNT = 2**31 - 1
 
 
-class _In(BaseModel):
+class JSONIn(BaseModel):
+    """A JSON request body, typed as documented: ``false`` is not the integer 0,
+    ``"1"`` not 1, ``0`` not ``false`` (pydantic's strict mode), except that a
+    whole number may be written ``792.0`` (an integer to JSON Schema)."""
+
+    model_config = ConfigDict(strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 2**63
+                    else value for key, value in data.items()}
+        return data
+
+
+class _In(JSONIn):
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+class _Query(BaseModel):
+    """A query string: every value arrives as text and is converted."""
+
     model_config = ConfigDict(extra="ignore")
 
 
@@ -20,16 +51,18 @@ class MoneyOut(BaseModel):
 
 # ---------------------------------------------------------------- cart
 class CartLineIn(_In):
-    sku: str = Field(description="The variant's SKU.")
-    quantity: int = Field(1, description="Units to add (added to the line when the SKU is already in the cart).")
+    sku: str = Field(min_length=1, max_length=100, description="The variant's SKU.")
+    quantity: int = Field(1, ge=1, le=MAX_QUANTITY, json_schema_extra=MAX_LINE_QUANTITY,
+                          description="Units to add (added to the line when the SKU is already in the cart).")
 
 
 class QuantityIn(_In):
-    quantity: int = Field(description="The line's new quantity; 0 removes it.")
+    quantity: int = Field(ge=0, le=MAX_QUANTITY, json_schema_extra=MAX_LINE_QUANTITY,
+                          description="The line's new quantity; 0 removes it.")
 
 
 class VoucherIn(_In):
-    code: str
+    code: str = Field(min_length=1, max_length=64)
 
 
 class CartLineOut(BaseModel):
@@ -91,7 +124,7 @@ class CartOut(BaseModel):
     notices: list[NoticeOut]
 
 
-class AddressQuery(_In):
+class AddressQuery(_Query):
     country: Optional[str] = None
     region: Optional[str] = None
     postal_code: Optional[str] = None
@@ -145,8 +178,9 @@ class CheckoutIn(_In):
 
 
 class CheckoutHeaders(BaseModel):
-    idempotency_key: str = Field(description="Required: a unique string per intended order (e.g. a UUID). A "
-                                             "resubmission with the same key returns the first order.")
+    idempotency_key: str = Field(min_length=1, max_length=255,
+                                 description="Required: a unique string per intended order (e.g. a UUID). A "
+                                 "resubmission with the same key returns the first order.")
 
 
 class AddressOut(BaseModel):
@@ -216,16 +250,16 @@ class OrderOut(BaseModel):
     placed_at: str
 
 
-class OrderQuery(_In):
+class OrderQuery(_Query):
     token: Optional[str] = None
 
 
 # ---------------------------------------------------------------- admin
-class OrderListQuery(_In):
+class OrderListQuery(_Query):
     status: Optional[str] = None
     email: Optional[str] = None
-    cursor: Optional[str] = None
-    limit: int = 50
+    cursor: Optional[str] = Field(None, max_length=512)
+    limit: int = Field(50, ge=1, le=200)
 
 
 class OrderSummaryOut(BaseModel):
@@ -243,22 +277,28 @@ class OrderListOut(BaseModel):
 
 
 class NoteIn(_In):
-    note: Optional[str] = None
+    note: Optional[str] = Field(None, max_length=10_000)
+
+
+class NoteRequiredIn(_In):
+    note: str = Field(min_length=1, max_length=10_000, pattern=r"\S")
 
 
 class CaptureIn(_In):
-    amount: Optional[int] = Field(None, description="Minor units; omitted: everything authorized and not yet "
-                                                    "captured (less only where the gateway captures partially).")
+    amount: Optional[int] = Field(None, ge=1, le=MAX_AMOUNT,
+                                  description="Minor units; omitted: everything authorized and not yet "
+                                  "captured (less only where the gateway captures partially).")
 
 
 class RefundIn(_In):
-    amount: Optional[int] = Field(None, description="Minor units; omitted: everything not yet refunded.")
+    amount: Optional[int] = Field(None, ge=1, le=MAX_AMOUNT,
+                                  description="Minor units; omitted: everything not yet refunded.")
     note: Optional[str] = None
 
 
 class FulfillmentLineIn(_In):
     sku: str
-    quantity: int
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
 
 
 class FulfillmentIn(_In):
@@ -268,20 +308,50 @@ class FulfillmentIn(_In):
 
 
 class PromotionIn(_In):
-    name: str
+    name: str = Field(min_length=1, max_length=200)
     kind: Literal["percentage", "fixed", "buy_x_get_y", "free_shipping"]
-    value: str = Field("0", description="Percent (decimal string) or fixed minor units.")
+    value: str = Field("0", max_length=32, description="Percent (decimal string) or fixed minor units.")
     scope: Literal["order", "product", "category", "collection"] = "order"
     targets: list[str] = Field(default_factory=list, description="Product, category or collection slugs.")
-    code: Optional[str] = Field(None, description="A voucher code; omitted: applies automatically.")
-    buy_quantity: int = 0
-    get_quantity: int = 0
-    min_subtotal: int = 0
-    currency: Optional[str] = None
+    code: Optional[str] = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                                description="A voucher code; omitted: applies automatically.")
+    buy_quantity: int = Field(0, ge=0, le=MAX_QUANTITY)
+    get_quantity: int = Field(0, ge=0, le=MAX_QUANTITY)
+    min_subtotal: int = Field(0, ge=0, le=MAX_AMOUNT, description="Minor units.")
+    currency: Optional[str] = Field(None, json_schema_extra=SHOP_CURRENCY)
     starts_at: Optional[str] = Field(None, description="ISO 8601 date-time.")
     ends_at: Optional[str] = Field(None, description="ISO 8601 date-time.")
-    usage_limit: Optional[int] = None
-    per_customer_limit: Optional[int] = None
+    usage_limit: Optional[int] = Field(None, ge=0, le=MAX_COUNT)
+    per_customer_limit: Optional[int] = Field(None, ge=0, le=MAX_COUNT)
     exclusive: bool = False
-    priority: int = 100
+    priority: int = Field(100, ge=-1_000_000, le=1_000_000)
     active: bool = True
+
+
+class PromotionPatch(_In):
+    """The fields of a promotion to change (the others keep their values)."""
+
+    name: Optional[str] = Field(None, min_length=1, max_length=200)
+    kind: Optional[Literal["percentage", "fixed", "buy_x_get_y", "free_shipping"]] = None
+    value: Optional[str] = Field(None, max_length=32)
+    scope: Optional[Literal["order", "product", "category", "collection"]] = None
+    targets: Optional[list[str]] = None
+    code: Optional[str] = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    buy_quantity: Optional[int] = Field(None, ge=0, le=MAX_QUANTITY)
+    get_quantity: Optional[int] = Field(None, ge=0, le=MAX_QUANTITY)
+    min_subtotal: Optional[int] = Field(None, ge=0, le=MAX_AMOUNT)
+    currency: Optional[str] = Field(None, json_schema_extra=SHOP_CURRENCY)
+    starts_at: Optional[str] = None
+    ends_at: Optional[str] = None
+    usage_limit: Optional[int] = Field(None, ge=0, le=MAX_COUNT)
+    per_customer_limit: Optional[int] = Field(None, ge=0, le=MAX_COUNT)
+    exclusive: Optional[bool] = None
+    priority: Optional[int] = Field(None, ge=-1_000_000, le=1_000_000)
+    active: Optional[bool] = None
+
+
+class TokenIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    scopes: list[str] = Field(min_length=1,
+                              description="Scopes the caller holds itself, e.g. [\"catalog:read\"].")
+    expires_days: Optional[int] = Field(None, ge=1, le=3650, description="Omitted: never expires.")

@@ -7,7 +7,7 @@ guest cart into the customer's cart on login.
 """
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 CART_STATUSES = ("open", "merged")
@@ -38,7 +38,7 @@ class CartLine(Table, tablename="cart_lines"):
     cart = ForeignKey(Cart, on_delete=OnDelete.cascade, index=True)
     sku = Varchar(length=100)
     quantity = Integer(default=1)
-    seen_price = Integer(null=True, default=None)
+    seen_price = BigInt(null=True, default=None)
     added_at = Timestamptz()
 
 

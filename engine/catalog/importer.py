@@ -381,7 +381,7 @@ class RowParser:
             self._last_key = None
             product = parse_product(raw, ctx)
             self._last_key, self._last_product = key, product
-        currency = check_currency(raw.get("currency") or ctx.currency)
+        currency = check_currency(raw.get("currency") or ctx.currency, ctx.currency)
         if "price" in raw and raw["price"] not in (None, ""):
             amount = parse_price(raw["price"], currency)
         elif raw.get("price_amount") not in (None, ""):

@@ -206,7 +206,8 @@ async def update_variant(runtime, sku: str, changes: Mapping[str, Any]) -> dict[
                 if price is not None:
                     variant["price_amount"] = check_int(price.get("amount"), "price.amount")
                     if price.get("currency"):
-                        variant["currency"] = check_currency(price["currency"], "price.currency")
+                        variant["currency"] = check_currency(price["currency"], runtime.settings.store.currency,
+                                                             "price.currency")
             variants.append(variant)
         await _save(runtime, current, {**current, "variants": variants})
     runtime.events_committed()

@@ -32,7 +32,7 @@ from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
 from engine.catalog.categories import descendant_ids
-from engine.db.cursor import decode_cursor, encode_cursor
+from engine.db.cursor import Amount, decode_cursor, encode_cursor
 from engine.db.sql import fetch, placeholders
 from engine.errors import InvalidInput, InvalidQuery
 from engine.catalog.summaries import product_summaries
@@ -204,7 +204,7 @@ class DefaultSearchBackend:
 
     # ------------------------------------------------------------ sorts
     async def _by_column(self, sql: _Sql, sort: str, query: SearchQuery) -> SearchResult:
-        kinds: tuple[type, ...] = (int,) if sort == "newest" else (int, int)
+        kinds: tuple[type, ...] = (int,) if sort == "newest" else (Amount, int)
         if query.cursor:
             key = decode_cursor(query.cursor, sort, kinds)
             if sort == "newest":

@@ -13,6 +13,7 @@ by it ("price from"), so a price sort is a keyset seek on
 from __future__ import annotations
 
 from piccolo.columns import (
+    BigInt,
     Boolean,
     ForeignKey,
     Integer,
@@ -53,7 +54,7 @@ class Product(Table, tablename="catalog_products"):
     seo_title = Varchar(length=300, default="")
     seo_description = Text(default="")
     tax_class = Varchar(length=50, default="standard")
-    price_min = Integer(null=True, default=None)
+    price_min = BigInt(null=True, default=None)
     currency = Varchar(length=3, default="EUR")
     created_at = Timestamptz()
     updated_at = Timestamptz()
@@ -67,7 +68,7 @@ class Variant(Table, tablename="catalog_variants"):
     product = ForeignKey(Product, on_delete=OnDelete.cascade)
     sku = Varchar(length=100, unique=True)
     options = Text(default="{}")
-    price_amount = Integer(default=0)
+    price_amount = BigInt(default=0)
     currency = Varchar(length=3, default="EUR")
     weight_grams = Integer(default=0)
     position = Integer(default=0)

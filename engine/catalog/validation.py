@@ -14,15 +14,13 @@ from typing import Any, Mapping, NoReturn
 
 from engine.errors import InvalidInput
 from engine.catalog.tables import ATTRIBUTE_TYPES, PRODUCT_STATUSES
-from engine.money import currency_exponent
+from engine.money import MAX_AMOUNT, currency_exponent, is_currency
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
-CURRENCY = re.compile(r"^[A-Z]{3}$")
 #: Filter names with a fixed meaning; attribute codes may not use them.
 RESERVED_FILTERS = frozenset({"q", "category", "cursor", "sort", "limit", "min_price", "max_price", "in_stock", "page"})
-MAX_AMOUNT = 10**12
 
 
 def fail(field: str, message: str) -> NoReturn:
@@ -79,10 +77,15 @@ def check_origin(value: Any, field: str = "origin") -> str:
     return value
 
 
-def check_currency(value: Any, field: str = "currency") -> str:
-    if not isinstance(value, str) or not CURRENCY.match(value.strip().upper()):
-        fail(field, "must be a three-letter ISO 4217 code")
-    return value.strip().upper()
+def check_currency(value: Any, shop_currency: str, field: str = "currency") -> str:
+    """An ISO 4217 code the shop sells in: its currency (``store.currency``);
+    a price in any other could be shown but never bought."""
+    code = value.strip().upper() if isinstance(value, str) else None
+    if not is_currency(code):
+        fail(field, "must be an ISO 4217 currency code, e.g. EUR")
+    if code != shop_currency:
+        fail(field, f"must be the shop's currency, {shop_currency}")
+    return code
 
 
 def check_int(value: Any, field: str, *, minimum: int = 0, maximum: int = MAX_AMOUNT) -> int:

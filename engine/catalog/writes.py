@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 from engine import outbox
 from engine.db.sql import fetch, fetchone, fetchval, placeholders
-from engine.errors import InvalidInput, NotFound
+from engine.errors import Conflict, InvalidInput, NotFound
 from engine.catalog.validation import (
     RESERVED_FILTERS,
     canonical_attribute_value,
@@ -253,13 +253,14 @@ def _product_input(data: Mapping[str, Any], store_currency: str) -> dict[str, An
         seen.add(sku)
         price = variant.get("price")
         if isinstance(price, Mapping):
-            currency = check_currency(price.get("currency") or store_currency, f"{where}.price.currency")
+            currency = check_currency(price.get("currency") or store_currency, store_currency,
+                                      f"{where}.price.currency")
             amount = check_int(price.get("amount"), f"{where}.price.amount")
         elif "price_amount" in variant:
-            currency = check_currency(variant.get("currency") or store_currency, f"{where}.currency")
+            currency = check_currency(variant.get("currency") or store_currency, store_currency, f"{where}.currency")
             amount = check_int(variant.get("price_amount"), f"{where}.price_amount")
         else:
-            currency = check_currency(variant.get("currency") or store_currency, f"{where}.currency")
+            currency = check_currency(variant.get("currency") or store_currency, store_currency, f"{where}.currency")
             amount = parse_price(variant.get("price"), currency, f"{where}.price")
         currencies.add(currency)
         stock = variant.get("stock")
@@ -340,7 +341,9 @@ async def save_product(runtime: Any, data: Mapping[str, Any]) -> dict[str, Any]:
                 f"SELECT id, sku, product FROM catalog_variants WHERE sku IN ({placeholders(skus)})", *skus)}
         for sku, row in owners.items():
             if row["product"] != product_id:
-                fail("variants", f"SKU {sku!r} belongs to another product")
+                # the state of the shop refuses it, not the request's shape: 409, like a taken slug
+                raise Conflict(f"variants: SKU {sku!r} belongs to another product",
+                               {"variants": f"SKU {sku!r} belongs to another product"})
         if skus:
             await fetch(f"DELETE FROM catalog_variants WHERE product = {{}} AND sku NOT IN ({placeholders(skus)})",
                         product_id, *skus)

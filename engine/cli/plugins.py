@@ -20,6 +20,7 @@ def _status_rows(runtime, failures: dict) -> list[dict]:
             "name": s.name, "title": s.title, "version": s.version, "enabled": s.enabled, "active": s.active,
             "core": s.core, "priority": s.priority, "error": s.error,
             "last_failure": failures[s.name].to_json() if s.name in failures else None,
+            "needs": runtime.host.needs(s.name),
         }
         for s in runtime.host.status()
     ]
@@ -62,6 +63,8 @@ def plugins_list(ctx: click.Context, as_json: bool, show_core: bool) -> None:
                        f"{'yes' if r['active'] else 'no':<7} {note}")
             if r["last_failure"]:
                 click.echo(f"{'':<50} {_failure_note(r['last_failure'])}")
+            if r["needs"]:
+                click.echo(f"{'':<50} NOT READY, needs: {one_line('; '.join(r['needs']))}")
         click.echo("")
         click.echo(f"{'THEME':<22} {'VERSION':<10} {'ACTIVE':<8} {'PARENT':<10} TITLE / ERROR")
         for t in themes:
@@ -138,6 +141,10 @@ def plugins_enable(ctx: click.Context, name: str) -> None:
                 await run_migrations(runtime.database, [plugin.manifest.piccolo_app], echo=click.echo)
             await runtime.host.enable(name, actor=command_line_actor())
             click.echo(f"enabled {name}")
+            needs = runtime.host.needs(name)
+            if needs:
+                click.echo(f"not ready yet: configure {', '.join(line.split(':')[0] for line in needs)} "
+                           f"(shopwright plugins configure {name} key=value ...)")
             if _adds_routes(plugin.obj):
                 click.echo(f"note: {name} adds web routes (lifecycle_blueprints): a server started before it was "
                            f"installed serves them only after a restart; its hooks, jobs and webhooks work at once")

@@ -18,6 +18,14 @@ from engine.errors import InvalidCursor
 MAX_CURSOR_LENGTH = 512
 
 
+class Amount(int):
+    """A cursor key kind: an integer of a 64-bit money column (``int`` is a 32-bit id)."""
+
+
+#: The magnitude each kind of key stays below.
+_LIMITS: dict[type, float] = {int: 2**31, Amount: 2**63, float: 1e30}
+
+
 def encode_cursor(sort: str, key: list[Any]) -> str:
     raw = json.dumps({"s": sort, "k": key}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -44,13 +52,12 @@ def decode_cursor(cursor: str, sort: str, kinds: tuple[type, ...]) -> list[Any]:
             raise InvalidCursor("cursor: not a valid cursor", {"cursor": "not a valid cursor"})
         if kind is float and isinstance(value, int):
             value = float(value)
-        if not isinstance(value, kind) or (kind is float and not math.isfinite(value)):
+        if not isinstance(value, int if kind is Amount else kind) or (kind is float and not math.isfinite(value)):
             raise InvalidCursor("cursor: not a valid cursor", {"cursor": "not a valid cursor"})
-        # Keys are 32-bit integers (ids, prices) and 32-bit floats (ranks) in
-        # the database; a value beyond that range was not made by this server.
-        if kind is int and not (-2**31 <= value < 2**31):
-            raise InvalidCursor("cursor: not a valid cursor", {"cursor": "not a valid cursor"})
-        if kind is float and abs(value) > 1e30:
+        # Keys are 32-bit integers (ids), 64-bit integers (amounts) and 32-bit
+        # floats (ranks) in the database; a value beyond that was not made here.
+        limit = _LIMITS.get(kind)
+        if limit is not None and not -limit <= value < limit:
             raise InvalidCursor("cursor: not a valid cursor", {"cursor": "not a valid cursor"})
         out.append(value)
     return out

@@ -90,3 +90,25 @@ async def migrate(database: Database, app_modules: list[str], echo=print) -> lis
             applied.append((config.app_name, migration_id))
             echo(f"applied {config.app_name} {migration_id}" + (" (record only)" if fake else ""))
     return applied
+
+
+def widen_to_bigint(migration_id: str, app_name: str, tables: dict[str, tuple[str, list[str]]]) -> MigrationManager:
+    """A migration that widens integer columns to ``BigInt`` (64-bit money):
+    ``tables`` maps a table class name to its table name and the columns.
+
+    PostgreSQL changes the columns' type in place, keeping the data. SQLite's
+    integers are 64-bit already and its columns cannot change type, so there the
+    migration only brings Piccolo's record of the schema up to date (``fake``).
+    Released migrations call this: keep what it does unchanged.
+    """
+    from piccolo.columns.column_types import BigInt, Integer
+    from piccolo.engine import engine_finder
+
+    manager = MigrationManager(migration_id=migration_id, app_name=app_name, description="64-bit money columns",
+                               fake=engine_finder().engine_type == "sqlite")
+    for class_name, (tablename, columns) in tables.items():
+        for column in columns:
+            manager.alter_column(table_class_name=class_name, tablename=tablename, column_name=column,
+                                 db_column_name=column, params={}, old_params={}, column_class=BigInt,
+                                 old_column_class=Integer, schema=None)
+    return manager

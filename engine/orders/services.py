@@ -144,6 +144,17 @@ def totals_json(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def shipments(number: str) -> list[dict[str, Any]]:
+    """The shipments of order ``number`` as its shopper sees them, oldest first:
+    ``[{lines: [{sku, quantity}], carrier, tracking_number, shipped_at}]``."""
+    rows = await fetch(
+        "SELECT f.lines, f.carrier, f.tracking_number, f.created_at FROM order_fulfillments f "
+        "JOIN orders o ON o.id = f.order_id WHERE o.number = {} ORDER BY f.id", number)
+    return [{"lines": json.loads(row["lines"] or "[]"), "carrier": row["carrier"] or None,
+             "tracking_number": row["tracking_number"] or None, "shipped_at": _iso(row["created_at"])}
+            for row in rows]
+
+
 async def order_json(runtime, row: dict[str, Any], with_token: bool = False, staff: bool = False,
                      lines: list[dict[str, Any]] | None = None, payment: Any = UNREAD) -> dict[str, Any]:
     """The order as the API shows it (``staff``: with timeline, payments,

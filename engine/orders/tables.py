@@ -10,7 +10,7 @@ HMAC of the number and ``token_salt`` under the shop's secret key.
 """
 from __future__ import annotations
 
-from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, Boolean, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -25,11 +25,11 @@ class Order(Table, tablename="orders"):
     request_fingerprint = Varchar(length=64, default="")
     token_salt = Varchar(length=64)
     currency = Varchar(length=3)
-    subtotal = Integer(default=0)
-    discount_total = Integer(default=0)
-    shipping_total = Integer(default=0)
-    tax_total = Integer(default=0)
-    total = Integer(default=0)
+    subtotal = BigInt(default=0)
+    discount_total = BigInt(default=0)
+    shipping_total = BigInt(default=0)
+    tax_total = BigInt(default=0)
+    total = BigInt(default=0)
     prices_include_tax = Boolean(default=False)
     adjustments = Text(default="[]")
     tax_lines = Text(default="[]")
@@ -39,9 +39,9 @@ class Order(Table, tablename="orders"):
     shipping_label = Varchar(length=300, default="")
     payment_method = Varchar(length=200, default="")
     payment_plugin = Varchar(length=100, default="")
-    paid_amount = Integer(default=0)
-    refunded_amount = Integer(default=0)
-    placed_at = Timestamptz()
+    paid_amount = BigInt(default=0)
+    refunded_amount = BigInt(default=0)
+    placed_at = Timestamptz(index=True)  # reports and the dashboard read by date
     updated_at = Timestamptz()
 
 
@@ -59,10 +59,10 @@ class OrderLine(Table, tablename="order_lines"):
     options = Text(default="{}")
     tax_class = Varchar(length=50, default="standard")
     quantity = Integer()
-    unit_price = Integer()
-    subtotal = Integer()
-    discount = Integer(default=0)
-    total = Integer()
+    unit_price = BigInt()
+    subtotal = BigInt()
+    discount = BigInt(default=0)
+    total = BigInt()
     fulfilled_quantity = Integer(default=0)
     position = Integer(default=0)
 

@@ -22,6 +22,7 @@ plugin), so a webhook delivered twice changes nothing the second time.
 from __future__ import annotations
 
 from piccolo.columns import (
+    BigInt,
     ForeignKey,
     Integer,
     OnDelete,
@@ -44,9 +45,9 @@ class Payment(Table, tablename="payments"):
     plugin = Varchar(length=100)
     reference = Varchar(length=255, null=True, default=None, index=True)
     status = Varchar(length=32, default="pending")
-    amount = Integer()
-    captured_amount = Integer(default=0)
-    refunded_amount = Integer(default=0)
+    amount = BigInt()
+    captured_amount = BigInt(default=0)
+    refunded_amount = BigInt(default=0)
     currency = Varchar(length=3)
     action = Text(default="{}")
     error = Text(default="")
@@ -69,7 +70,7 @@ class PaymentTransaction(Table, tablename="payment_transactions"):
     order_id = Integer(index=True)
     plugin = Varchar(length=100)
     kind = Varchar(length=16)
-    amount = Integer()
+    amount = BigInt()
     currency = Varchar(length=3)
     status = Varchar(length=16, default="pending", index=True)
     provider_id = Varchar(length=255, null=True, default=None)

@@ -166,6 +166,9 @@ class PluginHost(HookCaller):
         self.pm.check_pending()
         if order != self._active:
             log.info("plugins.active", plugins=order)
+            not_ready = {name: needs for name in order if not self.installed[name].core and (needs := self.needs(name))}
+            if not_ready:
+                log.warning("plugins.not_ready", plugins=not_ready)
         self._active = order
         return True
 
@@ -276,6 +279,21 @@ class PluginHost(HookCaller):
         return validated
 
     # ------------------------------------------------------------ report
+    def needs(self, name: str) -> list[str]:
+        """What installed plugin ``name`` still needs before its integration can
+        work (its settings model's ``missing()``, or empty needed fields), one
+        line each; [] when it is ready or not installed here."""
+        from engine.plugins.report import missing_settings
+
+        plugin = self.installed.get(name)
+        if plugin is None or plugin.error:
+            return []
+        try:
+            return missing_settings(plugin, self.stored_settings(name))
+        except Exception:  # a plugin's own missing() that raises says nothing, and must not break a report
+            log.exception("plugins.needs_failed", plugin=name)
+            return []
+
     def status(self) -> list[PluginStatus]:
         out = []
         for name, plugin in sorted(self.installed.items()):

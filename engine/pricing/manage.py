@@ -8,8 +8,11 @@ from typing import Any, Mapping
 
 from engine.db.sql import fetch, fetchone
 from engine.errors import Conflict, InvalidInput, NotFound
+from engine.money import MAX_AMOUNT, is_currency
 from engine.pricing.tables import PROMOTION_KINDS, PROMOTION_SCOPES
 
+#: Counts (usage limits, quantities) are stored in 32-bit columns.
+MAX_COUNT = 2**31 - 1
 FIELDS = ("name", "kind", "value", "scope", "targets", "code", "buy_quantity", "get_quantity", "min_subtotal",
           "currency", "starts_at", "ends_at", "usage_limit", "per_customer_limit", "exclusive", "priority", "active")
 
@@ -27,11 +30,12 @@ def _when(value: Any, field: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def _count(value: Any, field: str, optional: bool = False) -> int | None:
+def _count(value: Any, field: str, optional: bool = False, minimum: int = 0, maximum: int = MAX_COUNT) -> int | None:
     if value is None and optional:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInput(f"{field} must be a whole number ≥ 0.", {field: "must be a whole number ≥ 0"})
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        message = f"must be a whole number from {minimum} to {maximum}"
+        raise InvalidInput(f"{field} {message}.", {field: message})
     return value
 
 
@@ -52,13 +56,15 @@ def clean(data: Mapping[str, Any], store_currency: str) -> dict[str, Any]:
         errors["targets"] = "must be a list of slugs"
     elif scope != "order" and not targets:
         errors["targets"] = f"name at least one {scope}"
-    value = str(data.get("value", "0"))
+    value = str(data.get("value", "0")).strip()
     try:
         number = Decimal(value)
-        if kind in ("percentage", "buy_x_get_y") and not Decimal(0) <= number <= Decimal(100):
+        if len(value) > 32 or not number.is_finite():
+            errors["value"] = "must be a number of at most 32 characters"
+        elif kind in ("percentage", "buy_x_get_y") and not Decimal(0) <= number <= Decimal(100):
             errors["value"] = "must be a percentage between 0 and 100"
-        if kind == "fixed" and (number < 0 or number != number.to_integral_value()):
-            errors["value"] = "must be whole minor units ≥ 0"
+        elif kind == "fixed" and (number < 0 or number > MAX_AMOUNT or number != number.to_integral_value()):
+            errors["value"] = f"must be whole minor units from 0 to {MAX_AMOUNT}"
     except InvalidOperation:
         errors["value"] = "must be a number"
     code = data.get("code")
@@ -66,20 +72,23 @@ def clean(data: Mapping[str, Any], store_currency: str) -> dict[str, Any]:
         code = str(code).strip().upper()
         if not code or len(code) > 64 or not all(c.isalnum() or c in "-_" for c in code):
             errors["code"] = "letters, digits, '-' and '_' only (at most 64)"
-    currency = str(data.get("currency") or store_currency).upper()
-    if len(currency) != 3 or not currency.isalpha():
-        errors["currency"] = "must be an ISO 4217 code"
+    currency = str(data.get("currency") or store_currency).strip().upper()
+    if not is_currency(currency):
+        errors["currency"] = "must be an ISO 4217 currency code, e.g. EUR"
+    elif currency != store_currency:
+        errors["currency"] = f"must be the shop's currency, {store_currency}"
     if errors:
         raise InvalidInput("The promotion is not valid.", errors)
     out = {
         "name": name, "kind": kind, "value": value, "scope": scope, "targets": json.dumps(list(targets)),
         "code": code, "buy_quantity": _count(data.get("buy_quantity", 0), "buy_quantity"),
         "get_quantity": _count(data.get("get_quantity", 0), "get_quantity"),
-        "min_subtotal": _count(data.get("min_subtotal", 0), "min_subtotal"), "currency": currency,
+        "min_subtotal": _count(data.get("min_subtotal", 0), "min_subtotal", maximum=MAX_AMOUNT), "currency": currency,
         "starts_at": _when(data.get("starts_at"), "starts_at"), "ends_at": _when(data.get("ends_at"), "ends_at"),
         "usage_limit": _count(data.get("usage_limit"), "usage_limit", optional=True),
         "per_customer_limit": _count(data.get("per_customer_limit"), "per_customer_limit", optional=True),
-        "exclusive": bool(data.get("exclusive", False)), "priority": int(data.get("priority", 100)),
+        "exclusive": bool(data.get("exclusive", False)),
+        "priority": _count(data.get("priority", 100), "priority", minimum=-1_000_000, maximum=1_000_000),
         "active": bool(data.get("active", True)),
     }
     if kind == "buy_x_get_y" and (out["buy_quantity"] < 1 or out["get_quantity"] < 1):

@@ -23,7 +23,7 @@ evaluation (lower first, then id).
 """
 from __future__ import annotations
 
-from piccolo.columns import Boolean, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, Boolean, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 PROMOTION_KINDS = ("percentage", "fixed", "buy_x_get_y", "free_shipping")
@@ -40,7 +40,7 @@ class Promotion(Table, tablename="promotions"):
     targets = Text(default="[]")
     buy_quantity = Integer(default=0)
     get_quantity = Integer(default=0)
-    min_subtotal = Integer(default=0)
+    min_subtotal = BigInt(default=0)
     currency = Varchar(length=3)
     starts_at = Timestamptz(null=True, default=None)
     ends_at = Timestamptz(null=True, default=None)

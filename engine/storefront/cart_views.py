@@ -468,5 +468,9 @@ async def order_page(number: str):
         order = await orders.order_for_shopper(_runtime(), number, token, _customer())
     except NotFound:
         return await _page("order.html", 404, number=number[:32], order=None, token=None)
+    pictures = await catalog.get_variants([line["sku"] for line in order["lines"]])
+    for line in order["lines"]:  # the product's picture as it is now (orders keep no images)
+        line["image"] = (pictures.get(line["sku"]) or {}).get("image_url")
     return await _page("order.html", number=order["number"], order=order, token=token,
+                       shipments=await orders.shipments(order["number"]),
                        payment_unconfirmed=request.args.get("payment") == "unconfirmed")

@@ -435,18 +435,20 @@ async def api_token(name: str, scopes: Iterable[str]) -> str:
 
 class SmtpInbox:
     """What the ``smtp_inbox`` fixture's SMTP server (aiosmtpd on 127.0.0.1)
-    received: ``messages`` (parsed, in arrival order) and its ``port``."""
+    received: ``messages`` (parsed, in arrival order), their ``envelopes`` and its ``port``."""
 
     def __init__(self) -> None:
         import email.message
 
         self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[Any] = []  # aiosmtpd envelopes: ``mail_from``, ``rcpt_tos``
         self.port = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         import email
         import email.policy
 
+        self.envelopes.append(envelope)
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 Message accepted for delivery"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from quart import Quart, jsonify, request
 from quart_schema import RequestSchemaValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from engine.errors import ShopError
 from engine.plugins import HookError
@@ -86,7 +86,10 @@ def install(app: Quart) -> None:
     @app.errorhandler(HTTPException)
     async def _http(exc: HTTPException):
         if _wants_problem():
-            return problem_response(exc.code or 500, exc.name, exc.description or "")
+            response = problem_response(exc.code or 500, exc.name, exc.description or "")
+            if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+                response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))  # RFC 9110: a 405 names them
+            return response
         code = exc.code or 500
         if code == 500:  # an unexpected error: say nothing about it
             return await simple_page(500, "Something went wrong",

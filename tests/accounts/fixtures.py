@@ -2,9 +2,6 @@
 by both conftest files)."""
 from __future__ import annotations
 
-import asyncio
-import email
-import email.policy
 import re
 import threading
 import time
@@ -147,38 +144,11 @@ class Clock:
         self.now += seconds
 
 
-class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted for delivery"
-
-    async def wait_for(self, count: int, timeout: float = 15.0) -> list:
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"expected {count} messages, got {len(self.messages)}")
-            await asyncio.sleep(0.05)
-        return self.messages
-
-
 @pytest.fixture
-def inbox():
-    """An SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it is sent."""
-    from aiosmtpd.controller import Controller
-
-    from engine.testing.checkout import free_port
-
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
+def inbox(smtp_inbox):
+    """An SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it is sent
+    (``engine.testing``'s ``smtp_inbox``)."""
+    return smtp_inbox
 
 
 @pytest.fixture

@@ -5,40 +5,23 @@ unless ``SHOPWRIGHT_REQUIRE_SERVICES=1``."""
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import os
 import re
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from engine.catalog import services as catalog
-from engine.testing.checkout import add_product, free_port
+from engine.testing.checkout import add_product
 from engine.testing import service_missing
 
 CHROMIUM = os.environ.get("SHOPWRIGHT_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-
 @pytest.fixture
-def inbox():
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
+def inbox(smtp_inbox):
+    return smtp_inbox
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])

@@ -83,3 +83,15 @@ def test_the_setting_takes_iso_codes_only():
     assert settings.store.countries == ["DE", "AT", "CH"]
     with pytest.raises(SettingsError, match="ZZ"):
         load_settings(config_path=None, environ={"SHOPWRIGHT_STORE__COUNTRIES": "DE,ZZ"})
+
+
+async def test_a_shipping_step_without_methods_says_the_shop_does_not_ship_there(make_app):
+    app = await make_app(store={"countries": ["DE", "FR"]})
+    await add_product(app.runtime, "TEE-1", price=2500, stock=5, slug="tee", title="Linen tee")
+    await app.runtime.host.configure("core_shipping", {"countries": ["FR"]})  # the only method ships to France
+    client, token = await _with_cart(app)
+    await client.post("/checkout", form={"csrf_token": token, "step": "contact", "email": "ada@example.test",
+                                         **address_form("shipping", ADDRESS)})
+    page = await (await client.get("/checkout?step=shipping")).get_data(as_text=True)
+    assert ("We cannot ship to this address in Germany. We ship to: France, Germany. "
+            "Check the address, or go back and enter another one.") in page

@@ -2,50 +2,21 @@
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import time
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from engine.accounts.staff import create_token
 from engine.db.sql import fetch
-from engine.testing.checkout import add_product, cart_with, checkout, free_port
+from engine.testing.checkout import add_product, cart_with, checkout
 from engine.events import DomainEvent
 from engine.notifications import mailer
 from engine.orders import emails as order_mail
 
 
-class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted for delivery"
-
-    async def wait_for(self, count: int, timeout: float = 15.0) -> list:
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"expected {count} e-mails, got {[m['Subject'] for m in self.messages]}")
-            await asyncio.sleep(0.05)
-        return self.messages
-
-
 @pytest.fixture
-def inbox():
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
+def inbox(smtp_inbox):
+    return smtp_inbox
 
 
 @pytest.fixture

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 from engine import secret
 
@@ -47,6 +55,11 @@ class PayPalSettings(BaseModel):
         "https://api-m.sandbox.paypal.com",
         description="PayPal REST API base URL (https://api-m.paypal.com for live payments)",
     )
+    brand_name: str = Field("", max_length=127,
+                            description="Name shown to the buyer on PayPal's pages (empty: the PayPal account's)")
+    landing_page: Literal["NO_PREFERENCE", "LOGIN", "GUEST_CHECKOUT"] = Field(
+        "NO_PREFERENCE", description="The page PayPal opens with: NO_PREFERENCE, LOGIN or GUEST_CHECKOUT (card)")
+    timeout_seconds: float = Field(20, gt=0, le=120, description="Deadline of each call to the PayPal API")
 
     @field_validator("client_id", "client_secret", "webhook_id")
     @classmethod
@@ -59,3 +72,9 @@ class PayPalSettings(BaseModel):
     @classmethod
     def _api_base(cls, value: str) -> str:
         return http_url(value).rstrip("/")
+
+    def missing(self) -> list[str]:
+        """What PayPal needs before it can take payments, one line each (the
+        admin's plugin page shows it; empty when usable)."""
+        return [f"{name}: {PayPalSettings.model_fields[name].description}"
+                for name in ("client_id", "client_secret", "webhook_id") if not getattr(self, name)]

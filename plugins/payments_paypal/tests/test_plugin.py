@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+from shopwright_payments_paypal import plugin
+from shopwright_payments_paypal.settings import PayPalSettings
 
 from engine.sdk import PluginError
 from engine.testing import check_installed, check_secret_at_rest, stored_plugin_settings
-from shopwright_payments_paypal import plugin
-from shopwright_payments_paypal.settings import PayPalSettings
+from engine.testing.admin import staff_client
 
 NAME = "payments_paypal"
 
@@ -28,6 +29,9 @@ async def test_enables_unconfigured_with_documented_defaults(make_app, database_
         "webhook_id": "",
         "intent": "capture",
         "api_base": "https://api-m.sandbox.paypal.com",
+        "brand_name": "",
+        "landing_page": "NO_PREFERENCE",
+        "timeout_seconds": 20.0,
     }
     await host.disable(NAME)
     assert not host.is_active(NAME)
@@ -72,6 +76,15 @@ def test_settings_accept(values):
     PayPalSettings.model_validate(values)
 
 
+def test_missing_names_what_is_not_configured_yet():
+    assert [line.split(":")[0] for line in PayPalSettings().missing()] == ["client_id", "client_secret", "webhook_id"]
+    assert PayPalSettings(client_id="a", client_secret="b", webhook_id="c").missing() == []
+
+
+def _unused(values):
+    PayPalSettings.model_validate(values)
+
+
 @pytest.mark.parametrize("values, field", [
     ({"intent": "sale"}, "intent"),
     ({"api_base": "api-m.paypal.com"}, "api_base"),
@@ -79,8 +92,22 @@ def test_settings_accept(values):
     ({"client_id": "two words"}, "client_id"),
     ({"client_secret": "sec ret"}, "client_secret"),
     ({"webhook_id": "8PT 597"}, "webhook_id"),
+    ({"landing_page": "BILLING"}, "landing_page"),
 ])
 def test_settings_reject(values, field):
     with pytest.raises(ValidationError) as info:
         PayPalSettings.model_validate(values)
     assert [e["loc"] for e in info.value.errors()] == [(field,)]
+
+
+async def test_admin_page_says_what_is_missing_and_no_gateway_until_configured(make_app, sqlite_url):
+    app = await make_app(plugins=[plugin], database_url=sqlite_url)
+    owner = await staff_client(app)
+    page = await (await owner.get(f"/admin/plugins/{NAME}")).get_data(as_text=True)
+    assert "Missing:" in page and "client_secret" in page and "webhook_id" in page
+    assert plugin.payment_gateways(app.runtime.host.settings_for(NAME)) == []
+    await app.runtime.host.configure(NAME, {"client_id": "id", "client_secret": "secret", "webhook_id": "wh"})
+    page = await (await owner.get(f"/admin/plugins/{NAME}")).get_data(as_text=True)
+    assert "Missing:" not in page
+    [gateway] = plugin.payment_gateways(app.runtime.host.settings_for(NAME))
+    assert gateway.capabilities.flow == "redirect" and not gateway.capabilities.authorize_then_capture

@@ -1,0 +1,11 @@
+"""64-bit money columns (cart): amounts above 2^31 - 1 minor units (€21,474,836.47).
+See :func:`engine.db.migrate.widen_to_bigint` (PostgreSQL in place; SQLite records only)."""
+from engine.db.migrate import widen_to_bigint
+
+ID = "2026-12-06T15:52:47:603813"
+VERSION = "1.38.0"
+DESCRIPTION = "64-bit money columns"
+
+
+async def forwards():
+    return widen_to_bigint(ID, "cart", {"CartLine": ("cart_lines", ["seen_price"])})
