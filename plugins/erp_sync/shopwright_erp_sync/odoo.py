@@ -17,14 +17,13 @@ the rest import. The new cursor is the greatest ``write_date`` seen (Odoo's
 ``YYYY-MM-DD HH:MM:SS`` in UTC; it sorts as text) with the records written
 in that second (see :meth:`OdooConnector._changed_templates`).
 
-Mapping: template → product (slug ``odoo-<template id>`` unless the template
-has a ``default_code``-like ``website_slug``; title ``name``; description
-``description_sale``); variant → variant (``default_code`` is the SKU; a
-variant without one is skipped as a fault; price ``lst_price`` in the store's
+Mapping: template → product (slug ``odoo-<template id>``; title ``name``;
+description ``description_sale``); variant → variant (``default_code`` is the
+SKU; a variant without one makes its product a fault; price ``lst_price`` in the store's
 currency, converted exactly; ``on_hand`` the sum of the variant's quants in
 internal locations). Options come from the variant's attribute values
-(``product_template_attribute_value_ids`` read as ``attribute: value``
-display names when Odoo gives them as ``"Size: M"``).
+(``product_template_attribute_value_ids``, read in
+``product.template.attribute.value``: attribute name → value name).
 
 Push (:meth:`OdooConnector.push_order`): the sale order carries the order
 number in ``client_order_ref``; a search for it comes first, so a second push
@@ -185,6 +184,9 @@ class OdooConnector:
         quants = await self.search_read(
             "stock.quant", [("product_id", "in", [row["id"] for row in variants]),
                             ("location_id.usage", "=", "internal")], QUANT_FIELDS) if variants else []
+        value_ids = sorted({value for row in variants for value in row.get("product_template_attribute_value_ids") or ()})
+        values = {row["id"]: row for row in await self.search_read(
+            "product.template.attribute.value", [("id", "in", value_ids)], ["attribute_id", "name"])} if value_ids else {}
         on_hand: dict[int, Any] = {}
         for quant in quants:
             key = _many2one(quant["product_id"])
@@ -195,12 +197,13 @@ class OdooConnector:
         results: list[ErpProduct | ErpFaultRecord] = []
         for template in templates:
             try:
-                results.append(self._product(template, by_template.get(template["id"], []), on_hand))
+                results.append(self._product(template, by_template.get(template["id"], []), on_hand, values))
             except (ValueError, KeyError, TypeError) as exc:
                 results.append(ErpFaultRecord(f"product.template:{template['id']}", f"unreadable: {exc}"))
         return results
 
-    def _product(self, template: dict, rows: list[dict], on_hand: dict[int, Any]) -> ErpProduct:
+    def _product(self, template: dict, rows: list[dict], on_hand: dict[int, Any],
+                 values: dict[int, dict]) -> ErpProduct:
         variants = []
         for row in sorted(rows, key=lambda item: item["id"]):
             sku = row.get("default_code")
@@ -209,7 +212,7 @@ class OdooConnector:
             quantity = on_hand.get(row["id"], 0)
             variants.append(ErpVariant(
                 ref=f"product.product:{row['id']}", sku=str(sku), price=to_minor(row["lst_price"], self.currency),
-                options=_options(row.get("product_template_attribute_value_ids")),
+                options=_options(row.get("product_template_attribute_value_ids"), values),
                 on_hand=max(int(quantity), 0),
             ))
         return ErpProduct(ref=f"product.template:{template['id']}", slug=f"odoo-{template['id']}",
@@ -348,12 +351,17 @@ def _many2one(value: Any) -> int:
     return int(value)
 
 
-def _options(values: Any) -> dict[str, str]:
-    """``{"Size": "M"}`` from attribute values given as ``[[id, "Size: M"], ...]``."""
+def _options(ids: Any, values: dict[int, dict]) -> dict[str, str]:
+    """A variant's options, ``{"size": "M"}``: its attribute values
+    (``product_template_attribute_value_ids``, a many2many read as ids) looked
+    up in ``product.template.attribute.value`` (``attribute_id`` a many2one
+    ``[id, "Size"]``, ``name`` the value); the attribute's name lower-cased."""
     options: dict[str, str] = {}
-    for value in values or ():
-        label = value[1] if isinstance(value, (list, tuple)) and len(value) > 1 else None
-        if isinstance(label, str) and ":" in label:
-            name, _, choice = label.partition(":")
-            options[name.strip().lower()] = choice.strip()
+    for value_id in ids or ():
+        value = values.get(value_id)
+        if value is None:
+            raise ValueError(f"attribute value {value_id} not found")
+        attribute = value["attribute_id"]
+        name = attribute[1] if isinstance(attribute, (list, tuple)) else str(attribute)
+        options[str(name).strip().lower()] = str(value["name"]).strip()
     return options

@@ -27,7 +27,8 @@ class OdooStandIn:
         self.db, self.login, self.password = db, login, password
         self.models: dict[str, dict[int, dict[str, Any]]] = {
             name: {} for name in ("product.template", "product.product", "stock.quant", "res.partner", "sale.order",
-                                  "sale.order.line", "mail.message")}
+                                  "sale.order.line", "mail.message", "product.attribute",
+                                  "product.template.attribute.value")}
         self._ids = itertools.count(1)
         self._clock = itertools.count(1)
         self.down = 0
@@ -57,6 +58,21 @@ class OdooStandIn:
             self.add("stock.quant", product_id=variant, quantity=on_hand, location_usage="internal")
         return template, variant
 
+    def add_variants(self, name: str, price: float, attribute: str, skus: dict[str, str],
+                     on_hand: float = 0) -> tuple[int, list[int]]:
+        """A template with one variant per ``{value: sku}`` of ``attribute``."""
+        template = self.add("product.template", name=name, description_sale="", list_price=price)
+        attribute_id = self.add("product.attribute", name=attribute)
+        variants = []
+        for value, sku in skus.items():
+            value_id = self.add("product.template.attribute.value", attribute_id=attribute_id, name=value,
+                                product_tmpl_id=template)
+            variant = self.add("product.product", product_tmpl_id=template, default_code=sku, lst_price=price,
+                               product_template_attribute_value_ids=[value_id])
+            self.add("stock.quant", product_id=variant, quantity=on_hand, location_usage="internal")
+            variants.append(variant)
+        return template, variants
+
     def quant_of(self, variant: int) -> dict[str, Any] | None:
         return next((q for q in self.models["stock.quant"].values() if q["product_id"] == variant), None)
 
@@ -65,7 +81,8 @@ class OdooStandIn:
         record = self.models[model].get(record_id, {})
         return [record_id, record.get("name") or record.get("default_code") or str(record_id)]
 
-    _MANY2ONE = {"product_tmpl_id": "product.template", "product_id": "product.product", "partner_id": "res.partner"}
+    _MANY2ONE = {"product_tmpl_id": "product.template", "product_id": "product.product", "partner_id": "res.partner",
+                 "attribute_id": "product.attribute"}
 
     def _value(self, record: dict, field: str) -> Any:
         if field == "location_id.usage":

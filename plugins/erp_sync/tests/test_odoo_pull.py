@@ -95,3 +95,12 @@ async def test_a_record_written_in_the_same_second_after_a_pull_is_not_missed(ma
     summary = await run_pull(runtime)
     assert summary["products"] == 1 and (await sdk.variant(runtime, "PLATE-1", include_unpublished=True)).on_hand == 2
     assert (await run_pull(runtime))["products"] == 0
+
+
+async def test_variants_get_their_options_from_odoo_attribute_values(make_runtime, sqlite_url, odoo):
+    runtime = await shop(make_runtime, sqlite_url, odoo)
+    template, _ = odoo.add_variants("Hoodie", 49.9, "Size", {"S": "HOOD-S", "M": "HOOD-M"}, on_hand=2)
+    assert (await run_pull(runtime))["variants"] == 2
+    product = await sdk.product(runtime, f"odoo-{template}", include_unpublished=True)
+    assert [(variant.sku, dict(variant.options), variant.price.amount, variant.on_hand)
+            for variant in product.variants] == [("HOOD-S", {"size": "S"}, 4990, 2), ("HOOD-M", {"size": "M"}, 4990, 2)]
