@@ -32,7 +32,10 @@ order's e-mail (created when there is none); lines are created with the
 order (one2many ``(0, 0, values)`` commands on ``order_line``, i.e.
 ``sale.order.line`` rows in the same Odoo transaction), one per order line
 with its product (``product.product`` by ``default_code``), quantity and unit
-price (after discounts), plus a shipping line when shipping was charged.
+price (after discounts), plus a shipping line when shipping was charged: on
+the service product whose internal reference is ``SHIPPING`` (create it in
+Odoo), or, without one, a note line (``display_type`` ``line_note``) stating
+the amount, as Odoo refuses an accountable line without a product.
 """
 from __future__ import annotations
 
@@ -62,6 +65,8 @@ TEMPLATE_FIELDS = ["id", "name", "description_sale", "write_date"]
 PRODUCT_FIELDS = ["id", "default_code", "product_tmpl_id", "lst_price", "product_template_attribute_value_ids",
                   "write_date"]
 QUANT_FIELDS = ["product_id", "quantity", "write_date"]
+#: the internal reference of the service product that carries shipping on a sale order
+SHIPPING_CODE = "SHIPPING"
 
 
 class OdooConnector:
@@ -289,10 +294,10 @@ class OdooConnector:
         if existing:
             return str(existing[0]["id"])
         partner = await self._partner(order)
-        skus = sorted({line.sku for line in order.lines})
+        skus = sorted({line.sku for line in order.lines} | {SHIPPING_CODE})
         products = await self.search_read("product.product", [("default_code", "in", skus)], ["id", "default_code"])
         product_ids = {row["default_code"]: row["id"] for row in products}
-        missing = [sku for sku in skus if sku not in product_ids]
+        missing = [sku for sku in skus if sku not in product_ids and sku != SHIPPING_CODE]
         if missing:
             raise ErpFault(f"no Odoo product with internal reference {', '.join(missing)}")
         lines = []
@@ -301,8 +306,13 @@ class OdooConnector:
                                  "product_uom_qty": line.quantity,
                                  "price_unit": unit_price(line.total.amount, line.quantity, order.currency)}))
         if order.shipping_total.amount:
-            lines.append((0, 0, {"name": f"Shipping ({order.shipping_method})", "product_uom_qty": 1,
-                                 "price_unit": to_major(order.shipping_total.amount, order.currency)}))
+            label = f"Shipping ({order.shipping_method})"
+            if SHIPPING_CODE in product_ids:
+                lines.append((0, 0, {"product_id": product_ids[SHIPPING_CODE], "name": label, "product_uom_qty": 1,
+                                     "price_unit": to_major(order.shipping_total.amount, order.currency)}))
+            else:  # Odoo refuses an accountable line without a product: a note keeps the amount in sight
+                amount = Decimal(order.shipping_total.amount).scaleb(-currency_exponent(order.currency))
+                lines.append((0, 0, {"display_type": "line_note", "name": f"{label}: {amount} {order.currency}"}))
         created = await self.execute_kw("sale.order", "create", [{
             "partner_id": partner, "client_order_ref": order.number, "origin": f"Shopwright {order.number}",
             "order_line": lines,

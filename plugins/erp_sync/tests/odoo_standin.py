@@ -143,6 +143,9 @@ class OdooStandIn:
             record_id = self.add(model, **values)
             for command in lines:
                 assert command[0] == 0, command
+                if not command[2].get("display_type") and not command[2].get("product_id"):
+                    raise Fault('new row for relation "sale_order_line" violates check constraint '
+                                '"sale_order_line_accountable_required_fields"')
                 self.add("sale.order.line", order_id=record_id, **command[2])
             return record_id
         if method == "write":

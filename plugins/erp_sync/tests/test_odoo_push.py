@@ -44,8 +44,9 @@ async def test_a_paid_order_is_pushed_once_even_when_its_job_runs_twice(make_app
     goods = [line for line in lines if line.get("product_id")]
     assert [(line["product_uom_qty"], line["price_unit"]) for line in goods] == [(2, 25.0)]
     snapshot = await sdk.order(runtime, number)
-    shipping = [line for line in lines if not line.get("product_id")]
-    assert len(shipping) == (1 if snapshot.shipping_total.amount else 0)
+    assert snapshot.shipping_total.amount, "flat-rate shipping was charged"
+    [shipping] = [line for line in lines if not line.get("product_id")]   # no SHIPPING product in Odoo: a note
+    assert shipping["display_type"] == "line_note" and str(snapshot.shipping_total.as_decimal()) in shipping["name"]
 
     push = collect_jobs(runtime.host)[f"{NAME}.push_order"][1].func
     assert await push({"runtime": runtime, "job_try": 1}, number) == str(order["id"])   # the job again
@@ -59,6 +60,7 @@ async def test_erp_down_for_three_tries_then_up_the_order_arrives_once(make_app,
     app = await make_app(plugins=[plugin], database_url=database_url)
     runtime = app.runtime
     odoo.add_product("Mug", "MUG-1", price=12.5, on_hand=9)
+    _, shipping_product = odoo.add_product("Shipping", "SHIPPING", price=0.0)
     await add_product(runtime, "MUG-1", price=1250, stock=9)
     # Paid while the plugin is not configured: the order waits as a dead letter, nothing is dropped.
     number = await paid_order(app, "MUG-1", 1)
@@ -72,6 +74,10 @@ async def test_erp_down_for_three_tries_then_up_the_order_arrives_once(make_app,
     job = runtime.queue.jobs[f"erp:push:{number}"]
     assert (job.success, job.job_try) == (True, 4)
     assert len(sale_orders(odoo, number)) == 1 and odoo.down == 0
+    [order] = sale_orders(odoo, number)
+    shipping = [line for line in odoo.models["sale.order.line"].values()
+                if line["order_id"] == order["id"] and line.get("product_id") == shipping_product]
+    assert [line["price_unit"] for line in shipping] == [float((await sdk.order(runtime, number)).shipping_total.as_decimal())]
     assert await store.open_dead_letters() == []
 
 
