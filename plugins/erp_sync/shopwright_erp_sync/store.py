@@ -88,3 +88,28 @@ async def open_dead_letters(kind: str | None = None) -> list[dict[str, Any]]:
     if kind:
         query = query.where(ErpDeadLetter.kind == kind)
     return await query.order_by(ErpDeadLetter.id)
+
+
+async def links_by_erp_id(kind: str, erp_ids: list[str]) -> dict[str, str]:
+    """``{erp id: store key}`` for the ``erp_ids`` that are linked."""
+    found: dict[str, str] = {}
+    for start in range(0, len(erp_ids), 500):
+        rows = await ErpLink.select(ErpLink.store_key, ErpLink.erp_id).where(
+            (ErpLink.kind == kind) & ErpLink.erp_id.is_in(erp_ids[start:start + 500]))
+        found.update({row["erp_id"]: row["store_key"] for row in rows})
+    return found
+
+
+async def save_links(runtime: Any, kind: str, pairs: dict[str, str]) -> None:
+    """Record many ``{store key: erp id}`` links at once; keys already linked are kept."""
+    keys = list(pairs)
+    async with sdk.transaction(runtime):
+        known: set[str] = set()
+        for start in range(0, len(keys), 500):
+            rows = await ErpLink.select(ErpLink.store_key).where(
+                (ErpLink.kind == kind) & ErpLink.store_key.is_in(keys[start:start + 500]))
+            known.update(row["store_key"] for row in rows)
+        now = _now()
+        new = [ErpLink(kind=kind, store_key=key, erp_id=pairs[key], created_at=now) for key in keys if key not in known]
+        for start in range(0, len(new), 500):
+            await ErpLink.insert(*new[start:start + 500])

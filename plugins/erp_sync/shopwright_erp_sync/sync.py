@@ -1,7 +1,9 @@
 """The sync itself, over any :class:`~shopwright_erp_sync.connector.Connector`.
 
 - :func:`pull`: products, variants and prices changed in the ERP since the
-  stored cursor are upserted into the catalog (``sdk.upsert_products``), then
+  stored cursor are upserted (into the product linked to the ERP's ref, or
+  the one already holding one of its SKUs, else a new one; the link slug →
+  ERP ref is recorded) into the catalog (``sdk.upsert_products``), then
   their stock is set in bulk with origin ``erp_sync`` (``sdk.set_stock``), so
   the ``stock_changed`` events of the import are recognised and never sent
   back. A product the ERP faulted on, or that the catalog refuses, is
@@ -16,6 +18,7 @@
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
@@ -115,11 +118,31 @@ async def pull_refs(runtime: Any, connector: Connector, refs: list[str]) -> dict
     return await _import(runtime, await connector.pull_refs(refs))
 
 
+async def _adopt(runtime: Any, products: list[ErpProduct]) -> list[ErpProduct]:
+    """The products with the store's slug where the store knows them: the
+    slug linked to the ERP ref (table ``erp_sync_links``, kind ``product``),
+    else the product that already holds one of its SKUs (a shop that had its
+    catalog before the ERP was connected); others keep the connector's slug."""
+    linked = await store.links_by_erp_id("product", [product.ref for product in products])
+    unlinked = [product for product in products if product.ref not in linked]
+    skus = [variant.sku for product in unlinked for variant in product.variants]
+    owner: dict[str, str] = {}
+    for start in range(0, len(skus), 1000):
+        known = await sdk.variants(runtime, skus[start:start + 1000], include_unpublished=True)
+        owner.update({sku: variant.product_slug for sku, variant in known.items()})
+    adopted = []
+    for product in products:
+        slug = linked.get(product.ref) or next(
+            (owner[variant.sku] for variant in product.variants if variant.sku in owner), product.slug)
+        adopted.append(product if slug == product.slug else replace(product, slug=slug))
+    return adopted
+
+
 async def _import(runtime: Any, result: Any) -> dict[str, Any]:
     for fault in result.faults:
         await store.dead_letter(runtime, "product", fault.ref, fault.error)
     imported: list[ErpProduct] = []
-    for batch in _batches(result.products):
+    for batch in _batches(await _adopt(runtime, result.products)):
         written, refused = await _upsert(runtime, batch)
         for ref, error in refused.items():
             await store.dead_letter(runtime, "product", ref, error)
@@ -131,6 +154,7 @@ async def _import(runtime: Any, result: Any) -> dict[str, Any]:
     for start in range(0, len(items), MAX_RECORDS):
         changes = await sdk.set_stock(runtime, dict(items[start:start + MAX_RECORDS]), origin=ORIGIN)
         changed += len(changes.changed)
+    await store.save_links(runtime, "product", {product.slug: product.ref for product in imported})
     await store.resolve(runtime, "product", [product.ref for product in imported])
     return {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "products": len(imported),
                "variants": sum(len(product.variants) for product in imported), "stock_changed": changed,

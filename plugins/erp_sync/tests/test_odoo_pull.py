@@ -104,3 +104,21 @@ async def test_variants_get_their_options_from_odoo_attribute_values(make_runtim
     product = await sdk.product(runtime, f"odoo-{template}", include_unpublished=True)
     assert [(variant.sku, dict(variant.options), variant.price.amount, variant.on_hand)
             for variant in product.variants] == [("HOOD-S", {"size": "S"}, 4990, 2), ("HOOD-M", {"size": "M"}, 4990, 2)]
+
+
+async def test_a_product_the_shop_already_had_is_adopted_by_sku(make_runtime, database_url, odoo):
+    from engine.testing.checkout import add_product
+
+    runtime = await shop(make_runtime, database_url, odoo)
+    await add_product(runtime, "MUG-1", price=900, stock=1, slug="our-mug", title="Our mug")
+    template, _ = odoo.add_product("Mug", "MUG-1", price=12.5, on_hand=6)
+    summary = await run_pull(runtime)
+    assert summary["products"] == 1 and summary["dead_lettered"] == 0
+    mug = await sdk.variant(runtime, "MUG-1", include_unpublished=True)
+    assert (mug.product_slug, mug.product_title, mug.price.amount, mug.on_hand) == ("our-mug", "Mug", 1250, 6)
+    assert await sdk.product(runtime, f"odoo-{template}", include_unpublished=True) is None
+    assert await store.links_by_erp_id("product", [f"product.template:{template}"]) == {
+        f"product.template:{template}": "our-mug"}
+    odoo.touch("product.template", template, name="Mug, renamed")          # later pulls follow the link
+    await run_pull(runtime)
+    assert (await sdk.product(runtime, "our-mug", include_unpublished=True)).title == "Mug, renamed"
