@@ -122,3 +122,22 @@ async def test_a_product_the_shop_already_had_is_adopted_by_sku(make_runtime, da
     odoo.touch("product.template", template, name="Mug, renamed")          # later pulls follow the link
     await run_pull(runtime)
     assert (await sdk.product(runtime, "our-mug", include_unpublished=True)).title == "Mug, renamed"
+
+
+async def test_a_pull_with_odoo_down_moves_nothing_and_the_next_one_catches_up(make_runtime, sqlite_url, odoo):
+    import pytest
+
+    from shopwright_erp_sync.connector import ErpUnavailable
+
+    runtime = await shop(make_runtime, sqlite_url, odoo)
+    odoo.add_product("Vase", "VASE-1", price=30.0, on_hand=1)
+    await run_pull(runtime)
+    cursor = await store.get_state("cursor:odoo")
+    odoo.add_product("Jug", "JUG-1", price=20.0, on_hand=2)
+    odoo.down = 1000
+    with pytest.raises(ErpUnavailable):
+        await run_pull(runtime)
+    assert await store.get_state("cursor:odoo") == cursor and await sdk.variant(runtime, "JUG-1") is None
+    odoo.down = 0
+    assert (await run_pull(runtime))["products"] == 1
+    assert (await sdk.variant(runtime, "JUG-1", include_unpublished=True)).on_hand == 2

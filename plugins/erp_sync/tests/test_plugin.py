@@ -145,3 +145,8 @@ def test_unit_prices_sent_to_odoo_give_back_the_line_total():
     assert unit_price(2500 * 2, 2, "EUR") == 25.0
     assert round(unit_price(1000, 3, "EUR") * 3, 2) == 10.0
     assert unit_price(1200, 1, "JPY") == 1200.0
+
+
+def test_subscribes_to_the_events_it_handles_only():
+    assert set(plugin.MANIFEST.events) == {"order_paid", "order_cancelled", "order_refunded", "stock_changed"}
+    assert plugin.MANIFEST.piccolo_app == "shopwright_erp_sync.piccolo_app"
