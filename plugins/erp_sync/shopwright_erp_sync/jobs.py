@@ -96,10 +96,11 @@ async def handle_event(event: Any, settings: Any, runtime: Any) -> None:
     """``order_paid`` queues the order's push (dead-lettered at once while the
     plugin is not configured, so that ``shopwright erp retry`` sends it later);
     ``stock_changed`` not of our origin is sent (skipped while not configured)."""
-    if settings is None or settings.missing():
+    missing = settings.missing() if settings is not None else ["connector settings"]
+    if missing:
         if event.name == "order_paid":
             await store.dead_letter(runtime, "order", event.payload["number"],
-                                    f"erp_sync not configured: set {', '.join(settings.missing())}")
+                                    f"erp_sync not configured: set {', '.join(missing)}")
         return
     if event.name == "order_paid":
         number = event.payload["number"]

@@ -73,8 +73,14 @@ class OdooStandIn:
             variants.append(variant)
         return template, variants
 
+    def rows(self, model: str) -> list[dict[str, Any]]:
+        """Copies of ``model``'s records, taken under the server's lock (the
+        server's thread may be writing while a test reads)."""
+        with self.lock:
+            return [dict(record) for record in self.models[model].values()]
+
     def quant_of(self, variant: int) -> dict[str, Any] | None:
-        return next((q for q in self.models["stock.quant"].values() if q["product_id"] == variant), None)
+        return next((q for q in self.rows("stock.quant") if q["product_id"] == variant), None)
 
     # ------------------------------------------------------------ protocol
     def _display(self, model: str, record_id: int) -> list:
