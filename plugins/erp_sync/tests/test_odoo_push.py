@@ -148,7 +148,9 @@ async def test_cancellations_and_refunds_follow_once(make_app, database_url, odo
     assert note["res_id"] == sale_orders(odoo, kept)[0]["id"] and "5.00 EUR refunded" in note["body"]
     assert sale_orders(odoo, kept)[0].get("state") != "cancel"
     await wait_until(lambda: store.link_of("cancel", cancelled), what="the cancellation recorded")
-    assert len(await fetch("SELECT id FROM erp_sync_links WHERE kind = 'refund'")) == 1
+    refunds = await wait_until(lambda: fetch("SELECT store_key FROM erp_sync_links WHERE kind = 'refund'"),
+                               what="the refund recorded")
+    assert len(refunds) == 1 and refunds[0]["store_key"].startswith(f"{kept}:")
 
 
 async def test_an_order_paid_while_settings_are_incomplete_waits_as_a_dead_letter(make_app, sqlite_url, odoo):
