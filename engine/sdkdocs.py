@@ -21,7 +21,7 @@ from engine import protocols, sdk
 from engine.hookdocs import hook_specs
 
 #: the SDK's modules, in the order the reference shows them
-SDK_MODULES = ["catalog", "orders", "stock", "jobs", "plugins", "shop", "admin", "storefront", "commands", "signin",
+SDK_MODULES = ["catalog", "orders", "stock", "bulk", "jobs", "plugins", "shop", "admin", "storefront", "commands", "signin",
                "errors"]
 
 #: what each hook argument is: ``name`` or ``hook.name`` (when it differs by hook) → (type, meaning)

@@ -17,6 +17,8 @@ admin page, the argument of ``run_command``'s function.
   :class:`OrderRefused` refuses an order from that hook.
 - Stock: :func:`set_stock` (many SKUs at once, one transaction, with an
   ``origin`` carried by each ``stock_changed`` event) → :class:`StockChanges`.
+- Bulk product writes: :func:`upsert_products` (products, variants and
+  prices keyed by slug and SKU, all or nothing) → :class:`ProductUpserts`.
 - Jobs: :func:`enqueue`.
 - The plugin's own tables and the store: :func:`transaction`,
   :func:`store_currency`.
@@ -57,8 +59,8 @@ EXPORTS: dict[str, str] = {
     "variants": "catalog",
     # orders
     "OrderLineSnapshot": "orders", "OrderSnapshot": "orders", "order": "orders",
-    # stock
-    "StockChanges": "stock", "set_stock": "stock",
+    # stock, bulk product writes
+    "StockChanges": "stock", "set_stock": "stock", "ProductUpserts": "bulk", "upsert_products": "bulk",
     # jobs and plugin state
     "enqueue": "jobs", "is_active": "plugins", "plugin_settings": "plugins",
     # the plugin's own tables, the store's settings
@@ -98,6 +100,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     from engine.sdk.catalog import (Attribute, Product, ProductPage, Variant, attributes, product,  # noqa: F401
                                     products, variant, variants)
     from engine.sdk.commands import run_command  # noqa: F401
+    from engine.sdk.bulk import ProductUpserts, upsert_products  # noqa: F401
     from engine.sdk.errors import (HookError, InvalidInput, NotFound, OrderRefused, PluginError,  # noqa: F401
                                    ShopError)
     from engine.sdk.jobs import enqueue  # noqa: F401

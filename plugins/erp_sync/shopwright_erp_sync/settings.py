@@ -71,3 +71,10 @@ class ErpSyncSettings(BaseModel):
         if "\n" in value or "\r" in value:
             raise ValueError(f"{info.field_name} must be a single line")
         return value
+
+    def missing(self) -> list[str]:
+        """The settings the chosen connector still needs before it can sync,
+        in declaration order (empty: ready). ``odoo`` needs ``url``, ``db``,
+        ``username`` and ``password``; ``csv`` needs ``url`` (the folder)."""
+        needed = ("url", "db", "username", "password") if self.connector == "odoo" else ("url",)
+        return [name for name in needed if not getattr(self, name)]

@@ -108,3 +108,45 @@ def test_settings_reject(values, field):
     with pytest.raises(ValidationError) as info:
         ErpSyncSettings.model_validate(values)
     assert [e["loc"] for e in info.value.errors()] == [(field,)]
+
+
+@pytest.mark.parametrize("values, missing", [
+    ({}, ["url", "db", "username", "password"]),
+    ({"url": "http://127.0.0.1:8069", "db": "shop", "username": "u"}, ["password"]),
+    ({"url": "http://127.0.0.1:8069", "db": "shop", "username": "u", "password": "p"}, []),
+    ({"connector": "csv"}, ["url"]),
+    ({"connector": "csv", "url": "/srv/erp"}, []),
+])
+def test_missing_lists_what_the_connector_still_needs(values, missing):
+    assert ErpSyncSettings.model_validate(values).missing() == missing
+
+
+@pytest.mark.parametrize("value, currency, minor", [
+    (4.93, "EUR", 493), (0.1 + 0.2, "EUR", 30), ("12.50", "EUR", 1250), (19.0, "EUR", 1900),
+    (1200.0, "JPY", 1200), (1.2345, "BHD", 1234), (0.005, "EUR", 0), (0.015, "EUR", 2), (1e-7, "EUR", 0),
+])
+def test_erp_amounts_become_minor_units_exactly(value, currency, minor):
+    from shopwright_erp_sync.connector import to_minor
+
+    assert to_minor(value, currency) == minor
+
+
+@pytest.mark.parametrize("value", [None, True, "", "12,50", "nan", float("inf")])
+def test_what_is_not_an_amount_is_refused(value):
+    from shopwright_erp_sync.connector import to_minor
+
+    with pytest.raises(ValueError):
+        to_minor(value, "EUR")
+
+
+def test_unit_prices_sent_to_odoo_give_back_the_line_total():
+    from shopwright_erp_sync.odoo import unit_price
+
+    assert unit_price(2500 * 2, 2, "EUR") == 25.0
+    assert round(unit_price(1000, 3, "EUR") * 3, 2) == 10.0
+    assert unit_price(1200, 1, "JPY") == 1200.0
+
+
+def test_subscribes_to_the_events_it_handles_only():
+    assert set(plugin.MANIFEST.events) == {"order_paid", "order_cancelled", "order_refunded", "stock_changed"}
+    assert plugin.MANIFEST.piccolo_app == "shopwright_erp_sync.piccolo_app"

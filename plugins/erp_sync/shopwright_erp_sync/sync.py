@@ -1,0 +1,238 @@
+"""The sync itself, over any :class:`~shopwright_erp_sync.connector.Connector`.
+
+- :func:`pull`: products, variants and prices changed in the ERP since the
+  stored cursor are upserted (into the product linked to the ERP's ref, or
+  the one already holding one of its SKUs, else a new one; the link slug →
+  ERP ref is recorded) into the catalog (``sdk.upsert_products``), then
+  their stock is set in bulk with origin ``erp_sync`` (``sdk.set_stock``), so
+  the ``stock_changed`` events of the import are recognised and never sent
+  back. A product the ERP faulted on, or that the catalog refuses, is
+  dead-lettered with the reason and the rest import. The cursor (table
+  ``erp_sync_state``, key ``cursor:<connector>``) moves only after
+  everything it covers is written, so a pull that fails half-way is redone.
+- :func:`push_order`: one paid order → one sale order. The link order number
+  → ERP id is looked up first and written after the ERP answered; the
+  connector's own search by order number covers a crash between the two, so
+  a job that runs twice creates nothing twice.
+- :func:`push_stock`: a stock change the store made (any origin but ours).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from engine import sdk
+
+from shopwright_erp_sync import store
+from shopwright_erp_sync.connector import Connector, ErpProduct
+
+ORIGIN = "erp_sync"
+MAX_RECORDS = 10_000
+
+
+def connector_for(runtime: Any, settings: Any) -> Connector:
+    """The connector the settings choose (``odoo`` or ``csv``). ValueError
+    naming what is missing when the settings are not complete."""
+    missing = settings.missing()
+    if missing:
+        raise ValueError(f"erp_sync is not configured: set {', '.join(missing)} "
+                         "(shopwright plugins configure erp_sync key=value)")
+    currency = sdk.store_currency(runtime)
+    if settings.connector == "csv":
+        from shopwright_erp_sync.csv_folder import CsvFolderConnector
+
+        return CsvFolderConnector(settings.url, currency)
+    from shopwright_erp_sync.odoo import OdooConnector
+
+    return OdooConnector(settings.url, settings.db, settings.username, settings.password, currency)
+
+
+def _records(product: ErpProduct) -> list[dict[str, Any]]:
+    records = []
+    for index, variant in enumerate(product.variants):
+        record: dict[str, Any] = {"product_slug": product.slug, "sku": variant.sku, "price_amount": variant.price}
+        if variant.options:
+            record["options"] = dict(variant.options)
+        if index == 0:
+            record["title"] = product.title
+            record["description"] = product.description
+        records.append(record)
+    return records
+
+
+def _batches(products: list[ErpProduct]) -> Iterable[list[ErpProduct]]:
+    batch: list[ErpProduct] = []
+    size = 0
+    for product in products:
+        if batch and size + len(product.variants) > MAX_RECORDS:
+            yield batch
+            batch, size = [], 0
+        batch.append(product)
+        size += len(product.variants)
+    if batch:
+        yield batch
+
+
+async def _upsert(runtime: Any, products: list[ErpProduct]) -> tuple[list[ErpProduct], dict[str, str]]:
+    """Upsert ``products``; the refused ones are left out and returned by ref with the reason."""
+    refused: dict[str, str] = {}
+    remaining = [product for product in products if product.variants]
+    for product in products:
+        if not product.variants:
+            refused[product.ref] = "the ERP gave no sellable variant"
+    while remaining:
+        records, owner = [], []
+        for product in remaining:
+            for record in _records(product):
+                records.append(record)
+                owner.append(product)
+        report = await sdk.upsert_products(runtime, records)
+        if not report.errors:
+            return remaining, refused
+        bad = {}
+        for position, message in report.errors.items():
+            bad.setdefault(owner[position].ref, f"{records[position]['sku']}: {message}")
+        refused.update(bad)
+        remaining = [product for product in remaining if product.ref not in bad]
+    return remaining, refused
+
+
+async def pull(runtime: Any, connector: Connector, *, full: bool = False) -> dict[str, Any]:
+    """Pull what changed since the cursor (``full``: everything) into the
+    catalog; returns the run's summary (also stored as ``last_pull``)."""
+    key = f"cursor:{connector.name}"
+    cursor = None if full else await store.get_state(key)
+    result = await connector.pull(cursor)
+    summary = await _import(runtime, result)
+    if result.cursor:
+        await store.set_state(runtime, key, result.cursor)
+    summary["cursor"] = result.cursor or cursor
+    await store.set_json(runtime, "last_pull", summary)
+    return summary
+
+
+async def pull_refs(runtime: Any, connector: Connector, refs: list[str]) -> dict[str, Any]:
+    """Pull the products ``refs`` (dead letters being retried) again, whatever
+    the cursor; the cursor is left alone."""
+    return await _import(runtime, await connector.pull_refs(refs))
+
+
+async def _adopt(runtime: Any, products: list[ErpProduct]) -> list[ErpProduct]:
+    """The products with the store's slug where the store knows them: the
+    slug linked to the ERP ref (table ``erp_sync_links``, kind ``product``),
+    else the product that already holds one of its SKUs (a shop that had its
+    catalog before the ERP was connected); others keep the connector's slug."""
+    linked = await store.links_by_erp_id("product", [product.ref for product in products])
+    unlinked = [product for product in products if product.ref not in linked]
+    skus = [variant.sku for product in unlinked for variant in product.variants]
+    owner: dict[str, str] = {}
+    for start in range(0, len(skus), 1000):
+        known = await sdk.variants(runtime, skus[start:start + 1000], include_unpublished=True)
+        owner.update({sku: variant.product_slug for sku, variant in known.items()})
+    adopted = []
+    for product in products:
+        slug = linked.get(product.ref) or next(
+            (owner[variant.sku] for variant in product.variants if variant.sku in owner), product.slug)
+        adopted.append(product if slug == product.slug else replace(product, slug=slug))
+    return adopted
+
+
+async def _import(runtime: Any, result: Any) -> dict[str, Any]:
+    for fault in result.faults:
+        await store.dead_letter(runtime, "product", fault.ref, fault.error)
+    imported: list[ErpProduct] = []
+    for batch in _batches(await _adopt(runtime, result.products)):
+        written, refused = await _upsert(runtime, batch)
+        for ref, error in refused.items():
+            await store.dead_letter(runtime, "product", ref, error)
+        imported.extend(written)
+    quantities = {variant.sku: variant.on_hand for product in imported for variant in product.variants
+                  if variant.on_hand is not None}
+    changed = 0
+    items = list(quantities.items())
+    for start in range(0, len(items), MAX_RECORDS):
+        changes = await sdk.set_stock(runtime, dict(items[start:start + MAX_RECORDS]), origin=ORIGIN)
+        changed += len(changes.changed)
+    await store.save_links(runtime, "product", {product.slug: product.ref for product in imported})
+    await store.resolve(runtime, "product", [product.ref for product in imported])
+    return {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "products": len(imported),
+               "variants": sum(len(product.variants) for product in imported), "stock_changed": changed,
+               "dead_lettered": len(result.products) - len(imported) + len(result.faults)}
+
+
+async def push_order(runtime: Any, connector: Connector, number: str) -> tuple[str, bool]:
+    """Push paid order ``number``; returns (ERP id, whether this call created
+    the link). Raises the connector's errors (the job decides on retries)."""
+    known = await store.link_of("order", number)
+    if known is not None:
+        return known, False
+    order = await sdk.order(runtime, number)
+    if order is None:
+        raise LookupError(f"no order {number}")
+    erp_id = await connector.push_order(order)
+    await store.save_link(runtime, "order", number, erp_id)
+    await store.resolve(runtime, "order", [number])
+    pushed = await store.get_json("last_push")
+    await store.set_json(runtime, "last_push", {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                                                "order": number, "erp_id": erp_id,
+                                                "orders": int(pushed.get("orders", 0)) + 1})
+    return erp_id, True
+
+
+class NotPushedYet(RuntimeError):
+    """A paid order changed before its push went through: try again later."""
+
+
+async def follow_order(runtime: Any, connector: Connector, event: Any) -> bool:
+    """Send an ``order_cancelled`` or ``order_refunded`` event of a pushed
+    order to the ERP, once per event (links ``cancel:<number>`` and
+    ``refund:<number>:<event id>``). False when there is nothing to send (the
+    order never reached the ERP: it was cancelled unpaid). Raises
+    :class:`NotPushedYet` for a paid order whose push has not gone through
+    yet, so that the event's job is retried after it."""
+    payload = event.payload
+    number = payload["number"]
+    erp_id = await store.link_of("order", number)
+    if erp_id is None:
+        if payload.get("previous_status", "pending_payment") == "pending_payment":
+            return False
+        raise NotPushedYet(f"order {number} is not in the ERP yet")
+    if event.name == "order_cancelled":
+        kind, key = "cancel", number
+    else:
+        kind, key = "refund", f"{number}:{event.id}"
+    if await store.link_of(kind, key) is not None:
+        return False
+    if event.name == "order_cancelled":
+        await connector.cancel_order(erp_id, number, str(payload.get("reason") or ""))
+    else:
+        await connector.note_refund(erp_id, number, int(payload["amount"]), str(payload["currency"]), str(event.id))
+    await store.save_link(runtime, kind, key, erp_id)
+    return True
+
+
+async def push_stock(runtime: Any, connector: Connector, payload: dict[str, Any]) -> bool:
+    """Send a ``stock_changed`` the store made to the ERP; False (nothing sent)
+    for the import's own changes (origin ``erp_sync``)."""
+    if payload.get("origin") == ORIGIN:
+        return False
+    await connector.push_stock(payload["sku"], int(payload["on_hand"]))
+    return True
+
+
+async def retry_dead_letter(runtime: Any, connector: Connector, row: dict[str, Any]) -> bool:
+    """Try dead letter ``row`` again: an order is pushed (once), a product is
+    read again by its ref and imported. True when it went through (the dead
+    letter is then resolved); False when it failed again (its ``tries`` and
+    error are updated)."""
+    from shopwright_erp_sync.connector import ErpError
+
+    try:
+        if row["kind"] == "order":
+            await push_order(runtime, connector, row["ref"])
+            return True
+        return (await pull_refs(runtime, connector, [row["ref"]]))["products"] > 0
+    except ErpError as exc:
+        await store.dead_letter(runtime, row["kind"], row["ref"], str(exc))
+        return False
