@@ -24,7 +24,7 @@ from engine.plugins import host as plugin_host
 from engine.plugins.host import NOT_INSTALLED, PluginStatus
 from engine.runtime import Runtime
 from engine.system.tables import PluginState
-from engine.testing import cleanup_redis
+from engine.testing import cleanup_redis, wait_until
 from engine.themes.registry import set_active_theme
 
 DISCOUNT = '''
@@ -111,16 +111,6 @@ async def discovering(shopwright_settings):
             await cleanup_redis(runtime.settings.redis_url, runtime.settings.jobs.queue_name)
 
 
-async def until(check, timeout: float = 10.0) -> bool:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            return False
-        await asyncio.sleep(0.02)
-    return True
-
-
 async def test_a_plugin_installed_while_running_is_used_once_enabled_elsewhere(site, discovering,
                                                                                shopwright_settings):
     settings = shopwright_settings()
@@ -129,13 +119,13 @@ async def test_a_plugin_installed_while_running_is_used_once_enabled_elsewhere(s
     name = install(site, DISCOUNT)
     assert name not in server.host.installed
     await cli.host.enable(name)                                # the CLI finds it: an unknown name is searched for
-    assert await until(lambda: server.host.is_active(name)), "the running process did not load it"
+    await wait_until(lambda: server.host.is_active(name), what="the running process loading it")
     assert server.host.status_of(name).error is None
     await server.queue.enqueue(f"{name}.touch", 7)             # its jobs run in-process at once
     await server.queue.drain()
     assert sys.modules[name].RAN == [7]
     await cli.host.disable(name)
-    assert await until(lambda: not server.host.is_active(name))
+    await wait_until(lambda: not server.host.is_active(name), what="the running process dropping it")
 
 
 @pytest.mark.redis

@@ -33,7 +33,7 @@ from typing import Any, Mapping, Sequence
 
 from engine.catalog.categories import descendant_ids
 from engine.catalog.validation import canonical_attribute_value, check_code, check_slug, fail
-from engine.db.sql import chunks, fetch, fetchone, placeholders, reading
+from engine.db.sql import chunks, fetch, fetchone, placeholders, reading, timestamp
 from engine.errors import InvalidCursor, InvalidInput
 
 MAX_IDS = 500
@@ -55,14 +55,6 @@ SELECT v.id, v.product, v.sku, v.options, v.price_amount, v.currency, v.weight_g
 FROM catalog_variants v JOIN catalog_products p ON p.id = v.product
 WHERE {where} ORDER BY v.product, v.position, v.id
 """
-
-
-def _time(value: Any) -> datetime | None:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value
 
 
 def _typed(kind: str, text: str) -> Any:
@@ -119,8 +111,8 @@ async def load_products(ids: Sequence[int]) -> list[dict[str, Any]]:
             "id": row["id"], "slug": row["slug"], "title": row["title"], "description": row["description"],
             "status": row["status"], "seo_title": row["seo_title"], "seo_description": row["seo_description"],
             "tax_class": row["tax_class"], "currency": row["currency"], "categories": [], "attributes": {},
-            "images": [], "variants": [], "created_at": _time(row["created_at"]),
-            "updated_at": _time(row["updated_at"]),
+            "images": [], "variants": [], "created_at": timestamp(row["created_at"]),
+            "updated_at": timestamp(row["updated_at"]),
         }
     for row in variants:
         by_id[row["product"]]["variants"].append(_variant(row))

@@ -9,6 +9,7 @@ on SQLite and ``$n`` on PostgreSQL. Literal braces must be doubled.
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Iterable, Sequence
 
 from piccolo.engine.base import Engine
@@ -102,3 +103,13 @@ def chunks(values: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:
             batch = []
     if batch:
         yield batch
+
+
+def timestamp(value: Any) -> datetime | None:
+    """A timestamp column's value as an aware datetime, read the same from both
+    engines (SQLite gives ISO text; a naive value is UTC); None stays None."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value

@@ -10,23 +10,14 @@ transaction.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from typing import Any, Sequence
 
-from engine.db.sql import fetch, fetchone
+from engine.db.sql import fetch, fetchone, timestamp
 from engine.errors import InvalidInput
 from engine.money import Money
 from engine.protocols import OrderLineSnapshot, OrderSnapshot
 
 MAX_NUMBER_LENGTH = 32
-
-
-def _time(value: Any) -> datetime | None:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value
 
 
 def _json(text: str | None, empty: Any) -> Any:
@@ -56,7 +47,7 @@ def snapshot(row: dict[str, Any], lines: Sequence[dict[str, Any]]) -> OrderSnaps
         prices_include_tax=bool(row["prices_include_tax"]),
         shipping_address=_json(row["shipping_address"], {}), billing_address=_json(row["billing_address"], {}),
         shipping_method=row["shipping_method"], shipping_label=row["shipping_label"],
-        payment_method=row["payment_method"], placed_at=_time(row["placed_at"]),
+        payment_method=row["payment_method"], placed_at=timestamp(row["placed_at"]),
         adjustments=tuple(_json(row["adjustments"], [])), tax_lines=tuple(_json(row["tax_lines"], [])),
     )
 
