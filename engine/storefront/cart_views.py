@@ -26,7 +26,7 @@ from quart import Blueprint, Quart, current_app, redirect, request, session
 
 from engine.cart import services as carts
 from engine.catalog import services as catalog
-from engine.checkout import service
+from engine.checkout import payment_switch, service
 from engine.addresses import ADDRESS_FIELDS, country_choices, country_name
 from engine.errors import InvalidInput, NotFound, PluginFailure, ShopError
 from engine.orders import services as orders
@@ -463,7 +463,10 @@ async def payment_return(plugin: str):
 # ---------------------------------------------------------------- order
 @blueprint.get("/orders/<number>")
 async def order_page(number: str):
-    token = request.args.get("token")
+    return await _order_page(number, request.args.get("token"))
+
+
+async def _order_page(number: str, token: str | None, status: int = 200, payment_error: str | None = None):
     try:
         order = await orders.order_for_shopper(_runtime(), number, token, _customer())
     except NotFound:
@@ -471,6 +474,28 @@ async def order_page(number: str):
     pictures = await catalog.get_variants([line["sku"] for line in order["lines"]])
     for line in order["lines"]:  # the product's picture as it is now (orders keep no images)
         line["image"] = (pictures.get(line["sku"]) or {}).get("image_url")
-    return await _page("order.html", number=order["number"], order=order, token=token,
+    return await _page("order.html", status, number=order["number"], order=order, token=token,
                        shipments=await orders.shipments(order["number"]),
+                       payment_choices=await payment_switch.payment_choices(_runtime(), order),
+                       payment_error=payment_error,
                        payment_unconfirmed=request.args.get("payment") == "unconfirmed")
+
+
+@blueprint.post("/orders/<number>/payment-method")
+async def order_payment_method(number: str):
+    """The order page's "pay another way" form: ``payment_method`` (an id
+    the page offered) and ``token`` (the order's access token, unless the
+    shopper placed it signed in). Success: back to the order page, which
+    shows the new method's payment step; a refusal: the order page with the
+    reason and the status (404, 409, 422, 502)."""
+    form = await _form()
+    token = form.get("token") or None
+    if not await csrf_valid():
+        return await _order_page(number, token, 400, "The form expired. Reload the page and try again.")
+    try:
+        await payment_switch.switch_payment_method(_runtime(), number, token, _customer(), form.get("payment_method"))
+    except NotFound:
+        return await _page("order.html", 404, number=number[:32], order=None, token=None)
+    except ShopError as exc:
+        return await _order_page(number, token, exc.status, exc.detail)
+    return redirect(f"/orders/{number}?token={token or ''}", 303)
