@@ -9,7 +9,9 @@ with its own key). How answers are read:
   (:class:`RazorpayRefusal`: a declined payment, a capture of a payment
   already captured, a refund of more than is left, a duplicate receipt);
 - anything else — a 5xx (``SERVER_ERROR``, or a body that is not
-  Razorpay's JSON), a timeout, a refused connection — is raised as it is:
+  Razorpay's JSON), a 409 (an idempotent request still in flight: read
+  before the SDK, which would take its ``BAD_REQUEST_ERROR`` body for a
+  refusal), a 429, a timeout, a refused connection — is raised as it is:
   the outcome is unknown and the core retries later.
 """
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 import razorpay
+import requests
 from razorpay.errors import BadRequestError, GatewayError
 
 from shopwright_payments_razorpay.settings import RazorpaySettings
@@ -26,6 +29,16 @@ from shopwright_payments_razorpay.settings import RazorpaySettings
 
 class RazorpayRefusal(Exception):
     """Razorpay answered the request with a definite refusal (a 4xx)."""
+
+
+class RazorpayBusy(Exception):
+    """Razorpay answered 409 or 429: try again later (the outcome is unknown)."""
+
+
+def _busy(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    if response.status_code in (409, 429):
+        raise RazorpayBusy(f"Razorpay answered {response.status_code} for {response.request.method} "
+                           f"{response.request.path_url}")
 
 
 class RazorpayApi:
@@ -36,7 +49,9 @@ class RazorpayApi:
 
     async def _call(self, work: Callable[[razorpay.Client, dict[str, Any]], Any]) -> Any:
         def run() -> Any:
-            client = razorpay.Client(auth=(self.settings.key_id, self.settings.key_secret),
+            session = requests.Session()
+            session.hooks["response"].append(_busy)
+            client = razorpay.Client(session=session, auth=(self.settings.key_id, self.settings.key_secret),
                                      base_url=self.settings.api_base)
             client.enable_retry(False)
             try:
@@ -66,12 +81,11 @@ class RazorpayApi:
     async def capture(self, payment_id: str, amount: int, currency: str) -> dict[str, Any]:
         return await self._call(lambda c, o: c.payment.capture(payment_id, amount, {"currency": currency}, **o))
 
-    async def refund(self, payment_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        return await self._call(lambda c, o: c.payment.refund(payment_id, body, **o))
-
-    async def refunds(self, payment_id: str) -> list[dict[str, Any]]:
-        answer = await self._call(lambda c, o: c.payment.fetch_multiple_refund(payment_id, {"count": 100}, **o))
-        return list(answer.get("items") or [])
+    async def refund(self, payment_id: str, body: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """A refund sent with ``X-Refund-Idempotency``: Razorpay answers a
+        repeated key with its first refund (409 while that one is in flight)."""
+        headers = {"X-Refund-Idempotency": idempotency_key}
+        return await self._call(lambda c, o: c.payment.refund(payment_id, body, headers=headers, **o))
 
     # Signatures (no network: the SDK's utility)
     def payment_signed(self, order_id: str, payment_id: str, signature: str) -> bool:

@@ -15,10 +15,12 @@
   reports nothing. A signed payment is fetched from Razorpay, captured when
   ``capture`` is ``automatic``, and reported.
 - Movements: ``capture`` → ``POST /v1/payments/:id/capture`` (the full
-  authorized amount: Razorpay captures no less); ``refund`` →
-  ``POST /v1/payments/:id/refund`` with ``notes.shopwright_key`` = the ledger
-  key — Razorpay takes no idempotency key here, so a retry first lists the
-  payment's refunds and answers the one carrying its key; ``cancel``: Razorpay
+  authorized amount: Razorpay captures no less; a payment already captured
+  is refused and read back, so a retry captures once); ``refund`` →
+  ``POST /v1/payments/:id/refund`` with the header ``X-Refund-Idempotency``
+  = the ledger key (Razorpay answers a repeated key with its first refund)
+  and ``notes.shopwright_key`` = the same key (echoed by the
+  ``refund.processed`` webhook); ``cancel``: Razorpay
   has no void (an authorization never captured is refunded by Razorpay after
   its capture window), so a payment never authorized is cancelled with
   nothing to do and an authorized one is refused.
@@ -103,14 +105,12 @@ class RazorpayGateway:
         payment = await self._payment_of(reference)
         if payment is None or not payments.captured(payment):
             return PaymentOutcome("failed", message="Razorpay holds no captured payment for this order")
-        made = next((r for r in await self.api.refunds(payment["id"])
-                     if (r.get("notes") or {}).get("shopwright_key") == idempotency_key), None)
-        if made is None:
-            try:
-                made = await self.api.refund(payment["id"], {"amount": amount.amount,
-                                                             "notes": {"shopwright_key": idempotency_key}})
-            except RazorpayRefusal as exc:
-                return PaymentOutcome("failed", message=str(exc)[:500], raw={"payment": payment["id"]})
+        try:
+            made = await self.api.refund(payment["id"], {"amount": amount.amount,
+                                                         "notes": {"shopwright_key": idempotency_key}},
+                                         idempotency_key)
+        except RazorpayRefusal as exc:
+            return PaymentOutcome("failed", message=str(exc)[:500], raw={"payment": payment["id"]})
         return PaymentOutcome(REFUND_STATUS.get(str(made.get("status")), "pending"), provider_id=made.get("id"),
                               amount=payments.money(made), raw={"refund": made.get("id"), "status": made.get("status")})
 

@@ -13,7 +13,10 @@ auth with the key id and secret; errors as ``{"error": {"code",
   (the authorized amount and currency; an already captured payment is
   ``BAD_REQUEST_ERROR`` "This payment has already been captured");
   ``POST /v1/payments/:id/refund`` (``amount``, ``notes``; more than is left
-  is refused), ``GET /v1/payments/:id/refunds``. ``refund_status`` sets
+  is refused; ``X-Refund-Idempotency``: a repeated key answers the first
+  refund, a different body with it is ``BAD_REQUEST_ERROR``, and while the
+  first is still being processed the answer is 409), ``GET
+  /v1/payments/:id/refunds``. ``refund_status`` sets
   whether a new refund is ``processed`` at once or ``pending``.
 - Checkout: ``GET /v1/checkout.js`` defines ``window.Razorpay`` like
   Razorpay's checkout.js: ``new Razorpay(options).open()`` opens the
@@ -88,6 +91,8 @@ class StandinRazorpay:
         self.payments: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
         self.failures: list[list[Any]] = []
+        self.refund_replies: dict[str, tuple[dict[str, Any], dict[str, Any], int]] = {}
+        self.in_flight: set[str] = set()
         self.calls: list[tuple[str, str]] = []
         self.declines = 0
         self.refund_status = "processed"
@@ -159,7 +164,13 @@ class StandinRazorpay:
                     if failure[1] == "lose":
                         g.lose = True
                     elif failure[1] == "hold":
-                        await me.release.wait()
+                        g.flight = request.headers.get("X-Refund-Idempotency")
+                        if g.flight:
+                            me.in_flight.add(g.flight)
+                        try:
+                            await me.release.wait()
+                        finally:
+                            me.in_flight.discard(g.flight)
                     else:
                         return error(failure[1], "The server encountered an error.", "SERVER_ERROR")
                     break
@@ -248,6 +259,23 @@ class StandinRazorpay:
             if payment is None:
                 return error(400, "The id provided does not exist")
             body = await request.get_json(force=True, silent=True) or {}
+            key = request.headers.get("X-Refund-Idempotency")
+            if key is not None:
+                if len(key) < 10 or not all(ch.isalnum() or ch in "-_" for ch in key):
+                    return error(400, "The idempotency key is invalid.")
+                if key in me.in_flight and g.get("flight") != key:
+                    return error(409, "A request with this idempotency key is in progress.")
+                if key in me.refund_replies:
+                    first_body, first_answer, status = me.refund_replies[key]
+                    if first_body != body:
+                        return error(400, "The request body differs from the first request with this key.")
+                    return first_answer, status
+            answer, status = make_refund(payment, body)
+            if key is not None:
+                me.refund_replies[key] = (body, answer, status)
+            return answer, status
+
+        def make_refund(payment: dict[str, Any], body: dict[str, Any]) -> tuple[dict[str, Any], int]:
             left = payment["amount"] - payment["amount_refunded"]
             amount = body.get("amount", left)
             if not payment["captured"]:
@@ -259,10 +287,10 @@ class StandinRazorpay:
             if payment["refund_status"] == "full":
                 payment["status"] = "refunded"
             made = {"id": me._id("rfnd"), "entity": "refund", "amount": amount, "currency": payment["currency"],
-                    "payment_id": payment_id, "notes": body.get("notes") or [], "receipt": body.get("receipt"),
+                    "payment_id": payment["id"], "notes": body.get("notes") or [], "receipt": body.get("receipt"),
                     "status": me.refund_status, "speed_processed": "normal", "created_at": next(me._clock)}
             me.refunds[made["id"]] = made
-            return made
+            return made, 200
 
         @app.get("/v1/payments/<payment_id>/refunds")
         async def refunds(payment_id: str):
