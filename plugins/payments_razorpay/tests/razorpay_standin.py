@@ -335,7 +335,7 @@ CHECKOUT_JS = """// Stand-in for Razorpay's checkout.js (tests only).
       'align-items:center;justify-content:center;z-index:2147483647';
     var frame = document.createElement('iframe');
     frame.title = 'Razorpay Checkout';
-    frame.style.cssText = 'width:min(360px,94vw);height:min(480px,90vh);border:0;border-radius:8px;background:#fff';
+    frame.style.cssText = 'width:min(360px,94vw);height:min(300px,90vh);border:0;border-radius:8px;background:#fff';
     frame.src = ORIGIN + '/checkout/pay?order_id=' + encodeURIComponent(options.order_id) +
       '&key_id=' + encodeURIComponent(options.key) + '&name=' + encodeURIComponent(options.name || '');
     overlay.appendChild(frame);
