@@ -130,7 +130,7 @@ class RazorpayGateway:
         read back, so whoever asks first captures and the rest see it)."""
         if payment.get("status") == "authorized" and self.settings.capture == "automatic":
             try:
-                payment = await self.api.capture(payment["id"], payment["amount"], payment["currency"])
+                payment = await self.api.capture(payment["id"], payment.get("amount"), payment.get("currency"))
             except RazorpayRefusal:
                 payment = await self.api.payment(payment["id"])
         return payments.report(payment, event_id)
