@@ -32,8 +32,8 @@ class RazorpaySettings(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     key_id: str = Field("", max_length=64, description="Key Id of the Razorpay API key (rzp_test_… or rzp_live_…)")
-    key_secret: str = secret(description="Key Secret of the Razorpay API key")
-    webhook_secret: str = secret(description="Secret of the webhook registered for this shop")
+    key_secret: str = secret(max_length=128, description="Key Secret of the Razorpay API key")
+    webhook_secret: str = secret(max_length=256, description="Secret of the webhook registered for this shop")
     capture: Literal["automatic", "manual"] = Field(
         "automatic", description="automatic: capture when authorized; manual: capture later from the admin")
     api_base: str = Field("https://api.razorpay.com", description="Razorpay API base URL (without /v1)")

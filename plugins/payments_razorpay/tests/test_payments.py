@@ -5,6 +5,7 @@ the return, the admin API and the webhooks are the shop's real endpoints."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 import pytest
@@ -87,8 +88,8 @@ async def test_pay_in_checkout_then_return_captures_once_and_a_forged_signature_
 
 
 async def test_manual_capture_partial_refund_and_the_refund_webhook_counted_once(
-        razorpay, razorpay_shop, database_url):
-    async with razorpay_shop(razorpay, database_url, capture="manual") as (app, base_url):
+        razorpay, razorpay_shop, sqlite_url):
+    async with razorpay_shop(razorpay, sqlite_url, capture="manual") as (app, base_url):
         await add_product(app.runtime, "TEE-1", price=2500, stock=5)
         headers = {"Authorization": f"Bearer {await api_token('razorpay tests', ['orders:write'])}"}
         async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
@@ -129,6 +130,20 @@ async def test_manual_capture_partial_refund_and_the_refund_webhook_counted_once
             assert rest.json()["status"] == "refunded" and rest.json()["totals"]["refunded"] == 5490
             assert razorpay.payments[answer["razorpay_payment_id"]]["status"] == "refunded"
             assert await fetchval("SELECT COUNT(*) FROM outbox_events WHERE name = 'payment_refunded'") == 2
+
+
+async def test_the_reconciliation_captures_a_payment_never_returned_from(razorpay, razorpay_shop, sqlite_url):
+    async with razorpay_shop(razorpay, sqlite_url) as (app, base_url):
+        await add_product(app.runtime, "TEE-1", price=2500, stock=5)
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            order = await placed(client, "rzp-poll-1")
+            razorpay.pay(order["payment"]["reference"])  # paid, then the browser closed; no webhook came
+            app.runtime.clock = lambda: time.time() + 3600
+            await app.runtime.queue.enqueue("core.reconcile_payments")
+            await app.runtime.queue.drain()
+            assert await order_status(order["number"]) == "paid"
+            assert await ledger(order["number"]) == [("capture", "succeeded", 5490)]
+            assert [p["captured"] for p in razorpay.payments.values()] == [True]
 
 
 async def test_razorpay_down_or_answer_lost_at_start_makes_one_razorpay_order(razorpay, razorpay_shop, sqlite_url):
