@@ -158,7 +158,7 @@ async def payment_methods(runtime, token: str) -> dict[str, Any]:
     await carts.ensure_open(token)
     items = []
     try:
-        entries = await available_gateways(runtime)
+        entries = await available_gateways(runtime, runtime.settings.store.currency)
     except HookError as exc:
         raise _plugin_failure(exc, "Payment") from exc
     for entry in entries:
@@ -276,7 +276,8 @@ async def prepare(runtime, token: str, body: Mapping[str, Any], customer: int | 
         raise InvalidInput(f"Shipping method {method_id!r} is not available for this address (offered: {offered}).",
                            {"shipping_method": "not available for this address"})
     try:
-        gateway = next((g for g in await available_gateways(runtime) if g.id == payment_id), None)
+        offered = await available_gateways(runtime, runtime.settings.store.currency)
+        gateway = next((g for g in offered if g.id == payment_id), None)
     except HookError as exc:
         raise _plugin_failure(exc, "Payment") from exc
     if gateway is None:

@@ -248,3 +248,16 @@ async def test_a_refund_with_an_idempotency_key_is_made_once(shop, headers):
     assert other.status_code == 422 and "already used" in (await other.get_json())["detail"]
     assert shop.gateway.moved == [("refund", 1000)]
     assert await ledger(number) == [("capture", "succeeded", 5490), ("refund", "succeeded", 1000)]
+
+
+async def test_a_gateway_is_offered_only_in_the_currencies_it_lists(shop):
+    client = shop.test_client()
+    cart = await cart_with(client, "TEE-1", 1)
+    offered = lambda: client.get(f"/api/v1/carts/{cart}/payment-methods")  # noqa: E731
+    assert "standin" in [m["id"] for m in (await (await offered()).get_json())["items"]]
+    shop.gateway.capabilities = GatewayCapabilities(flow="redirect", currencies=frozenset({"INR", "USD"}))
+    assert "standin" not in [m["id"] for m in (await (await offered()).get_json())["items"]]
+    refused = await checkout(client, cart, payment_method="standin")
+    assert refused.status_code == 422 and "payment_method" in (await refused.get_json())["errors"]
+    shop.gateway.capabilities = GatewayCapabilities(flow="redirect", currencies=frozenset({"EUR"}))
+    assert (await checkout(client, cart, payment_method="standin")).status_code == 201
