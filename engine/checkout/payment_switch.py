@@ -21,13 +21,13 @@ MAX_METHOD_ID = 200
 
 async def payment_choices(runtime, order: dict[str, Any]) -> list[dict[str, str]]:
     """The methods the shopper of ``order`` (the shopper's order JSON) may
-    switch to: ``[{"id", "title"}]`` of every active gateway but the one in
-    use; empty once the order no longer awaits payment or when the gateways
+    switch to: ``[{"id", "title"}]`` of every active gateway taking the
+    order's currency but the one in use; empty once the order no longer awaits payment or when the gateways
     cannot be listed (the page then simply offers no switch)."""
     if order["status"] != "pending_payment":
         return []
     try:
-        entries = await available_gateways(runtime)
+        entries = await available_gateways(runtime, order["currency"])
     except HookError:
         return []
     current = (order.get("payment") or {}).get("method") or order.get("payment_method")
@@ -43,15 +43,16 @@ async def switch_payment_method(runtime, number: str, token: str | None, custome
     Idempotent: asking again for the method already in use starts its
     payment if it has not started (a start that failed is retried) and
     changes nothing else. Errors: InvalidInput (422) for a method the shop
-    does not offer; Conflict (409) while money is held on the current
+    does not offer in the order's currency; Conflict (409) while money is held on the current
     payment; IllegalTransition (409) once the order is paid or cancelled;
     PluginFailure (502) when the new provider cannot start the payment (the
     switch is kept; asking again retries the start)."""
-    await order_for_shopper(runtime, number, token, customer)
+    order = await order_for_shopper(runtime, number, token, customer)
     if not isinstance(method, str) or not method or len(method) > MAX_METHOD_ID:
         raise InvalidInput("Choose a payment method.", {"payment_method": "is required"})
     try:
-        entry = next((entry for entry in await available_gateways(runtime) if entry.id == method), None)
+        entries = await available_gateways(runtime, order["currency"])
+        entry = next((entry for entry in entries if entry.id == method), None)
     except HookError as exc:
         raise PluginFailure(exc.plugin, f"The payment methods cannot be listed: plugin {exc.plugin!r} "
                                         f"{exc.reason}.") from exc
