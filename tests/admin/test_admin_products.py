@@ -243,8 +243,9 @@ def _upload(data: bytes, name: str) -> FileStorage:
     return FileStorage(io.BytesIO(data), filename=name, content_type="image/png")
 
 
-async def test_reading_staff_are_refused_every_form(make_app, database_url):
-    app = await make_app(database_url=database_url)
+async def test_reading_staff_are_refused_every_form(make_app):
+    """Permissions, not data: SQLite only."""
+    app = await make_app()
     await add_product(app.runtime, "TEE-1", slug="tee")
     product_id = await fetchval("SELECT id FROM catalog_products")
     reader = await staff_client(app, permissions=["catalog:read"])
@@ -258,3 +259,36 @@ async def test_reading_staff_are_refused_every_form(make_app, database_url):
         response = await reader.post(path, form={"csrf_token": token, "action": "publish", "product": str(product_id)})
         assert response.status_code == 403, path
     assert await fetchval("SELECT COUNT(*) FROM catalog_products") == 1
+
+
+async def test_categories_and_warehouses_pages(make_app, database_url):
+    app = await make_app(database_url=database_url)
+    staff = await staff_client(app, permissions=["catalog:read", "catalog:write"])
+    form = {"slug": "clothing", "name": "Clothing", "parent": "", "position": "1"}
+    status, _, location = await _post(staff, "/admin/categories", form, token_from="/admin/categories")
+    assert status == 303 and location.startswith("/admin/categories/clothing")
+    status, page, _ = await _post(staff, "/admin/categories", form, token_from="/admin/categories")
+    assert status == 409 and "exists" in page
+    await _post(staff, "/admin/categories", {**form, "slug": "coats", "name": "Coats", "parent": "clothing"},
+                token_from="/admin/categories")
+    status, page, _ = await _post(staff, "/admin/categories/clothing", {**form, "parent": "coats"},
+                                  token_from="/admin/categories/clothing")
+    assert status == 422 and "ancestor" in page
+    status, page, _ = await _post(staff, "/admin/categories/coats", {"name": "Coats & jackets", "parent": "clothing",
+                                                                      "position": "x"}, token_from="/admin/categories")
+    assert status == 422 and "whole number" in page
+    assert (await _post(staff, "/admin/categories/coats", {"name": "Coats & jackets", "parent": "clothing",
+                                                           "position": "2"}, token_from="/admin/categories"))[0] == 303
+    _, page = await _get(staff, "/admin/categories")
+    assert page.index("Clothing") < page.index("— <a href=\"/admin/categories/coats\">Coats &amp; jackets")
+    assert (await _post(staff, "/admin/categories/coats/delete", {}, token_from="/admin/categories"))[0] == 303
+    assert (await _get(staff, "/admin/categories/coats"))[0] == 404
+
+    status, page, _ = await _post(staff, "/admin/warehouses", {"code": "Hamburg!", "name": "Hamburg"},
+                                  token_from="/admin/warehouses")
+    assert status == 422 and "lower-case" in page
+    assert (await _post(staff, "/admin/warehouses", {"code": "hamburg", "name": "Hamburg port", "is_default": "1"},
+                        token_from="/admin/warehouses"))[0] == 303
+    _, page = await _get(staff, "/admin/warehouses")
+    assert re.search(r'data-warehouse="hamburg"><td>Hamburg port <span class="badge">default', page)
+    assert await _audited("category.create") == 2 and await _audited("warehouse.save") == 1
