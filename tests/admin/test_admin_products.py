@@ -292,3 +292,40 @@ async def test_categories_and_warehouses_pages(make_app, database_url):
     _, page = await _get(staff, "/admin/warehouses")
     assert re.search(r'data-warehouse="hamburg"><td>Hamburg port <span class="badge">default', page)
     assert await _audited("category.create") == 2 and await _audited("warehouse.save") == 1
+
+
+async def test_an_import_runs_on_an_arq_worker_once(sqlite_url, redis_url, make_app):
+    from engine.catalog.transfers import run_import
+    from engine.jobs.arq_queue import make_worker
+
+    app = await make_app(database_url=sqlite_url, redis_url=redis_url)
+    staff = await staff_client(app, permissions=["catalog:read", "catalog:write"])
+    csv = b"product_slug,title,sku,price,stock\ncup,Cup,CUP-1,3.00,2\n"
+    _, _, location = await _post(staff, "/admin/products/transfers/import", {}, {"file": _upload(csv, "cups.csv")},
+                                 "/admin/products/transfers")
+    assert 'data-status="queued"' in (await _get(staff, location))[1]
+    worker = make_worker(app.runtime, burst=True)
+    try:
+        await worker.main()
+    finally:
+        await worker.close()
+    assert 'data-status="done"' in (await _get(staff, location))[1]
+    transfer_id = int(location.rsplit("/", 1)[1])
+    assert await run_import(app.runtime, transfer_id) == "finished before"  # delivered twice: done once
+    assert await fetchval("SELECT on_hand FROM catalog_stock") == 2
+
+
+async def test_concurrent_removals_never_take_stock_below_zero(make_app, database_url):
+    import asyncio
+
+    from engine.catalog.stock_history import adjust_stock
+    from engine.errors import InvalidInput
+
+    app = await make_app(database_url=database_url)
+    await add_product(app.runtime, "TEE-1", stock=5, slug="tee")
+    results = await asyncio.gather(*(adjust_stock(app.runtime, "TEE-1", None, "add", -2, "Damaged", "test")
+                                     for _ in range(4)), return_exceptions=True)
+    assert sum(isinstance(r, InvalidInput) for r in results) == 2
+    assert await fetchval("SELECT on_hand FROM catalog_stock") == 1
+    changes = await fetch("SELECT change, on_hand FROM catalog_stock_movements ORDER BY id")
+    assert changes == [{"change": -2, "on_hand": 3}, {"change": -2, "on_hand": 1}]
