@@ -207,10 +207,7 @@ async def _save(product_id: int | None):
             product_id = saved["id"]
             action, done = "product.create", "created"
         else:
-            slug = await _slug(product_id)
-            slug = await manage.rename_product(runtime, slug, typed["slug"]) if typed["slug"] != slug else slug
-            data.pop("slug")
-            await manage.update_product(runtime, slug, data)
+            await manage.update_product(runtime, await _slug(product_id), data)  # a new slug renames it
             action, done = "product.update", "saved"
     except ShopError as exc:
         return await _page(product_id, exc.status, typed, rows, _service_errors(exc), form="product")

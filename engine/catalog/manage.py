@@ -110,8 +110,14 @@ async def create_product(runtime, data: Mapping[str, Any]) -> dict[str, Any]:
 
 async def update_product(runtime, slug: str, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Change the given fields of a product (lists replace what was stored;
-    ``variants``, when given, is the full list, matched by SKU)."""
+    ``variants``, when given, is the full list, matched by SKU). A ``slug``
+    in ``changes`` renames the product (its storefront address) in the same
+    transaction; :class:`Conflict` when another product has it."""
+    new_slug = changes.get("slug")
     async with runtime.database.transaction():
+        if new_slug is not None and new_slug != slug:
+            await _rename(slug, new_slug)
+            slug = new_slug
         current = await editable_product(slug)
         if current is None:
             raise NotFound(f"no product {slug!r}")
@@ -121,23 +127,14 @@ async def update_product(runtime, slug: str, changes: Mapping[str, Any]) -> dict
     return await staff_product(slug)
 
 
-async def rename_product(runtime, slug: str, new_slug: str) -> str:
-    """Give a product a new slug (its storefront address); :class:`Conflict`
-    when another product has it. Emits ``product_saved``."""
+async def _rename(slug: str, new_slug: str) -> None:
+    """Give the product ``slug`` the slug ``new_slug`` (inside the caller's
+    transaction); :class:`Conflict` when another product has it."""
     new_slug = check_slug(new_slug)
-    if new_slug == slug:
-        return slug
-    async with runtime.database.transaction():
-        if await fetchval("SELECT id FROM catalog_products WHERE slug = {}", new_slug) is not None:
-            raise Conflict(f"slug: a product {new_slug!r} exists", {"slug": f"a product {new_slug!r} exists"})
-        row = await fetchone("UPDATE catalog_products SET slug = {} WHERE slug = {} RETURNING id, status",
-                             new_slug, slug)
-        if row is None:
-            raise NotFound(f"no product {slug!r}")
-        await outbox.emit("product_saved", {"product_id": row["id"], "slug": new_slug, "status": row["status"],
-                                            "created": False})
-    runtime.events_committed()
-    return new_slug
+    if await fetchval("SELECT id FROM catalog_products WHERE slug = {}", new_slug) is not None:
+        raise Conflict(f"slug: a product {new_slug!r} exists", {"slug": f"a product {new_slug!r} exists"})
+    if await fetchval("UPDATE catalog_products SET slug = {} WHERE slug = {} RETURNING id", new_slug, slug) is None:
+        raise NotFound(f"no product {slug!r}")
 
 
 async def delete_product(runtime, slug: str) -> None:

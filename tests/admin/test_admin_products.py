@@ -148,6 +148,11 @@ async def test_create_edit_image_and_stock_with_history(make_app, database_url, 
     assert status == 303
     product = await manage.staff_product("linen-shirt-2")
     assert [(v["sku"], v["price"]["amount"]) for v in product["variants"]] == [("LIN-S", 2500), ("LIN-L", 3350)]
+    status, page, _ = await _post(staff, path, {**base, "slug": "linen-shirt-3", "categories": "nowhere",
+                                                **_variant_form([("LIN-S", "size: S", "1.00", "0")])}, token_from=path)
+    assert status == 422 and "nowhere" in page
+    assert await manage.staff_product("linen-shirt-3") is None  # the rename went back with the refused save
+    assert (await manage.editable_product("linen-shirt-2"))["variants"][0]["price_amount"] == 2500
 
     # images: checked by their bytes and size, served from the storage to the storefront
     images = f"{path}/images"
