@@ -234,7 +234,7 @@ class MediaSettings(_Section):
     ``/media/catalog/``. Several servers need a shared directory."""
 
     directory: str = "var/media"
-    max_image_bytes: int = Field(5 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    max_image_bytes: int = Field(5 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024)
 
 
 class CacheSettings(_Section):

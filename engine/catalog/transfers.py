@@ -17,6 +17,7 @@ upserts, which completes it.
 """
 from __future__ import annotations
 
+import csv
 import io
 import json
 from datetime import datetime, timezone
@@ -26,11 +27,12 @@ from engine.catalog.exporter import export_to
 from engine.catalog.importer import ImportReport, import_source, text_source
 from engine.catalog.validation import fail
 from engine.db.sql import fetch, fetchone, fetchval
+from engine.errors import ShopError
 
 IMPORT_JOB = "core.catalog_import"
 EXPORT_JOB = "core.catalog_export"
 #: the largest CSV file taken from the admin
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
+MAX_IMPORT_BYTES = 15 * 1024 * 1024  # under the request limit (16 MB, engine.app)
 #: rows per write transaction (and per progress step) of an admin import
 BATCH_SIZE = 500
 FIELDS = "id, kind, status, filename, total, done, errors, actor, created_at, finished_at"
@@ -134,6 +136,9 @@ async def run_import(runtime: Any, transfer_id: int) -> str:
     try:
         report = await import_source(runtime, text_source(row["payload"], "csv"), batch_size=BATCH_SIZE,
                                      progress=progress, on_validated=validated)
+    except (ShopError, csv.Error) as exc:  # the file, not the job, is at fault: refused, not retried
+        await _finish(runtime, transfer_id, "failed", [{"line": 0, "message": str(exc)[:500]}])
+        return "refused"
     except Exception as exc:
         await _finish(runtime, transfer_id, "failed", [{"line": 0, "message": str(exc)[:500]}])
         raise

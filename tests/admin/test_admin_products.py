@@ -231,6 +231,10 @@ async def test_csv_import_and_export_run_as_jobs(make_app, database_url):
     page = await finished(location)
     assert 'data-status="failed"' in page and "line 3" in page and "Nothing was imported" in page
     assert await fetchval("SELECT COUNT(*) FROM catalog_products WHERE slug = 'cup'") == 0
+    _, _, location = await _post(staff, "/admin/products/transfers/import", {},
+                                 {"file": _upload(b"name,colour\nMug,red\n", "other.csv")}, "/admin/products/transfers")
+    page = await finished(location)
+    assert "line 1: missing column &#39;product_slug&#39;" in page
     status, page, _ = await _post(staff, "/admin/products/transfers/import", {},
                                   {"file": _upload(b"\xff\xfe\x00", "x.csv")}, "/admin/products/transfers")
     assert status == 422 and "UTF-8" in page
@@ -240,7 +244,7 @@ async def test_csv_import_and_export_run_as_jobs(make_app, database_url):
     response = await staff.get(location + "/products.csv")
     text = await response.get_data(as_text=True)
     assert response.status_code == 200 and "MUG-1" in text and "9.50" in text and len(text.splitlines()) == 3
-    assert await _audited("product.import") == 2 and await _audited("product.export") == 1
+    assert await _audited("product.import") == 3 and await _audited("product.export") == 1
 
 
 def _upload(data: bytes, name: str) -> FileStorage:
