@@ -18,6 +18,11 @@ blueprint:
 - :mod:`~engine.admin.themes`: ``/admin/themes``, ``/admin/themes/<name>`` (the customizer)
 - :mod:`~engine.admin.jobs`: ``/admin/jobs``
 - :mod:`~engine.admin.emails`: ``/admin/emails`` (previews and test messages)
+- :mod:`~engine.admin.customers`: ``/admin/customers``, ``/admin/customers/<id>``
+  (export, deletion on request)
+- :mod:`~engine.admin.promotions`: ``/admin/promotions`` (promotions and vouchers)
+- :mod:`~engine.admin.store_settings`: ``/admin/settings`` (store settings and taxes)
+- :mod:`~engine.admin.reports`: ``/admin/reports`` (sales reports, CSV export)
 - :mod:`~engine.admin.plugin_pages`: ``/admin/plugins/<plugin>/<path>``, the
   pages plugins add (``admin_pages``), each with its own permission
 
@@ -44,4 +49,7 @@ def install(app: Quart) -> None:
     pages.register(app, uses_staff_session, message_page)
     for module in (signin, dashboard, account, two_factor, staff, roles, tokens, audit_log, security_policy, plugins,
                    themes, jobs, emails, plugin_pages, orders, order_page):
+        app.register_blueprint(module.blueprint)
+    from engine.admin import customers
+    for module in (customers,):
         app.register_blueprint(module.blueprint)
