@@ -50,6 +50,6 @@ def install(app: Quart) -> None:
     for module in (signin, dashboard, account, two_factor, staff, roles, tokens, audit_log, security_policy, plugins,
                    themes, jobs, emails, plugin_pages, orders, order_page):
         app.register_blueprint(module.blueprint)
-    from engine.admin import customers, promotions
-    for module in (customers, promotions):
+    from engine.admin import customers, promotions, reports
+    for module in (customers, promotions, reports):
         app.register_blueprint(module.blueprint)
