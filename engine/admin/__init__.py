@@ -50,6 +50,6 @@ def install(app: Quart) -> None:
     for module in (signin, dashboard, account, two_factor, staff, roles, tokens, audit_log, security_policy, plugins,
                    themes, jobs, emails, plugin_pages, orders, order_page):
         app.register_blueprint(module.blueprint)
-    from engine.admin import customers, promotions, reports
-    for module in (customers, promotions, reports):
+    from engine.admin import customers, promotions, reports, store_settings
+    for module in (customers, promotions, reports, store_settings):
         app.register_blueprint(module.blueprint)
