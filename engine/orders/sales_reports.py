@@ -11,8 +11,9 @@ the database, so a report costs what its date range holds, not the table.
 Reports (:data:`REPORTS`), each a :class:`Report` of column names and rows:
 
 - ``sales``: per day, ISO week (starting Monday) or month — orders, goods
-  subtotal, discounts, shipping, tax, total, refunded and net (total less
-  refunded);
+  subtotal, discounts (a positive amount, as in the API's order totals:
+  ``total = subtotal − discounts + shipping + tax``), shipping, tax, total,
+  refunded and net (total less refunded);
 - ``products`` / ``categories``: units and line totals (after line
   discounts) per product, and per category (a product in two categories
   counts in both; "Uncategorised" for none);
@@ -94,7 +95,7 @@ async def _per_period(currency: str, first: date, last: date, grain: str, sums: 
 
 
 async def sales(currency: str, first: date, last: date, grain: str = "day") -> Report:
-    sums = {"orders": "1", "subtotal": "o.subtotal", "discounts": "o.discount_total", "shipping": "o.shipping_total",
+    sums = {"orders": "1", "subtotal": "o.subtotal", "discounts": "-o.discount_total", "shipping": "o.shipping_total",
             "tax": "o.tax_total", "total": "o.total", "refunded": "o.refunded_amount",
             "net": "o.total - o.refunded_amount"}
     periods = await _per_period(currency, first, last, grain, sums)
