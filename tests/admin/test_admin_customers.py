@@ -26,7 +26,7 @@ async def test_staff_find_export_and_delete_a_customer_on_request(make_app, data
     cart = await cart_with(shopper, "TEE-1", 1)
     order = await (await checkout(shopper, cart, email="erin@example.test")).get_json()
     others = [(await create_customer(app.runtime, f"c{n}_x@example.test", "a long enough password"))["id"]
-              for n in range(3)]
+              for n in range(2)]
     support = await staff_client(app, role="support")
 
     listing = await support.get("/admin/customers")
@@ -40,9 +40,9 @@ async def test_staff_find_export_and_delete_a_customer_on_request(make_app, data
         "LIKE wildcards are matched literally"
     monkeypatch.setattr("engine.admin.customers.PAGE_SIZE", 2)
     first = await (await support.get("/admin/customers")).get_data(as_text=True)
-    assert _ids(first) == [others[2], others[1]]
+    assert _ids(first) == [others[1], others[0]]
     next_url = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
-    assert _ids(await (await support.get(next_url)).get_data(as_text=True)) == [others[0], erin]
+    assert _ids(await (await support.get(next_url)).get_data(as_text=True)) == [erin]
     assert (await support.get("/admin/customers?cursor=forged")).status_code == 400
 
     detail = await (await support.get(f"/admin/customers/{erin}")).get_data(as_text=True)
