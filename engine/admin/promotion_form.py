@@ -20,6 +20,7 @@ TEXT_FIELDS = ("name", "code", "kind", "value", "scope", "targets", "min_subtota
                "per_customer_limit", "buy_quantity", "get_quantity", "starts_at", "ends_at", "priority")
 FLAGS = ("active", "exclusive")
 MAX_TEXT = 2000
+KINDS, SCOPES = PROMOTION_KINDS, PROMOTION_SCOPES
 
 
 def _whole(text: str, field: str, errors: dict[str, str], optional: bool, default: int = 0) -> int | None:
@@ -113,7 +114,3 @@ def describe(promotion: Mapping[str, Any]) -> str:
     if kind == "buy_x_get_y":
         return f"Buy {promotion['buy_quantity']} get {promotion['get_quantity']} at {text['value']} off"
     return f"{text['value']}{'' if kind == 'percentage' else ' ' + promotion['currency']} off"
-
-
-KINDS = PROMOTION_KINDS
-SCOPES = PROMOTION_SCOPES

@@ -78,13 +78,13 @@ def period_of(day: date, grain: str) -> str:
 
 
 async def _per_period(currency: str, first: date, last: date, grain: str, sums: dict[str, str],
-                      having: str = "") -> dict[str, dict[str, int]]:
+                      extra_where: str = "") -> dict[str, dict[str, int]]:
     """``{period: {name: sum}}``: the SQL sums grouped by day in the
     database, folded into ``grain`` here (at most a few hundred days)."""
     where, args = _range_sql(currency, first, last)
     day = _day_sql()
     columns = ", ".join(f"SUM({expression}) AS {name}" for name, expression in sums.items())
-    rows = await fetch(f"SELECT {day} AS day, {columns} FROM orders o WHERE {where} {having} GROUP BY {day}", *args)
+    rows = await fetch(f"SELECT {day} AS day, {columns} FROM orders o WHERE {where} {extra_where} GROUP BY {day}", *args)
     periods: dict[str, dict[str, int]] = {}
     for row in rows:
         label = period_of(date.fromisoformat(str(row["day"])), grain)
@@ -106,7 +106,7 @@ async def sales(currency: str, first: date, last: date, grain: str = "day") -> R
 
 async def refunds(currency: str, first: date, last: date, grain: str = "day") -> Report:
     sums = {"orders": "CASE WHEN o.refunded_amount > 0 THEN 1 ELSE 0 END", "refunded": "o.refunded_amount"}
-    periods = await _per_period(currency, first, last, grain, sums, having="AND o.refunded_amount > 0")
+    periods = await _per_period(currency, first, last, grain, sums, extra_where="AND o.refunded_amount > 0")
     return Report("refunds", ("period", *sums), [(label, *values.values()) for label, values in periods.items()],
                   frozenset({"refunded"}))
 
