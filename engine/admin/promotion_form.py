@@ -94,7 +94,8 @@ def as_form(promotion: Mapping[str, Any]) -> dict[str, Any]:
             "usage_limit": "" if promotion.get("usage_limit") is None else str(promotion["usage_limit"]),
             "per_customer_limit": "" if promotion.get("per_customer_limit") is None
             else str(promotion["per_customer_limit"]),
-            "buy_quantity": str(promotion.get("buy_quantity") or 0), "get_quantity": str(promotion.get("get_quantity") or 0),
+            "buy_quantity": str(promotion.get("buy_quantity") or 0),
+            "get_quantity": str(promotion.get("get_quantity") or 0),
             "starts_at": _local(promotion.get("starts_at")), "ends_at": _local(promotion.get("ends_at")),
             "priority": str(promotion.get("priority", 100)), "active": bool(promotion.get("active")),
             "exclusive": bool(promotion.get("exclusive"))}

@@ -84,7 +84,8 @@ async def _per_period(currency: str, first: date, last: date, grain: str, sums: 
     where, args = _range_sql(currency, first, last)
     day = _day_sql()
     columns = ", ".join(f"SUM({expression}) AS {name}" for name, expression in sums.items())
-    rows = await fetch(f"SELECT {day} AS day, {columns} FROM orders o WHERE {where} {extra_where} GROUP BY {day}", *args)
+    rows = await fetch(f"SELECT {day} AS day, {columns} FROM orders o WHERE {where} {extra_where} GROUP BY {day}",
+                       *args)
     periods: dict[str, dict[str, int]] = {}
     for row in rows:
         label = period_of(date.fromisoformat(str(row["day"])), grain)
