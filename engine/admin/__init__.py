@@ -22,6 +22,11 @@ blueprint:
 - :mod:`~engine.admin.themes`: ``/admin/themes``, ``/admin/themes/<name>`` (the customizer)
 - :mod:`~engine.admin.jobs`: ``/admin/jobs``
 - :mod:`~engine.admin.emails`: ``/admin/emails`` (previews and test messages)
+- :mod:`~engine.admin.customers`: ``/admin/customers``, ``/admin/customers/<id>``
+  (export, deletion on request)
+- :mod:`~engine.admin.promotions`: ``/admin/promotions`` (promotions and vouchers)
+- :mod:`~engine.admin.store_settings`: ``/admin/settings`` (store settings and taxes)
+- :mod:`~engine.admin.reports`: ``/admin/reports`` (sales reports, CSV export)
 - :mod:`~engine.admin.plugin_pages`: ``/admin/plugins/<plugin>/<path>``, the
   pages plugins add (``admin_pages``), each with its own permission
 
@@ -40,6 +45,7 @@ def install(app: Quart) -> None:
     from engine.admin import (account, audit_log, dashboard, emails, jobs, order_page, orders, plugin_pages, plugins,
                               rendering, roles, security_policy, signin, staff, themes, tokens, two_factor)
     from engine.admin import categories, product_page, product_transfers, products, warehouses
+    from engine.admin import customers, promotions, reports, store_settings
     from engine.web import pages
     from engine.web.sessions import uses_staff_session
 
@@ -50,5 +56,6 @@ def install(app: Quart) -> None:
     for module in (signin, dashboard, account, two_factor, staff, roles, tokens, audit_log, security_policy, plugins,
                    themes, jobs, emails, plugin_pages, orders, order_page):
         app.register_blueprint(module.blueprint)
-    for module in (products, product_page, product_transfers, categories, warehouses):
+    for module in (products, product_page, product_transfers, categories, warehouses, customers, promotions, reports,
+                   store_settings):
         app.register_blueprint(module.blueprint)
