@@ -13,6 +13,7 @@ expire on their own; values are JSON (never pickle).
 from __future__ import annotations
 
 import asyncio
+import collections
 import hashlib
 import time
 from collections import OrderedDict
@@ -140,8 +141,8 @@ class Cache:
         self.redis = redis
         self.build = build
         self.data_ttl = data_ttl
-        self.hits = 0
-        self.misses = 0
+        #: ``{(kind, "hit"|"miss"): count}`` of this process (read by /metrics)
+        self.lookups: collections.Counter[tuple[str, str]] = collections.Counter()
         self._loading: dict[Hashable, asyncio.Future] = {}
 
     async def lookup(self, kind: str, key: Hashable, deps: tuple[int, ...]) -> Any | None:
@@ -152,10 +153,7 @@ class Cache:
             if raw is not None:
                 value = decode(kind, raw)
                 self.memory.set((kind, key), value, deps, self.data_ttl, size_of(value))
-        if value is None:
-            self.misses += 1
-        else:
-            self.hits += 1
+        self.lookups[kind, "miss" if value is None else "hit"] += 1
         return value
 
     async def store(self, kind: str, key: Hashable, deps: tuple[int, ...], value: Any, ttl: float) -> None:

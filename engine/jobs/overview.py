@@ -22,13 +22,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import structlog
 from arq.constants import in_progress_key_prefix
 from redis.exceptions import RedisError
 
 from engine.jobs.arq_queue import QueueUnavailable
 from engine.jobs.local import LocalRunner
 from engine.jobs.registry import build_functions
-from engine.outbox import pending_count
+from engine.outbox import lag_seconds, pending_count
+
+log = structlog.get_logger("shopwright.jobs")
 
 #: the longest error text kept per job
 ERROR_LIMIT = 500
@@ -180,12 +183,44 @@ async def recent_failures(runtime, limit: int) -> list[dict[str, Any]]:
              "finished_at": row.at.isoformat() if row.at else None} for row in failed]
 
 
+async def _arq_waiting(queue) -> tuple[int, int, float]:
+    """:meth:`LocalRunner.waiting` for arq: three sorted-set reads of the
+    queue (scores are the ms time a job is due), bounded however long it is."""
+    await queue.start()
+    now_ms = time.time() * 1000
+    async with queue.pool.pipeline(transaction=False) as pipe:
+        pipe.zcard(queue.queue_name)
+        pipe.zcount(queue.queue_name, "-inf", now_ms)
+        pipe.zrangebyscore(queue.queue_name, "-inf", now_ms, start=0, num=1, withscores=True)
+        total, due, oldest = await pipe.execute()
+    return due, total - due, (now_ms - oldest[0][1]) / 1000 if oldest else 0.0
+
+
+async def observe_waiting(runtime) -> None:
+    """Set the queue depth and oldest-job-age gauges and the outbox lag: a
+    few bounded reads, whatever the backlog (the queue's are skipped while
+    Redis cannot be reached)."""
+    metrics = runtime.metrics
+    metrics.outbox_lag.set(await lag_seconds())
+    queue = runtime.queue
+    try:
+        due, deferred, oldest = queue.waiting() if isinstance(queue, LocalRunner) else await _arq_waiting(queue)
+    except (RedisError, OSError, asyncio.TimeoutError) as exc:
+        log.warning("metrics.queue_unavailable", error=repr(exc))
+        return
+    metrics.queue_depth.labels("due").set(due)
+    metrics.queue_depth.labels("deferred").set(deferred)
+    metrics.queue_oldest_age.set(oldest)
+
+
 async def observe(runtime) -> None:
     """Set the job gauges of ``runtime.metrics`` to what :func:`overview`
-    counts (all jobs, not only ``limit``) and the outbox backlog; the job
-    gauges are left as they were while Redis cannot be reached."""
+    counts (all jobs, not only ``limit``), the outbox backlog and
+    :func:`observe_waiting`'s; the job gauges are left as they were while
+    Redis cannot be reached."""
     metrics = runtime.metrics
     metrics.outbox_pending.set(await pending_count())
+    await observe_waiting(runtime)
     try:
         rows = [row for row, _ in await _rows(runtime)]
     except QueueUnavailable:
