@@ -3,40 +3,44 @@
 Label values are bounded: route *templates* (never paths), plugin and hook
 names, gateway ids, exception class names of :class:`engine.errors.ShopError`.
 Gauges about shared state (queue, outbox) are set when ``/metrics`` is read
-(:func:`engine.jobs.overview.observe`); per-process counts that are already
-kept elsewhere (cache lookups) are read by a collector at scrape time, so
-counting them costs the hot path nothing. The metric names are a contract:
+(:func:`engine.jobs.overview.observe`), with a few bounded reads.
+
+Several Hypercorn workers: ``shopwright serve --workers N`` gives them one
+directory (:data:`MULTIPROC_ENV`, prometheus-client's multiprocess mode)
+before they start; each keeps its values in files there, and whichever
+worker answers ``/metrics`` sums all of them (:meth:`Metrics.render`).
+
+The metric names are a contract:
 ``deploy/grafana/shopwright-dashboard.json`` and ``deploy/prometheus/alerts.yml``
 use them (``tests/test_ops_metrics.py`` checks every name they use exists).
 """
 from __future__ import annotations
 
 import functools
+import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector
 
 #: HookError reasons (engine.plugins.calls) that name a kind of failure other than "raised"
 _DEADLINE_PREFIX = "missed its "
 _BREAKER_PREFIX = "left out for "
 
+#: gauges describe state every process sees alike (queue, outbox): under several
+#: workers the page shows the latest value any of them set
+SHARED = "mostrecent"
+#: prometheus-client's multiprocess switch: a directory the worker processes of
+#: one server share, set by ``shopwright serve --workers N`` (N > 1) before they start
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
-class _CacheLookups:
-    """Collector: the lookups a :class:`engine.cache.store.Cache` counted, read on scrape."""
 
-    def __init__(self, cache: Any) -> None:
-        self.cache = cache
-
-    def collect(self) -> Iterable[Metric]:
-        family = CounterMetricFamily("shopwright_cache_lookups", "Cache lookups by kind and result (hit, miss); "
-                                     "kind 'response' is the page cache", labels=["kind", "result"])
-        for (kind, result), count in sorted(self.cache.lookups.items()):
-            family.add_metric([kind, result], count)
-        yield family
+def multiprocess_dir() -> str | None:
+    """The shared metrics directory when values are kept across worker processes."""
+    return os.environ.get(MULTIPROC_ENV) or None
 
 
 class Metrics:
@@ -44,7 +48,6 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self._cache_lookups: _CacheLookups | None = None
         self.requests = Counter(
             "shopwright_http_requests_total", "HTTP requests by route, method and status",
             ["route", "method", "status"], registry=self.registry,
@@ -80,32 +83,31 @@ class Metrics:
             "(ok, failed, timeout)", ["gateway", "call", "outcome"], registry=self.registry,
         )
 
+        self.cache_lookups = Counter(
+            "shopwright_cache_lookups_total", "Cache lookups by kind and result (hit, miss); kind 'response' is "
+            "the page cache", ["kind", "result"], registry=self.registry,
+        )
+
         # set when /metrics is read (engine.jobs.overview.observe): what /admin/jobs shows
-        self.jobs_queued = Gauge("shopwright_jobs_queued", "Jobs queued or deferred", registry=self.registry)
-        self.jobs_running = Gauge("shopwright_jobs_running", "Jobs running", registry=self.registry)
-        self.jobs_failed = Gauge("shopwright_jobs_failed", "Jobs that failed for good, while their results are kept",
-                                 registry=self.registry)
-        self.jobs_dead_letters = Gauge("shopwright_jobs_dead_letters",
-                                       "Jobs that failed for good by plugin, while their results are kept",
-                                       ["plugin"], registry=self.registry)
-        self.outbox_pending = Gauge("shopwright_outbox_pending", "Domain events not yet handed to the job queue",
-                                    registry=self.registry)
-        self.queue_depth = Gauge("shopwright_queue_depth", "Jobs in the queue (due now, or deferred)",
-                                 ["state"], registry=self.registry)
-        self.queue_oldest_age = Gauge("shopwright_queue_oldest_job_age_seconds",
-                                      "How long the oldest job that is due has waited to start (0: none waits)",
-                                      registry=self.registry)
-        self.outbox_lag = Gauge("shopwright_outbox_lag_seconds",
-                                "Age of the oldest domain event not yet relayed (0: none)", registry=self.registry)
+        def gauge(name: str, documentation: str, labels: tuple[str, ...] = ()) -> Gauge:
+            return Gauge(name, documentation, labels, registry=self.registry, multiprocess_mode=SHARED)
+
+        self.jobs_queued = gauge("shopwright_jobs_queued", "Jobs queued or deferred")
+        self.jobs_running = gauge("shopwright_jobs_running", "Jobs running")
+        self.jobs_failed = gauge("shopwright_jobs_failed", "Jobs that failed for good, while their results are kept")
+        self.jobs_dead_letters = gauge("shopwright_jobs_dead_letters",
+                                       "Jobs that failed for good by plugin, while their results are kept", ("plugin",))
+        self.outbox_pending = gauge("shopwright_outbox_pending", "Domain events not yet handed to the job queue")
+        self.queue_depth = gauge("shopwright_queue_depth", "Jobs in the queue (due now, or deferred)", ("state",))
+        self.queue_oldest_age = gauge("shopwright_queue_oldest_job_age_seconds",
+                                      "How long the oldest job that is due has waited to start (0: none waits)")
+        self.outbox_lag = gauge("shopwright_outbox_lag_seconds",
+                                "Age of the oldest domain event not yet relayed (0: none)")
 
     # ------------------------------------------------------------ call sites
-    def watch_cache(self, cache: Any) -> None:
-        """Expose ``cache.lookups`` (``{(kind, "hit"|"miss"): count}``) on scrape;
-        a later call (a new app on the same runtime) replaces the cache watched."""
-        if self._cache_lookups is not None:
-            self.registry.unregister(self._cache_lookups)
-        self._cache_lookups = _CacheLookups(cache)
-        self.registry.register(self._cache_lookups)
+    def cache_lookup(self, kind: str, hit: bool) -> None:
+        """Count one cache lookup (:attr:`engine.cache.store.Cache.on_lookup`)."""
+        self.cache_lookups.labels(kind, "hit" if hit else "miss").inc()
 
     def instrument_hooks(self, attempt: Callable) -> Callable:
         """Wrap :meth:`engine.plugins.calls.HookCaller._attempt` (one hook
@@ -131,7 +133,16 @@ class Metrics:
         return timed
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        """The Prometheus text page: this process's registry, or — under
+        several Hypercorn workers (:func:`multiprocess_dir` set) — every
+        worker's values summed from their files (counters, histograms) and
+        the most recent value of each gauge (they describe shared state)."""
+        directory = multiprocess_dir()
+        if directory is None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=directory)
+        return generate_latest(registry)
 
 
 def _failure_reason(error: Any) -> str:

@@ -4,15 +4,25 @@ lookups, queue depth and age (arq and the in-process runner), outbox lag."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from types import SimpleNamespace
 
+import httpx
+from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.parser import text_string_to_metric_families
 
 from engine import PluginManifest, hookimpl
+from engine.cli.serve import shared_metrics
 from engine.jobs.overview import observe_waiting
+from engine.metrics import MULTIPROC_ENV, multiprocess_dir
 from engine.outbox import emit, lag_seconds
-from engine.testing.checkout import add_product, cart_with, checkout
+from engine.testing import wait_until
+from engine.testing.checkout import add_product, cart_with, checkout, free_port
 
 
 def samples(text: str) -> dict[tuple[str, frozenset], float]:
@@ -116,3 +126,64 @@ async def test_queue_depth_of_the_in_process_runner(make_runtime):
     assert value(page, "shopwright_queue_depth", state="deferred") == 1
     assert 30 <= value(page, "shopwright_queue_oldest_job_age_seconds") < 300
     assert value(page, "shopwright_outbox_lag_seconds") == 0
+
+
+# ------------------------------------------------------------------ several Hypercorn workers
+def healthz_by_worker(metrics_dirs: list[Path]) -> dict[str, float]:
+    """``{pid: /healthz requests}`` from the workers' metric files (prometheus-client's format)."""
+    counts: dict[str, float] = {}
+    for path in (path for directory in metrics_dirs for path in directory.glob("counter_*.db")):
+        for key, count, *_ in MmapedDict.read_all_values_from_file(str(path)):
+            name, sample, labels, _help = json.loads(key)
+            if sample == "shopwright_http_requests_total" and labels.get("route") == "/healthz":
+                pid = path.stem.removeprefix("counter_")
+                counts[pid] = counts.get(pid, 0) + count
+    return counts
+
+
+async def test_metrics_of_a_server_with_two_workers_count_every_worker(sqlite_url, tmp_path):
+    port = free_port()
+    temp = tmp_path / "tmp"  # where `serve` makes the workers' metrics directory
+    temp.mkdir()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SHOPWRIGHT_", MULTIPROC_ENV))},
+           "SHOPWRIGHT_CONFIG": os.devnull, "SHOPWRIGHT_DATABASE_URL": sqlite_url, "TMPDIR": str(temp),
+           "SHOPWRIGHT_SECRET_KEY": "metrics-workers-0123456789abcdef", "SHOPWRIGHT_LOGGING__LEVEL": "WARNING"}
+    with open(tmp_path / "serve.log", "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "engine.cli", "serve", "--host", "127.0.0.1", "--port",
+                                   str(port), "--workers", "2"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    fresh = httpx.Limits(max_keepalive_connections=0)  # a new connection each time: any worker may answer
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=fresh, timeout=10) as client:
+            async def up() -> bool:
+                assert server.poll() is None, (tmp_path / "serve.log").read_text()
+                try:
+                    return (await client.get("/readyz")).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            async def both_workers_answered() -> bool:
+                answers = await asyncio.gather(*(client.get("/healthz") for _ in range(50)))
+                assert {answer.status_code for answer in answers} == {200}
+                return len(healthz_by_worker(list(temp.glob("shopwright-metrics-*")))) == 2
+
+            await wait_until(up, timeout=60, what="the server with two workers")
+            await wait_until(both_workers_answered, timeout=60, what="requests answered by each worker")
+            by_worker = healthz_by_worker(list(temp.glob("shopwright-metrics-*")))
+            for _ in range(6):
+                page = samples((await client.get("/metrics")).text)
+                total = value(page, "shopwright_http_requests_total", route="/healthz", method="GET", status="200")
+                assert total == sum(by_worker.values()), ("every scrape shows both workers' requests", by_worker)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert not list(temp.glob("shopwright-metrics-*")), "the metrics directory is removed when the server stops"
+
+
+def test_serve_gives_several_workers_one_fresh_metrics_directory(monkeypatch):
+    monkeypatch.delenv(MULTIPROC_ENV, raising=False)
+    with shared_metrics(1):
+        assert multiprocess_dir() is None, "one worker keeps its metrics in memory"
+    with shared_metrics(2):
+        directory = multiprocess_dir()
+        assert directory and os.path.isdir(directory) and not os.listdir(directory)
+    assert multiprocess_dir() is None and not os.path.exists(directory)

@@ -13,7 +13,6 @@ expire on their own; values are JSON (never pickle).
 from __future__ import annotations
 
 import asyncio
-import collections
 import hashlib
 import time
 from collections import OrderedDict
@@ -141,8 +140,8 @@ class Cache:
         self.redis = redis
         self.build = build
         self.data_ttl = data_ttl
-        #: ``{(kind, "hit"|"miss"): count}`` of this process (read by /metrics)
-        self.lookups: collections.Counter[tuple[str, str]] = collections.Counter()
+        #: called with ``(kind, hit)`` for every lookup (the web layer counts them in the metrics)
+        self.on_lookup: Callable[[str, bool], None] = lambda kind, hit: None
         self._loading: dict[Hashable, asyncio.Future] = {}
 
     async def lookup(self, kind: str, key: Hashable, deps: tuple[int, ...]) -> Any | None:
@@ -153,7 +152,7 @@ class Cache:
             if raw is not None:
                 value = decode(kind, raw)
                 self.memory.set((kind, key), value, deps, self.data_ttl, size_of(value))
-        self.lookups[kind, "miss" if value is None else "hit"] += 1
+        self.on_lookup(kind, value is not None)
         return value
 
     async def store(self, kind: str, key: Hashable, deps: tuple[int, ...], value: Any, ttl: float) -> None:
