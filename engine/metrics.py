@@ -12,7 +12,7 @@ worker answers ``/metrics`` sums all of them (:meth:`Metrics.render`).
 
 The metric names are a contract:
 ``deploy/grafana/shopwright-dashboard.json`` and ``deploy/prometheus/alerts.yml``
-use them (``tests/test_ops_metrics.py`` checks every name they use exists).
+use them (``tests/test_ops_dashboards.py`` checks every name they use exists).
 """
 from __future__ import annotations
 

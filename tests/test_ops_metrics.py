@@ -21,8 +21,9 @@ from engine.cli.serve import shared_metrics
 from engine.jobs.overview import observe_waiting
 from engine.metrics import MULTIPROC_ENV, multiprocess_dir
 from engine.outbox import emit, lag_seconds
-from engine.testing import wait_until
+from engine.testing import api_token, wait_until
 from engine.testing.checkout import add_product, cart_with, checkout, free_port
+from standin_gateway import StandInGateway
 
 
 def samples(text: str) -> dict[tuple[str, frozenset], float]:
@@ -92,6 +93,32 @@ async def test_hook_checkout_payment_and_cache_metrics(make_app, database_url):
         assert lookups[1] - lookups[0] == count, (result, lookups)
     assert ("shopwright_outbox_lag_seconds", frozenset()) in page
     assert ("shopwright_queue_oldest_job_age_seconds", frozenset()) in page
+
+
+async def test_payment_movements_are_counted_by_gateway_and_outcome(make_app, database_url):
+    gateway = StandInGateway()
+    standin = SimpleNamespace(MANIFEST=PluginManifest(name="standin_pay", title="Stand-in payments"),
+                              payment_gateways=hookimpl(lambda settings: [gateway]))
+    app = await make_app(plugins=[standin], database_url=database_url)
+    client = app.test_client()
+    await add_product(app.runtime, "MET-PAY", price=2500, stock=2)
+    order = await (await checkout(client, await cart_with(client, "MET-PAY"), payment_method="standin")).get_json()
+    webhook = {"id": "evt_auth", "reference": order["payment"]["reference"], "status": "authorized",
+               "amount": order["totals"]["total"], "provider_id": "ch_1"}
+    assert (await client.post("/webhooks/standin_pay", json=webhook)).status_code == 200
+    gateway.fail_next = 1  # the first capture gets no answer; the settle job's retry succeeds
+    token = await api_token("metrics", ["orders:write"])
+    captured = await client.post(f"/api/v1/admin/orders/{order['number']}/capture",
+                                 headers={"Authorization": f"Bearer {token}"}, json={})
+    assert captured.status_code == 502
+    await app.runtime.queue.drain()
+    page = await scrape(client)
+    assert value(page, "shopwright_payment_gateway_calls_total", gateway="standin", call="payment start",
+                 outcome="ok") == 1
+    assert value(page, "shopwright_payment_gateway_calls_total", gateway="standin", call="capture",
+                 outcome="unknown") == 1
+    assert value(page, "shopwright_payment_gateway_calls_total", gateway="standin", call="capture",
+                 outcome="ok") == 1
 
 
 async def test_queue_depth_oldest_age_and_outbox_lag_on_arq(make_runtime, redis_url, database_url):
