@@ -80,9 +80,8 @@ class Metrics:
         )
         self.payment_calls = Counter(
             "shopwright_payment_gateway_calls_total", "Calls to payment gateways by gateway, call and outcome "
-            "(ok, failed, timeout)", ["gateway", "call", "outcome"], registry=self.registry,
+            "(ok, failed, timeout; unknown: a capture, refund or void with no answer)", ["gateway", "call", "outcome"], registry=self.registry,
         )
-
         self.cache_lookups = Counter(
             "shopwright_cache_lookups_total", "Cache lookups by kind and result (hit, miss); kind 'response' is "
             "the page cache", ["kind", "result"], registry=self.registry,
