@@ -100,6 +100,8 @@ class Metrics:
         self.queue_depth = gauge("shopwright_queue_depth", "Jobs in the queue (due now, or deferred)", ("state",))
         self.queue_oldest_age = gauge("shopwright_queue_oldest_job_age_seconds",
                                       "How long the oldest job that is due has waited to start (0: none waits)")
+        #: monotonic time the /admin/jobs figures were last read (engine.jobs.overview.observe)
+        self.jobs_read_at: float | None = None
         self.outbox_lag = gauge("shopwright_outbox_lag_seconds",
                                 "Age of the oldest domain event not yet relayed (0: none)")
 

@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from engine import PluginManifest, hookimpl
 from engine.cli.serve import shared_metrics
-from engine.jobs.overview import observe_waiting
+from engine.jobs.overview import OVERVIEW_SCRAPE_INTERVAL_SECONDS, observe, observe_waiting
 from engine.metrics import MULTIPROC_ENV, multiprocess_dir
 from engine.outbox import emit, lag_seconds
 from engine.testing import api_token, wait_until
@@ -153,6 +153,23 @@ async def test_queue_depth_of_the_in_process_runner(make_runtime):
     assert value(page, "shopwright_queue_depth", state="deferred") == 1
     assert 30 <= value(page, "shopwright_queue_oldest_job_age_seconds") < 300
     assert value(page, "shopwright_outbox_lag_seconds") == 0
+
+
+async def test_the_whole_queue_is_read_at_most_once_per_interval(make_runtime):
+    runtime = await make_runtime(background=False)
+    runtime.queue.register({"metrics.job": lambda ctx: None}, [])
+    assert await runtime.queue.enqueue("metrics.job", _job_id="a")
+
+    async def scrape_at(now: float) -> dict:
+        await observe(runtime, now=now)
+        return samples(runtime.metrics.render().decode())
+
+    assert value(await scrape_at(1000.0), "shopwright_jobs_queued") == 1
+    assert await runtime.queue.enqueue("metrics.job", _job_id="b")
+    soon = await scrape_at(1000.0 + OVERVIEW_SCRAPE_INTERVAL_SECONDS - 1)
+    assert value(soon, "shopwright_jobs_queued") == 1, "the /admin/jobs figures are not read again yet"
+    assert value(soon, "shopwright_queue_depth", state="due") == 2, "the bounded gauges are read on every scrape"
+    assert value(await scrape_at(1000.0 + OVERVIEW_SCRAPE_INTERVAL_SECONDS), "shopwright_jobs_queued") == 2
 
 
 # ------------------------------------------------------------------ several Hypercorn workers

@@ -36,6 +36,9 @@ log = structlog.get_logger("shopwright.jobs")
 #: the longest error text kept per job
 ERROR_LIMIT = 500
 RETRY_PREFIX = "retry:"
+#: /metrics reads the whole queue and its kept results (the /admin/jobs
+#: figures) at most this often per process
+OVERVIEW_SCRAPE_INTERVAL_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -213,18 +216,25 @@ async def observe_waiting(runtime) -> None:
     metrics.queue_oldest_age.set(oldest)
 
 
-async def observe(runtime) -> None:
-    """Set the job gauges of ``runtime.metrics`` to what :func:`overview`
-    counts (all jobs, not only ``limit``), the outbox backlog and
-    :func:`observe_waiting`'s; the job gauges are left as they were while
-    Redis cannot be reached."""
+async def observe(runtime, now: float | None = None) -> None:
+    """Set the outbox backlog and :func:`observe_waiting`'s gauges, and — at
+    most once every :data:`OVERVIEW_SCRAPE_INTERVAL_SECONDS` per process (it
+    reads every queued job and kept result, as /admin/jobs does, so several
+    scrapers never repeat it back to back) — the job gauges to what
+    :func:`overview` counts (all jobs, not only ``limit``). The job gauges are
+    left as they were in between and while Redis cannot be reached. ``now``:
+    monotonic seconds (tests)."""
     metrics = runtime.metrics
     metrics.outbox_pending.set(await pending_count())
     await observe_waiting(runtime)
+    now = time.monotonic() if now is None else now
+    if metrics.jobs_read_at is not None and now - metrics.jobs_read_at < OVERVIEW_SCRAPE_INTERVAL_SECONDS:
+        return
     try:
         rows = [row for row, _ in await _rows(runtime)]
     except QueueUnavailable:
         return
+    metrics.jobs_read_at = now
     counts = {state: sum(1 for row in rows if row.state == state) for state in ("queued", "deferred", "running",
                                                                                 "failed")}
     metrics.jobs_queued.set(counts["queued"] + counts["deferred"])
