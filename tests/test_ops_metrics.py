@@ -231,3 +231,15 @@ def test_serve_gives_several_workers_one_fresh_metrics_directory(monkeypatch):
         directory = multiprocess_dir()
         assert directory and os.path.isdir(directory) and not os.listdir(directory)
     assert multiprocess_dir() is None and not os.path.exists(directory)
+
+
+async def test_server_errors_are_counted_for_the_5xx_alert(make_app):
+    app = await make_app()
+
+    async def broken():
+        raise RuntimeError("a bug")
+
+    app.add_url_rule("/broken-for-test", "broken_for_test", broken)
+    assert (await app.test_client().get("/broken-for-test")).status_code == 500
+    page = await scrape(app.test_client())
+    assert value(page, "shopwright_http_requests_total", route="/broken-for-test", method="GET", status="500") == 1
