@@ -116,6 +116,7 @@ class Metrics:
         by reason — ``raised``, ``deadline`` (missed it) or ``breaker_open``
         (left out after repeated failures)."""
         duration, failures = self.hook_duration, self.hook_failures
+        timers: dict[tuple[str, str], Any] = {}  # labelled children, looked up once per (plugin, hook)
 
         @functools.wraps(attempt)
         async def timed(name: str, contract: Any, impl: Any, *args: Any) -> tuple[bool, Any]:
@@ -126,7 +127,10 @@ class Metrics:
                 failures.labels(impl.plugin, name, _failure_reason(exc)).inc()
                 raise
             finally:
-                duration.labels(impl.plugin, name).observe(time.perf_counter() - started)
+                timer = timers.get((impl.plugin, name))
+                if timer is None:
+                    timer = timers[impl.plugin, name] = duration.labels(impl.plugin, name)
+                timer.observe(time.perf_counter() - started)
             if not ok:
                 failures.labels(impl.plugin, name, _failure_reason(result)).inc()
             return ok, result
