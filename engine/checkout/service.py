@@ -57,6 +57,7 @@ from engine.errors import (
     PluginFailure,
     ShopError,
 )
+from engine.checkout.outcomes import counted
 from engine.checkout.validation import validate_checkout
 from engine.fulfillment.shipping import shipping_quotes
 from engine.money import Money
@@ -463,6 +464,7 @@ async def _replay(runtime, row: dict[str, Any], digest: str) -> tuple[dict[str, 
     return await order_json(runtime, fresh, with_token=True), False
 
 
+@counted
 async def place_order(runtime, token: str, body: Mapping[str, Any], idempotency_key: str | None,
                       customer: int | None = None, actor: str = "customer") -> tuple[dict[str, Any], bool]:
     """Place an order from the cart ``token``; returns ``(order JSON, created)``
