@@ -7,6 +7,7 @@ that may do I/O is ``async``. Money values are :class:`engine.money.Money`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal, Mapping, Protocol, Sequence, runtime_checkable
 
 from engine.money import Money
@@ -101,13 +102,22 @@ class SearchBackend(Protocol):
 @dataclass(frozen=True)
 class ShippingQuote:
     """A shipping option offered to the shopper. ``id`` is unique across providers
-    (conventionally ``<provider id>:<service>``)."""
+    (conventionally ``<provider id>:<service>``).
+
+    ``expires_at`` (timezone-aware) is how long the provider holds the price:
+    the checkout keeps the chosen quote and places the order with it, without
+    asking the provider again, until then (None: the core's
+    ``checkout.quote_ttl_seconds``). ``data`` is the provider's own JSON-safe
+    reference (e.g. a carrier's rate id), kept with the quote and stored on the
+    order; at most 4 KB as JSON."""
 
     id: str
     label: str
     price: Money
     provider: str
     estimated_days: tuple[int, int] | None = None
+    expires_at: datetime | None = None
+    data: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -149,7 +159,10 @@ class ShippingQuoteRequest:
 class ShippingRateProvider(Protocol):
     """Quotes shipping for a cart. ``quotes`` runs in the request under the hook
     deadline (concurrently with the other providers) and returns the
-    provider's options, in its order (an empty list: it does not ship there)."""
+    provider's options, in its order (an empty list: it does not ship there).
+    A provider may set a float attribute ``deadline_seconds`` to be dropped
+    sooner than the global ``plugins.hook_deadline_seconds`` (never later:
+    the shorter of the two applies)."""
 
     id: str
 

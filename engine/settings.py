@@ -112,6 +112,8 @@ class CheckoutSettings(_Section):
     max_line_quantity: int = Field(999, ge=1, le=1_000_000)
     order_number_start: int = Field(1000, ge=0)
     payment_timeout_seconds: float = Field(30.0, gt=0)
+    #: how long a shipping quote without its own ``expires_at`` is kept with the checkout
+    quote_ttl_seconds: int = Field(900, ge=0, le=86400)
 
 
 class MailSettings(_Section):

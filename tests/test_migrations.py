@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import io
 import shutil
+from datetime import datetime, timezone
 import sys
 import tomllib
 import types
@@ -291,6 +292,14 @@ WIDENINGS = [
     ("engine.pricing.piccolo_app", "2026-12-06T15:52:49:043087", {"promotions": ["min_subtotal"]}),
 ]
 INT32_MAX = 2**31 - 1
+_EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def _old_columns(tables: dict, before: dict) -> dict:
+    """``tables``' rows with only the columns they had ``before`` (a migration
+    made after the widening may add columns)."""
+    return {name: [{key: row[key] for key in (before[name][0] if before.get(name) else row)} for row in rows]
+            for name, rows in tables.items()}
 
 
 async def _one_row_per_money_table() -> None:
@@ -303,7 +312,9 @@ async def _one_row_per_money_table() -> None:
 
     product = (await Product.insert(Product(slug="p", title="P", price_min=INT32_MAX)).returning(Product.id).run())[0]
     await Variant.insert(Variant(product=product["id"], sku="P-1", price_amount=INT32_MAX)).run()
-    cart = (await Cart.insert(Cart(token="t", currency="EUR")).returning(Cart.id).run())[0]
+    # Named columns: the current Cart may have columns added after the widening.
+    cart = (await Cart.raw("INSERT INTO carts (token, currency, status, vouchers, created_at, updated_at) "
+                           "VALUES ('t', 'EUR', 'open', '[]', {}, {}) RETURNING id", _EPOCH, _EPOCH).run())[0]
     await CartLine.insert(CartLine(cart=cart["id"], sku="P-1", seen_price=INT32_MAX)).run()
     money = dict.fromkeys(WIDENINGS[1][2]["orders"], INT32_MAX)
     order = (await Order.insert(Order(email="a@example.test", token_salt="s", currency="EUR", **money))
@@ -341,7 +352,8 @@ async def test_money_columns_widen_to_64_bits_keeping_the_data(empty_database_ur
         applied = await migrate(upgraded, CORE_APPS, echo=lambda *_: None)
         widenings = {(config.app_name, widened[module]) for module, config in zip(widened, configs)}
         assert widenings <= set(applied)  # and any migration made after them
-        assert [await rows_of(config) for config in configs] == rows_before
+        after = [await rows_of(config) for config in configs]
+        assert [_old_columns(rows, old) for rows, old in zip(after, rows_before)] == rows_before
         for _, _, tables in WIDENINGS:
             for table, columns in tables.items():
                 big = {column: 2**40 + 1 for column in columns}

@@ -136,6 +136,8 @@ class ShippingMethodOut(BaseModel):
     price: MoneyOut
     provider: str
     estimated_days: Optional[list[int]] = None
+    expires_at: Optional[str] = Field(None, description="Until when the price holds; placing the order before then "
+                                                        "does not ask the carrier again.")
 
 
 class ShippingMethodsOut(BaseModel):
