@@ -116,6 +116,15 @@ class CheckoutSettings(_Section):
     quote_ttl_seconds: int = Field(900, ge=0, le=86400)
 
 
+class FulfillmentSettings(_Section):
+    #: the warehouse a shipment comes from when staff name none: ``priority`` (the
+    #: default warehouse, then the others in the order they were made) or
+    #: ``most_stock`` (the one holding most of the shipment's units)
+    allocation: Literal["priority", "most_stock"] = "priority"
+    #: days after an order's last shipment in which the shopper may ask for a return (0: no returns)
+    return_window_days: int = Field(30, ge=0, le=3650)
+
+
 class MailSettings(_Section):
     smtp_host: str = ""
     smtp_port: int = Field(25, ge=1, le=65535)
@@ -271,6 +280,7 @@ class Settings(_Section):
     plugins: PluginsSettings = Field(default_factory=PluginsSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     checkout: CheckoutSettings = Field(default_factory=CheckoutSettings)
+    fulfillment: FulfillmentSettings = Field(default_factory=FulfillmentSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)

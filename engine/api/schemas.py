@@ -234,6 +234,27 @@ class ShippingChoiceOut(BaseModel):
     price: MoneyOut
 
 
+class ShipmentLineOut(BaseModel):
+    sku: str
+    quantity: int
+
+
+class ShipmentOut(BaseModel):
+    id: int
+    lines: list[ShipmentLineOut]
+    status: Literal["created", "shipped", "in_transit", "delivered", "returned"]
+    carrier: Optional[str] = None
+    service: Optional[str] = None
+    tracking_number: Optional[str] = None
+    tracking_url: Optional[str] = None
+    shipped_at: Optional[str] = None
+
+
+class RefundOut(BaseModel):
+    amount: MoneyOut
+    at: Optional[str] = None
+
+
 class OrderOut(BaseModel):
     number: str
     status: Literal["pending_payment", "paid", "partially_fulfilled", "fulfilled", "completed", "cancelled",
@@ -250,6 +271,8 @@ class OrderOut(BaseModel):
     shipping_method: ShippingChoiceOut
     payment: PaymentOut
     placed_at: str
+    shipments: list[ShipmentOut] = Field(default_factory=list)
+    refunds: list[RefundOut] = Field(default_factory=list)
 
 
 class OrderQuery(_Query):
@@ -305,8 +328,18 @@ class FulfillmentLineIn(_In):
 
 class FulfillmentIn(_In):
     lines: Optional[list[FulfillmentLineIn]] = Field(None, description="Omitted: everything not yet shipped.")
-    tracking_number: Optional[str] = None
-    carrier: Optional[str] = None
+    tracking_number: Optional[str] = Field(None, max_length=200)
+    carrier: Optional[str] = Field(None, max_length=200)
+    service: Optional[str] = Field(None, max_length=100)
+    tracking_url: Optional[str] = Field(None, max_length=500, description="An http(s) address.")
+    warehouse: Optional[str] = Field(None, max_length=50, description="A warehouse code; omitted: by the "
+                                                                      "fulfillment.allocation rule.")
+    status: Literal["created", "shipped"] = "shipped"
+
+
+class ShipmentStatusIn(_In):
+    status: Literal["created", "shipped", "in_transit", "delivered", "returned"]
+    note: Optional[str] = Field(None, max_length=2000)
 
 
 class PromotionIn(_In):
