@@ -18,9 +18,9 @@ from typing import Any, Mapping, Sequence
 
 from engine import outbox
 from engine.db.sql import fetch, fetchone
-from engine.errors import IllegalTransition, InvalidInput, NotFound
+from engine.errors import IllegalTransition, InvalidInput
 from engine.orders import stock
-from engine.orders.services import order_row
+from engine.orders.services import order_and_child
 from engine.orders.transitions import record
 
 STEPS = {"approve": ("requested", "approved"), "reject": ("requested", "rejected"),
@@ -108,14 +108,7 @@ async def advance(runtime, number: str, return_id: Any, step: str, actor: str,
         raise InvalidInput(f"Unknown step {step!r}.", {"step": f"one of {', '.join(STEPS)}"})
     before, after = STEPS[step]
     async with runtime.database.transaction():
-        order = await order_row(number)
-        try:
-            wanted = int(return_id)
-        except (TypeError, ValueError):
-            raise NotFound("There is no such return on this order.") from None
-        row = await fetchone("SELECT * FROM order_returns WHERE id = {} AND order_id = {}", wanted, order["id"])
-        if row is None:
-            raise NotFound("There is no such return on this order.")
+        order, row = await order_and_child(number, "order_returns", return_id, "return")
         lines = json.loads(row["lines"] or "[]")
         restocked = 0
         if step == "receive" and restock:

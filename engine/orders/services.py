@@ -69,6 +69,22 @@ async def shopper_row(runtime, number: str, token: str | None, customer: int | N
     return row
 
 
+async def order_and_child(number: str, table: str, child_id: Any, what: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(order row, row of table)`` for a row (a shipment, a return) that
+    belongs to order ``number``; NotFound ("no such <what> on this order")
+    otherwise, also for an id that is not a number. ``table`` is one of the
+    orders domain's own tables, never user input."""
+    order = await order_row(number)
+    try:
+        wanted = int(child_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"There is no such {what} on this order.") from None
+    row = await fetchone(f"SELECT * FROM {table} WHERE id = {{}} AND order_id = {{}}", wanted, order["id"])
+    if row is None:
+        raise NotFound(f"There is no such {what} on this order.")
+    return order, row
+
+
 def _iso(value: Any) -> str | None:
     if isinstance(value, datetime):
         return value.isoformat()

@@ -25,11 +25,11 @@ from typing import Any, Sequence
 from urllib.parse import urlsplit
 
 from engine import outbox
+from engine.catalog.services import get_variants
 from engine.catalog.warehouses import warehouses_with_stock
 from engine.db.sql import fetch, fetchone
-from engine.errors import IllegalTransition, InvalidInput, NotFound
-from engine.catalog.services import get_variants
-from engine.orders.services import order_lines, order_row, shipment_json
+from engine.errors import IllegalTransition, InvalidInput
+from engine.orders.services import order_and_child, order_lines, shipment_json
 from engine.protocols import ShipmentDocument, ShipmentLine, TrackingUpdate
 from engine.orders.transitions import record
 
@@ -83,15 +83,7 @@ async def choose_warehouse(runtime, skus: Sequence[str], code: str | None) -> di
 
 async def shipment_of(number: str, fulfillment_id: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(order row, shipment row)``; NotFound unless the shipment belongs to order ``number``."""
-    order = await order_row(number)
-    try:
-        wanted = int(fulfillment_id)
-    except (TypeError, ValueError):
-        raise NotFound("There is no such shipment on this order.") from None
-    row = await fetchone("SELECT * FROM order_fulfillments WHERE id = {} AND order_id = {}", wanted, order["id"])
-    if row is None:
-        raise NotFound("There is no such shipment on this order.")
-    return order, row
+    return await order_and_child(number, "order_fulfillments", fulfillment_id, "shipment")
 
 
 async def set_status(runtime, number: str, fulfillment_id: Any, status: str, actor: str,
