@@ -185,7 +185,7 @@ async def fulfill(runtime, number: str, actor: str, lines: Sequence[Mapping[str,
         now = _now()
         created = await fetchone(
             "INSERT INTO order_fulfillments (order_id, lines, tracking_number, carrier, service, tracking_url, status, "
-            "warehouse_id, label, created_at, updated_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, '', {}, {}) "
+            "warehouse_id, created_at, updated_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
             "RETURNING id, created_at", order["id"], json.dumps(shipped), tracking["tracking_number"],
             tracking["carrier"], tracking["service"], tracking["tracking_url"], status, source["id"], now, now)
         payload = {"fulfillment_id": created["id"], "lines": shipped, "shipment_status": status,

@@ -109,8 +109,7 @@ class Fulfillment(Table, tablename="order_fulfillments"):
     """A shipment: ``lines`` is a JSON list of ``{sku, quantity}``; ``status``
     one of :data:`engine.orders.shipments.SHIPMENT_STATUSES`; ``warehouse_id``
     the catalog warehouse it leaves from (null for shipments made before
-    warehouses were recorded); ``label`` the JSON of a label a label provider
-    bought (empty: the core's generic label)."""
+    warehouses were recorded)."""
 
     id = Serial(primary_key=True)
     order_id = ForeignKey(Order, on_delete=OnDelete.cascade, index=True)
@@ -121,7 +120,6 @@ class Fulfillment(Table, tablename="order_fulfillments"):
     tracking_url = Varchar(length=500, default="")
     status = Varchar(length=16, default="shipped")
     warehouse_id = Integer(null=True, default=None)
-    label = Text(default="")
     created_at = Timestamptz()
     updated_at = Timestamptz(null=True, default=None)
 

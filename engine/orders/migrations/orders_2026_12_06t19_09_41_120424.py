@@ -216,27 +216,6 @@ async def forwards():
     manager.add_column(
         table_class_name="Fulfillment",
         tablename="order_fulfillments",
-        column_name="label",
-        db_column_name="label",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Fulfillment",
-        tablename="order_fulfillments",
         column_name="service",
         db_column_name="service",
         column_class_name="Varchar",
