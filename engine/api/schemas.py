@@ -326,12 +326,18 @@ class FulfillmentLineIn(_In):
     quantity: int = Field(ge=1, le=MAX_QUANTITY)
 
 
+#: text on one line: no control characters
+_ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+
+
 class FulfillmentIn(_In):
     lines: Optional[list[FulfillmentLineIn]] = Field(None, description="Omitted: everything not yet shipped.")
-    tracking_number: Optional[str] = Field(None, max_length=200)
-    carrier: Optional[str] = Field(None, max_length=200)
-    service: Optional[str] = Field(None, max_length=100)
-    tracking_url: Optional[str] = Field(None, max_length=500, description="An http(s) address.")
+    tracking_number: Optional[str] = Field(None, max_length=200, pattern=_ONE_LINE)
+    carrier: Optional[str] = Field(None, max_length=200, pattern=_ONE_LINE)
+    service: Optional[str] = Field(None, max_length=100, pattern=_ONE_LINE)
+    tracking_url: Optional[str] = Field(None, max_length=500, pattern=r"^https?://[^\s\x00-\x1f/?#@\[\]:]+"
+                                                                      r"(:[0-9]{1,5})?([/?#][^\s\x00-\x1f]*)?$",
+                                        description="An http(s) address.")
     warehouse: Optional[str] = Field(None, max_length=50, description="A warehouse code; omitted: by the "
                                                                       "fulfillment.allocation rule.")
     status: Literal["created", "shipped"] = "shipped"

@@ -41,6 +41,14 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _web_address(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in url)
+
+
 def clean_tracking(carrier: Any, service: Any, tracking_number: Any, tracking_url: Any) -> dict[str, str]:
     """The shipment's carrier fields checked (text of bounded length; the URL
     http(s)); InvalidInput naming each bad field."""
@@ -49,12 +57,12 @@ def clean_tracking(carrier: Any, service: Any, tracking_number: Any, tracking_ur
     values, errors = {}, {}
     for name, (value, limit) in limits.items():
         value = "" if value is None else value
-        if not isinstance(value, str) or len(value.strip()) > limit or any(ord(c) < 32 for c in value):
+        if not isinstance(value, str) or len(value.strip()) > limit or any(ord(c) < 32 or ord(c) == 127 for c in value):
             errors[name] = f"must be text of at most {limit} characters"
             continue
         values[name] = value.strip()
     url = values.get("tracking_url")
-    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+    if url and not _web_address(url):
         errors["tracking_url"] = "must be an http(s) address"
     if errors:
         raise InvalidInput("Some shipment details are invalid: "
