@@ -2,6 +2,8 @@
 (``/api/v1/admin/orders/<number>/fulfillments/<id>/...``)."""
 from __future__ import annotations
 
+import asyncio
+
 from quart import Blueprint, Response, current_app
 from quart_schema import document_request
 
@@ -46,4 +48,5 @@ async def label(number: str, fulfillment_id: int):
 async def packing_slip(number: str, fulfillment_id: int):
     """The shipment's packing slip (PDF). 404 unless the shipment belongs to the order."""
     document = await shipments.document(current_app.runtime, number, fulfillment_id)
-    return _pdf(documents.packing_slip(document), f"packing-slip-{number}-{fulfillment_id}.pdf")
+    content = await asyncio.to_thread(documents.packing_slip, document)  # CPU-bound: off the event loop
+    return _pdf(content, f"packing-slip-{number}-{fulfillment_id}.pdf")

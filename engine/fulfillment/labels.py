@@ -2,6 +2,7 @@
 call site) or the core's generic one."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import structlog
@@ -45,4 +46,4 @@ async def label_pdf(runtime, document: ShipmentDocument) -> tuple[bytes, str]:
                 continue
             if made is not None:
                 return made, plugin
-    return generic_label(document), "core"
+    return await asyncio.to_thread(generic_label, document), "core"

@@ -100,3 +100,12 @@ async def test_hook_fulfillment_label_providers(make_runtime):
     generic, made_by = await label_pdf(runtime, ShipmentDocument(**{**document.__dict__, "carrier": "DHL"}))
     assert made_by == "core" and "AC123" in pdf_text(generic)
     assert "label API down" in (await runtime.host.failures())["broken_labels"].message
+
+
+def test_a_label_in_another_script_keeps_its_letters():
+    from engine.fulfillment.documents import generic_label, packing_slip
+    from engine.protocols import ShipmentDocument, ShipmentLine
+
+    document = ShipmentDocument("1002", 8, {**ADDRESS, "first_name": "Łukasz", "city": "Łódź"}, {"name": "Shop"},
+                                (ShipmentLine("TEE-1", "Koszulka lniana", 1, 250),), 250, tracking_number="PL1")
+    assert "Łukasz" in pdf_text(generic_label(document)) and "Łódź" in pdf_text(packing_slip(document))
