@@ -8,7 +8,6 @@ Chromium unless ``SHOPWRIGHT_REQUIRE_SERVICES=1``."""
 from __future__ import annotations
 
 import io
-import os
 import re
 from pathlib import Path
 
@@ -16,10 +15,9 @@ from pypdf import PdfReader
 
 from carrier_standin import CarrierStandIn, carrier_plugin
 from engine.accounts.staff import create_staff
-from engine.testing import fetch, service_missing, wait_until
-from engine.testing.checkout import add_product, served_shop
+from engine.testing import fetch, wait_until
+from engine.testing.checkout import add_product, chromium, served_shop
 
-CHROMIUM = os.environ.get("SHOPWRIGHT_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 WIDTHS = {"laptop": (1280, 800), "phone": (390, 844)}
 STAFF, PASSWORD = "dispatch@shop.example", "a dispatcher's long passphrase"
@@ -33,24 +31,17 @@ async def photograph(page, name: str) -> None:
 
 
 async def test_a_shopper_chooses_shipping_and_staff_ship_in_two_parts(shopwright_settings, smtp_inbox):
-    try:
-        from playwright.async_api import async_playwright, expect
-    except ImportError as exc:
-        service_missing("the playwright package", exc)
-    if not Path(CHROMIUM).exists():
-        service_missing(f"Chromium at {CHROMIUM}", FileNotFoundError(CHROMIUM))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     carrier = CarrierStandIn()
     settings = shopwright_settings(theme="default", store={"name": "Parcel Shop"},
                                    mail={"smtp_host": "127.0.0.1", "smtp_port": smtp_inbox.port})
     try:
-        async with served_shop(settings, [carrier_plugin(carrier.url)]) as (app, base_url), \
-                async_playwright() as playwright:
+        async with chromium(ARTIFACTS) as browser, \
+                served_shop(settings, [carrier_plugin(carrier.url)]) as (app, base_url):
+            from playwright.async_api import expect
+
             await app.runtime.host.enable("carrier")
             await add_product(app.runtime, "TEE-1", price=2500, stock=5, slug="linen-tee", title="Linen tee")
             await create_staff(STAFF, PASSWORD, "owner")
-            browser = await playwright.chromium.launch(
-                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
             page = await (await browser.new_context(viewport={"width": 1280, "height": 800})).new_page()
 
             # The shopper picks the carrier's "Parcel" over the flat rate.
@@ -123,7 +114,6 @@ async def test_a_shopper_chooses_shipping_and_staff_ship_in_two_parts(shopwright
             await admin.get_by_role("button", name="Approve return 1").click()
             await expect(admin.locator("#returns .return")).to_contain_text("approved")
             await photograph(admin, "admin-return")
-            await browser.close()
 
             await smtp_inbox.wait_for(4)
             await wait_until(lambda: _shipped_mails(), timeout=30)
