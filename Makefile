@@ -24,6 +24,9 @@ demo: $(STAMP)
 	$(BIN)/shopwright seed-demo
 	$(BIN)/shopwright serve --host 127.0.0.1 --port $(PORT)
 
+# Two processes (pytest-xdist); the tests that pip-install into .venv run alone afterwards.
+TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not venv_writer"
+	$(BIN)/python -m pytest -m venv_writer

@@ -315,6 +315,8 @@ class GatewayCapabilities:
     ``flow``: how the shopper pays — ``none`` (offline, e.g. bank transfer),
     ``redirect`` (to the provider, back through ``/checkout/return/<plugin>``)
     or ``embedded`` (provider-hosted fields on the order page).
+    ``currencies``: the ISO 4217 codes the provider takes (empty: any); the
+    checkout does not offer the gateway for a cart in another currency.
     """
 
     authorize_then_capture: bool = False
@@ -325,6 +327,7 @@ class GatewayCapabilities:
     partial_refund: bool = True
     multiple_refund: bool = True
     flow: Literal["none", "redirect", "embedded"] = "none"
+    currencies: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from engine.plugins import PluginHost
 from engine.security.sessions import close_store, open_store
 from engine.security.stores import SessionStore
 from engine.settings import Settings
+from engine.system import store_profile
 from engine.tasks import cancel_and_wait
 
 log = structlog.get_logger("shopwright.runtime")
@@ -101,6 +102,7 @@ class Runtime:
         if pending:
             raise NotMigrated(f"database needs migrations ({len(pending)} pending): run `shopwright migrate`")
         await self.host.refresh()
+        await store_profile.refresh(self.settings)
         if jobs:
             if isinstance(self.queue, LocalRunner):
                 self.queue.register(*build_functions(self))
@@ -164,6 +166,7 @@ class Runtime:
             await asyncio.sleep(interval)
             try:
                 await self.host.refresh()
+                await store_profile.refresh(self.settings)  # the admin's store settings, in workers too
             except Exception as exc:
                 log.warning("plugins.refresh_failed", error=repr(exc))
             # hook failures seen here, for staff (at most once per record interval per plugin)

@@ -239,6 +239,15 @@ class DatabaseSettings(_Section):
     sqlite_mmap_mb: int = Field(0, ge=0, le=65536)
 
 
+class MediaSettings(_Section):
+    """Product images uploaded in the admin (see docs/catalog.md): kept in
+    ``directory`` (relative to the working directory) and served at
+    ``/media/catalog/``. Several servers need a shared directory."""
+
+    directory: str = "var/media"
+    max_image_bytes: int = Field(5 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024)
+
+
 class CacheSettings(_Section):
     """Response and data caching for anonymous shoppers, invalidated on change (see docs/performance.md)."""
 
@@ -288,6 +297,7 @@ class Settings(_Section):
     webhooks: WebhooksSettings = Field(default_factory=WebhooksSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
+    media: MediaSettings = Field(default_factory=MediaSettings)
 
     @field_validator("database_url")
     @classmethod

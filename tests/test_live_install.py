@@ -28,6 +28,8 @@ import pytest
 
 from engine.testing.checkout import free_port
 
+pytestmark = pytest.mark.venv_writer  # pip-installs into the running environment
+
 SUPPORT = Path(__file__).resolve().parent / "support"
 DISTRIBUTIONS = ("shopwright-live-discount", "shopwright-theme-live")
 WORKER = re.compile(r"https://worker-(\d+)\.probe\.test")

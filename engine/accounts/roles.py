@@ -38,7 +38,8 @@ ROLES: dict[str, set[str]] = {
 }
 #: Scopes an API token may carry (a token's scopes are its permissions).
 SCOPES = ["catalog:read", "catalog:write", "orders:read", "orders:write", "customers:read",
-          "customers:write", "plugins:write", "staff:read", "staff:write", "audit:read", "security:write", "all"]
+          "customers:write", "plugins:write", "staff:read", "staff:write", "audit:read", "security:write",
+          "settings:write", "all"]
 #: The permission of admin pages every signed-in staff member may use
 #: (their own account, two-factor, sign-out, the dashboard).
 SELF = "staff:self"

@@ -6,6 +6,10 @@ blueprint:
 - :mod:`~engine.admin.dashboard`: ``/admin``, sales, low stock and plugin problems
 - :mod:`~engine.admin.orders`: ``/admin/orders``, ``/admin/orders/<number>`` (its
   forms in :mod:`~engine.admin.order_page`)
+- :mod:`~engine.admin.products`: ``/admin/products`` and its bulk actions;
+  :mod:`~engine.admin.product_page`: ``/admin/products/new``, ``/admin/products/<id>``;
+  :mod:`~engine.admin.product_transfers`: ``/admin/products/transfers`` (CSV jobs);
+  :mod:`~engine.admin.categories`: ``/admin/categories``; :mod:`~engine.admin.warehouses`: ``/admin/warehouses``
 - :mod:`~engine.admin.account`: ``/admin/account``
 - :mod:`~engine.admin.two_factor`: ``/admin/account/2fa``
 - :mod:`~engine.admin.staff`: ``/admin/staff``
@@ -18,6 +22,11 @@ blueprint:
 - :mod:`~engine.admin.themes`: ``/admin/themes``, ``/admin/themes/<name>`` (the customizer)
 - :mod:`~engine.admin.jobs`: ``/admin/jobs``
 - :mod:`~engine.admin.emails`: ``/admin/emails`` (previews and test messages)
+- :mod:`~engine.admin.customers`: ``/admin/customers``, ``/admin/customers/<id>``
+  (export, deletion on request)
+- :mod:`~engine.admin.promotions`: ``/admin/promotions`` (promotions and vouchers)
+- :mod:`~engine.admin.store_settings`: ``/admin/settings`` (store settings and taxes)
+- :mod:`~engine.admin.reports`: ``/admin/reports`` (sales reports, CSV export)
 - :mod:`~engine.admin.plugin_pages`: ``/admin/plugins/<plugin>/<path>``, the
   pages plugins add (``admin_pages``), each with its own permission
 
@@ -35,6 +44,8 @@ def install(app: Quart) -> None:
     small pages (:mod:`engine.web.pages`) for requests under /admin."""
     from engine.admin import (account, audit_log, dashboard, emails, jobs, order_page, orders, plugin_pages, plugins,
                               rendering, roles, security_policy, signin, staff, themes, tokens, two_factor)
+    from engine.admin import attributes, categories, collections, product_page, product_transfers, products, warehouses
+    from engine.admin import customers, promotions, reports, store_settings
     from engine.web import pages
     from engine.web.sessions import uses_staff_session
 
@@ -44,4 +55,7 @@ def install(app: Quart) -> None:
     pages.register(app, uses_staff_session, message_page)
     for module in (signin, dashboard, account, two_factor, staff, roles, tokens, audit_log, security_policy, plugins,
                    themes, jobs, emails, plugin_pages, orders, order_page):
+        app.register_blueprint(module.blueprint)
+    for module in (products, product_page, product_transfers, categories, collections, attributes, warehouses,
+                   customers, promotions, reports, store_settings):
         app.register_blueprint(module.blueprint)

@@ -7,6 +7,7 @@ Content-Security-Policy (fresh nonce per response; see
 pages are never cached."""
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ def environment() -> Environment:
                                    trim_blocks=True, lstrip_blocks=True)
         _environment.globals.update(csrf_token=current_token, format_money=_format_money)
         _environment.filters["admin_time"] = _admin_time
+        _environment.filters["fromjson"] = json.loads
     return _environment
 
 

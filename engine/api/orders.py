@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 from quart import Blueprint, current_app, g, request
-from quart_schema import document_querystring, document_request, document_response, validate_querystring
+from quart_schema import (
+    document_querystring,
+    document_request,
+    document_response,
+    validate_querystring,
+    validate_request,
+)
 
 from engine.api.checkout import signed_in_customer
 from engine.api.openapi import optional_body
@@ -17,8 +23,10 @@ from engine.api.schemas import (
     OrderListQuery,
     OrderOut,
     OrderQuery,
+    PaymentMethodIn,
     RefundIn,
 )
+from engine.checkout.payment_switch import switch_payment_method
 from engine.errors import InvalidInput
 from engine.orders import actions, services
 from engine.payments import actions as payments
@@ -37,6 +45,21 @@ async def get_order(number: str):
     signed-in customer who placed it; 404 otherwise."""
     return await services.order_for_shopper(current_app.runtime, number, request.args.get("token"),
                                             signed_in_customer())
+
+
+@blueprint.post("/<number>/payment-method")
+@document_querystring(OrderQuery)
+@validate_request(PaymentMethodIn)
+@document_response(OrderOut)
+async def change_payment_method(number: str, data: PaymentMethodIn):
+    """Pay an order that awaits payment another way (``?token=`` or the
+    signed-in customer, as for reading it): its payment is replaced by one
+    with ``payment_method`` and started; the order's ``payment`` says what
+    to do next. 409 once money is held on the current payment or the order
+    no longer awaits payment; 422 for a method the shop does not offer."""
+    runtime, token, customer = current_app.runtime, request.args.get("token"), signed_in_customer()
+    await switch_payment_method(runtime, number, token, customer, data.payment_method)
+    return await services.order_for_shopper(runtime, number, token, customer)
 
 
 def require_read(view):

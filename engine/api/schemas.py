@@ -61,6 +61,11 @@ class QuantityIn(_In):
                           description="The line's new quantity; 0 removes it.")
 
 
+class PaymentMethodIn(_In):
+    payment_method: str = Field(min_length=1, max_length=200,
+                                description="An id from GET /api/v1/carts/<id>/payment-methods.")
+
+
 class VoucherIn(_In):
     code: str = Field(min_length=1, max_length=64)
 

@@ -12,7 +12,7 @@ from typing import Any, Callable, TextIO
 
 from engine.db.sql import fetch, placeholders
 from engine.errors import InvalidInput
-from engine.catalog.importer import BASE_COLUMNS, LIST_SEPARATOR, detect_format
+from engine.catalog.importer import BASE_COLUMNS, LIST_SEPARATOR, detect_format, maybe_await
 from engine.catalog.validation import format_price
 
 PAGE = 500
@@ -101,7 +101,7 @@ def _csv_row(record: dict[str, Any], header: list[str]) -> list[str]:
     return [cells.get(column, "") for column in header]
 
 
-async def export_to(handle: TextIO, fmt: str, progress: Callable[[int], None] | None = None) -> int:
+async def export_to(handle: TextIO, fmt: str, progress: Callable[[int], Any] | None = None) -> int:
     """Write every product variant to ``handle``; returns the number of rows."""
     writer = None
     header: list[str] = []
@@ -122,7 +122,7 @@ async def export_to(handle: TextIO, fmt: str, progress: Callable[[int], None] | 
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         count += len(records)
         if progress:
-            progress(len(records))
+            await maybe_await(progress(len(records)))
     return count
 
 

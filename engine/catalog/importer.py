@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import inspect
 import io
 import json
 import time
@@ -109,6 +110,11 @@ class Row:
     product: dict[str, Any] | None
     variant: dict[str, Any]
     stock: dict[str, int]
+
+
+async def maybe_await(value: Any) -> Any:
+    """``value``, awaited when it is awaitable (a callback may be sync or async)."""
+    return await value if inspect.isawaitable(value) else value
 
 
 # ---------------------------------------------------------------- reading
@@ -624,7 +630,8 @@ async def import_source(runtime: Any, source: Source, *, batch_size: int = 5000,
     """Validate everything from ``source``, then write it in batches.
 
     ``progress(n)`` is called after each written batch with its row count;
-    ``on_validated(report)`` between the two passes. Returns the report; when
+    ``on_validated(report)`` between the two passes (either may return an
+    awaitable, which is awaited). Returns the report; when
     it has errors nothing was written (``report.written`` is False).
     """
     started = time.perf_counter()
@@ -632,7 +639,7 @@ async def import_source(runtime: Any, source: Source, *, batch_size: int = 5000,
     ctx = await _load_context(runtime.settings.store.currency)
     await validate(source, ctx, report)
     if on_validated:
-        on_validated(report)
+        await maybe_await(on_validated(report))
     if report.error_count or report.rows == 0:
         report.seconds = time.perf_counter() - started
         return report
@@ -649,7 +656,7 @@ async def import_source(runtime: Any, source: Source, *, batch_size: int = 5000,
         runtime.events_committed()
         report.batches += 1
         if progress:
-            progress(len(batch))
+            await maybe_await(progress(len(batch)))
         batch.clear()
         positions.clear()
 

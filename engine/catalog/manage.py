@@ -61,6 +61,14 @@ async def editable_product(slug: str) -> dict[str, Any] | None:
     }
 
 
+async def product_slug(product_id: int) -> str:
+    """The slug of the product with ``product_id``; :class:`NotFound` when there is none."""
+    slug = await fetchval("SELECT slug FROM catalog_products WHERE id = {}", product_id)
+    if slug is None:
+        raise NotFound(f"no product {product_id}")
+    return slug
+
+
 async def staff_product(slug: str) -> dict[str, Any] | None:
     """:func:`get_product` with drafts, and the stored (not defaulted) SEO title."""
     product = await get_product(slug, include_drafts=True)
@@ -102,8 +110,14 @@ async def create_product(runtime, data: Mapping[str, Any]) -> dict[str, Any]:
 
 async def update_product(runtime, slug: str, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Change the given fields of a product (lists replace what was stored;
-    ``variants``, when given, is the full list, matched by SKU)."""
+    ``variants``, when given, is the full list, matched by SKU). A ``slug``
+    in ``changes`` renames the product (its storefront address) in the same
+    transaction; :class:`Conflict` when another product has it."""
+    new_slug = changes.get("slug")
     async with runtime.database.transaction():
+        if new_slug is not None and new_slug != slug:
+            await _rename(slug, new_slug)
+            slug = new_slug
         current = await editable_product(slug)
         if current is None:
             raise NotFound(f"no product {slug!r}")
@@ -111,6 +125,16 @@ async def update_product(runtime, slug: str, changes: Mapping[str, Any]) -> dict
         await _save(runtime, current, merged)
     runtime.events_committed()
     return await staff_product(slug)
+
+
+async def _rename(slug: str, new_slug: str) -> None:
+    """Give the product ``slug`` the slug ``new_slug`` (inside the caller's
+    transaction); :class:`Conflict` when another product has it."""
+    new_slug = check_slug(new_slug)
+    if await fetchval("SELECT id FROM catalog_products WHERE slug = {}", new_slug) is not None:
+        raise Conflict(f"slug: a product {new_slug!r} exists", {"slug": f"a product {new_slug!r} exists"})
+    if await fetchval("UPDATE catalog_products SET slug = {} WHERE slug = {} RETURNING id", new_slug, slug) is None:
+        raise NotFound(f"no product {slug!r}")
 
 
 async def delete_product(runtime, slug: str) -> None:
@@ -131,18 +155,26 @@ async def delete_product(runtime, slug: str) -> None:
 
 
 async def list_products(cursor: str | None = None, limit: int = 50, status: str | None = None,
-                        q: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+                        q: str | None = None, category: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
     """Every product (drafts included), newest first: ``{id, slug, title,
-    status, price_from, variant_count, updated_at}``; keyset pages."""
+    status, price_from, variant_count, updated_at}``; keyset pages on the id
+    (never OFFSET). ``q``: text in the title or slug, or the start of a SKU
+    (case as stored); ``category``: a category slug the product is in."""
     limit = max(1, min(int(limit), 200))
     clauses, args = [], []
     if status:
         clauses.append("p.status = {}")
         args.append(status)
     if q:
-        clauses.append("(LOWER(p.title) LIKE {} OR p.slug LIKE {})")
+        clauses.append("(LOWER(p.title) LIKE {} OR p.slug LIKE {} OR EXISTS (SELECT 1 FROM catalog_variants sv "
+                       "WHERE sv.product = p.id AND sv.sku >= {} AND sv.sku < {}))")
         pattern = "%" + q.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
-        args += [pattern, pattern]
+        # a SKU prefix as a range, so the unique index on sku answers it
+        args += [pattern, pattern, q, q + "\U0010ffff"]
+    if category:
+        clauses.append("EXISTS (SELECT 1 FROM catalog_product_categories pc JOIN catalog_categories c "
+                       "ON c.id = pc.category WHERE pc.product = p.id AND c.slug = {})")
+        args.append(category)
     if cursor:
         clauses.append("p.id < {}")
         args.extend(decode_cursor(cursor, "admin_id_desc", (int,)))

@@ -164,7 +164,41 @@ class Stock(Table, tablename="catalog_stock"):
     reserved = Integer(default=0)
 
 
+class StockMovement(Table, tablename="catalog_stock_movements"):
+    """One stock adjustment made by staff: the change of ``on_hand`` in a
+    warehouse, the quantity after it, why (``reason``, required) and who
+    (``actor``, the staff member's e-mail or the token's name)."""
+
+    id = Serial(primary_key=True)
+    variant = ForeignKey(Variant, on_delete=OnDelete.cascade, index=True)
+    warehouse = ForeignKey(Warehouse, on_delete=OnDelete.cascade)
+    change = Integer(default=0)
+    on_hand = Integer(default=0)
+    reason = Varchar(length=500)
+    actor = Varchar(length=320, default="")
+    at = Timestamptz()
+
+
+class CatalogTransfer(Table, tablename="catalog_transfers"):
+    """A CSV import or export run as a job. ``kind`` import|export; ``status``
+    queued|running|done|failed; ``done`` of ``total`` rows; ``payload`` the
+    uploaded file (import) or the exported file once done (export);
+    ``errors`` a JSON list of ``{line, message}``."""
+
+    id = Serial(primary_key=True)
+    kind = Varchar(length=10)
+    status = Varchar(length=10, default="queued")
+    filename = Varchar(length=200, default="")
+    total = Integer(default=0)
+    done = Integer(default=0)
+    payload = Text(default="")
+    errors = Text(default="[]")
+    actor = Varchar(length=320, default="")
+    created_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)
+
+
 TABLES = [
     Category, Product, Variant, Attribute, ProductAttributeValue, ProductOptionValue, ProductCategory,
-    Collection, CollectionProduct, ProductImage, Warehouse, Stock,
+    Collection, CollectionProduct, ProductImage, Warehouse, Stock, StockMovement, CatalogTransfer,
 ]

@@ -190,7 +190,7 @@ async def payment_methods(runtime, token: str) -> dict[str, Any]:
     await carts.ensure_open(token)
     items = []
     try:
-        entries = await available_gateways(runtime)
+        entries = await available_gateways(runtime, runtime.settings.store.currency)
     except HookError as exc:
         raise _plugin_failure(exc, "Payment") from exc
     for entry in entries:
@@ -298,7 +298,8 @@ async def prepare(runtime, token: str, body: Mapping[str, Any], customer: int | 
         raise _plugin_failure(exc, "Pricing") from exc
     quote = await chosen_quote(runtime, state, quote_request(state, goods, shipping), method_id)
     try:
-        gateway = next((g for g in await available_gateways(runtime) if g.id == payment_id), None)
+        offered = await available_gateways(runtime, runtime.settings.store.currency)
+        gateway = next((g for g in offered if g.id == payment_id), None)
     except HookError as exc:
         raise _plugin_failure(exc, "Payment") from exc
     if gateway is None:

@@ -74,6 +74,20 @@ async def mark_paid_in_tx(order: dict[str, Any], actor: str, note: str = "",
     return updated, True
 
 
+async def change_payment_method_in_tx(order: dict[str, Any], method: str, plugin: str, actor: str) -> dict[str, Any]:
+    """Inside a transaction, the order locked: an order awaiting payment is
+    to be paid with ``method`` (of ``plugin``) from now on; a timeline entry
+    says from what to what. IllegalTransition once it no longer awaits payment."""
+    if order["status"] != "pending_payment":
+        raise IllegalTransition(f"Order {order['number']} is {order['status']}; its payment method can no longer "
+                                "be changed.", {"payment_method": f"the order is {order['status']}"})
+    row = await fetchone("UPDATE orders SET payment_method = {}, payment_plugin = {}, updated_at = {} WHERE id = {} "
+                         "RETURNING *", method, plugin, _now(), order["id"])
+    await record(order["id"], "payment", actor, f"Payment method changed from {order['payment_method']} to {method}.",
+                 data={"from": order["payment_method"], "to": method})
+    return row
+
+
 async def set_paid_amount_in_tx(order: dict[str, Any], paid: int) -> dict[str, Any]:
     """Inside a transaction: a paid order's ``paid_amount`` set to ``paid``
     (a further capture of the same payment); the status does not change."""

@@ -348,6 +348,33 @@ async def cancel(runtime, number: str, actor: str, note: str = "") -> dict[str, 
     return await order_row(number)
 
 
+async def replace_payment_in_tx(order: dict[str, Any], entry: GatewayEntry, actor: str) -> dict[str, Any]:
+    """Inside a transaction, the order locked: the shopper pays order
+    ``order`` (awaiting payment) another way, through gateway ``entry``. The
+    current payment is given up (``cancelled``, nothing is asked of the
+    provider: no money moved on it) and a new pending one is created; the
+    caller starts it after the commit. Returns the new payment row.
+
+    Refused with Conflict (409) while money moved or is moving on the current
+    payment (an authorization, a capture or a pending movement: staff settle
+    it first), and with IllegalTransition once the order no longer awaits
+    payment. Money a provider still reports later on the given-up payment is
+    recorded all the same (a capture pays the order; a second payment is
+    flagged for staff); a late void of it leaves the order waiting."""
+    current = await records.latest(order["id"])
+    if current is not None:
+        totals = await ledger.totals(current["id"])
+        if totals.authorized or totals.captured or totals.pending_captures:
+            raise Conflict(f"The payment of order {order['number']} with {current['gateway']} is already "
+                           "authorized or being captured; it cannot be replaced.",
+                           {"payment_method": "the current payment already holds money"})
+    await orders.change_payment_method_in_tx(order, entry.id, entry.plugin, actor)
+    if current is not None:
+        await records.update(current["id"], status="cancelled",
+                             error=f"Replaced by {entry.id} at the shopper's request."[:1000])
+    return await records.create(order["id"], entry, order["total"], order["currency"])
+
+
 async def cancel_pending_in_tx(order: dict[str, Any], actor: str, note: str) -> dict[str, Any]:
     """Inside a transaction: an unpaid order cancelled (reservations released)
     and its open payment marked cancelled."""

@@ -27,9 +27,17 @@ def _gateways(plugin: str, items: Any) -> list[PaymentGateway]:
     return list(items)
 
 
-async def available_gateways(runtime) -> list[GatewayEntry]:
-    """Gateways in hook order. A plugin that fails, returns something that is
-    not a ``PaymentGateway``, or an id another plugin already uses, is a
+def takes(gateway: PaymentGateway, currency: str) -> bool:
+    """Whether ``gateway`` takes payments in ``currency`` (its capabilities'
+    ``currencies``; none listed: any currency)."""
+    listed = getattr(getattr(gateway, "capabilities", None), "currencies", None)
+    return not listed or currency in listed
+
+
+async def available_gateways(runtime, currency: str | None = None) -> list[GatewayEntry]:
+    """Gateways in hook order (only those taking ``currency`` when it is
+    given: the checkout's offer). A plugin that fails, returns something that
+    is not a ``PaymentGateway``, or an id another plugin already uses, is a
     HookError (the hook fails closed)."""
     entries: list[GatewayEntry] = []
     seen: dict[str, str] = {}
@@ -39,7 +47,7 @@ async def available_gateways(runtime) -> list[GatewayEntry]:
                 raise HookError(plugin, "payment_gateways", f"gateway id {gateway.id!r} is already used by {seen[gateway.id]!r}")
             seen[gateway.id] = plugin
             entries.append(GatewayEntry(plugin, gateway))
-    return entries
+    return [entry for entry in entries if currency is None or takes(entry.gateway, currency)]
 
 
 async def find_gateway(runtime, gateway_id: str) -> GatewayEntry | None:

@@ -13,7 +13,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Mapping
 
 import structlog
 
@@ -41,6 +41,19 @@ async def create(order_id: int, entry: GatewayEntry, amount: int, currency: str)
 
 async def latest(order_id: int) -> dict[str, Any] | None:
     return await fetchone("SELECT * FROM payments WHERE order_id = {} ORDER BY id DESC", order_id)
+
+
+async def latest_of_plugin(order_id: int, plugin: str) -> dict[str, Any] | None:
+    """The order's newest payment through ``plugin`` (the shopper may have
+    switched to another method since: a return from the first still counts)."""
+    return await fetchone("SELECT * FROM payments WHERE order_id = {} AND plugin = {} ORDER BY id DESC",
+                          order_id, plugin)
+
+
+async def is_current(payment: Mapping[str, Any]) -> bool:
+    """Whether ``payment`` is its order's latest (not one the shopper switched away from)."""
+    newest = await latest(payment["order_id"])
+    return newest is not None and newest["id"] == payment["id"]
 
 
 async def get(payment_id: int) -> dict[str, Any] | None:

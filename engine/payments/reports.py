@@ -15,7 +15,8 @@ What each report status does, for the payment whose ``reference`` matches:
   staff and the order stays unpaid);
 - ``refunded``: a refund in the ledger (never above what was captured) and
   on the order;
-- ``cancelled``: a void; an order still awaiting payment is cancelled;
+- ``cancelled``: a void; an order still awaiting payment is cancelled (unless
+  the void is of a payment the shopper has since replaced by another method);
 - ``failed``: a failed attempt (``payment_failed``); the order keeps waiting;
 - ``disputed``: the payment is flagged for staff;
 - ``pending`` or None: nothing changes.
@@ -162,7 +163,8 @@ async def sync(order: dict[str, Any], payment: dict[str, Any], row: Mapping[str,
         return await _captured(order, payment, row, totals.captured, actor, check_amount, note)
     if kind == "refund":
         return await _refunded(order, row, totals.refunded, actor)
-    if kind == "void" and order["status"] == "pending_payment":
+    if kind == "void" and order["status"] == "pending_payment" and await records.is_current(payment):
+        # a void of a payment the shopper switched away from leaves the order waiting for the new one
         return await orders.cancel_pending_in_tx(order, actor, f"Payment cancelled at the provider ({actor}).")
     return order
 

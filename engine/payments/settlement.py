@@ -64,14 +64,16 @@ async def complete_return(runtime, plugin: str, number: str, token: str | None, 
                           customer: int | None = None) -> dict[str, Any]:
     """The shopper came back from ``plugin``'s payment step for order
     ``number`` (with its access token, or signed in as its customer): let
-    the gateway complete the payment and record what it reports. Returns
+    the gateway complete the payment and record what it reports (the
+    order's newest payment through ``plugin``, even when the shopper has
+    since chosen another method: money that moved is recorded). Returns
     ``{"number", "token", "status", "payment"}``; an order the caller may
     not see is :class:`NotFound`, a gateway that fails is a 502 (the order
     is unchanged; the webhook or the reconciliation still settles it)."""
     order = await order_for_shopper(runtime, number, token, customer)
     row = await order_row(number)
-    payment = await records.latest(row["id"])
-    if payment is None or payment["plugin"] != plugin or not payment["reference"]:
+    payment = await records.latest_of_plugin(row["id"], plugin)
+    if payment is None or not payment["reference"]:
         raise NotFound(f"Order {number} has no payment with {plugin!r} to complete.")
     entry = await records.gateway_for(runtime, payment)
     report = await records.call_gateway(runtime, entry, "payment completion",

@@ -163,6 +163,7 @@ DEFAULT_PLUGINS = [
     "engine.defaults.core_shipping",
     "engine.defaults.core_payments",
     "engine.defaults.core_orders",
+    "engine.defaults.core_catalog",
     "engine.defaults.core_mail",
     "engine.webhooks.plugin",
 ]

@@ -21,7 +21,7 @@ NON_HTML_PREFIXES = ("/api/", "/webhooks/", "/static/", "/openapi.json", "/docs"
 def install(app: Quart, overrides_dir: Path | None = None) -> None:
     from engine.cache.responses import CSRF_MARKER
     from engine.catalog import services as catalog
-    from engine.storefront import account, rendering, seo, theme_files, views
+    from engine.storefront import account, catalog_media, rendering, seo, theme_files, views
     from engine.themes.state import DEFAULT_OVERRIDES, ThemeState
     from engine.web import caching as cache_web
     from engine.web import pages
@@ -56,6 +56,7 @@ def install(app: Quart, overrides_dir: Path | None = None) -> None:
     pages.register(app, lambda: True, unavailable_page)
     app.register_blueprint(account.blueprint)
     app.register_blueprint(theme_files.blueprint)
+    app.register_blueprint(catalog_media.blueprint)
     app.register_blueprint(seo.blueprint)
     app.register_blueprint(views.blueprint)
 

@@ -26,7 +26,7 @@ from quart import Blueprint, Quart, current_app, redirect, request, session
 
 from engine.cart import services as carts
 from engine.catalog import services as catalog
-from engine.checkout import service
+from engine.checkout import payment_switch, service
 from engine.addresses import ADDRESS_FIELDS, country_choices, country_name
 from engine.errors import InvalidInput, NotFound, PluginFailure, ShopError
 from engine.orders import returns
@@ -467,8 +467,8 @@ async def order_page(number: str):
     return await _order_page(number, request.args.get("token"))
 
 
-async def _order_page(number: str, token: str | None, status: int = 200, errors: dict | None = None,
-                      message: str = ""):
+async def _order_page(number: str, token: str | None, status: int = 200, payment_error: str | None = None,
+                      errors: dict | None = None, message: str = ""):
     try:
         row = await orders.shopper_row(_runtime(), number, token, _customer())
     except NotFound:
@@ -482,7 +482,29 @@ async def _order_page(number: str, token: str | None, status: int = 200, errors:
                        returnable=await returns.returnable(_runtime(), row), return_errors=errors or {},
                        return_message=message or ("Your return request was sent. We will write when it is approved."
                                                   if request.args.get("return") == "requested" else ""),
+                       payment_choices=await payment_switch.payment_choices(_runtime(), order),
+                       payment_error=payment_error,
                        payment_unconfirmed=request.args.get("payment") == "unconfirmed")
+
+
+@blueprint.post("/orders/<number>/payment-method")
+async def order_payment_method(number: str):
+    """The order page's "pay another way" form: ``payment_method`` (an id
+    the page offered) and ``token`` (the order's access token, unless the
+    shopper placed it signed in). Success: back to the order page, which
+    shows the new method's payment step; a refusal: the order page with the
+    reason and the status (404, 409, 422, 502)."""
+    form = await _form()
+    token = form.get("token") or None
+    if not await csrf_valid():
+        return await _order_page(number, token, 400, "The form expired. Reload the page and try again.")
+    try:
+        await payment_switch.switch_payment_method(_runtime(), number, token, _customer(), form.get("payment_method"))
+    except NotFound:
+        return await _page("order.html", 404, number=number[:32], order=None, token=None)
+    except ShopError as exc:
+        return await _order_page(number, token, exc.status, exc.detail)
+    return redirect(f"/orders/{number}?token={token or ''}", 303)
 
 
 @blueprint.post("/orders/<number>/returns")
@@ -500,5 +522,5 @@ async def request_return(number: str):
     except NotFound:
         return await _page("order.html", 404, number=number[:32], order=None, token=None)
     except ShopError as exc:
-        return await _order_page(number[:32], token, exc.status, exc.errors, exc.detail)
+        return await _order_page(number[:32], token, exc.status, errors=exc.errors, message=exc.detail)
     return redirect(f"/orders/{number[:32]}?token={token or ''}&return=requested", 303)

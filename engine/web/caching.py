@@ -43,6 +43,7 @@ import asyncio
 import contextlib
 import hashlib
 import secrets
+from functools import partial
 from typing import Any, Awaitable, Callable, Hashable
 
 import structlog
@@ -61,6 +62,7 @@ from engine.cache.responses import (
     storable,
 )
 from engine.cache.store import Cache, MemoryStore, RedisLayer
+from engine.system import store_profile
 
 log = structlog.get_logger("shopwright.cache")
 
@@ -273,6 +275,7 @@ def install(app: Quart) -> None:
     app.cache_followers = [Follower("plugins", app.runtime.host.refresh)]
     if getattr(app, "theme_state", None) is not None:
         app.cache_followers.append(Follower("site", app.theme_state.refresh))
+    app.cache_followers.append(Follower("site", partial(store_profile.refresh, app.settings)))
     app.cache_minters = {NONCE_MARKER: mint_nonce}
     app.cache_cookie_names = cookie_names(app)
     inflight: dict[Hashable, asyncio.Future] = {}

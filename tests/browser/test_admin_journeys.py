@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.venv_writer]
 
 OWNER = "owner@shop.example"
 SUPPORT = "support@shop.example"

@@ -10,6 +10,7 @@ import uuid
 
 import httpx
 import pytest
+from browser_checks import accessibility_violations
 
 pytestmark = pytest.mark.browser
 
@@ -57,24 +58,6 @@ def photograph(page, screenshot, name: str) -> None:
         page.set_viewport_size({"width": width, "height": 900})
         screenshot(page, f"admin-{name}-{label}")
     page.set_viewport_size({"width": 1280, "height": 900})
-
-
-def accessibility_violations(page, paths: list[str]) -> dict:
-    """axe-core's violations on each page at both widths (none expected)."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    axe, found = Axe(), {}
-    base = page.url.split("/admin")[0]
-    for label, width in WIDTHS.items():
-        page.set_viewport_size({"width": width, "height": 900})
-        for path in paths:
-            page.goto(base + path)
-            violations = axe.run(page).response["violations"]
-            if violations:
-                found[(label, path)] = [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]])
-                                        for v in violations]
-    page.set_viewport_size({"width": 1280, "height": 900})
-    return found
 
 
 def test_staff_find_an_order_by_email_mark_it_paid_refund_part_and_ship_it(browser, shop, screenshot):

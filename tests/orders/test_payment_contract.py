@@ -17,70 +17,11 @@ import pytest
 from engine import PluginManifest, hookimpl
 from engine.db.sql import fetch, fetchone
 from engine.defaults.core_orders import reconcile_payments
-from engine.money import Money
 from engine.protocols import (
     GatewayCapabilities,
-    PaymentAction,
-    PaymentOutcome,
-    WebhookOutcome,
 )
 from engine.testing.checkout import add_product, cart_with, checkout
-
-
-class StandInGateway:
-    """A provider stand-in: its answers are set by each test. ``fail_next``
-    counts calls that raise (the provider times out) before it answers; the
-    keys it saw are in ``keys``; webhooks are JSON, trusted (signatures are
-    the Stripe plugin's tests' business)."""
-
-    id = "standin"
-    title = "Stand-in card"
-
-    def __init__(self):
-        self.capabilities = GatewayCapabilities(authorize_then_capture=True, partial_capture=True, void=True,
-                                                flow="redirect")
-        self.fail_next = 0
-        self.keys: list[tuple[str, str]] = []
-        self.moved: list[tuple[str, int]] = []
-        self.state = "pending"
-
-    def _flaky(self, what: str, key: str):
-        self.keys.append((what, key))
-        if self.fail_next:
-            self.fail_next -= 1
-            raise TimeoutError("stand-in: no answer")
-
-    async def start(self, order):
-        return PaymentAction(kind="redirect", reference=f"sp_{order['number']}",
-                             data={"url": f"https://pay.example.test/{order['number']}"})
-
-    async def capture(self, reference, amount, idempotency_key):
-        self._flaky("capture", idempotency_key)
-        self.moved.append(("capture", amount.amount))
-        return PaymentOutcome("succeeded", provider_id=f"cap_{idempotency_key}")
-
-    async def refund(self, reference, amount, idempotency_key):
-        self._flaky("refund", idempotency_key)
-        if idempotency_key not in {key for what, key in self.keys[:-1] if what == "refund"}:
-            self.moved.append(("refund", amount.amount))  # a provider honouring idempotency keys
-        return PaymentOutcome("succeeded", provider_id=f"ref_{idempotency_key}")
-
-    async def cancel(self, reference, idempotency_key):
-        return PaymentOutcome("succeeded", provider_id=f"void_{reference}")
-
-    async def complete(self, reference, params):
-        return await self.status(reference)
-
-    async def status(self, reference):
-        if self.state == "paid":
-            return WebhookOutcome(f"poll:{reference}", reference, "paid", provider_id=f"ch_{reference}")
-        return WebhookOutcome(f"poll:{reference}", reference, "pending")
-
-    async def verify_webhook(self, body, headers):
-        data = json.loads(body)
-        amount = Money(data["amount"], data.get("currency", "EUR")) if "amount" in data else None
-        return WebhookOutcome(event_id=data["id"], reference=data["reference"], status=data["status"],
-                              amount=amount, provider_id=data.get("provider_id"))
+from standin_gateway import StandInGateway
 
 
 @pytest.fixture
@@ -307,3 +248,16 @@ async def test_a_refund_with_an_idempotency_key_is_made_once(shop, headers):
     assert other.status_code == 422 and "already used" in (await other.get_json())["detail"]
     assert shop.gateway.moved == [("refund", 1000)]
     assert await ledger(number) == [("capture", "succeeded", 5490), ("refund", "succeeded", 1000)]
+
+
+async def test_a_gateway_is_offered_only_in_the_currencies_it_lists(shop):
+    client = shop.test_client()
+    cart = await cart_with(client, "TEE-1", 1)
+    offered = lambda: client.get(f"/api/v1/carts/{cart}/payment-methods")  # noqa: E731
+    assert "standin" in [m["id"] for m in (await (await offered()).get_json())["items"]]
+    shop.gateway.capabilities = GatewayCapabilities(flow="redirect", currencies=frozenset({"INR", "USD"}))
+    assert "standin" not in [m["id"] for m in (await (await offered()).get_json())["items"]]
+    refused = await checkout(client, cart, payment_method="standin")
+    assert refused.status_code == 422 and "payment_method" in (await refused.get_json())["errors"]
+    shop.gateway.capabilities = GatewayCapabilities(flow="redirect", currencies=frozenset({"EUR"}))
+    assert (await checkout(client, cart, payment_method="standin")).status_code == 201

@@ -14,6 +14,8 @@ Contracts every connector keeps:
   ``cursor`` of the previous result; None: everything) and a new cursor that
   covers what it returned. A product the ERP cannot deliver is returned in
   ``faults`` (with the ERP's message) instead of failing the whole pull.
+  A product the ERP archived since the cursor is returned too, with
+  ``active`` False, so the store can take it off sale.
 - ``push_order(order)`` is idempotent on the ERP side: pushing the same order
   number twice finds the first sale order (by the order number stored in the
   ERP) and returns its id instead of creating a second one.
@@ -56,13 +58,15 @@ class ErpVariant:
 
 @dataclass(frozen=True)
 class ErpProduct:
-    """One product (an ERP template) with its variants."""
+    """One product (an ERP template) with its variants. ``active`` False: the
+    ERP archived it (the store takes it off sale, when the ERP owns ``status``)."""
 
     ref: str
     slug: str
     title: str
     description: str = ""
     variants: tuple[ErpVariant, ...] = ()
+    active: bool = True
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@
 In (the ERP writes ``products.csv`` in the folder, replacing it atomically,
 e.g. by writing ``products.csv.tmp`` and renaming it), one row per variant::
 
-    ref,product_slug,title,description,sku,price,options,on_hand,updated_at
+    ref,product_slug,title,description,sku,price,options,on_hand,updated_at[,active]
 
 - ``ref``: the ERP's id of the product (rows of one product share it);
   ``product_slug``, ``title``, ``description`` the product's fields (from the
@@ -14,7 +14,9 @@ e.g. by writing ``products.csv.tmp`` and renaming it), one row per variant::
   a float); ``options`` ``name=value`` pairs separated by ``|``
   (``size=M|colour=red``); ``on_hand`` a whole number or empty (stock left
   alone); ``updated_at`` when the row last changed, ISO 8601 in UTC
-  (``2026-12-06T17:00:00Z``): text that sorts by time.
+  (``2026-12-06T17:00:00Z``): text that sorts by time; ``active`` (optional
+  column, from the product's first row) ``false``/``0``/``no`` when the ERP
+  archived the product, anything else or empty: on sale.
 - Incremental: a pull returns the products with a row whose ``updated_at``
   is later than the cursor (all rows of such a product); the new cursor is
   the latest ``updated_at`` returned, with the rows stamped with it (so a
@@ -165,8 +167,9 @@ class CsvFolderConnector:
             except ValueError as exc:
                 raise ValueError(f"products.csv line {line}: {exc}") from None
         slug = (first.get("product_slug") or "").strip() or f"erp-{ref}".lower()
+        active = (first.get("active") or "").strip().lower() not in ("false", "0", "no")
         return ErpProduct(ref=f"csv:{ref}", slug=slug, title=(first.get("title") or "").strip() or slug,
-                          description=first.get("description") or "", variants=tuple(variants))
+                          description=first.get("description") or "", variants=tuple(variants), active=active)
 
     async def pull(self, cursor: str | None) -> PullResult:
         """The products with a row changed since ``cursor``. As ``updated_at``

@@ -17,6 +17,10 @@ the rest import. The new cursor is the greatest ``write_date`` seen (Odoo's
 ``YYYY-MM-DD HH:MM:SS`` in UTC; it sorts as text) with the records written
 in that second (see :meth:`OdooConnector._changed_templates`).
 
+Archived records (``active`` false) are read too (context ``active_test``
+false): an archived template comes back with ``active`` False, so the store
+can take it off sale; a variant archived alone is left out.
+
 Mapping: template → product (slug ``odoo-<template id>``; title ``name``;
 description ``description_sale``); variant → variant (``default_code`` is the
 SKU; a variant without one makes its product a fault; price ``lst_price`` in the store's
@@ -61,9 +65,12 @@ from shopwright_erp_sync.connector import (
 
 CHUNK = 200
 TIMEOUT_SECONDS = 30.0
-TEMPLATE_FIELDS = ["id", "name", "description_sale", "write_date"]
+TEMPLATE_FIELDS = ["id", "name", "description_sale", "active", "write_date"]
 PRODUCT_FIELDS = ["id", "default_code", "product_tmpl_id", "lst_price", "product_template_attribute_value_ids",
-                  "write_date"]
+                  "active", "write_date"]
+#: Odoo leaves archived records out of every search unless told otherwise;
+#: the pull reads them too, so that archiving reaches the store
+WITH_ARCHIVED = {"context": {"active_test": False}}
 QUANT_FIELDS = ["product_id", "quantity", "write_date"]
 #: the internal reference of the service product that carries shipping on a sale order
 SHIPPING_CODE = "SHIPPING"
@@ -159,33 +166,37 @@ class OdooConnector:
             return kept
 
         internal = [("location_id.usage", "=", "internal")]
-        rows = fresh("product.template", await self.search_read("product.template", since, ["id", "write_date"]))
+        rows = fresh("product.template", await self.search_read("product.template", since, ["id", "write_date"],
+                                                                **WITH_ARCHIVED))
         templates.update(row["id"] for row in rows)
         if not at:  # everything: only the newest write dates are needed for the cursor
             for model, domain in (("product.product", []), ("stock.quant", internal)):
-                fresh(model, await self.search_read(model, domain, ["write_date"], order="write_date desc", limit=1))
+                fresh(model, await self.search_read(model, domain, ["write_date"], order="write_date desc", limit=1,
+                                                    **WITH_ARCHIVED))
         else:
             rows = fresh("product.product", await self.search_read("product.product", since,
-                                                                   ["product_tmpl_id", "write_date"]))
+                                                                   ["product_tmpl_id", "write_date"], **WITH_ARCHIVED))
             templates.update(_many2one(row["product_tmpl_id"]) for row in rows)
             quants = fresh("stock.quant", await self.search_read("stock.quant", since + internal,
                                                                  ["product_id", "write_date"]))
             product_ids = sorted({_many2one(row["product_id"]) for row in quants})
             if product_ids:
-                rows = await self.search_read("product.product", [("id", "in", product_ids)], ["product_tmpl_id"])
+                rows = await self.search_read("product.product", [("id", "in", product_ids)], ["product_tmpl_id"],
+                                              **WITH_ARCHIVED)
                 templates.update(_many2one(row["product_tmpl_id"]) for row in rows)
         if not templates:
             return [], None
         seen = set(already) if newest == at else set()
         for model, domain in (("product.template", []), ("product.product", []), ("stock.quant", internal)):
-            rows = await self.search_read(model, [("write_date", "=", newest)] + domain, ["id"])
+            rows = await self.search_read(model, [("write_date", "=", newest)] + domain, ["id"], **WITH_ARCHIVED)
             seen.update(f"{model}:{row['id']}" for row in rows)
         return sorted(templates), json.dumps({"at": newest, "seen": sorted(seen)})
 
     async def _read_chunk(self, template_ids: list[int]) -> list[ErpProduct | ErpFaultRecord]:
-        templates = await self.search_read("product.template", [("id", "in", template_ids)], TEMPLATE_FIELDS)
+        templates = await self.search_read("product.template", [("id", "in", template_ids)], TEMPLATE_FIELDS,
+                                           **WITH_ARCHIVED)
         variants = await self.search_read("product.product", [("product_tmpl_id", "in", template_ids)],
-                                          PRODUCT_FIELDS)
+                                          PRODUCT_FIELDS, **WITH_ARCHIVED)
         quants = await self.search_read(
             "stock.quant", [("product_id", "in", [row["id"] for row in variants]),
                             ("location_id.usage", "=", "internal")], QUANT_FIELDS) if variants else []
@@ -209,8 +220,11 @@ class OdooConnector:
 
     def _product(self, template: dict, rows: list[dict], on_hand: dict[int, Any],
                  values: dict[int, dict]) -> ErpProduct:
+        active = template.get("active", True) is not False
         variants = []
         for row in sorted(rows, key=lambda item: item["id"]):
+            if active and row.get("active", True) is False:
+                continue  # a variant archived alone is not offered by the ERP any more: left out
             sku = row.get("default_code")
             if not sku:
                 raise ValueError(f"variant product.product:{row['id']} has no internal reference (SKU)")
@@ -222,7 +236,7 @@ class OdooConnector:
             ))
         return ErpProduct(ref=f"product.template:{template['id']}", slug=f"odoo-{template['id']}",
                           title=str(template["name"]), description=str(template.get("description_sale") or ""),
-                          variants=tuple(variants))
+                          variants=tuple(variants), active=active)
 
     async def pull(self, cursor: str | None) -> PullResult:
         template_ids, newest = await self._changed_templates(cursor)

@@ -28,6 +28,10 @@ from engine import secret
 
 _HTTP_URL = TypeAdapter(HttpUrl)
 
+#: the fields a merchant may let the ERP own: ``status`` is ``published``
+#: while the ERP's product is active, ``draft`` (off sale) once the ERP archives it
+OWNABLE_FIELDS = ("title", "description", "price", "stock", "status")
+
 
 def http_url(value: str) -> str:
     """``value`` if it is an absolute http(s) URL with a host, else ValueError."""
@@ -51,6 +55,10 @@ class ErpSyncSettings(BaseModel):
     username: str = Field("", description="Odoo user login")
     password: str = secret(description="Odoo password or API key")
     interval_minutes: int = Field(15, ge=1, le=10080, description="Minutes between scheduled syncs (1 to 10080)")
+    owned_fields: str = Field(", ".join(OWNABLE_FIELDS),
+                              description="Fields the ERP owns, overwritten at every pull (comma-separated, any of "
+                                          + ", ".join(OWNABLE_FIELDS) + "); the others are set only when a product "
+                                          "is first imported")
 
     @field_validator("url")
     @classmethod
@@ -71,6 +79,19 @@ class ErpSyncSettings(BaseModel):
         if "\n" in value or "\r" in value:
             raise ValueError(f"{info.field_name} must be a single line")
         return value
+
+    @field_validator("owned_fields")
+    @classmethod
+    def _known_fields(cls, value: str) -> str:
+        named = {name.strip().lower() for name in value.replace(" ", ",").split(",") if name.strip()}
+        unknown = sorted(named - set(OWNABLE_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown field(s) {', '.join(unknown)}: choose from {', '.join(OWNABLE_FIELDS)}")
+        return ", ".join(name for name in OWNABLE_FIELDS if name in named)
+
+    def owns(self, field: str) -> bool:
+        """Whether the ERP is the source of truth for ``field`` (one of :data:`OWNABLE_FIELDS`)."""
+        return field in {name.strip() for name in self.owned_fields.split(",")}
 
     def missing(self) -> list[str]:
         """The settings the chosen connector still needs before it can sync,

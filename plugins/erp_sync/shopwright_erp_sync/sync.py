@@ -6,7 +6,10 @@
   ERP ref is recorded) into the catalog (``sdk.upsert_products``), then
   their stock is set in bulk with origin ``erp_sync`` (``sdk.set_stock``), so
   the ``stock_changed`` events of the import are recognised and never sent
-  back. A product the ERP faulted on, or that the catalog refuses, is
+  back. Only the fields the merchant lets the ERP own (setting
+  ``owned_fields``) are overwritten in products the store already has; a
+  product the ERP archived is taken off sale (``draft``) in the store (when
+  it owns ``status``). A product the ERP faulted on, or that the catalog refuses, is
   dead-lettered with the reason and the rest import. The cursor (table
   ``erp_sync_state``, key ``cursor:<connector>``) moves only after
   everything it covers is written, so a pull that fails half-way is redone.
@@ -20,14 +23,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from engine import sdk
 
 from shopwright_erp_sync import store
 from shopwright_erp_sync.connector import Connector, ErpProduct
+from shopwright_erp_sync.settings import OWNABLE_FIELDS
 
-ORIGIN = "erp_sync"
+NAME = "erp_sync"
+#: the origin of the stock the import writes (its ``stock_changed`` events are not pushed back)
+ORIGIN = NAME
 MAX_RECORDS = 10_000
 
 
@@ -48,15 +54,30 @@ def connector_for(runtime: Any, settings: Any) -> Connector:
     return OdooConnector(settings.url, settings.db, settings.username, settings.password, currency)
 
 
-def _records(product: ErpProduct) -> list[dict[str, Any]]:
+def _records(product: ErpProduct, known: Mapping[str, Any], owned: frozenset[str]) -> list[dict[str, Any]]:
+    """The upsert records of ``product``: the fields the ERP owns, and the
+    others only where the store does not have the product (or the variant)
+    yet. ``known`` maps the SKUs the store already has to their variants."""
+    stored_product = next((known[variant.sku] for variant in product.variants
+                           if variant.sku in known and known[variant.sku].product_slug == product.slug), None)
+    new_product = stored_product is None
     records = []
     for index, variant in enumerate(product.variants):
-        record: dict[str, Any] = {"product_slug": product.slug, "sku": variant.sku, "price_amount": variant.price}
+        stored = known.get(variant.sku)
+        keep_price = stored is not None and "price" not in owned
+        record: dict[str, Any] = {"product_slug": product.slug, "sku": variant.sku,
+                                  "price_amount": stored.price.amount if keep_price else variant.price}
+        if keep_price:
+            record["currency"] = stored.price.currency
         if variant.options:
             record["options"] = dict(variant.options)
         if index == 0:
-            record["title"] = product.title
-            record["description"] = product.description
+            # the catalog wants a title on a product's first record: the stored one when the shop owns it
+            record["title"] = product.title if new_product or "title" in owned else stored_product.product_title
+            if new_product or "description" in owned:
+                record["description"] = product.description
+            if new_product or "status" in owned:
+                record["status"] = "published" if product.active else "draft"
         records.append(record)
     return records
 
@@ -74,7 +95,8 @@ def _batches(products: list[ErpProduct]) -> Iterable[list[ErpProduct]]:
         yield batch
 
 
-async def _upsert(runtime: Any, products: list[ErpProduct]) -> tuple[list[ErpProduct], dict[str, str]]:
+async def _upsert(runtime: Any, products: list[ErpProduct], known: Mapping[str, Any],
+                  owned: frozenset[str]) -> tuple[list[ErpProduct], dict[str, str]]:
     """Upsert ``products``; the refused ones are left out and returned by ref with the reason."""
     refused: dict[str, str] = {}
     remaining = [product for product in products if product.variants]
@@ -84,7 +106,7 @@ async def _upsert(runtime: Any, products: list[ErpProduct]) -> tuple[list[ErpPro
     while remaining:
         records, owner = [], []
         for product in remaining:
-            for record in _records(product):
+            for record in _records(product, known, owned):
                 records.append(record)
                 owner.append(product)
         report = await sdk.upsert_products(runtime, records)
@@ -96,6 +118,12 @@ async def _upsert(runtime: Any, products: list[ErpProduct]) -> tuple[list[ErpPro
         refused.update(bad)
         remaining = [product for product in remaining if product.ref not in bad]
     return remaining, refused
+
+
+def owned_fields(runtime: Any) -> frozenset[str]:
+    """The fields the merchant lets the ERP own (setting ``owned_fields``)."""
+    settings = sdk.plugin_settings(runtime, NAME)
+    return frozenset(name for name in OWNABLE_FIELDS if settings is None or settings.owns(name))
 
 
 async def pull(runtime: Any, connector: Connector, *, full: bool = False) -> dict[str, Any]:
@@ -118,37 +146,47 @@ async def pull_refs(runtime: Any, connector: Connector, refs: list[str]) -> dict
     return await _import(runtime, await connector.pull_refs(refs))
 
 
-async def _adopt(runtime: Any, products: list[ErpProduct]) -> list[ErpProduct]:
+async def _known_variants(runtime: Any, products: list[ErpProduct]) -> dict[str, Any]:
+    """``{sku: sdk Variant}`` for the SKUs of ``products`` the store already has."""
+    skus = [variant.sku for product in products for variant in product.variants]
+    known: dict[str, Any] = {}
+    for start in range(0, len(skus), 1000):
+        known.update(await sdk.variants(runtime, skus[start:start + 1000], include_unpublished=True))
+    return known
+
+
+async def _adopt(runtime: Any, products: list[ErpProduct], known: Mapping[str, Any]) -> list[ErpProduct]:
     """The products with the store's slug where the store knows them: the
     slug linked to the ERP ref (table ``erp_sync_links``, kind ``product``),
     else the product that already holds one of its SKUs (a shop that had its
     catalog before the ERP was connected); others keep the connector's slug."""
     linked = await store.links_by_erp_id("product", [product.ref for product in products])
-    unlinked = [product for product in products if product.ref not in linked]
-    skus = [variant.sku for product in unlinked for variant in product.variants]
-    owner: dict[str, str] = {}
-    for start in range(0, len(skus), 1000):
-        known = await sdk.variants(runtime, skus[start:start + 1000], include_unpublished=True)
-        owner.update({sku: variant.product_slug for sku, variant in known.items()})
     adopted = []
     for product in products:
         slug = linked.get(product.ref) or next(
-            (owner[variant.sku] for variant in product.variants if variant.sku in owner), product.slug)
+            (known[variant.sku].product_slug for variant in product.variants if variant.sku in known), product.slug)
         adopted.append(product if slug == product.slug else replace(product, slug=slug))
     return adopted
 
 
 async def _import(runtime: Any, result: Any) -> dict[str, Any]:
+    """Write ``result`` into the catalog: the owned fields (:func:`owned_fields`)
+    of the products the store has, everything of the new ones. A product the
+    ERP archived and the store never had is skipped (nothing to unpublish)."""
     for fault in result.faults:
         await store.dead_letter(runtime, "product", fault.ref, fault.error)
+    owned = owned_fields(runtime)
+    known = await _known_variants(runtime, result.products)
+    products = [product for product in await _adopt(runtime, result.products, known)
+                if product.active or any(variant.sku in known for variant in product.variants)]
     imported: list[ErpProduct] = []
-    for batch in _batches(await _adopt(runtime, result.products)):
-        written, refused = await _upsert(runtime, batch)
+    for batch in _batches(products):
+        written, refused = await _upsert(runtime, batch, known, owned)
         for ref, error in refused.items():
             await store.dead_letter(runtime, "product", ref, error)
         imported.extend(written)
     quantities = {variant.sku: variant.on_hand for product in imported for variant in product.variants
-                  if variant.on_hand is not None}
+                  if variant.on_hand is not None and ("stock" in owned or variant.sku not in known)}
     changed = 0
     items = list(quantities.items())
     for start in range(0, len(items), MAX_RECORDS):
@@ -157,8 +195,9 @@ async def _import(runtime: Any, result: Any) -> dict[str, Any]:
     await store.save_links(runtime, "product", {product.slug: product.ref for product in imported})
     await store.resolve(runtime, "product", [product.ref for product in imported])
     return {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "products": len(imported),
-               "variants": sum(len(product.variants) for product in imported), "stock_changed": changed,
-               "dead_lettered": len(result.products) - len(imported) + len(result.faults)}
+            "variants": sum(len(product.variants) for product in imported), "stock_changed": changed,
+            "archived": sum(1 for product in imported if not product.active and "status" in owned),
+            "dead_lettered": len(products) - len(imported) + len(result.faults)}
 
 
 async def push_order(runtime: Any, connector: Connector, number: str) -> tuple[str, bool]:

@@ -41,8 +41,13 @@ class OdooStandIn:
     def now(self) -> str:
         return (EPOCH + timedelta(seconds=next(self._clock))).strftime("%Y-%m-%d %H:%M:%S")
 
+    #: the models whose records Odoo archives (field ``active``, true when created)
+    ARCHIVABLE = ("product.template", "product.product", "res.partner")
+
     def add(self, model: str, /, **values: Any) -> int:
         record_id = next(self._ids)
+        if model in self.ARCHIVABLE:
+            values.setdefault("active", True)
         self.models[model][record_id] = {"id": record_id, **values, "write_date": self.now()}
         return record_id
 
@@ -136,7 +141,9 @@ class OdooStandIn:
         if method == "search_read":
             domain = args[0]
             self._fault_check(model, domain)
-            rows = [r for r in sorted(table.values(), key=lambda r: r["id"]) if self._match(r, domain)]
+            archived_too = (kwargs.get("context") or {}).get("active_test") is False
+            rows = [r for r in sorted(table.values(), key=lambda r: r["id"]) if self._match(r, domain)
+                    and (archived_too or r.get("active", True) is not False)]   # Odoo's active_test
             if kwargs.get("order"):
                 field, _, direction = kwargs["order"].partition(" ")
                 rows.sort(key=lambda r: r.get(field) or "", reverse=direction.strip().lower() == "desc")

@@ -167,3 +167,24 @@ async def test_a_row_stamped_in_the_same_second_after_a_pull_is_not_missed(make_
     assert (await run_pull(app.runtime))["products"] == 1
     assert await sdk.variant(app.runtime, "ITEM-0002", include_unpublished=True) is not None
     assert (await run_pull(app.runtime))["products"] == 0
+
+
+async def test_a_product_marked_inactive_in_the_csv_goes_off_sale(make_app, sqlite_url, tmp_path):
+    app = await shop(make_app, sqlite_url, tmp_path)
+
+    def write(active: str, stamp: str) -> None:
+        with open(tmp_path / "products.csv", "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([*PRODUCT_HEADER, "active"])
+            writer.writerow([*row(1, stamp=stamp), active])
+            writer.writerow([*row(2), ""])
+
+    write("", "2026-12-01T10:00:00Z")
+    assert (await run_pull(app.runtime))["products"] == 2
+    write("false", "2026-12-02T10:00:00Z")
+    assert (await run_pull(app.runtime))["archived"] == 1
+    assert await sdk.variant(app.runtime, "ITEM-0001") is None
+    assert (await sdk.variant(app.runtime, "ITEM-0002")).product_status == "published"
+    write("yes", "2026-12-03T10:00:00Z")
+    await run_pull(app.runtime)
+    assert (await sdk.variant(app.runtime, "ITEM-0001")).product_status == "published"

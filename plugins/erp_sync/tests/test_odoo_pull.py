@@ -141,3 +141,71 @@ async def test_a_pull_with_odoo_down_moves_nothing_and_the_next_one_catches_up(m
     odoo.down = 0
     assert (await run_pull(runtime))["products"] == 1
     assert (await sdk.variant(runtime, "JUG-1", include_unpublished=True)).on_hand == 2
+
+
+async def test_only_the_fields_the_erp_owns_are_overwritten(make_runtime, database_url, odoo):
+    runtime = await shop(make_runtime, database_url, odoo)
+    await runtime.host.configure(NAME, {"owned_fields": "price"})
+    template, variant = odoo.add_product("Lamp", "LAMP-1", price=30.0, on_hand=4)
+    assert (await run_pull(runtime))["products"] == 1
+    lamp = await sdk.variant(runtime, "LAMP-1", include_unpublished=True)
+    assert (lamp.product_title, lamp.price.amount, lamp.on_hand) == ("Lamp", 3000, 4)   # new: everything
+
+    report = await sdk.upsert_products(runtime, [{"product_slug": lamp.product_slug, "sku": "LAMP-1",
+                                                  "price_amount": 3000, "title": "Desk lamp (our words)"}])
+    assert not report.errors
+    await sdk.set_stock(runtime, {"LAMP-1": 9}, origin="admin")      # counted in the shop
+    odoo.touch("product.template", template, name="LAMP BASIC", description_sale="odoo text")
+    odoo.touch("product.product", variant, lst_price=32.5)
+    odoo.touch("stock.quant", odoo.quant_of(variant)["id"], quantity=1.0)
+    odoo.add_product("Shade", "SHADE-1", price=12.0, on_hand=2)
+    summary = await run_pull(runtime)
+    assert summary["products"] == 2 and summary["stock_changed"] == 1          # the new shade's stock only
+    lamp = await sdk.variant(runtime, "LAMP-1", include_unpublished=True)
+    assert (lamp.product_title, lamp.price.amount, lamp.on_hand) == ("Desk lamp (our words)", 3250, 9)
+    product = await sdk.product(runtime, lamp.product_slug, include_unpublished=True)
+    assert product.description == "Lamp, from Odoo"
+    shade = await sdk.variant(runtime, "SHADE-1", include_unpublished=True)
+    assert (shade.product_title, shade.price.amount, shade.on_hand) == ("Shade", 1200, 2)
+
+
+async def test_a_product_archived_in_odoo_goes_off_sale_and_comes_back(make_runtime, database_url, odoo):
+    runtime = await shop(make_runtime, database_url, odoo)
+    (kept, _), (gone, gone_variant) = odoo.add_product("Pen", "PEN-1", 2.0, 5), odoo.add_product("Ink", "INK-1", 3.0, 5)
+    never, _ = odoo.add_product("Quill", "QUILL-1", 9.0, 1)
+    odoo.touch("product.template", never, active=False)                 # archived before the first pull
+    assert (await run_pull(runtime))["products"] == 2
+    assert await sdk.variant(runtime, "QUILL-1", include_unpublished=True) is None
+    assert (await sdk.variant(runtime, "INK-1")).product_status == "published"
+
+    odoo.touch("product.template", gone, active=False)                  # Odoo archives template and variants
+    odoo.touch("product.product", gone_variant, active=False)
+    summary = await run_pull(runtime)
+    assert (summary["products"], summary["archived"], summary["dead_lettered"]) == (1, 1, 0)
+    assert await sdk.variant(runtime, "INK-1") is None                  # not sold any more
+    assert (await sdk.variant(runtime, "INK-1", include_unpublished=True)).product_status == "draft"
+    assert (await sdk.variant(runtime, "PEN-1")).product_status == "published"
+
+    odoo.touch("product.template", gone, active=True)
+    odoo.touch("product.product", gone_variant, active=True)
+    assert (await run_pull(runtime))["archived"] == 0
+    assert (await sdk.variant(runtime, "INK-1")).product_status == "published"
+
+    await runtime.host.configure(NAME, {"owned_fields": "title, description, price, stock"})
+    odoo.touch("product.template", gone, active=False)                  # the shop decides what is on sale
+    odoo.touch("product.product", gone_variant, active=False)
+    await run_pull(runtime)
+    assert (await sdk.variant(runtime, "INK-1")).product_status == "published"
+
+
+def test_owned_fields_are_checked_and_normalised():
+    import pytest
+    from pydantic import ValidationError
+
+    from shopwright_erp_sync.settings import ErpSyncSettings
+
+    assert ErpSyncSettings(owned_fields="Stock price").owned_fields == "price, stock"
+    assert ErpSyncSettings(owned_fields="").owned_fields == ""
+    assert ErpSyncSettings().owns("status") and not ErpSyncSettings(owned_fields="price").owns("title")
+    with pytest.raises(ValidationError, match="colour"):
+        ErpSyncSettings(owned_fields="price, colour")

@@ -30,6 +30,7 @@ async def test_enables_unconfigured_with_documented_defaults(make_app, database_
         "username": "",
         "password": "",
         "interval_minutes": 15,
+        "owned_fields": "title, description, price, stock, status",
     }
     await host.disable(NAME)
     assert not host.is_active(NAME)

@@ -1,7 +1,8 @@
 """A shopper pays with PayPal in a real browser (Chromium through Playwright)
 on the default theme: the order page sends them to the stand-in PayPal's
 approval page; they cancel, come back to the order page with the choice to
-try again, go back to PayPal, approve, and return to a paid order; one
+try again or pay another way, switch to the bank transfer and back to PayPal,
+go back to PayPal, approve, and return to a paid order; one
 confirmation e-mail (and one payment receipt) is sent.
 Skipped without Playwright or Chromium unless ``SHOPWRIGHT_REQUIRE_SERVICES=1``.
 """
@@ -72,7 +73,17 @@ async def test_a_shopper_pays_with_paypal_in_a_browser(paypal, paypal_shop, sqli
                 await expect(heading).to_be_visible()
                 assert page.url.startswith(order_url)
                 assert await fetchval("SELECT status FROM orders WHERE number = {}", number) == "pending_payment"
-                # ... and tries again.
+                # ... or to pay another way: they pick the bank transfer, then change their mind again ...
+                await page.set_viewport_size({"width": 390, "height": 844})
+                await page.screenshot(path=str(ARTIFACTS / "paypal-cancelled-phone.png"), full_page=True)
+                await page.set_viewport_size({"width": 1280, "height": 800})
+                await page.get_by_label("Bank transfer or cash on delivery").check()
+                await page.get_by_role("button", name="Use this payment method").click()
+                await expect(page.get_by_role("link", name="Continue to payment")).to_have_count(0)
+                assert await fetchval("SELECT payment_method FROM orders WHERE number = {}", number) == "manual"
+                await page.get_by_label("PayPal").check()
+                await page.get_by_role("button", name="Use this payment method").click()
+                # ... and tries PayPal again.
                 await page.get_by_role("link", name="Continue to payment").click()
                 await page.screenshot(path=str(ARTIFACTS / "paypal-approval.png"))
                 await page.get_by_role("button", name="Pay Now").click()

@@ -1,0 +1,65 @@
+"""A payment provider stand-in for the payment contract's tests: its answers
+are set by each test (``state``, ``fail_next``), the keys it saw are in
+``keys`` and the money it moved in ``moved``."""
+from __future__ import annotations
+
+import json
+
+from engine.money import Money
+from engine.protocols import GatewayCapabilities, PaymentAction, PaymentOutcome, WebhookOutcome
+
+
+class StandInGateway:
+    """A provider stand-in: its answers are set by each test. ``fail_next``
+    counts calls that raise (the provider times out) before it answers; the
+    keys it saw are in ``keys``; webhooks are JSON, trusted (signatures are
+    the Stripe plugin's tests' business)."""
+
+    id = "standin"
+    title = "Stand-in card"
+
+    def __init__(self):
+        self.capabilities = GatewayCapabilities(authorize_then_capture=True, partial_capture=True, void=True,
+                                                flow="redirect")
+        self.fail_next = 0
+        self.keys: list[tuple[str, str]] = []
+        self.moved: list[tuple[str, int]] = []
+        self.state = "pending"
+
+    def _flaky(self, what: str, key: str):
+        self.keys.append((what, key))
+        if self.fail_next:
+            self.fail_next -= 1
+            raise TimeoutError("stand-in: no answer")
+
+    async def start(self, order):
+        return PaymentAction(kind="redirect", reference=f"sp_{order['number']}",
+                             data={"url": f"https://pay.example.test/{order['number']}"})
+
+    async def capture(self, reference, amount, idempotency_key):
+        self._flaky("capture", idempotency_key)
+        self.moved.append(("capture", amount.amount))
+        return PaymentOutcome("succeeded", provider_id=f"cap_{idempotency_key}")
+
+    async def refund(self, reference, amount, idempotency_key):
+        self._flaky("refund", idempotency_key)
+        if idempotency_key not in {key for what, key in self.keys[:-1] if what == "refund"}:
+            self.moved.append(("refund", amount.amount))  # a provider honouring idempotency keys
+        return PaymentOutcome("succeeded", provider_id=f"ref_{idempotency_key}")
+
+    async def cancel(self, reference, idempotency_key):
+        return PaymentOutcome("succeeded", provider_id=f"void_{reference}")
+
+    async def complete(self, reference, params):
+        return await self.status(reference)
+
+    async def status(self, reference):
+        if self.state == "paid":
+            return WebhookOutcome(f"poll:{reference}", reference, "paid", provider_id=f"ch_{reference}")
+        return WebhookOutcome(f"poll:{reference}", reference, "pending")
+
+    async def verify_webhook(self, body, headers):
+        data = json.loads(body)
+        amount = Money(data["amount"], data.get("currency", "EUR")) if "amount" in data else None
+        return WebhookOutcome(event_id=data["id"], reference=data["reference"], status=data["status"],
+                              amount=amount, provider_id=data.get("provider_id"))
