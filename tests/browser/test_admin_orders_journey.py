@@ -1,11 +1,12 @@
 """The merchant's order journey in headless Chromium against a real server: a
 shopper orders by bank transfer; staff find the order by the shopper's e-mail,
 mark it paid, refund part of it (a mistyped amount refused at its field first)
-and ship it with a tracking number; a support member sees the order but no
-form. The list and the order page have no axe-core violations and are photographed at 1280 and 390 pixels
+and ship it with a tracking number; the dashboard and the report by product
+count it; a support member sees the order but no form. The list and the order page have no axe-core violations and are photographed at 1280 and 390 pixels
 wide (test-artifacts/browser/admin-order*.png)."""
 from __future__ import annotations
 
+import re
 import uuid
 
 import httpx
@@ -112,6 +113,22 @@ def test_staff_find_an_order_by_email_mark_it_paid_refund_part_and_ship_it(brows
     expect(page.locator("#fulfillments")).to_contain_text("JJD000390007")
     photograph(page, screenshot, "order")
     assert accessibility_violations(page, [f"/admin/orders?q={SHOPPER}", f"/admin/orders/{number}"]) == {}
+
+    # the dashboard and the report by product count the order
+    title = page.locator('#order-lines tr[data-sku="CHINO-32"] td').first.inner_text().splitlines()[0].strip()
+    page.get_by_role("navigation", name="Admin").get_by_role("link", name="Dashboard").click()
+    today = page.locator("table.figures tbody tr").first
+    expect(today.locator("th")).to_have_text("Today")
+    expect(today.locator("td").nth(0)).to_have_text("2")        # placed today: this order and the other one
+    expect(today.locator("td").nth(1)).to_have_text("1")        # paid: this one
+    expect(page.get_by_role("cell", name=title, exact=True)).to_be_visible()   # among the top products
+    photograph(page, screenshot, "dashboard")
+    page.get_by_role("navigation", name="Admin").get_by_role("link", name="Reports").click()
+    page.get_by_label("Report").select_option(label="By product")
+    page.get_by_role("button", name=re.compile("Show")).click()
+    row = page.locator("#report-table tr", has=page.get_by_role("cell", name=title, exact=True))
+    expect(row.locator('[data-label="units"]')).to_have_text("2")
+    photograph(page, screenshot, "report-products")
     page.context.close()
 
     with httpx.Client(base_url=shop.base_url, timeout=30) as api:
