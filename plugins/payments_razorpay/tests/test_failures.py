@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from test_payments import come_back, ledger, order_status, placed
+from test_razorpay_payments import come_back, ledger, order_status, placed
 
 from engine.testing import api_token, wait_until
 from engine.testing.checkout import add_product

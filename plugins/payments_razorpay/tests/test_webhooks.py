@@ -9,7 +9,7 @@ import asyncio
 import httpx
 import pytest
 from razorpay_standin import signed
-from test_payments import PLUGIN, come_back, deliver, ledger, order_status, placed
+from test_razorpay_payments import PLUGIN, come_back, deliver, ledger, order_status, placed
 
 from engine.testing import api_token, fetchval
 from engine.testing.checkout import add_product
