@@ -1,0 +1,63 @@
+"""Content plugins put in a storefront page's block slot (the
+``storefront_blocks`` call site).
+
+:func:`page_view` describes the page for the hook (a
+:class:`engine.protocols.StorefrontPage`: its product, the cart's SKUs);
+:func:`page_blocks` asks the active plugins and renders each
+:class:`engine.protocols.StorefrontBlock` with the page's theme environment
+(autoescaped; plugin templates are in its loader chain), for the theme's
+``{% include "partials/plugin_blocks.html" %}``. Only the ``product`` and
+``cart`` pages have blocks. A block that is not a ``StorefrontBlock``, whose
+template is missing or which fails to render is left out with a warning; a
+plugin whose hook raises is skipped (logged, recorded by the host).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import structlog
+from jinja2 import TemplateError
+from markupsafe import Markup
+
+from engine.protocols import StorefrontBlock, StorefrontPage
+
+log = structlog.get_logger("shopwright.storefront")
+
+#: pages whose templates place the block slot
+PAGES = ("product", "cart")
+MAX_BLOCKS = 10
+
+
+def page_view(page: str, context: Mapping[str, Any]) -> StorefrontPage | None:
+    """The hook's view of ``page`` rendered with ``context``; None for a page
+    without blocks."""
+    if page == "product" and isinstance(context.get("product"), Mapping):
+        product = context["product"]
+        return StorefrontPage("product", product_id=product.get("id"), product_slug=product.get("slug"))
+    if page == "cart":
+        cart = context.get("cart") or {}
+        skus = tuple(str(line.get("sku")) for line in cart.get("lines", ()) if line.get("sku"))
+        return StorefrontPage("cart", cart_skus=skus)
+    return None
+
+
+async def page_blocks(runtime: Any, view: StorefrontPage | None, environment: Any,
+                      base: Mapping[str, Any]) -> tuple[Markup, ...]:
+    """The rendered blocks of the active plugins for ``view``, in hook order;
+    ``base`` is the page's own context (each block's context is laid over it)."""
+    if view is None:
+        return ()
+    rendered: list[Markup] = []
+    for plugin, result in await runtime.host.hook("storefront_blocks", page=view, runtime=runtime):
+        blocks = result if isinstance(result, (list, tuple)) else [result]
+        for block in blocks[:MAX_BLOCKS]:
+            if not isinstance(block, StorefrontBlock):
+                log.warning("storefront_blocks.refused", plugin=plugin, problem=f"{block!r} is not a StorefrontBlock")
+                continue
+            try:
+                html = environment.get_template(block.template).render({**base, **dict(block.context)})
+            except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as exc:
+                log.warning("storefront_blocks.failed", plugin=plugin, template=block.template, problem=str(exc))
+                continue
+            rendered.append(Markup(html))
+    return tuple(rendered)
