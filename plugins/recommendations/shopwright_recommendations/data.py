@@ -7,7 +7,7 @@ from typing import Any
 
 from engine import sdk
 
-from shopwright_recommendations.models import CatalogItem
+from shopwright_recommendations.items import CatalogItem
 
 
 def _text(product: Any) -> str:

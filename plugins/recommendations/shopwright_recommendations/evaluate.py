@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Sequence
 
-from shopwright_recommendations import data, models
+from shopwright_recommendations import data
+from shopwright_recommendations.items import CatalogItem
 from shopwright_recommendations.training import KEEP
 
 
@@ -33,8 +34,10 @@ class Evaluation:
                 f"best sellers hit-rate@{k} {self.baseline_hit_rate:.3f}  coverage {self.baseline_coverage:.3f}"]
 
 
-def evaluate_baskets(baskets: Sequence[Sequence[int]], items: Sequence[models.CatalogItem], *, holdout: float,
+def evaluate_baskets(baskets: Sequence[Sequence[int]], items: Sequence[CatalogItem], *, holdout: float,
                      k: int, co_weight: float, min_orders: int) -> Evaluation:
+    from shopwright_recommendations import models   # scipy and scikit-learn: only when evaluating
+
     cut = len(baskets) - max(1, int(len(baskets) * holdout)) if baskets else 0
     training, held_out = list(baskets[:cut]), list(baskets[cut:])
     lists = models.train(training, items, keep=max(k, KEEP), co_weight=co_weight, min_orders=min_orders)

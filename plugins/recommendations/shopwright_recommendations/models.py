@@ -6,7 +6,10 @@ scikit-learn), their blend, and best sellers per category.
 Only the training job and the offline evaluation call these; the request path
 reads what training stored. :data:`COMPUTATIONS` counts every model
 computation in this process, so a test can show that serving makes none.
-Scores are floats: they only rank, they are never money or stored.
+Scores are floats: they only rank, they are never money or stored. Importing
+this module loads scipy and scikit-learn (about a second), so the plugin
+imports it only when it trains: the ``shopwright`` command imports every
+plugin to list its commands.
 """
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import linear_kernel
+
+from shopwright_recommendations.items import CatalogItem
 
 #: model computations made in this process (co-purchase, content, blend, best sellers)
 COMPUTATIONS = 0
@@ -26,15 +30,6 @@ COMPUTATIONS = 0
 def _counted() -> None:
     global COMPUTATIONS
     COMPUTATIONS += 1
-
-
-@dataclass(frozen=True)
-class CatalogItem:
-    """What the models know of a product: its id, categories and text."""
-
-    id: int
-    categories: tuple[str, ...]
-    text: str
 
 
 def co_purchase(baskets: Sequence[Iterable[int]], ids: Sequence[int]) -> np.ndarray:
@@ -69,7 +64,7 @@ def content_similarity(items: Sequence[CatalogItem]) -> np.ndarray:
         matrix = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(texts)
     except ValueError:  # an empty vocabulary: nothing is similar
         return np.zeros((len(items), len(items)))
-    similarity = linear_kernel(matrix)
+    similarity = (matrix @ matrix.T).toarray()   # rows are L2-normalised: the cosine
     np.fill_diagonal(similarity, 0.0)
     return similarity
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from engine import sdk
 
-from shopwright_recommendations import data, models
+from shopwright_recommendations import data
 from shopwright_recommendations.tables import CategoryBestSellers, ProductRecommendations
 
 NAME = "recommendations"
@@ -21,6 +21,8 @@ KEEP = 24
 
 async def train(runtime: Any, settings: Any) -> dict[str, int]:
     """Train and store; answers ``{"products", "orders"}`` counted."""
+    from shopwright_recommendations import models   # scipy and scikit-learn: only when training
+
     items = await data.catalog_items(runtime)
     baskets = await data.baskets(runtime)
     lists = models.train(baskets, items, keep=KEEP, co_weight=float(Decimal(settings.co_purchase_weight) / 100),
@@ -29,7 +31,8 @@ async def train(runtime: Any, settings: Any) -> dict[str, int]:
     return {"products": len(items), "orders": len(baskets)}
 
 
-async def store(runtime: Any, lists: models.Lists) -> None:
+async def store(runtime: Any, lists: Any) -> None:
+    """Replace every stored list with ``lists`` (a :class:`models.Lists`)."""
     now = datetime.now(timezone.utc)
     async with sdk.transaction(runtime):
         await ProductRecommendations.delete(force=True)

@@ -1,6 +1,6 @@
 """A seeded shop with synthetic co-purchase patterns, for the plugin's tests.
 
-The sample catalog (engine.testing.themes) plus 24 products over three
+The sample catalog (engine.testing.themes) plus 48 products over three
 categories, and a few hundred paid orders drawn from a fixed random seed:
 half of them hold one of the :data:`PLANTED` pairs (each pair crosses
 categories and shares no words, so only co-purchases can find it) plus
@@ -23,10 +23,12 @@ WORDS = {
     "mugs": ["ceramic", "glaze", "handle", "coffee", "kiln"],
 }
 KINDS = {"shirts": "shirt", "trousers": "trousers", "mugs": "mug"}
-NAMES = ["alder", "birch", "cedar", "dune", "ember", "fjord", "grove", "heath"]
+NAMES = ["alder", "birch", "cedar", "dune", "ember", "fjord", "grove", "heath", "iris", "juniper", "kelp", "larch",
+         "maple", "nettle", "oak", "pine"]
 #: planted co-purchase pairs (slug, slug): each crosses categories
 PLANTED = [("alder-shirt", "cedar-mug"), ("birch-trousers", "ember-shirt"), ("dune-mug", "fjord-trousers"),
-           ("grove-shirt", "heath-mug")]
+           ("grove-shirt", "heath-mug"), ("iris-trousers", "kelp-shirt"), ("larch-mug", "maple-trousers"),
+           ("nettle-shirt", "oak-mug"), ("pine-trousers", "juniper-mug")]
 
 
 def products() -> list[dict]:
