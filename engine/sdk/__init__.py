@@ -29,7 +29,9 @@ admin page, the argument of ``run_command``'s function.
   :func:`csrf_token`, :func:`csrf_field`, :func:`has_permission`; admin JSON
   routes: :func:`require_permission`.
 - Storefront assets (``storefront_assets``): :class:`StorefrontAsset`,
-  :func:`script`, :func:`style`, :func:`origin_of`.
+  :func:`script`, :func:`style`, :func:`origin_of`; blocks
+  (``storefront_blocks``): :class:`StorefrontBlock`, :class:`StorefrontPage`,
+  :func:`storefront_changed`.
 - Commands (``cli_commands``): :func:`run_command`.
 - Sign-in (``auth_login_methods``): :class:`LoginFailed`,
   :class:`RedirectLoginMethod`.
@@ -74,6 +76,7 @@ EXPORTS: dict[str, str] = {
     "require_permission": "admin",
     # storefront
     "StorefrontAsset": "storefront", "origin_of": "storefront", "script": "storefront", "style": "storefront",
+    "StorefrontBlock": "storefront", "StorefrontPage": "storefront", "storefront_changed": "storefront",
     # commands, sign-in, errors
     "run_command": "commands",
     "LoginFailed": "signin", "RedirectLoginMethod": "signin",
@@ -111,4 +114,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     from engine.sdk.plugins import is_active, plugin_settings  # noqa: F401
     from engine.sdk.signin import LoginFailed, RedirectLoginMethod  # noqa: F401
     from engine.sdk.stock import StockChanges, set_stock  # noqa: F401
-    from engine.sdk.storefront import StorefrontAsset, origin_of, script, style  # noqa: F401
+    from engine.sdk.storefront import (StorefrontAsset, StorefrontBlock, StorefrontPage, origin_of,  # noqa: F401
+                                       script, storefront_changed, style)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine import PluginManifest, hookimpl, sdk
-from engine.protocols import JobDefinition, StorefrontBlock
+from engine.protocols import JobDefinition
 
 from shopwright_recommendations import api, serving, training
 from shopwright_recommendations.commands import recommendations
@@ -42,7 +42,7 @@ async def storefront_blocks(page, settings, runtime):
                                     shown=settings.shown)
     if not shown.also_bought and not shown.similar:
         return None
-    return [StorefrontBlock("recommendations/block.html", {"recommended": shown, "on_page": page.page})]
+    return [sdk.StorefrontBlock("recommendations/block.html", {"recommended": shown, "on_page": page.page})]
 
 
 @hookimpl

@@ -46,6 +46,7 @@ async def store(runtime: Any, lists: Any) -> None:
                    for category, ranked in lists.best_sellers.items()]
         for start in range(0, len(sellers), 500):
             await CategoryBestSellers.insert(*sellers[start:start + 500])
+        await sdk.storefront_changed(runtime)   # cached product and cart pages show the new lists
 
 
 async def train_job(ctx: dict[str, Any]) -> dict[str, int]:

@@ -72,12 +72,13 @@ def baskets(slugs: list[str], count: int, rng: random.Random) -> list[list[str]]
     return drawn
 
 
-async def add_orders(ids: dict[str, int], skus: dict[int, str], drawn: list[list[str]]) -> None:
+async def add_orders(ids: dict[str, int], skus: dict[int, str], drawn: list[list[str]], prefix: str = "SEED") -> None:
+    """Paid orders of these baskets (slugs), an hour apart, numbered ``<prefix>-00000``..."""
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
     marks, values = [], []
     for position, basket in enumerate(drawn):
         marks.append("({}, {}, {}, {}, {}, {}, {}, {}, {})")
-        values += [f"SEED-{position:05d}", "paid", f"buyer{position}@example.test", "salt", "EUR", 1000, 1000,
+        values += [f"{prefix}-{position:05d}", "paid", f"buyer{position}@example.test", "salt", "EUR", 1000, 1000,
                    start + timedelta(hours=position), start + timedelta(hours=position)]
     await fetch("INSERT INTO orders (number, status, email, token_salt, currency, total, paid_amount, placed_at, "
                 f"updated_at) VALUES {', '.join(marks)}", *values)
@@ -86,6 +87,6 @@ async def add_orders(ids: dict[str, int], skus: dict[int, str], drawn: list[list
     for position, basket in enumerate(drawn):
         for line, slug in enumerate(basket):
             marks.append("({}, {}, {}, {}, {}, {}, {}, {}, {})")
-            values += [numbers[f"SEED-{position:05d}"], skus[ids[slug]], ids[slug], slug, 1, 1000, 1000, line, 1000]
+            values += [numbers[f"{prefix}-{position:05d}"], skus[ids[slug]], ids[slug], slug, 1, 1000, 1000, line, 1000]
     await fetch("INSERT INTO order_lines (order_id, sku, product_id, title, quantity, unit_price, subtotal, position, "
                 f"total) VALUES {', '.join(marks)}", *values)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from seeded_shop import PLANTED, seed
+from seeded_shop import PLANTED, add_orders, seed
 
 from engine import sdk
 from engine.testing.themes import activate_theme
@@ -124,3 +124,21 @@ async def test_few_orders_and_new_products_fall_back_to_category_best_sellers(ma
     fresh = await _json(client, "/api/v1/products/new-shirt/recommendations")
     assert len(fresh["also_bought"]) == 4 and "new-shirt" not in [i["slug"] for i in fresh["also_bought"]], \
         "a product trained before it existed gets the shop's best sellers"
+
+
+async def test_retraining_refreshes_cached_pages(make_app, sqlite_url):
+    app, ids = await _trained(make_app, sqlite_url, orders=8)       # few orders: best sellers only
+    client = app.test_client()
+    first = await (await client.get("/p/grove-shirt")).get_data(as_text=True)
+    assert (await client.get("/p/grove-shirt")).headers.get("X-Cache") == "hit", "the page is cached"
+    also = re.search(r'data-recommendations="also-bought".*?</section>', first, re.S).group(0)
+    assert 'data-slug="heath-mug"' not in also
+
+    products = {p.id: p for p in await sdk.products_by_id(app.runtime, list(ids.values()))}
+    skus = {product_id: product.variants[0].sku for product_id, product in products.items()}
+    await add_orders(ids, skus, [["grove-shirt", "heath-mug"]] * 30, prefix="MORE")
+    assert await sdk.enqueue(app.runtime, "recommendations.train", job_id="retrain")
+    await app.runtime.queue.drain()
+    again = await (await client.get("/p/grove-shirt")).get_data(as_text=True)
+    also = re.search(r'data-recommendations="also-bought".*?</section>', again, re.S).group(0)
+    assert 'data-slug="heath-mug"' in also, "the cached page was dropped when the new lists were stored"
