@@ -45,7 +45,8 @@ def storefront_blocks(page, settings, runtime):
     is an :class:`engine.protocols.StorefrontPage` (the page's name, its
     product, the cart's SKUs); ``settings`` the plugin's own settings.
     Returns a list of :class:`engine.protocols.StorefrontBlock` (or None):
-    each is the plugin's template rendered with the block's context where
+    each is the plugin's template rendered with the page's context, ``page``
+    and the block's context where
     the theme places the slot (``{% include "partials/plugin_blocks.html"
     %}``), in hook order, with autoescape. A block whose template is missing
     or fails to render is left out with a warning; a plugin that raises is

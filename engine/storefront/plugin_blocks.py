@@ -43,8 +43,9 @@ def page_view(page: str, context: Mapping[str, Any]) -> StorefrontPage | None:
 
 async def page_blocks(runtime: Any, view: StorefrontPage | None, environment: Any,
                       base: Mapping[str, Any]) -> tuple[Markup, ...]:
-    """The rendered blocks of the active plugins for ``view``, in hook order;
-    ``base`` is the page's own context (each block's context is laid over it)."""
+    """The rendered blocks of the active plugins for ``view``, in hook order.
+    A block's template sees the page's own context (``base``), ``page`` (the
+    ``view``) and, over both, the block's ``context``."""
     if view is None:
         return ()
     rendered: list[Markup] = []
@@ -55,7 +56,7 @@ async def page_blocks(runtime: Any, view: StorefrontPage | None, environment: An
                 log.warning("storefront_blocks.refused", plugin=plugin, problem=f"{block!r} is not a StorefrontBlock")
                 continue
             try:
-                html = environment.get_template(block.template).render({**base, **dict(block.context)})
+                html = environment.get_template(block.template).render({**base, "page": view, **dict(block.context)})
             except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as exc:
                 log.warning("storefront_blocks.failed", plugin=plugin, template=block.template, problem=str(exc))
                 continue
