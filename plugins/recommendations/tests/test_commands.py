@@ -1,6 +1,7 @@
 """The plugin as a merchant gets it: installed but not enabled, then enabled
-and configured from the ``shopwright`` command while the shop runs, trained by
-its job and evaluated with its own command; its cron job registered."""
+from the ``shopwright`` command and configured through the admin API while the
+shop runs, trained by its job and evaluated with its own command; its cron
+job registered."""
 from __future__ import annotations
 
 import os
@@ -11,7 +12,7 @@ import sys
 from seeded_shop import seed
 
 from engine import sdk
-from engine.testing import check_installed, collect_jobs, wait_until
+from engine.testing import api_token, check_installed, collect_jobs, wait_until
 from shopwright_recommendations import plugin
 
 NAME = "recommendations"
@@ -33,7 +34,7 @@ def test_entry_point_loads_without_error():
     check_installed(NAME, plugin, "shopwright-recommendations")
 
 
-async def test_enabled_configured_trained_and_evaluated_from_the_command_line(make_app, sqlite_url):
+async def test_enabled_configured_trained_and_evaluated_at_runtime(make_app, sqlite_url):
     app = await make_app(plugins=[plugin], enable=[], database_url=sqlite_url)
     await seed(app.runtime, orders=240)
     client = app.test_client()
@@ -42,7 +43,12 @@ async def test_enabled_configured_trained_and_evaluated_from_the_command_line(ma
     assert "recommendations.train" in collect_jobs(app.runtime.host)
 
     _shopwright(app, "plugins", "enable", NAME)
-    _shopwright(app, "plugins", "configure", NAME, "shown=2")
+    token = await api_token("merchant", ["plugins:write"])
+    admin = {"Authorization": f"Bearer {token}"}
+    refused = await client.patch(f"/api/v1/admin/plugins/{NAME}/settings", json={"shown": 99}, headers=admin)
+    assert refused.status_code == 422 and "shown" in await refused.get_data(as_text=True)
+    configured = await client.patch(f"/api/v1/admin/plugins/{NAME}/settings", json={"shown": 2}, headers=admin)
+    assert configured.status_code == 200, await configured.get_json()
     await wait_until(lambda: app.runtime.host.is_active(NAME), what="the running shop loading the plugin")
     assert await sdk.enqueue(app.runtime, "recommendations.train")
     await app.runtime.queue.drain()

@@ -88,8 +88,8 @@ async def test_hook_storefront_blocks(make_app, sqlite_url, theme):
     assert models.COMPUTATIONS == before
 
 
-async def test_never_recommends_unpublished_or_out_of_stock(make_app, database_url):
-    app, ids = await _trained(make_app, database_url)
+async def test_never_recommends_unpublished_or_out_of_stock(make_app, sqlite_url):
+    app, ids = await _trained(make_app, sqlite_url)
     client = app.test_client()
     path = "/api/v1/products/alder-shirt/recommendations"
     assert "cedar-mug" in [i["slug"] for i in (await _json(client, path))["also_bought"]]
