@@ -19,7 +19,7 @@ from shopwright_recommendations import plugin
 
 CHROMIUM = os.environ.get("SHOPWRIGHT_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "browser"
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 
 async def test_the_product_page_shows_recommendations_in_a_browser(shopwright_settings):
