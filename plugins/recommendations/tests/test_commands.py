@@ -40,7 +40,8 @@ async def test_enabled_configured_trained_and_evaluated_at_runtime(make_app, sql
     client = app.test_client()
     path = "/api/v1/products/alder-shirt/recommendations"
     assert (await client.get(path)).status_code == 404, "installed is not enabled"
-    assert "recommendations.train" in collect_jobs(app.runtime.host)
+    owner, job = collect_jobs(app.runtime.host)["recommendations.train"]
+    assert owner == NAME and job.cron == {"hour": {0, 6, 12, 18}, "minute": {17}}, "a cron job of the worker"
 
     _shopwright(app, "plugins", "enable", NAME)
     token = await api_token("merchant", ["plugins:write"])
