@@ -573,7 +573,7 @@ class StorefrontPage:
     """What a storefront page shows, as the ``storefront_blocks`` hook sees
     it: ``page`` (``product``, ``cart``, ...), the product of a product page
     (``product_id``, ``product_slug``; None elsewhere) and the SKUs in the
-    shopper's cart on the cart page (``cart_skus``; empty elsewhere)."""
+    shopper's open cart (``cart_skus``, on the product and cart pages)."""
 
     page: str
     product_id: int | None = None

@@ -18,7 +18,9 @@ from typing import Any, Mapping
 import structlog
 from jinja2 import TemplateError
 from markupsafe import Markup
+from quart import session
 
+from engine.cart import services as carts
 from engine.protocols import StorefrontBlock, StorefrontPage
 
 log = structlog.get_logger("shopwright.storefront")
@@ -28,12 +30,26 @@ PAGES = ("product", "cart")
 MAX_BLOCKS = 10
 
 
-def page_view(page: str, context: Mapping[str, Any]) -> StorefrontPage | None:
+async def _session_cart_skus() -> tuple[str, ...]:
+    """The SKUs in the visitor's open cart (one query; none without a cart,
+    so a cookieless, cacheable request reads nothing)."""
+    token = session.get("cart")   # cart_views.SESSION_CART (importing it would be a cycle)
+    customer = session.get("customer_id")
+    if not token and isinstance(customer, int) and not isinstance(customer, bool):
+        token = await carts.customer_cart(customer)
+    if not isinstance(token, str) or not token:
+        return ()
+    found = await carts.revision(token)
+    return tuple(sku for sku, _, _ in found[1]) if found else ()
+
+
+async def page_view(page: str, context: Mapping[str, Any]) -> StorefrontPage | None:
     """The hook's view of ``page`` rendered with ``context``; None for a page
-    without blocks."""
+    without blocks. A product page carries the visitor's cart SKUs too."""
     if page == "product" and isinstance(context.get("product"), Mapping):
         product = context["product"]
-        return StorefrontPage("product", product_id=product.get("id"), product_slug=product.get("slug"))
+        return StorefrontPage("product", product_id=product.get("id"), product_slug=product.get("slug"),
+                              cart_skus=await _session_cart_skus())
     if page == "cart":
         cart = context.get("cart") or {}
         skus = tuple(str(line.get("sku")) for line in cart.get("lines", ()) if line.get("sku"))

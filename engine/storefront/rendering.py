@@ -182,7 +182,7 @@ async def render(template: str | list[str], status: int = 200, **context: Any) -
         if isinstance(extra, dict):
             extras.update(extra)
     base = {**extras, **base, **context}  # plugins add names, never replace the storefront's
-    base["plugin_blocks"] = await page_blocks(current_app.runtime, page_view(page_name(names[0]), base),
+    base["plugin_blocks"] = await page_blocks(current_app.runtime, await page_view(page_name(names[0]), base),
                                               view.environment, base)
     body = view.environment.select_template(names).render(base)
     response = Response(body, status=status, content_type="text/html; charset=utf-8")

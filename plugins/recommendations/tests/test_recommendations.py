@@ -85,6 +85,9 @@ async def test_hook_storefront_blocks(make_app, sqlite_url, theme):
     await _add_to_cart(client, "CEDAR-MUG")
     cart = await (await client.get("/cart")).get_data(as_text=True)
     assert 'data-slug="cedar-mug"' not in cart.split('class="plugin-blocks"')[1], "what is in the cart is not offered"
+    product = await (await client.get("/p/alder-shirt")).get_data(as_text=True)
+    assert 'data-recommendations="also-bought"' in product
+    assert 'data-slug="cedar-mug"' not in product.split('class="plugin-blocks"')[1], "nor on product pages"
     assert models.COMPUTATIONS == before
 
 
