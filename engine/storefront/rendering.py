@@ -182,8 +182,10 @@ async def render(template: str | list[str], status: int = 200, **context: Any) -
         if isinstance(extra, dict):
             extras.update(extra)
     base = {**extras, **base, **context}  # plugins add names, never replace the storefront's
-    base["plugin_blocks"] = await page_blocks(current_app.runtime, await page_view(page_name(names[0]), base),
-                                              view.environment, base)
+    base["plugin_blocks"] = ()
+    if current_app.runtime.host.subscribers("storefront_blocks"):   # else not even the cart is read
+        base["plugin_blocks"] = await page_blocks(current_app.runtime, await page_view(page_name(names[0]), base),
+                                                  view.environment, base)
     body = view.environment.select_template(names).render(base)
     response = Response(body, status=status, content_type="text/html; charset=utf-8")
     response.headers["Content-Security-Policy"] = await csp_header(nonce, assets.csp)
