@@ -155,6 +155,19 @@ async def pending_count() -> int:
     return await OutboxEvent.count().where(OutboxEvent.relayed_at.is_null()).run()
 
 
+async def lag_seconds(now: datetime | None = None) -> float:
+    """Age of the oldest event not yet relayed, 0 when none waits (one indexed MIN)."""
+    row = await fetchone("SELECT MIN(created_at) AS oldest FROM outbox_events WHERE relayed_at IS NULL")
+    oldest = row["oldest"] if row else None
+    if oldest is None:
+        return 0.0
+    if isinstance(oldest, str):
+        oldest = datetime.fromisoformat(oldest)
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=timezone.utc)
+    return max(0.0, ((now or datetime.now(timezone.utc)) - oldest).total_seconds())
+
+
 async def unrelayed(limit: int) -> list[dict]:
     """The oldest events not yet relayed (``id``, ``name``, ``attempts``,
     ``last_error``, ``created_at``), at most ``limit``."""

@@ -7,6 +7,7 @@ that may do I/O is ``async``. Money values are :class:`engine.money.Money`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal, Mapping, Protocol, Sequence, runtime_checkable
 
 from engine.money import Money
@@ -101,13 +102,22 @@ class SearchBackend(Protocol):
 @dataclass(frozen=True)
 class ShippingQuote:
     """A shipping option offered to the shopper. ``id`` is unique across providers
-    (conventionally ``<provider id>:<service>``)."""
+    (conventionally ``<provider id>:<service>``).
+
+    ``expires_at`` (timezone-aware) is how long the provider holds the price:
+    the checkout keeps the chosen quote and places the order with it, without
+    asking the provider again, until then (None: the core's
+    ``checkout.quote_ttl_seconds``). ``data`` is the provider's own JSON-safe
+    reference (e.g. a carrier's rate id), kept with the quote and stored on the
+    order; at most 4 KB as JSON."""
 
     id: str
     label: str
     price: Money
     provider: str
     estimated_days: tuple[int, int] | None = None
+    expires_at: datetime | None = None
+    data: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -149,11 +159,97 @@ class ShippingQuoteRequest:
 class ShippingRateProvider(Protocol):
     """Quotes shipping for a cart. ``quotes`` runs in the request under the hook
     deadline (concurrently with the other providers) and returns the
-    provider's options, in its order (an empty list: it does not ship there)."""
+    provider's options, in its order (an empty list: it does not ship there).
+    A provider may set a float attribute ``deadline_seconds`` to be dropped
+    sooner than the global ``plugins.hook_deadline_seconds`` (never later:
+    the shorter of the two applies)."""
 
     id: str
 
     async def quotes(self, request: ShippingQuoteRequest) -> list[ShippingQuote]: ...
+
+
+@dataclass(frozen=True)
+class ShipmentLine:
+    """One line of a shipment: ``weight_grams`` per unit (0 when unknown)."""
+
+    sku: str
+    title: str
+    quantity: int
+    weight_grams: int = 0
+
+
+@dataclass(frozen=True)
+class ShipmentDocument:
+    """A shipment as its label and packing slip need it.
+
+    ``ship_to`` is the order's shipping address (a dict of the address
+    fields); ``ship_from`` the store's name and the warehouse's; ``carrier``,
+    ``service`` and ``tracking_number`` as staff recorded them (empty when
+    not known); ``weight_grams`` the shipment's weight; ``idempotency_key``
+    is the same every time for one shipment (``sw-label-<fulfillment id>``),
+    so a provider that buys a label buys it once.
+    """
+
+    order_number: str
+    fulfillment_id: int
+    ship_to: Mapping[str, Any]
+    ship_from: Mapping[str, Any]
+    lines: tuple[ShipmentLine, ...]
+    weight_grams: int
+    carrier: str = ""
+    service: str = ""
+    tracking_number: str = ""
+    placed_at: Any = None  # datetime.datetime
+    idempotency_key: str = ""
+
+
+@runtime_checkable
+class LabelProvider(Protocol):
+    """Makes shipping labels, e.g. by buying one from a carrier's API.
+
+    ``label`` returns the PDF bytes of the shipment's label, or None when
+    this provider does not label it (another carrier, a service it does not
+    offer): the next provider is asked, and without one the core's generic
+    label is used. It runs in the admin's request under the hook deadline;
+    buying must be idempotent on ``document.idempotency_key`` (the same
+    label again for the same key, never a second purchase)."""
+
+    id: str
+
+    async def label(self, document: ShipmentDocument) -> bytes | None: ...
+
+
+TRACKING_STATUSES = ("shipped", "in_transit", "delivered", "returned")
+
+
+@dataclass(frozen=True)
+class TrackingUpdate:
+    """A carrier's report about a parcel, from a verified webhook.
+
+    ``event_id`` the carrier's id of the report; ``tracking_number`` the
+    parcel's (as staff recorded it on the shipment); ``status`` one of
+    :data:`TRACKING_STATUSES`; ``carrier`` narrows the match when two
+    carriers could use one number (None: any)."""
+
+    event_id: str
+    tracking_number: str
+    status: str
+    carrier: str | None = None
+
+
+@runtime_checkable
+class TrackingProvider(Protocol):
+    """Reads a carrier's status webhooks (``POST /webhooks/<plugin name>``).
+
+    ``verify_tracking`` gets the raw body and headers, checks the signature
+    and returns the list of :class:`TrackingUpdate` it reports (a carrier may
+    batch several); it raises ``ValueError`` when the signature does not
+    verify, and nothing changes."""
+
+    id: str
+
+    async def verify_tracking(self, body: bytes, headers: Mapping[str, str]) -> list[TrackingUpdate]: ...
 
 
 # ---------------------------------------------------------------- checkout

@@ -49,6 +49,7 @@ class Runtime:
         self.host = PluginHost(settings, plugins=plugins, include_defaults=include_defaults)
         self.queue = ArqQueue(settings) if settings.redis_url else LocalRunner(settings)
         self.metrics = Metrics()
+        self.host.instrument(self.metrics.instrument_hooks)
         #: Unix seconds for the time windows services apply (login throttling);
         #: the wall clock, replaced by tests that step through a window
         self.clock = time.time

@@ -112,6 +112,17 @@ class CheckoutSettings(_Section):
     max_line_quantity: int = Field(999, ge=1, le=1_000_000)
     order_number_start: int = Field(1000, ge=0)
     payment_timeout_seconds: float = Field(30.0, gt=0)
+    #: how long a shipping quote without its own ``expires_at`` is kept with the checkout
+    quote_ttl_seconds: int = Field(900, ge=0, le=86400)
+
+
+class FulfillmentSettings(_Section):
+    #: the warehouse a shipment comes from when staff name none: ``priority`` (the
+    #: default warehouse, then the others in the order they were made) or
+    #: ``most_stock`` (the one holding most of the shipment's units)
+    allocation: Literal["priority", "most_stock"] = "priority"
+    #: days after an order's last shipment in which the shopper may ask for a return (0: no returns)
+    return_window_days: int = Field(30, ge=0, le=3650)
 
 
 class MailSettings(_Section):
@@ -278,6 +289,7 @@ class Settings(_Section):
     plugins: PluginsSettings = Field(default_factory=PluginsSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     checkout: CheckoutSettings = Field(default_factory=CheckoutSettings)
+    fulfillment: FulfillmentSettings = Field(default_factory=FulfillmentSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)

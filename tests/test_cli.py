@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 
 from engine.cli import main
 
-BUNDLED_PLUGINS = {"payments_stripe", "payments_paypal", "shipping_rates", "erp_sync"}
+BUNDLED_PLUGINS = {"payments_stripe", "payments_paypal", "payments_razorpay", "shipping_rates", "erp_sync"}
 
 
 def run_cli(*args: str, env: dict, input: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
@@ -95,6 +96,24 @@ def test_plugins_enable_configure_show_disable(cli_env):
     missing = run_cli("plugins", "enable", "nope", env=cli_env, check=False)
     assert missing.returncode == 1 and "no plugin named 'nope' is installed in this environment" in missing.stderr
     assert "enabled" not in missing.stdout
+
+
+def test_amounts_and_rates_are_typed_as_merchants_write_them(cli_env):
+    """``price=4.90`` is 4.90 euros (stored as 490 cents), ``rates=DE=19 %`` is
+    19 percent; ``4,90`` and ``DE=0.19`` are refused as ambiguous, never rescaled."""
+    run_cli("migrate", env=cli_env)
+    out = run_cli("plugins", "configure", "core_shipping", "price=4.90", "free_over=50", env=cli_env).stdout
+    assert "core_shipping.price = 4.90 EUR" in out and "core_shipping.free_over = 50.00 EUR" in out
+    shown = json.loads(run_cli("plugins", "show", "core_shipping", env=cli_env).stdout)["settings"]
+    assert (shown["price"], shown["free_over"]) == (490, 5000)
+    comma = run_cli("plugins", "configure", "core_shipping", "price=4,90", env=cli_env, check=False)
+    assert comma.returncode == 1 and "price" in comma.stderr and "point" in comma.stderr
+    fraction = run_cli("plugins", "configure", "core_tax", "rates=DE=0.19", env=cli_env, check=False)
+    assert fraction.returncode == 1 and "19 %" in fraction.stderr
+    run_cli("plugins", "configure", "core_tax", "rates=DE=19 %, DE:reduced=7%, FR=20", env=cli_env)
+    rates = json.loads(run_cli("plugins", "show", "core_tax", env=cli_env).stdout)["settings"]["rates"]
+    assert {key: Decimal(str(value)) for key, value in rates.items()} == {"DE": 19, "DE:reduced": 7, "FR": 20}
+    assert json.loads(run_cli("plugins", "show", "core_shipping", env=cli_env).stdout)["settings"]["price"] == 490
 
 
 def test_themes_list_and_activate(cli_env):

@@ -44,7 +44,7 @@ def install(app: Quart) -> None:
     small pages (:mod:`engine.web.pages`) for requests under /admin."""
     from engine.admin import (account, audit_log, dashboard, emails, jobs, order_page, orders, plugin_pages, plugins,
                               rendering, roles, security_policy, signin, staff, themes, tokens, two_factor)
-    from engine.admin import categories, product_page, product_transfers, products, warehouses
+    from engine.admin import attributes, categories, collections, product_page, product_transfers, products, warehouses
     from engine.admin import customers, promotions, reports, store_settings
     from engine.web import pages
     from engine.web.sessions import uses_staff_session
@@ -56,6 +56,6 @@ def install(app: Quart) -> None:
     for module in (signin, dashboard, account, two_factor, staff, roles, tokens, audit_log, security_policy, plugins,
                    themes, jobs, emails, plugin_pages, orders, order_page):
         app.register_blueprint(module.blueprint)
-    for module in (products, product_page, product_transfers, categories, warehouses, customers, promotions, reports,
-                   store_settings):
+    for module in (products, product_page, product_transfers, categories, collections, attributes, warehouses,
+                   customers, promotions, reports, store_settings):
         app.register_blueprint(module.blueprint)

@@ -9,7 +9,11 @@ the forms that act on it. Each form posts to ``/admin/orders/<number>/<action>``
 ``void``       release the authorization and cancel the unpaid order (``cancel``)
 ``refund``     refund ``amount`` (``refund``, with the form's idempotency key)
 ``cancel``     cancel (``cancel``; a paid, unshipped order is refunded in full)
-``fulfill``    ship quantities per line with a tracking number (:func:`engine.orders.actions.fulfill`)
+``fulfill``    ship quantities per line from a warehouse, with carrier, service and
+               tracking number and address (:func:`engine.orders.actions.fulfill`)
+``shipment``   move a shipment's status forward (:func:`engine.orders.shipments.set_status`)
+``return``     approve, reject or receive a return, restocking on receipt when asked
+               (:func:`engine.orders.returns.advance`); the refund is the ``refund`` form
 ``complete``   fulfilled → completed (``complete``)
 ``note``       a note on the timeline (``add_note``)
 =============  ==========================================================
@@ -44,7 +48,8 @@ from engine.admin.rendering import render_admin
 from engine.db.sql import reading
 from engine.errors import InvalidInput, NotFound, ShopError
 from engine.orders import actions as order_actions
-from engine.orders import services
+from engine.catalog.warehouses import warehouses_with_stock
+from engine.orders import returns, services, shipments
 from engine.orders.actions import FULFILLABLE, REFUNDABLE
 from engine.payments import actions as payments
 from engine.payments import views as payment_views
@@ -58,7 +63,13 @@ WRITE = "orders:write"
 MAX_TEXT = 2000
 DONE = {"mark-paid": "Payment recorded.", "capture": "Payment captured.", "void": "Authorization voided.",
         "refund": "Refund made.", "cancel": "Order cancelled.", "fulfill": "Shipment recorded.",
+        "shipment": "Shipment status changed.", "return": "Return updated.",
         "complete": "Order completed.", "note": "Note added."}
+
+
+#: the statuses a shipment may move on to, as the page offers them
+NEXT_STATUSES = {status: shipments.SHIPMENT_STATUSES[index + 1:]
+                 for index, status in enumerate(shipments.SHIPMENT_STATUSES)}
 
 
 class FormError(InvalidInput):
@@ -102,6 +113,8 @@ async def _render(number: str, status: int = 200, failed: str = "", error: ShopE
             row = await services.order_row(number)
             order = await services.order_json(runtime, row, staff=True)
             money = await payment_views.money_json(runtime, row)
+            warehouses = await warehouses_with_stock([])
+            order_returns = await returns.returns_of(row["id"])
     except NotFound as exc:
         return await render_admin("admin/message.html", status=404, title="Not found", message=str(exc),
                                   link="/admin/orders")
@@ -116,6 +129,8 @@ async def _render(number: str, status: int = 200, failed: str = "", error: ShopE
         typed.setdefault("refund_key", secrets.token_urlsafe(18))
     return await render_admin(
         "admin/order.html", status=status, order=order, money=money, offers=offers, can_write=can_write,
+        returns=order_returns, warehouses=warehouses, warehouse_names={w["id"]: w["name"] for w in warehouses},
+        allocation=runtime.settings.fulfillment.allocation, next_statuses=NEXT_STATUSES,
         major=lambda minor: format_major(minor, currency), failed=failed, typed=typed,
         error=str(error) if error else "", field_errors=field_errors,
         at_field=any(_shown_at_field(key) for key in field_errors),
@@ -205,13 +220,29 @@ async def _fulfill(runtime, order, fields) -> dict[str, Any]:
     if not lines:
         raise FormError("Enter how many units of which line are shipped.", {"lines": "nothing to ship"})
     try:
-        await order_actions.fulfill(runtime, order["number"], _actor(), lines, _text(fields, "tracking_number")[:200]
-                                    or None, _text(fields, "carrier")[:200] or None)
+        await order_actions.fulfill(runtime, order["number"], _actor(), lines, _text(fields, "tracking_number"),
+                                    _text(fields, "carrier"), service=_text(fields, "service"),
+                                    tracking_url=_text(fields, "tracking_url"),
+                                    warehouse=_text(fields, "warehouse") or None,
+                                    status="created" if fields.get("status") == "created" else "shipped")
     except InvalidInput as exc:  # lines.<index>.quantity → the line's field
         exc.errors = {(f"qty.{skus[int(key.split('.')[1])]}" if key.startswith("lines.") and key.count(".") == 2
                        else key): message for key, message in exc.errors.items()}
         raise
     return {"lines": lines}
+
+
+async def _shipment(runtime, order, fields) -> dict[str, Any]:
+    shipment = _text(fields, "fulfillment_id")
+    status = _text(fields, "status")
+    await shipments.set_status(runtime, order["number"], shipment, status, _actor())
+    return {"fulfillment_id": shipment, "status": status}
+
+
+async def _return(runtime, order, fields) -> dict[str, Any]:
+    step, restock = _text(fields, "step"), fields.get("restock") == "yes"
+    await returns.advance(runtime, order["number"], _text(fields, "return_id"), step, _actor(), restock)
+    return {"return_id": _text(fields, "return_id"), "step": step, "restock": restock}
 
 
 async def _complete(runtime, order, fields) -> dict[str, Any]:
@@ -229,7 +260,9 @@ async def _note(runtime, order, fields) -> dict[str, Any]:
 
 Handler = Callable[[Any, dict[str, Any], dict[str, str]], Awaitable[dict[str, Any]]]
 HANDLERS: dict[str, Handler] = {"mark-paid": _mark_paid, "capture": _capture, "void": _void, "refund": _refund,
-                                "cancel": _cancel, "fulfill": _fulfill, "complete": _complete, "note": _note}
+                                "cancel": _cancel, "fulfill": _fulfill, "shipment": _shipment, "return": _return,
+                                "complete": _complete,
+                                "note": _note}
 
 
 async def _act(number: str, action: str):

@@ -3,7 +3,7 @@ of :func:`engine.pricing.manage.create_promotion` / ``update_promotion``, and
 a promotion back to the text the form shows.
 
 Amounts are decimal major units of the shop's currency
-(:mod:`engine.admin.amounts`), percentages as :mod:`engine.admin.rates`
+(:mod:`engine.admin.amounts`), percentages as :mod:`engine.pricing.percent`
 reads them; dates are ``datetime-local`` values taken as UTC. A field that
 cannot be read comes back with its message, and nothing is saved.
 """
@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from engine.admin.amounts import AmountError, format_major, parse_amount
-from engine.admin.rates import RateError, format_percent, parse_percent
+from engine.pricing.percent import RateError, format_percent, parse_percent
 from engine.pricing.tables import PROMOTION_KINDS, PROMOTION_SCOPES
 
 TEXT_FIELDS = ("name", "code", "kind", "value", "scope", "targets", "min_subtotal", "usage_limit",

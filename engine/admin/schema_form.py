@@ -37,8 +37,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from engine.admin.amounts import AmountError, format_major, parse_amount
 from engine.manifest import secret_fields
-from engine.money import currency_exponent
 
 AMOUNT = "amount"
 IMAGE = "image"
@@ -89,11 +89,6 @@ def _label(name: str) -> str:
     return " ".join(ACRONYMS.get(word, word.capitalize() if i == 0 else word) for i, word in enumerate(words))
 
 
-def _major(minor: int, currency: str) -> str:
-    exponent = currency_exponent(currency)
-    return str((Decimal(minor) / (Decimal(10) ** exponent)).quantize(Decimal(1).scaleb(-exponent)))
-
-
 def fields(model: type[BaseModel], current: BaseModel | None, currency: str, prefix: str = "",
            group: str = "") -> list[FormField]:
     """The form fields of ``model`` filled from ``current`` (the model's defaults
@@ -122,7 +117,7 @@ def fields(model: type[BaseModel], current: BaseModel | None, currency: str, pre
         elif annotation is bool:
             out.append(FormField(kind="checkbox", value="1" if value else "", **common))
         elif annotation is int and extra.get(AMOUNT):
-            out.append(FormField(kind="amount", value="" if value is None else _major(int(value), currency),
+            out.append(FormField(kind="amount", value="" if value is None else format_major(int(value), currency),
                                  currency=currency, **common))
         elif annotation is int:
             out.append(FormField(kind="number", value="" if value is None else str(value), step="1", **common))
@@ -161,14 +156,9 @@ def _read(spec: FormField, raw: str) -> Any:
         raise ValueError("must be a whole number" if spec.step == "1" else "must be a number")
     if spec.kind == "amount":
         try:
-            amount = Decimal(raw.replace(",", "."))
-        except InvalidOperation:
-            raise ValueError(f"must be an amount in {spec.currency}, like 12.50") from None
-        minor = amount.scaleb(currency_exponent(spec.currency))
-        if not amount.is_finite() or minor != minor.to_integral_value():
-            raise ValueError(f"must be an amount in {spec.currency} with at most "
-                             f"{currency_exponent(spec.currency)} decimals") from None
-        return int(minor)
+            return parse_amount(raw, spec.currency, allow_zero=True)
+        except AmountError as exc:
+            raise ValueError(str(exc)) from None
     if spec.kind == "json":
         try:
             return json.loads(raw)

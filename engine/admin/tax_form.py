@@ -3,7 +3,7 @@
 ``* = 0 %`` — read into the ``core_tax`` plugin's ``rates`` setting (see
 :mod:`engine.pricing.tax` for what the keys mean and the lookup order).
 
-Percentages are read by :mod:`engine.admin.rates` (``19``, ``19%``, ``19 %``;
+Percentages are read by :mod:`engine.pricing.percent` (``19``, ``19%``, ``19 %``;
 ``0.19`` without a sign is refused as ambiguous, ``1,5`` for its comma); a
 line that cannot be read is reported with its number and nothing is saved.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Mapping
 
-from engine.admin.rates import RateError, format_percent, parse_percent
+from engine.pricing.percent import RateError, format_percent, parse_percent
 from engine.pricing.tax import parse_rates
 
 MAX_LINES = 500

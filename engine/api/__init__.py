@@ -22,6 +22,7 @@ def install(app: Quart) -> None:
         admin_webhooks,
         carts,
         checkout,
+        fulfillments,
         orders,
         products,
         provider_webhooks,
@@ -30,5 +31,5 @@ def install(app: Quart) -> None:
     for blueprint in (admin_plugins.blueprint, admin_staff.blueprint, account.blueprint, carts.blueprint,
                       checkout.blueprint, orders.blueprint, orders.admin, admin_promotions.blueprint,
                       provider_webhooks.blueprint, products.blueprint, admin_catalog.blueprint,
-                      admin_webhooks.blueprint, admin_jobs.blueprint):
+                      admin_webhooks.blueprint, admin_jobs.blueprint, fulfillments.blueprint):
         app.register_blueprint(blueprint)

@@ -178,7 +178,9 @@ async def fulfill(number: str):
     """Record a shipment of ``lines`` (default: everything not yet shipped)."""
     body = await _body(FulfillmentIn)
     lines = [line.model_dump() for line in body.lines] if body.lines is not None else None
-    row = await actions.fulfill(current_app.runtime, number, _actor(), lines, body.tracking_number, body.carrier)
+    row = await actions.fulfill(current_app.runtime, number, _actor(), lines, body.tracking_number, body.carrier,
+                                service=body.service, tracking_url=body.tracking_url, warehouse=body.warehouse,
+                                status=body.status)
     return await _staff_view(row), 201
 
 

@@ -141,6 +141,8 @@ class ShippingMethodOut(BaseModel):
     price: MoneyOut
     provider: str
     estimated_days: Optional[list[int]] = None
+    expires_at: Optional[str] = Field(None, description="Until when the price holds; placing the order before then "
+                                                        "does not ask the carrier again.")
 
 
 class ShippingMethodsOut(BaseModel):
@@ -237,6 +239,27 @@ class ShippingChoiceOut(BaseModel):
     price: MoneyOut
 
 
+class ShipmentLineOut(BaseModel):
+    sku: str
+    quantity: int
+
+
+class ShipmentOut(BaseModel):
+    id: int
+    lines: list[ShipmentLineOut]
+    status: Literal["created", "shipped", "in_transit", "delivered", "returned"]
+    carrier: Optional[str] = None
+    service: Optional[str] = None
+    tracking_number: Optional[str] = None
+    tracking_url: Optional[str] = None
+    shipped_at: Optional[str] = None
+
+
+class RefundOut(BaseModel):
+    amount: MoneyOut
+    at: Optional[str] = None
+
+
 class OrderOut(BaseModel):
     number: str
     status: Literal["pending_payment", "paid", "partially_fulfilled", "fulfilled", "completed", "cancelled",
@@ -253,6 +276,8 @@ class OrderOut(BaseModel):
     shipping_method: ShippingChoiceOut
     payment: PaymentOut
     placed_at: str
+    shipments: list[ShipmentOut] = Field(default_factory=list)
+    refunds: list[RefundOut] = Field(default_factory=list)
 
 
 class OrderQuery(_Query):
@@ -306,10 +331,26 @@ class FulfillmentLineIn(_In):
     quantity: int = Field(ge=1, le=MAX_QUANTITY)
 
 
+#: text on one line: no control characters
+_ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+
+
 class FulfillmentIn(_In):
     lines: Optional[list[FulfillmentLineIn]] = Field(None, description="Omitted: everything not yet shipped.")
-    tracking_number: Optional[str] = None
-    carrier: Optional[str] = None
+    tracking_number: Optional[str] = Field(None, max_length=200, pattern=_ONE_LINE)
+    carrier: Optional[str] = Field(None, max_length=200, pattern=_ONE_LINE)
+    service: Optional[str] = Field(None, max_length=100, pattern=_ONE_LINE)
+    tracking_url: Optional[str] = Field(None, max_length=500, pattern=r"^https?://[^\s\x00-\x1f/?#@\[\]:]+"
+                                                                      r"(:[0-9]{1,5})?([/?#][^\s\x00-\x1f]*)?$",
+                                        description="An http(s) address.")
+    warehouse: Optional[str] = Field(None, max_length=50, description="A warehouse code; omitted: by the "
+                                                                      "fulfillment.allocation rule.")
+    status: Literal["created", "shipped"] = "shipped"
+
+
+class ShipmentStatusIn(_In):
+    status: Literal["created", "shipped", "in_transit", "delivered", "returned"]
+    note: Optional[str] = Field(None, max_length=2000)
 
 
 class PromotionIn(_In):

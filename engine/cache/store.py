@@ -140,8 +140,8 @@ class Cache:
         self.redis = redis
         self.build = build
         self.data_ttl = data_ttl
-        self.hits = 0
-        self.misses = 0
+        #: called with ``(kind, hit)`` for every lookup (the web layer counts them in the metrics)
+        self.on_lookup: Callable[[str, bool], None] = lambda kind, hit: None
         self._loading: dict[Hashable, asyncio.Future] = {}
 
     async def lookup(self, kind: str, key: Hashable, deps: tuple[int, ...]) -> Any | None:
@@ -152,10 +152,7 @@ class Cache:
             if raw is not None:
                 value = decode(kind, raw)
                 self.memory.set((kind, key), value, deps, self.data_ttl, size_of(value))
-        if value is None:
-            self.misses += 1
-        else:
-            self.hits += 1
+        self.on_lookup(kind, value is not None)
         return value
 
     async def store(self, kind: str, key: Hashable, deps: tuple[int, ...], value: Any, ttl: float) -> None:

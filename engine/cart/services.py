@@ -148,6 +148,12 @@ async def record_seen_prices(runtime, cart_id: int, prices: Mapping[str, int]) -
             await fetch("UPDATE cart_lines SET seen_price = {} WHERE cart = {} AND sku = {}", price, cart_id, sku)
 
 
+async def remember_quotes(cart_id: int, stored: str) -> None:
+    """Keep the shipping quotes just offered for the cart (the JSON of
+    :func:`engine.fulfillment.quotes.dump`), replacing the previous ones."""
+    await fetch("UPDATE carts SET shipping_quotes = {} WHERE id = {}", stored, cart_id)
+
+
 async def mark_ordered_in_tx(cart_id: int, number: str, now: datetime) -> None:
     """Inside the order transaction: the cart became order ``number``."""
     await fetch("UPDATE carts SET last_order = {}, updated_at = {} WHERE id = {}", number, now, cart_id)

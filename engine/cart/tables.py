@@ -16,7 +16,9 @@ CART_STATUSES = ("open", "merged")
 class Cart(Table, tablename="carts"):
     """``status``: open | merged (folded into another cart, kept for the record).
     ``vouchers`` is a JSON list of voucher codes entered by the shopper.
-    ``last_order`` is the number of the last order placed from it."""
+    ``last_order`` is the number of the last order placed from it.
+    ``shipping_quotes`` is the JSON of the shipping quotes last offered for it
+    (:mod:`engine.fulfillment.quotes`), so checkout can keep the chosen one."""
 
     id = Serial(primary_key=True)
     token = Varchar(length=64, unique=True, index=True)
@@ -25,6 +27,7 @@ class Cart(Table, tablename="carts"):
     status = Varchar(length=20, default="open")
     vouchers = Text(default="[]")
     last_order = Varchar(length=32, null=True, default=None)
+    shipping_quotes = Text(default="")
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

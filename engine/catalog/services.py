@@ -234,6 +234,19 @@ async def list_collections() -> list[dict[str, Any]]:
     return [{**row, "product_count": int(row["product_count"])} for row in rows]
 
 
+async def collection_members(slug: str) -> dict[str, Any] | None:
+    """A collection as staff edit it: ``{id, slug, title, description,
+    position, products: [product slugs, in order, drafts too]}``; None when
+    there is no such collection."""
+    collection = await fetchone(
+        "SELECT id, slug, title, description, position FROM catalog_collections WHERE slug = {}", slug)
+    if collection is None:
+        return None
+    rows = await fetch("SELECT p.slug FROM catalog_collection_products cp JOIN catalog_products p ON p.id = cp.product "
+                       "WHERE cp.collection = {} ORDER BY cp.position, cp.id", collection["id"])
+    return {**collection, "products": [row["slug"] for row in rows]}
+
+
 async def get_collection(slug: str, limit: int = 24) -> dict[str, Any] | None:
     """A collection with the summaries of its first ``limit`` published products."""
     collection = await fetchone(

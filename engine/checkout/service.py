@@ -57,7 +57,10 @@ from engine.errors import (
     PluginFailure,
     ShopError,
 )
+from engine.checkout.outcomes import counted
 from engine.checkout.validation import validate_checkout
+from engine.fulfillment import quotes
+from engine.fulfillment.quotes import quote_json
 from engine.fulfillment.shipping import shipping_quotes
 from engine.money import Money
 from engine.orders import placement, snapshots, stock
@@ -142,16 +145,46 @@ async def shipping_methods(runtime, token: str, address: Mapping[str, Any] | Non
         priced = await carts.price_cart(runtime, state, address=dict(address) if address else None)
     except HookError as exc:
         raise _plugin_failure(exc, "Pricing") from exc
-    result = await shipping_quotes(runtime, quote_request(state, priced, address))
+    request = quote_request(state, priced, address)
+    result = await shipping_quotes(runtime, request)
+    offered = quotes.with_expiry(result.quotes, _now(), runtime.settings.checkout.quote_ttl_seconds)
+    await _keep_quotes(runtime, state, request, offered)
     return {
-        "items": [quote_json(q) for q in result.quotes],
+        "items": [quote_json(q) for q in offered],
         "unavailable": result.dropped,
     }
 
 
-def quote_json(quote: ShippingQuote) -> dict[str, Any]:
-    return {"id": quote.id, "label": quote.label, "price": quote.price.to_json(), "provider": quote.provider,
-            "estimated_days": list(quote.estimated_days) if quote.estimated_days else None}
+async def _keep_quotes(runtime, state: carts.CartState, request: ShippingQuoteRequest,
+                       offered: Sequence[ShippingQuote]) -> None:
+    """Keep the quotes just offered with the cart, so placing the order can
+    use the chosen one without asking its provider again."""
+    if offered:
+        await carts.remember_quotes(state.row["id"], quotes.dump(offered, request, _now(),
+                                                                  runtime.settings.checkout.quote_ttl_seconds))
+
+
+async def chosen_quote(runtime, state: carts.CartState, request: ShippingQuoteRequest,
+                       method_id: str) -> ShippingQuote:
+    """The quote ``method_id`` for ``request``: the one kept with the cart
+    while it is valid (no provider is asked), else freshly quoted (and kept).
+    Raises when the method is not offered or its provider is not answering."""
+    kept = quotes.kept(state.row.get("shipping_quotes"), request, method_id, _now())
+    if kept is not None:
+        return kept
+    result = await shipping_quotes(runtime, request)
+    await _keep_quotes(runtime, state, request, result.quotes)
+    quote = next((q for q in result.quotes if q.id == method_id), None)
+    if quote is not None:
+        return quote
+    failed = next((p for p in result.dropped if method_id.startswith(p + ":") or method_id == p), None)
+    if failed is not None:
+        raise PluginFailure(failed, f"Shipping provider {failed!r} is not answering "
+                                    f"({result.dropped[failed]}); choose another shipping method or try later.",
+                            {"shipping_method": "temporarily unavailable"})
+    offered = ", ".join(q.id for q in result.quotes) or "none"
+    raise InvalidInput(f"Shipping method {method_id!r} is not available for this address (offered: {offered}).",
+                       {"shipping_method": "not available for this address"})
 
 
 async def payment_methods(runtime, token: str) -> dict[str, Any]:
@@ -264,17 +297,7 @@ async def prepare(runtime, token: str, body: Mapping[str, Any], customer: int | 
         goods = await carts.price_cart(runtime, state, **context)
     except HookError as exc:
         raise _plugin_failure(exc, "Pricing") from exc
-    quotes = await shipping_quotes(runtime, quote_request(state, goods, shipping))
-    quote = next((q for q in quotes.quotes if q.id == method_id), None)
-    if quote is None:
-        failed = next((p for p in quotes.dropped if method_id.startswith(p + ":") or method_id == p), None)
-        if failed is not None:
-            raise PluginFailure(failed, f"Shipping provider {failed!r} is not answering "
-                                        f"({quotes.dropped[failed]}); choose another shipping method or try later.",
-                                {"shipping_method": "temporarily unavailable"})
-        offered = ", ".join(q.id for q in quotes.quotes) or "none"
-        raise InvalidInput(f"Shipping method {method_id!r} is not available for this address (offered: {offered}).",
-                           {"shipping_method": "not available for this address"})
+    quote = await chosen_quote(runtime, state, quote_request(state, goods, shipping), method_id)
     try:
         offered = await available_gateways(runtime, runtime.settings.store.currency)
         gateway = next((g for g in offered if g.id == payment_id), None)
@@ -377,7 +400,8 @@ async def _write(runtime, prepared: PreparedCheckout, key: str, digest: str, act
         used = await pricing.record_promotions_in_tx(priced.adjustments, order_id, prepared.customer, prepared.email)
         payment = await records.create(order_id, prepared.gateway, priced.total.amount, priced.currency)
         await record(order_id, "placed", actor, prepared.note or "Order placed.", None, "pending_payment",
-                     {"vouchers": used, "cart": state.token[:6] + "…"})
+                     {"vouchers": used, "cart": state.token[:6] + "…",
+                      "shipping_quote": {"id": prepared.quote.id, "data": dict(prepared.quote.data or {})}})
         await outbox.emit("order_placed", {"order_id": order_id, "number": number, "email": prepared.email,
                                            "total": priced.total.amount, "currency": priced.currency,
                                            "status": "pending_payment", "payment_method": prepared.gateway.id})
@@ -463,6 +487,7 @@ async def _replay(runtime, row: dict[str, Any], digest: str) -> tuple[dict[str, 
     return await order_json(runtime, fresh, with_token=True), False
 
 
+@counted
 async def place_order(runtime, token: str, body: Mapping[str, Any], idempotency_key: str | None,
                       customer: int | None = None, actor: str = "customer") -> tuple[dict[str, Any], bool]:
     """Place an order from the cart ``token``; returns ``(order JSON, created)``

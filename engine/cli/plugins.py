@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
+from engine.admin.amounts import AmountError, format_major, parse_amount
 from engine.audit import command_line_actor
 from engine.cli.common import fail, open_runtime, run, settings_from
 from engine.cli.themes import theme_rows
@@ -195,12 +197,39 @@ def plugins_configure(ctx: click.Context, name: str, pairs: tuple[str, ...]) -> 
 
     async def go():
         async with open_runtime(settings) as runtime:
-            await runtime.host.configure(name, values, actor=command_line_actor())
+            plugin = runtime.host.installed.get(name)
+            model = plugin.manifest.settings if plugin is not None and plugin.manifest else None
+            currency = runtime.settings.store.currency
+            typed = typed_amounts(model, values, currency)
+            await runtime.host.configure(name, typed, actor=command_line_actor())
             shown = runtime.host.shown_settings(name)
             for key in values:
-                click.echo(f"{name}.{key} = {shown.get(key)}")
+                value = shown.get(key)
+                if typed[key] is not values[key] and isinstance(value, int):   # an amount: as it was typed
+                    value = f"{format_major(value, currency)} {currency}"
+                click.echo(f"{name}.{key} = {value}")
 
     run(go)
+
+
+def typed_amounts(model: Any, values: dict[str, str], currency: str) -> dict[str, Any]:
+    """``values`` with each amount field of ``model`` (marked
+    ``json_schema_extra={"amount": True}``: stored in minor units) read from
+    the decimal major units a merchant types — ``price=4.90`` is 490 cents,
+    ``free_over=50`` fifty euros — exactly, refusing what is ambiguous
+    (``4,90``) with a message naming the key. Empty, ``none`` and ``never``
+    are passed on (an optional amount left unset)."""
+    fields = getattr(model, "model_fields", {}) or {}
+    typed: dict[str, Any] = dict(values)
+    for key, value in values.items():
+        extra = fields[key].json_schema_extra if key in fields else None
+        if not (isinstance(extra, dict) and extra.get("amount")) or value.strip().lower() in ("", "none", "never"):
+            continue
+        try:
+            typed[key] = parse_amount(value, currency, allow_zero=True)
+        except AmountError as exc:
+            fail(f"{key}: {exc}")
+    return typed
 
 
 @plugins_group.command("priority")

@@ -1,14 +1,19 @@
 """``shopwright serve``: the web server (the job worker is :mod:`engine.cli.worker`)."""
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import shutil
 import socket
 import sys
+import tempfile
+from collections.abc import Iterator
 
 import click
 
 from engine.cli.common import fail, settings_from
+from engine.metrics import MULTIPROC_ENV, multiprocess_dir
 
 
 @click.command()
@@ -39,7 +44,27 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     if ctx.obj.get("config"):
         os.environ["SHOPWRIGHT_CONFIG"] = ctx.obj["config"]
     click.echo(f"serving on http://{config.bind[0]} with {config.workers} worker(s)")
-    sys.exit(run_hypercorn(config))
+    with shared_metrics(config.workers):
+        code = run_hypercorn(config)
+    sys.exit(code)
+
+
+@contextlib.contextmanager
+def shared_metrics(workers: int) -> Iterator[None]:
+    """With several workers, give them one fresh metrics directory (removed
+    afterwards) so ``/metrics`` shows the server's totals, not one worker's
+    (:mod:`engine.metrics`). A directory the operator set is used as it is
+    (it must be emptied before each start)."""
+    if workers <= 1 or multiprocess_dir() is not None:
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="shopwright-metrics-")
+    os.environ[MULTIPROC_ENV] = directory
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def refuse_busy_port(host: str, port: int) -> None:

@@ -78,6 +78,17 @@ def _catch_stop_signals() -> asyncio.Event:
     return asked
 
 
+def metrics_page(runtime):
+    """The worker's ``/metrics`` on its health port: its own figures, for whom
+    the web process's rule lets in."""
+    from engine.jobs.health import MetricsPage
+    from engine.web.ops import metrics_allowed
+
+    ops = runtime.settings.ops
+    return MetricsPage(lambda peer, headers: metrics_allowed(ops, peer=peer, headers=headers),
+                       runtime.metrics.render, runtime.metrics.content_type)
+
+
 async def _until_stopped(arq_worker, runtime, health: tuple[str, int] | None, stop_asked: asyncio.Event) -> None:
     """Run the worker until SIGTERM/SIGINT, serving its health endpoint meanwhile."""
     from engine.jobs.health import serve_health
@@ -90,7 +101,7 @@ async def _until_stopped(arq_worker, runtime, health: tuple[str, int] | None, st
     server = None
     if health is not None:
         try:
-            server = await serve_health(*health, arq_worker, runtime.database.ping)
+            server = await serve_health(*health, arq_worker, runtime.database.ping, metrics_page(runtime))
         except OSError as exc:
             fail(f"cannot serve the worker's health endpoint on {health[0]}:{health[1]}: {exc}")
     try:

@@ -1,7 +1,8 @@
 """Core flat-rate shipping: a fixed price per order, free from a goods total on.
 
-Configure: ``shopwright plugins configure core_shipping price=490 free_over=5000``
-(minor units of the store currency; ``free_over=`` empty: never free).
+Configure: ``shopwright plugins configure core_shipping price=4.90 free_over=50.00``
+(decimal major units of the store currency, stored as minor units; ``free_over=``
+empty: never free). The admin's settings form shows and reads them the same way.
 """
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from engine.fulfillment.flat_rate import FlatRate
 
 class FlatRateSettings(BaseModel):
     label: str = "Standard shipping"
-    #: Price per order, in minor units of the store currency.
-    price: int = Field(490, ge=0)
+    #: Price per order, in minor units of the store currency (typed in major units).
+    price: int = Field(490, ge=0, json_schema_extra={"amount": True})
     #: Goods total (after discounts, minor units) from which shipping is free; None: never.
-    free_over: int | None = Field(None, ge=0)
+    free_over: int | None = Field(None, ge=0, json_schema_extra={"amount": True})
     #: ISO 3166-1 alpha-2 codes shipped to; empty: everywhere.
     countries: list[str] = Field(default_factory=list)
 

@@ -5,6 +5,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.fulfillment.quotes import MAX_DATA_BYTES, valid_data
 from engine.plugins import HookError
 from engine.protocols import ShippingQuote, ShippingQuoteRequest, ShippingRateProvider
 
@@ -28,7 +29,21 @@ def _providers(plugin: str, items: Any) -> list[ShippingRateProvider]:
 def _quotes(plugin: str, answer: Any) -> list[ShippingQuote]:
     if not isinstance(answer, list) or not all(isinstance(q, ShippingQuote) for q in answer):
         raise TypeError("did not return a list of ShippingQuote")
+    for quote in answer:
+        if not valid_data(quote):
+            raise TypeError(f"quote {quote.id!r}: data must be a JSON-safe mapping of at most {MAX_DATA_BYTES} bytes")
+        if quote.expires_at is not None and quote.expires_at.tzinfo is None:
+            raise TypeError(f"quote {quote.id!r}: expires_at must be timezone-aware")
     return answer
+
+
+def provider_deadline(provider: ShippingRateProvider) -> float | None:
+    """The provider's own ``deadline_seconds`` when it is a positive number
+    (the host applies the shorter of it and the global deadline)."""
+    wanted = getattr(provider, "deadline_seconds", None)
+    if isinstance(wanted, (int, float)) and not isinstance(wanted, bool) and wanted > 0:
+        return float(wanted)
+    return None
 
 
 async def shipping_providers(runtime) -> tuple[list[tuple[str, ShippingRateProvider]], dict[str, str]]:
@@ -41,14 +56,15 @@ async def shipping_providers(runtime) -> tuple[list[tuple[str, ShippingRateProvi
 
 async def shipping_quotes(runtime, request: ShippingQuoteRequest) -> QuoteResult:
     """Ask every provider concurrently, each under ``plugins.hook_deadline_seconds``
-    (:meth:`engine.plugins.PluginHost.call_provider`). A provider that misses the
+    or its own shorter ``deadline_seconds`` (:meth:`engine.plugins.PluginHost.call_provider`). A provider that misses the
     deadline, raises or returns something other than quotes is dropped (logged,
     recorded for staff, reported in ``dropped``); the others still show.
     Quotes keep provider hook order, then the provider's own order."""
     host = runtime.host
     providers, failed = await shipping_providers(runtime)
     answers = await asyncio.gather(*(host.call_provider("fulfillment_shipping_providers", plugin, provider.quotes,
-                                                        request, accept=_quotes)
+                                                        request, deadline=provider_deadline(provider),
+                                                        accept=_quotes)
                                      for plugin, provider in providers), return_exceptions=True)
     result = QuoteResult(dropped=dict(failed))
     seen: set[str] = set()

@@ -38,6 +38,8 @@ class _LocalJob:
     state: str = "queued"  # queued | deferred | running | finished
     finished_at: float | None = None
     keep_until: float = float("inf")
+    #: monotonic time it became due (queued); None while deferred
+    due_at: float | None = None
     success: bool | None = None
     result: Any = None
 
@@ -147,14 +149,14 @@ class LocalRunner:
     def _schedule(self, job_id: str, delay: float) -> None:
         job = self.jobs[job_id]
         if delay <= 0:
-            job.state = "queued"
+            job.state, job.due_at = "queued", time.monotonic()
             self._queue.put_nowait(job_id)
             return
         job.state = "deferred"
 
         def fire() -> None:
             self._timers.pop(job_id, None)
-            job.state = "queued"
+            job.state, job.due_at = "queued", time.monotonic()
             self._queue.put_nowait(job_id)
 
         self._timers[job_id] = asyncio.get_running_loop().call_later(delay, fire)
@@ -224,6 +226,14 @@ class LocalRunner:
                         log.error("cron.enqueue_failed", job=job.name, error=repr(exc))
 
     # -------------------------------------------------------------- inspection
+    def waiting(self) -> tuple[int, int, float]:
+        """``(due, deferred, oldest)``: jobs waiting to start now and later, and
+        how long the oldest due job has waited (0 when none)."""
+        now = time.monotonic()
+        due = [job.due_at for job in self.jobs.values() if job.state == "queued" and job.due_at is not None]
+        deferred = sum(1 for job in self.jobs.values() if job.state == "deferred")
+        return len(due), deferred, (now - min(due)) if due else 0.0
+
     def job_state(self, job_id: str) -> str | None:
         """``queued``, ``deferred``, ``running``, ``finished`` or None (unknown)."""
         job = self.jobs.get(job_id)

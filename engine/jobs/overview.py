@@ -22,17 +22,23 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import structlog
 from arq.constants import in_progress_key_prefix
 from redis.exceptions import RedisError
 
 from engine.jobs.arq_queue import QueueUnavailable
 from engine.jobs.local import LocalRunner
 from engine.jobs.registry import build_functions
-from engine.outbox import pending_count
+from engine.outbox import lag_seconds, pending_count
+
+log = structlog.get_logger("shopwright.jobs")
 
 #: the longest error text kept per job
 ERROR_LIMIT = 500
 RETRY_PREFIX = "retry:"
+#: /metrics reads the whole queue and its kept results (the /admin/jobs
+#: figures) at most this often per process
+OVERVIEW_SCRAPE_INTERVAL_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -180,16 +186,55 @@ async def recent_failures(runtime, limit: int) -> list[dict[str, Any]]:
              "finished_at": row.at.isoformat() if row.at else None} for row in failed]
 
 
-async def observe(runtime) -> None:
-    """Set the job gauges of ``runtime.metrics`` to what :func:`overview`
-    counts (all jobs, not only ``limit``) and the outbox backlog; the job
-    gauges are left as they were while Redis cannot be reached."""
+async def _arq_waiting(queue) -> tuple[int, int, float]:
+    """:meth:`LocalRunner.waiting` for arq: three sorted-set reads of the
+    queue (scores are the ms time a job is due), bounded however long it is."""
+    await queue.start()
+    now_ms = time.time() * 1000
+    async with queue.pool.pipeline(transaction=False) as pipe:
+        pipe.zcard(queue.queue_name)
+        pipe.zcount(queue.queue_name, "-inf", now_ms)
+        pipe.zrangebyscore(queue.queue_name, "-inf", now_ms, start=0, num=1, withscores=True)
+        total, due, oldest = await pipe.execute()
+    return due, total - due, (now_ms - oldest[0][1]) / 1000 if oldest else 0.0
+
+
+async def observe_waiting(runtime) -> None:
+    """Set the queue depth and oldest-job-age gauges and the outbox lag: a
+    few bounded reads, whatever the backlog (the queue's are skipped while
+    Redis cannot be reached)."""
+    metrics = runtime.metrics
+    metrics.outbox_lag.set(await lag_seconds())
+    queue = runtime.queue
+    try:
+        due, deferred, oldest = queue.waiting() if isinstance(queue, LocalRunner) else await _arq_waiting(queue)
+    except (RedisError, OSError, asyncio.TimeoutError) as exc:
+        log.warning("metrics.queue_unavailable", error=repr(exc))
+        return
+    metrics.queue_depth.labels("due").set(due)
+    metrics.queue_depth.labels("deferred").set(deferred)
+    metrics.queue_oldest_age.set(oldest)
+
+
+async def observe(runtime, now: float | None = None) -> None:
+    """Set the outbox backlog and :func:`observe_waiting`'s gauges, and — at
+    most once every :data:`OVERVIEW_SCRAPE_INTERVAL_SECONDS` per process (it
+    reads every queued job and kept result, as /admin/jobs does, so several
+    scrapers never repeat it back to back) — the job gauges to what
+    :func:`overview` counts (all jobs, not only ``limit``). The job gauges are
+    left as they were in between and while Redis cannot be reached. ``now``:
+    monotonic seconds (tests)."""
     metrics = runtime.metrics
     metrics.outbox_pending.set(await pending_count())
+    await observe_waiting(runtime)
+    now = time.monotonic() if now is None else now
+    if metrics.jobs_read_at is not None and now - metrics.jobs_read_at < OVERVIEW_SCRAPE_INTERVAL_SECONDS:
+        return
     try:
         rows = [row for row, _ in await _rows(runtime)]
     except QueueUnavailable:
         return
+    metrics.jobs_read_at = now
     counts = {state: sum(1 for row in rows if row.state == state) for state in ("queued", "deferred", "running",
                                                                                 "failed")}
     metrics.jobs_queued.set(counts["queued"] + counts["deferred"])

@@ -10,7 +10,10 @@ transaction each, then the relay is woken.
 
 Events: ``order_paid``, ``order_refunded`` (``amount``), ``order_cancelled``
 (``refunded``), ``shipment_created`` (``fulfillment_id``, ``lines``,
-``tracking_number``, ``carrier``), ``order_completed``; each payload also has
+``shipment_status``, ``tracking_number``, ``carrier``, ``service``,
+``tracking_url``, ``warehouse``), ``shipment_shipped`` (the same, when the
+shipment is handed to the carrier; see :mod:`engine.orders.shipments`),
+``order_completed``; each payload also has
 ``order_id``, ``number``, ``status`` and ``previous_status``.
 
 ``actor`` strings: ``customer``, ``system``, ``token:<name>``,
@@ -27,7 +30,8 @@ import structlog
 from engine.db.sql import fetch, fetchone
 from engine.errors import IllegalTransition, InvalidInput
 from engine.money import Money
-from engine.orders import stock
+from engine import outbox
+from engine.orders import shipments, stock
 from engine.orders.services import order_row
 from engine.orders.transitions import PAID_STATES, record, transition
 
@@ -159,10 +163,18 @@ async def cancel_paid_in_tx(order: dict[str, Any], actor: str, note: str, refund
 
 # ---------------------------------------------------------------- fulfilment
 async def fulfill(runtime, number: str, actor: str, lines: Sequence[Mapping[str, Any]] | None = None,
-                  tracking_number: str | None = None, carrier: str | None = None) -> dict[str, Any]:
-    """Ship ``lines`` (``[{sku, quantity}]``; None: everything not yet shipped).
-    Moves the order to partially_fulfilled or fulfilled and emits
-    ``shipment_created``."""
+                  tracking_number: str | None = None, carrier: str | None = None, *, service: str | None = None,
+                  tracking_url: str | None = None, warehouse: str | None = None,
+                  status: str = "shipped") -> dict[str, Any]:
+    """Ship ``lines`` (``[{sku, quantity}]``; None: everything not yet shipped)
+    from ``warehouse`` (a code; None: by the allocation rule, see
+    :func:`engine.orders.shipments.choose_warehouse`). ``status`` is
+    ``shipped`` (handed to the carrier) or ``created`` (packed, awaiting
+    pick-up). Moves the order to partially_fulfilled or fulfilled and emits
+    ``shipment_created`` (and ``shipment_shipped`` when it is shipped)."""
+    if status not in ("created", "shipped"):
+        raise InvalidInput("A new shipment is created or shipped.", {"status": "created or shipped"})
+    tracking = shipments.clean_tracking(carrier, service, tracking_number, tracking_url)
     async with runtime.database.transaction():
         order = await order_row(number)
         if order["status"] not in FULFILLABLE:
@@ -171,6 +183,7 @@ async def fulfill(runtime, number: str, actor: str, lines: Sequence[Mapping[str,
         stored = {l["sku"]: l for l in await fetch("SELECT id, sku, quantity, fulfilled_quantity FROM order_lines "
                                                    "WHERE order_id = {} ORDER BY position, id", order["id"])}
         wanted = _fulfilment_lines(stored, lines)
+        source = await shipments.choose_warehouse(runtime, [sku for sku, _ in wanted], warehouse)
         for index, (sku, quantity) in enumerate(wanted):
             row = await fetchone("UPDATE order_lines SET fulfilled_quantity = fulfilled_quantity + {} WHERE id = {} "
                                  "AND fulfilled_quantity + {} <= quantity RETURNING id", quantity, stored[sku]["id"],
@@ -183,14 +196,24 @@ async def fulfill(runtime, number: str, actor: str, lines: Sequence[Mapping[str,
                                    "fulfilled_quantity < quantity", order["id"])
         new = "partially_fulfilled" if int(remaining["n"]) else "fulfilled"
         shipped = [{"sku": sku, "quantity": quantity} for sku, quantity in wanted]
-        created = await fetchone("INSERT INTO order_fulfillments (order_id, lines, tracking_number, carrier, created_at) "
-                                 "VALUES ({}, {}, {}, {}, {}) RETURNING id, created_at", order["id"],
-                                 json.dumps(shipped), tracking_number or "", carrier or "", _now())
+        now = _now()
+        created = await fetchone(
+            "INSERT INTO order_fulfillments (order_id, lines, tracking_number, carrier, service, tracking_url, status, "
+            "warehouse_id, created_at, updated_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
+            "RETURNING id, created_at", order["id"], json.dumps(shipped), tracking["tracking_number"],
+            tracking["carrier"], tracking["service"], tracking["tracking_url"], status, source["id"], now, now)
+        payload = {"fulfillment_id": created["id"], "lines": shipped, "shipment_status": status,
+                   "tracking_number": tracking["tracking_number"] or None, "carrier": tracking["carrier"] or None,
+                   "service": tracking["service"] or None, "tracking_url": tracking["tracking_url"] or None,
+                   "warehouse": source["code"]}
         updated = await transition(
-            order, new, actor, f"Shipped {sum(q for _, q in wanted)} unit(s)"
-            + (f", tracking {tracking_number}" if tracking_number else "") + ".",
-            event="shipment_created", payload={"fulfillment_id": created["id"], "lines": shipped,
-                                               "tracking_number": tracking_number, "carrier": carrier})
+            order, new, actor, f"{'Shipped' if status == 'shipped' else 'Packed'} {sum(q for _, q in wanted)} "
+            f"unit(s) from {source['name']}"
+            + (f", tracking {tracking['tracking_number']}" if tracking["tracking_number"] else "") + ".",
+            event="shipment_created", payload=payload)
+        if status == "shipped":
+            await outbox.emit("shipment_shipped", {**payload, "number": number, "order_id": order["id"],
+                                                   "status": new})
     runtime.events_committed()
     return updated
 

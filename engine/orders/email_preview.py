@@ -44,7 +44,7 @@ def sample_context(runtime, name: str) -> dict[str, Any]:
     for a name that is not an order e-mail)."""
     event = TEMPLATE_EVENTS[name]
     currency = runtime.settings.store.currency
-    status = {"order_paid": "paid", "shipment_created": "fulfilled", "order_cancelled": "cancelled",
+    status = {"order_paid": "paid", "shipment_shipped": "fulfilled", "order_cancelled": "cancelled",
               "order_refunded": "partially_refunded"}.get(event, "pending_payment")
     address = {"first_name": "Alex", "last_name": "Example", "company": "", "line1": "1 Sample Street", "line2": "",
                "city": "Sampletown", "region": "", "postal_code": "12345", "country": "DE"}
@@ -62,7 +62,8 @@ def sample_context(runtime, name: str) -> dict[str, Any]:
         "payment": {"status": "pending", "instructions": "Transfer the total to IBAN DE00 0000 0000 0000 0000 00."},
     }
     payload = {"number": order["number"], "reason": "You asked us to cancel it.", "refunded": 4072, "amount": 1000,
-               "lines": [{"sku": "TEE-SAMPLE", "quantity": 2}], "carrier": "DHL", "tracking_number": "00340434161234567890"}
+               "lines": [{"sku": "TEE-SAMPLE", "quantity": 2}], "carrier": "DHL", "tracking_number": "00340434161234567890",
+               "tracking_url": "https://www.dhl.de/track?piececode=00340434161234567890"}
     base_url = runtime.settings.store.base_url.rstrip("/")
     return {"order": order, "event": payload, "payment": order["payment"],
             "order_url": f"{base_url}/orders/{order['number']}?token=sample"}

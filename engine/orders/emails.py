@@ -17,7 +17,7 @@ log = structlog.get_logger("shopwright.mail")
 EVENT_TEMPLATES = {
     "order_placed": "order_confirmation",
     "order_paid": "payment_received",
-    "shipment_created": "order_shipped",
+    "shipment_shipped": "order_shipped",
     "order_cancelled": "order_cancelled",
     "order_refunded": "order_refunded",
 }

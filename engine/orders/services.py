@@ -51,6 +51,11 @@ async def lock_order(order_id: int) -> dict[str, Any] | None:
 async def order_for_shopper(runtime, number: str, token: str | None, customer: int | None = None) -> dict[str, Any]:
     """The order when ``token`` is its access token or ``customer`` placed it;
     otherwise :class:`NotFound` (the same answer as for a missing order)."""
+    return await order_json(runtime, await shopper_row(runtime, number, token, customer), with_token=True)
+
+
+async def shopper_row(runtime, number: str, token: str | None, customer: int | None = None) -> dict[str, Any]:
+    """The order's row for its shopper (as :func:`order_for_shopper` decides)."""
     try:
         row = await order_row(number)
     except NotFound:
@@ -61,7 +66,23 @@ async def order_for_shopper(runtime, number: str, token: str | None, customer: i
         allowed = True
     if not allowed:
         raise NotFound("There is no such order.")
-    return await order_json(runtime, row, with_token=True)
+    return row
+
+
+async def order_and_child(number: str, table: str, child_id: Any, what: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(order row, row of table)`` for a row (a shipment, a return) that
+    belongs to order ``number``; NotFound ("no such <what> on this order")
+    otherwise, also for an id that is not a number. ``table`` is one of the
+    orders domain's own tables, never user input."""
+    order = await order_row(number)
+    try:
+        wanted = int(child_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"There is no such {what} on this order.") from None
+    row = await fetchone(f"SELECT * FROM {table} WHERE id = {{}} AND order_id = {{}}", wanted, order["id"])
+    if row is None:
+        raise NotFound(f"There is no such {what} on this order.")
+    return order, row
 
 
 def _iso(value: Any) -> str | None:
@@ -144,15 +165,29 @@ def totals_json(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def shipments(number: str) -> list[dict[str, Any]]:
-    """The shipments of order ``number`` as its shopper sees them, oldest first:
-    ``[{lines: [{sku, quantity}], carrier, tracking_number, shipped_at}]``."""
-    rows = await fetch(
-        "SELECT f.lines, f.carrier, f.tracking_number, f.created_at FROM order_fulfillments f "
-        "JOIN orders o ON o.id = f.order_id WHERE o.number = {} ORDER BY f.id", number)
-    return [{"lines": json.loads(row["lines"] or "[]"), "carrier": row["carrier"] or None,
-             "tracking_number": row["tracking_number"] or None, "shipped_at": _iso(row["created_at"])}
-            for row in rows]
+def shipment_json(row: dict[str, Any]) -> dict[str, Any]:
+    """A shipment (an ``order_fulfillments`` row) as the APIs and pages show it."""
+    return {"id": row["id"], "lines": json.loads(row["lines"] or "[]"), "status": row["status"],
+            "carrier": row["carrier"] or None, "service": row["service"] or None,
+            "tracking_number": row["tracking_number"] or None, "tracking_url": row["tracking_url"] or None,
+            "warehouse_id": row["warehouse_id"], "shipped_at": _iso(row["created_at"]),
+            "updated_at": _iso(row["updated_at"])}
+
+
+async def shipments(order_id: int) -> list[dict[str, Any]]:
+    """The order's shipments, oldest first (:func:`shipment_json`)."""
+    rows = await fetch("SELECT * FROM order_fulfillments WHERE order_id = {} ORDER BY id", order_id)
+    return [shipment_json(row) for row in rows]
+
+
+async def refunds(order_id: int, currency: str) -> list[dict[str, Any]]:
+    """Every refund recorded on the order's timeline, oldest first:
+    ``[{amount: {amount, currency}, at}]`` (a cancellation that refunded
+    nothing is left out)."""
+    rows = await fetch("SELECT data, created_at FROM order_events WHERE order_id = {} AND kind = 'refund' "
+                       "ORDER BY id", order_id)
+    amounts = [(int(json.loads(r["data"] or "{}").get("amount") or 0), r["created_at"]) for r in rows]
+    return [{"amount": _money(amount, currency), "at": _iso(at)} for amount, at in amounts if amount]
 
 
 async def order_json(runtime, row: dict[str, Any], with_token: bool = False, staff: bool = False,
@@ -183,6 +218,8 @@ async def order_json(runtime, row: dict[str, Any], with_token: bool = False, sta
         "payment": payment_json(payment, row),
         "placed_at": _iso(row["placed_at"]),
         "updated_at": _iso(row["updated_at"]),
+        "shipments": await shipments(row["id"]),
+        "refunds": await refunds(row["id"], currency),
     }
     if with_token:
         body["access_token"] = access_token(runtime.settings.secret_key, row["number"], row["token_salt"])
@@ -191,10 +228,7 @@ async def order_json(runtime, row: dict[str, Any], with_token: bool = False, sta
         body["payments"] = [{**payment_json(p, row), "id": p["id"], "captured_amount": p["captured_amount"],
                              "refunded_amount": p["refunded_amount"], "created_at": _iso(p["created_at"])}
                             for p in await fetch("SELECT * FROM payments WHERE order_id = {} ORDER BY id", row["id"])]
-        body["fulfillments"] = [
-            {"id": f["id"], "lines": json.loads(f["lines"]), "tracking_number": f["tracking_number"] or None,
-             "carrier": f["carrier"] or None, "created_at": _iso(f["created_at"])}
-            for f in await fetch("SELECT * FROM order_fulfillments WHERE order_id = {} ORDER BY id", row["id"])]
+        body["fulfillments"] = [{**shipment, "created_at": shipment["shipped_at"]} for shipment in body["shipments"]]
         body["reservations"] = [
             {"sku": r["sku"], "quantity": r["quantity"], "state": r["state"], "expires_at": _iso(r["expires_at"])}
             for r in await fetch("SELECT * FROM stock_reservations WHERE order_id = {} ORDER BY id", row["id"])]

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 from engine import outbox
 from engine.catalog import reservations as atomic
 from engine.catalog.writes import stock_payload
-from engine.db.sql import fetch
+from engine.db.sql import fetch, fetchone
 
 HELD, DEDUCTED, RELEASED, RESTOCKED = "held", "deducted", "released", "restocked"
 #: the ``origin`` of the stock changes an order makes
@@ -100,3 +100,17 @@ async def expired_orders(now: datetime | None = None, limit: int = 100) -> list[
         "SELECT DISTINCT o.id, o.number FROM orders o JOIN stock_reservations r ON r.order_id = o.id "
         "WHERE o.status = 'pending_payment' AND r.state = 'held' AND r.expires_at <= {} ORDER BY o.id LIMIT {}",
         now, limit)
+
+
+async def restock_units(order_id: int, sku: str, quantity: int) -> int:
+    """Returned goods back on the shelf: ``quantity`` units of ``sku`` on hand
+    again in the stock row the order's sold units came from (the first of
+    them). Returns the units put back (0 when the order sold none of ``sku``)."""
+    row = await fetchone("SELECT sku, variant_id, stock_id FROM stock_reservations WHERE order_id = {} AND sku = {} "
+                         "AND state = {} ORDER BY id LIMIT 1", order_id, sku, DEDUCTED)
+    if row is None or quantity < 1:
+        return 0
+    stock = await atomic.restock(row["stock_id"], quantity)
+    where = await atomic.stock_row(row["stock_id"])
+    await _stock_changed(row["sku"], row["variant_id"], where["code"] if where else "", stock)
+    return quantity

@@ -106,14 +106,37 @@ class StockReservation(Table, tablename="stock_reservations"):
 
 
 class Fulfillment(Table, tablename="order_fulfillments"):
-    """A shipment: ``lines`` is a JSON list of ``{sku, quantity}``."""
+    """A shipment: ``lines`` is a JSON list of ``{sku, quantity}``; ``status``
+    one of :data:`engine.orders.shipments.SHIPMENT_STATUSES`; ``warehouse_id``
+    the catalog warehouse it leaves from (null for shipments made before
+    warehouses were recorded)."""
 
     id = Serial(primary_key=True)
     order_id = ForeignKey(Order, on_delete=OnDelete.cascade, index=True)
     lines = Text(default="[]")
-    tracking_number = Varchar(length=200, default="")
+    tracking_number = Varchar(length=200, default="", index=True)
     carrier = Varchar(length=200, default="")
+    service = Varchar(length=100, default="")
+    tracking_url = Varchar(length=500, default="")
+    status = Varchar(length=16, default="shipped")
+    warehouse_id = Integer(null=True, default=None)
     created_at = Timestamptz()
+    updated_at = Timestamptz(null=True, default=None)
 
 
-TABLES = [Order, OrderLine, OrderEvent, StockReservation, Fulfillment]
+class OrderReturn(Table, tablename="order_returns"):
+    """A shopper's return request: ``lines`` a JSON list of ``{sku, quantity}``;
+    ``status`` requested → approved → received, or requested → rejected;
+    ``restocked`` the units put back on hand when it was received."""
+
+    id = Serial(primary_key=True)
+    order_id = ForeignKey(Order, on_delete=OnDelete.cascade, index=True)
+    lines = Text(default="[]")
+    reason = Text(default="")
+    status = Varchar(length=16, default="requested")
+    restocked = Integer(default=0)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+TABLES = [Order, OrderLine, OrderEvent, StockReservation, Fulfillment, OrderReturn]

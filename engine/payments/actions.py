@@ -101,6 +101,7 @@ async def attempt(runtime, row: dict[str, Any], actor: str, apply: Apply = _sync
             raise TypeError(f"returned {outcome!r}, not a PaymentOutcome")
     except Exception as exc:  # noqa: BLE001 — timeout, 5xx, network: the provider may or may not have done it
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        runtime.metrics.payment_calls.labels(entry.id, row["kind"], "unknown").inc()
         log.warning("payment.outcome_unknown", plugin=entry.plugin, transaction=row["id"], kind=row["kind"],
                     error=reason)
         async with runtime.database.transaction():
@@ -108,6 +109,7 @@ async def attempt(runtime, row: dict[str, Any], actor: str, apply: Apply = _sync
         if retry_later:
             await _queue_settle(runtime, row["id"], row["attempts"] + 1)
         return "unknown"
+    runtime.metrics.payment_calls.labels(entry.id, row["kind"], "failed" if outcome.status == "failed" else "ok").inc()
     amount = outcome.amount.amount if outcome.amount is not None else None
     async with runtime.database.transaction():
         order = await lock_order(row["order_id"])

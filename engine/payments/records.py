@@ -107,15 +107,21 @@ async def gateway_for(runtime, payment: dict[str, Any]) -> GatewayEntry:
 
 
 async def call_gateway(runtime, entry: GatewayEntry, what: str, call: Callable[[], Awaitable[Any]]) -> Any:
-    """Run one gateway call under the payment deadline."""
+    """Run one gateway call under the payment deadline, counted by gateway,
+    call and outcome (``shopwright_payment_gateway_calls_total``)."""
     deadline = runtime.settings.checkout.payment_timeout_seconds
+    calls = runtime.metrics.payment_calls
     try:
-        return await asyncio.wait_for(call(), deadline)
+        result = await asyncio.wait_for(call(), deadline)
     except TimeoutError:
+        calls.labels(entry.id, what, "timeout").inc()
         log.error("payment.timeout", plugin=entry.plugin, gateway=entry.id, call=what)
         raise PluginFailure(entry.plugin, f"The payment provider ({entry.plugin}) did not answer the {what} "
                                           f"within {deadline}s; nothing was changed.") from None
     except Exception as exc:
+        calls.labels(entry.id, what, "failed").inc()
         log.exception("payment.failed", plugin=entry.plugin, gateway=entry.id, call=what)
         raise PluginFailure(entry.plugin, f"The payment provider ({entry.plugin}) refused the {what}: "
                                           f"{type(exc).__name__}: {exc}") from exc
+    calls.labels(entry.id, what, "ok").inc()
+    return result

@@ -251,6 +251,12 @@ class HookCaller:
         raising = HookContract(contract.mode, contract.runs, contract.implementation, "raise", None, contract.plugins)
         return (await self._attempt(label, raising, impl, kwargs, self._limit(contract, deadline), accept))[1]
 
+    def instrument(self, wrap: Callable[[Callable], Callable]) -> None:
+        """Route every call of one implementation through ``wrap(attempt)``
+        (timing, metrics): it returns a coroutine function with ``_attempt``'s
+        arguments and result."""
+        self._attempt = wrap(self._attempt)  # type: ignore[method-assign]
+
     # ------------------------------------------------------------ one implementation
     def _arguments(self, impl: _Impl, kwargs: dict[str, Any]) -> dict[str, Any]:
         args = {}

@@ -18,13 +18,21 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping, Sequence
 
+from engine.pricing.percent import RateError, parse_percent
 from engine.money import Money
 from engine.protocols import PriceableLine, TaxLine
 
 
 def parse_rates(value: Any) -> dict[str, Decimal]:
     """Rates from a mapping, a JSON object, or text such as
-    ``"DE=19, DE:reduced=7, US-CA=7.25"`` (percent). Raises ValueError."""
+    ``"DE=19, DE:reduced=7 %, US-CA=7.25"`` (percent). Raises ValueError.
+
+    The text form is what people type (``shopwright plugins configure
+    core_tax rates=...``): each rate is read by
+    :func:`engine.pricing.percent.parse_percent`, so ``DE=0.19`` is refused
+    as ambiguous (19 % or 0.19 %?) instead of silently meaning 0.19 %. A
+    mapping (the stored settings, the admin API's JSON) holds percents as
+    numbers already."""
     if value is None or value == "":
         return {}
     if isinstance(value, str):
@@ -39,7 +47,10 @@ def parse_rates(value: Any) -> dict[str, Decimal]:
                 key, sep, rate = part.partition("=")
                 if not sep:
                     raise ValueError(f"expected KEY=PERCENT, got {part.strip()!r}")
-                pairs[key.strip()] = rate.strip()
+                try:
+                    pairs[key.strip()] = str(parse_percent(rate))
+                except RateError as exc:
+                    raise ValueError(f"rate {key.strip()!r}: {exc}") from None
             value = pairs
     if not isinstance(value, Mapping):
         raise ValueError("rates must be an object of KEY -> percent")

@@ -29,6 +29,7 @@ from engine.catalog import services as catalog
 from engine.checkout import payment_switch, service
 from engine.addresses import ADDRESS_FIELDS, country_choices, country_name
 from engine.errors import InvalidInput, NotFound, PluginFailure, ShopError
+from engine.orders import returns
 from engine.orders import services as orders
 from engine.payments import settlement
 from engine.plugins import HookError
@@ -466,16 +467,21 @@ async def order_page(number: str):
     return await _order_page(number, request.args.get("token"))
 
 
-async def _order_page(number: str, token: str | None, status: int = 200, payment_error: str | None = None):
+async def _order_page(number: str, token: str | None, status: int = 200, payment_error: str | None = None,
+                      errors: dict | None = None, message: str = ""):
     try:
-        order = await orders.order_for_shopper(_runtime(), number, token, _customer())
+        row = await orders.shopper_row(_runtime(), number, token, _customer())
     except NotFound:
         return await _page("order.html", 404, number=number[:32], order=None, token=None)
+    order = await orders.order_json(_runtime(), row, with_token=True)
     pictures = await catalog.get_variants([line["sku"] for line in order["lines"]])
     for line in order["lines"]:  # the product's picture as it is now (orders keep no images)
         line["image"] = (pictures.get(line["sku"]) or {}).get("image_url")
     return await _page("order.html", status, number=order["number"], order=order, token=token,
-                       shipments=await orders.shipments(order["number"]),
+                       shipments=order["shipments"], returns=await returns.returns_of(row["id"]),
+                       returnable=await returns.returnable(_runtime(), row), return_errors=errors or {},
+                       return_message=message or ("Your return request was sent. We will write when it is approved."
+                                                  if request.args.get("return") == "requested" else ""),
                        payment_choices=await payment_switch.payment_choices(_runtime(), order),
                        payment_error=payment_error,
                        payment_unconfirmed=request.args.get("payment") == "unconfirmed")
@@ -499,3 +505,22 @@ async def order_payment_method(number: str):
     except ShopError as exc:
         return await _order_page(number, token, exc.status, exc.detail)
     return redirect(f"/orders/{number}?token={token or ''}", 303)
+
+
+@blueprint.post("/orders/<number>/returns")
+async def request_return(number: str):
+    """The shopper asks to return units (``qty.<sku>``, ``reason``); the
+    order's ``token`` comes with the form (or the signed-in customer's)."""
+    if not await csrf_valid():
+        return await _refused()
+    form = await _form()
+    token = form.get("token") or None
+    try:
+        row = await orders.shopper_row(_runtime(), number[:32], token, _customer())
+        chosen = returns.form_lines(form, [line["sku"] for line in await orders.order_lines(row["id"])])
+        await returns.request_return(_runtime(), row, chosen, str(form.get("reason", ""))[:returns.MAX_REASON + 1])
+    except NotFound:
+        return await _page("order.html", 404, number=number[:32], order=None, token=None)
+    except ShopError as exc:
+        return await _order_page(number[:32], token, exc.status, errors=exc.errors, message=exc.detail)
+    return redirect(f"/orders/{number[:32]}?token={token or ''}&return=requested", 303)

@@ -177,3 +177,33 @@ async def served_shop(settings, plugins: Iterable[Any] = ()) -> AsyncIterator[tu
     async with served(app) as base_url:
         app.runtime.settings.store.base_url = base_url
         yield app, base_url
+
+
+@contextlib.asynccontextmanager
+async def chromium(artifacts: Any = None) -> AsyncIterator[Any]:
+    """Debian's Chromium (``SHOPWRIGHT_CHROMIUM``, default ``/usr/bin/chromium``)
+    through Playwright's async API, for a browser test against
+    :func:`served_shop`; yields the browser. Skips the test without Playwright
+    or Chromium (fails it with ``SHOPWRIGHT_REQUIRE_SERVICES=1``). ``artifacts``:
+    a folder for screenshots, created."""
+    import os
+    from pathlib import Path
+
+    from engine.testing import service_missing
+
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError as exc:
+        service_missing("the playwright package", exc)
+    executable = os.environ.get("SHOPWRIGHT_CHROMIUM", "/usr/bin/chromium")
+    if not Path(executable).exists():
+        service_missing(f"Chromium at {executable}", FileNotFoundError(executable))
+    if artifacts is not None:
+        Path(artifacts).mkdir(parents=True, exist_ok=True)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+        try:
+            yield browser
+        finally:
+            await browser.close()

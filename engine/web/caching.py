@@ -271,6 +271,7 @@ def install(app: Quart) -> None:
             raise RuntimeError("cache.backend = 'redis' needs cache.redis_url or redis_url")
         redis = RedisLayer(url, settings.key_prefix)
     app.cache = Cache(memory, redis, build=build_id(app), data_ttl=settings.data_ttl_seconds)
+    app.cache.on_lookup = app.runtime.metrics.cache_lookup
     app.change_counters = ChangeCounters(app.runtime.database.engine, settings.check_interval_seconds)
     app.cache_followers = [Follower("plugins", app.runtime.host.refresh)]
     if getattr(app, "theme_state", None) is not None:

@@ -157,6 +157,7 @@ class FastPath:
         await send({"type": "http.response.body", "body": data, "more_body": False})
         elapsed = time.perf_counter() - started
         self._count(entry.route, entry.status, elapsed)
+        self.app.cache.on_lookup(KIND, True)
         if self.log_requests:
             log.info("request", method="GET", path=scope["path"], status=entry.status, ms=round(elapsed * 1000, 2),
                      request_id=request_id)

@@ -19,6 +19,7 @@ from quart.datastructures import FileStorage
 
 from engine import audit
 from engine.catalog import manage
+from engine.catalog import services as catalog_services
 from engine.catalog.writes import save_attribute
 from engine.db.sql import fetch, fetchval
 from engine.testing import wait_until
@@ -301,6 +302,46 @@ async def test_categories_and_warehouses_pages(make_app, database_url):
     _, page = await _get(staff, "/admin/warehouses")
     assert re.search(r'data-warehouse="hamburg"><td>Hamburg port <span class="badge">default', page)
     assert await _audited("category.create") == 2 and await _audited("warehouse.save") == 1
+
+
+async def test_collections_and_attributes_pages(make_app, database_url):
+    app = await make_app(database_url=database_url)
+    staff = await staff_client(app, permissions=["catalog:read", "catalog:write"])
+    reader = await staff_client(app, permissions=["catalog:read"])
+    for slug in ("mug-1", "tee-1"):
+        await add_product(app.runtime, slug.upper(), price=900, stock=1, slug=slug, title=slug.title())
+
+    form = {"slug": "gifts", "title": "Gifts", "position": "0", "description": "", "products": "tee-1\nnowhere"}
+    status, page, _ = await _post(staff, "/admin/collections", form, token_from="/admin/collections")
+    assert status == 422 and "no product &#39;nowhere&#39;" in page and "nowhere" in page   # what was typed stays
+    assert await fetchval("SELECT COUNT(*) FROM catalog_collections") == 0
+    status, _, location = await _post(staff, "/admin/collections", {**form, "products": "tee-1\nmug-1"},
+                                      token_from="/admin/collections")
+    assert status == 303 and location == "/admin/collections/gifts?done=1"
+    _, page = await _get(staff, "/admin/collections/gifts")
+    assert "tee-1\nmug-1" in page
+    assert (await _post(staff, "/admin/collections/gifts", {**form, "title": "Gifts!", "products": "mug-1"},
+                        token_from="/admin/collections/gifts"))[0] == 303
+    assert (await catalog_services.collection_members("gifts"))["products"] == ["mug-1"]
+    assert (await _get(staff, "/admin/collections/nowhere"))[0] == 404
+    assert (await _get(reader, "/admin/collections/gifts"))[0] == 200
+    refused, _, _ = await _post(reader, "/admin/collections/gifts", form, token_from="/admin/collections")
+    assert refused == 403
+
+    status, page, _ = await _post(staff, "/admin/attributes", {"code": "fabric", "name": "Fabric", "type": "choice",
+                                                               "choices": "", "position": "1", "filterable": "1"},
+                                  token_from="/admin/attributes")
+    assert status == 422 and "at least one choice" in page
+    assert (await _post(staff, "/admin/attributes", {"code": "fabric", "name": "Fabric", "type": "choice",
+                                                     "choices": "linen, wool", "position": "1", "filterable": "1"},
+                        token_from="/admin/attributes"))[0] == 303
+    _, page = await _get(staff, "/admin/attributes")
+    assert re.search(r'data-attribute="fabric"><td>fabric</td><td data-label="Name">Fabric</td>\s*'
+                     r'<td data-label="Type">choice</td><td data-label="Choices">linen, wool</td>', page)
+    status, page, _ = await _post(staff, "/admin/attributes", {"code": "q", "name": "Query", "type": "text"},
+                                  token_from="/admin/attributes")
+    assert status == 422 and "reserved" in page
+    assert await _audited("collection.save") == 2 and await _audited("attribute.save") == 1
 
 
 async def test_an_import_runs_on_an_arq_worker_once(sqlite_url, redis_url, make_app):

@@ -21,6 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from engine.accounts.staff import create_token
 from engine.app import create_app
 from engine.testing.checkout import served
@@ -61,6 +63,9 @@ SEMANTIC_REFUSALS = [
      "the SKU must exist and be in stock; a voucher must exist and apply to the cart"),
 ]
 POSITIVE_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
+#: about a minute on a quiet machine, several on a loaded one: the run's own
+#: subprocess limit (600 s) decides, not the suite's default 300 s per test
+pytestmark = pytest.mark.timeout(900)
 
 
 def config_file(path: Path) -> Path:

@@ -115,6 +115,19 @@ def test_staff_with_totp_create_a_product_with_variants_image_and_stock_seen_in_
     photograph(page, screenshot, "admin-products")
     assert accessibility_violations(page, ["/admin/products", product_url.split(base)[1]]) == {}
 
+    # it goes into a collection, typed by its slug
+    page.goto(base + "/admin/collections")
+    page.get_by_label("Slug", exact=True).fill("rainwear")
+    page.get_by_label("Title", exact=True).fill("Rainwear")
+    page.get_by_label("Products (their slugs").fill("harbour-raincoat")
+    page.get_by_role("button", name="Create collection").click()
+    page.wait_for_url(re.compile(r".*/admin/collections/rainwear\?done=1"))
+    photograph(page, screenshot, "admin-collection")
+    page.goto(base + "/admin/attributes")
+    photograph(page, screenshot, "admin-attributes")
+    assert accessibility_violations(page, ["/admin/collections", "/admin/collections/rainwear",
+                                           "/admin/attributes"]) == {}
+
     # the shopper sees it, with its image
     shopper = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     shopper.goto(base + "/p/harbour-raincoat")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime, timezone
 from types import SimpleNamespace
 
 from engine import PluginManifest, hookimpl
@@ -213,7 +214,9 @@ async def test_shipping_and_payment_methods(shop):
     cart = await cart_with(client, "TEE-1")
     shipping = await client.get(f"/api/v1/carts/{cart}/shipping-methods", query_string={"country": "FR"})
     assert shipping.status_code == 200
-    assert (await shipping.get_json())["items"][0] == {
+    first = (await shipping.get_json())["items"][0]
+    assert datetime.fromisoformat(first.pop("expires_at")) > datetime.now(timezone.utc), "the price holds a while"
+    assert first == {
         "id": "flat_rate:standard", "label": "Standard shipping", "price": {"amount": 490, "currency": "EUR"},
         "provider": "flat_rate", "estimated_days": [2, 5]}
     payment = await (await client.get(f"/api/v1/carts/{cart}/payment-methods")).get_json()
