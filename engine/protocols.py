@@ -662,3 +662,27 @@ class StorefrontAsset:
     csp: Mapping[str, Sequence[str]] = field(default_factory=dict)
     defer: bool = True
     module: bool = False
+
+
+@dataclass(frozen=True)
+class StorefrontPage:
+    """What a storefront page shows, as the ``storefront_blocks`` hook sees
+    it: ``page`` (``product``, ``cart``, ...), the product of a product page
+    (``product_id``, ``product_slug``; None elsewhere) and the SKUs in the
+    shopper's open cart (``cart_skus``, on the product and cart pages)."""
+
+    page: str
+    product_id: int | None = None
+    product_slug: str | None = None
+    cart_skus: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StorefrontBlock:
+    """A piece of content a plugin puts in a theme's block slot through
+    ``storefront_blocks``: the plugin's ``template`` (namespaced, e.g.
+    ``"recommendations/block.html"``) rendered with ``context`` where the
+    theme includes ``partials/plugin_blocks.html``."""
+
+    template: str
+    context: Mapping[str, Any] = field(default_factory=dict)

@@ -33,3 +33,32 @@ def storefront_assets(page, settings):
                                csp={"frame-src": [sdk.origin_of(settings.js_url)]}),
                     sdk.script(static="js/pay.js", pages=("order",))]
     """
+
+
+@spec("collect", "request", on_failure="skip")
+def storefront_blocks(page, settings, runtime):
+    """Content this plugin shows in the block slot of a storefront page
+    (e.g. product recommendations).
+
+    Collect-all; may be async; request hook (fast, no network: read what a
+    job prepared), called for the ``product`` and ``cart`` pages. ``page``
+    is an :class:`engine.protocols.StorefrontPage` (the page's name, its
+    product, the cart's SKUs); ``settings`` the plugin's own settings.
+    Returns a list of :class:`engine.protocols.StorefrontBlock` (or None):
+    each is the plugin's template rendered with the page's context, ``page``
+    and the block's context where
+    the theme places the slot (``{% include "partials/plugin_blocks.html"
+    %}``), in hook order, with autoescape. A block whose template is missing
+    or fails to render is left out with a warning; a plugin that raises is
+    skipped and logged, and the page renders without its blocks. Cached
+    pages hold their blocks while the catalog, stock, site and plugin
+    counters stand still. Example::
+
+        from engine import hookimpl
+        from engine.protocols import StorefrontBlock
+
+        @hookimpl
+        async def storefront_blocks(page, runtime):
+            if page.page == "product":
+                return [StorefrontBlock("hello/block.html", {"slug": page.product_slug})]
+    """

@@ -76,3 +76,31 @@ async def announce_placing(runtime: Any, row: dict[str, Any], lines: Sequence[di
     order's snapshot. A failing plugin raises :class:`engine.plugins.HookError`
     (its cause is what the plugin raised); the caller rolls back."""
     await runtime.host.hook("orders_placing", order=snapshot(row, lines), runtime=runtime)
+
+
+#: statuses of an order whose payment was taken (and not wholly refunded or cancelled)
+PAID_STATUSES = ("paid", "partially_fulfilled", "fulfilled", "completed", "partially_refunded")
+MAX_PAID_PAGE = 1000
+
+
+async def read_paid_lines(after_order_id: int, limit: int) -> list[dict[str, Any]]:
+    """The lines of up to ``limit`` paid orders with an id above
+    ``after_order_id``, in order id then line position order: ``{order_id,
+    number, placed_at, customer, product_id, sku, quantity}``. Two queries."""
+    if isinstance(after_order_id, bool) or not isinstance(after_order_id, int) or after_order_id < 0:
+        raise InvalidInput("after_order_id is a whole number from 0.", {"after_order_id": "a whole number from 0"})
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAID_PAGE:
+        raise InvalidInput(f"limit is 1 to {MAX_PAID_PAGE}.", {"limit": f"1 to {MAX_PAID_PAGE}"})
+    marks = ", ".join("{}" for _ in PAID_STATUSES)
+    orders = await fetch(f"SELECT id, number, placed_at, customer FROM orders WHERE id > {{}} AND number IS NOT NULL "
+                         f"AND status IN ({marks}) ORDER BY id LIMIT {{}}", after_order_id, *PAID_STATUSES, limit)
+    if not orders:
+        return []
+    by_id = {row["id"]: row for row in orders}
+    ids = ", ".join("{}" for _ in orders)
+    lines = await fetch(f"SELECT order_id, product_id, sku, quantity FROM order_lines WHERE order_id IN ({ids}) "
+                        f"ORDER BY order_id, position, id", *by_id)
+    return [{"order_id": line["order_id"], "number": by_id[line["order_id"]]["number"],
+             "placed_at": timestamp(by_id[line["order_id"]]["placed_at"]),
+             "customer": by_id[line["order_id"]]["customer"], "product_id": line["product_id"],
+             "sku": line["sku"], "quantity": int(line["quantity"])} for line in lines]

@@ -9,10 +9,11 @@ function that touches the shop takes the runtime first: the ``runtime``
 argument of a hook, ``ctx["runtime"]`` in a job, ``request.runtime`` in an
 admin page, the argument of ``run_command``'s function.
 
-- Catalog: :func:`product`, :func:`products`, :func:`variant`,
+- Catalog: :func:`product`, :func:`products`, :func:`products_by_id`, :func:`variant`,
   :func:`variants`, :func:`attributes` → :class:`Product`, :class:`Variant`,
   :class:`Attribute`, :class:`ProductPage` (published only unless asked).
-- Orders: :func:`order` → :class:`OrderSnapshot` (with
+- Orders: :func:`paid_order_lines` (paid orders' lines in bulk) →
+  :class:`PaidOrderLine`; :func:`order` → :class:`OrderSnapshot` (with
   :class:`OrderLineSnapshot`), also the argument of ``orders_placing``;
   :class:`OrderRefused` refuses an order from that hook.
 - Stock: :func:`set_stock` (many SKUs at once, one transaction, with an
@@ -21,14 +22,16 @@ admin page, the argument of ``run_command``'s function.
   prices keyed by slug and SKU, all or nothing) → :class:`ProductUpserts`.
 - Jobs: :func:`enqueue`.
 - The plugin's own tables and the store: :func:`transaction`,
-  :func:`store_currency`.
+  :func:`store_currency`; in a plugin route's view, :func:`request_runtime`.
 - Plugin state: :func:`plugin_settings`, :func:`is_active`.
 - Admin pages (``admin_pages``): :class:`AdminPage`, :class:`AdminRequest`,
   :class:`AdminResponse`, :func:`render_admin`, :func:`redirect_admin`,
   :func:`csrf_token`, :func:`csrf_field`, :func:`has_permission`; admin JSON
   routes: :func:`require_permission`.
 - Storefront assets (``storefront_assets``): :class:`StorefrontAsset`,
-  :func:`script`, :func:`style`, :func:`origin_of`.
+  :func:`script`, :func:`style`, :func:`origin_of`; blocks
+  (``storefront_blocks``): :class:`StorefrontBlock`, :class:`StorefrontPage`,
+  :func:`storefront_changed`.
 - Commands (``cli_commands``): :func:`run_command`.
 - Sign-in (``auth_login_methods``): :class:`LoginFailed`,
   :class:`RedirectLoginMethod`.
@@ -55,22 +58,25 @@ from typing import TYPE_CHECKING, Any
 EXPORTS: dict[str, str] = {
     # catalog
     "Attribute": "catalog", "Product": "catalog", "ProductPage": "catalog", "Variant": "catalog",
-    "attributes": "catalog", "product": "catalog", "products": "catalog", "variant": "catalog",
+    "attributes": "catalog", "product": "catalog", "products": "catalog", "products_by_id": "catalog",
+    "variant": "catalog",
     "variants": "catalog",
     # orders
     "OrderLineSnapshot": "orders", "OrderSnapshot": "orders", "order": "orders",
+    "PaidOrderLine": "orders", "paid_order_lines": "orders",
     # stock, bulk product writes
     "StockChanges": "stock", "set_stock": "stock", "ProductUpserts": "bulk", "upsert_products": "bulk",
     # jobs and plugin state
     "enqueue": "jobs", "is_active": "plugins", "plugin_settings": "plugins",
     # the plugin's own tables, the store's settings
-    "store_currency": "shop", "transaction": "shop",
+    "store_currency": "shop", "transaction": "shop", "request_runtime": "shop",
     # admin
     "AdminPage": "admin", "AdminRequest": "admin", "AdminResponse": "admin", "csrf_field": "admin",
     "csrf_token": "admin", "has_permission": "admin", "redirect_admin": "admin", "render_admin": "admin",
     "require_permission": "admin",
     # storefront
     "StorefrontAsset": "storefront", "origin_of": "storefront", "script": "storefront", "style": "storefront",
+    "StorefrontBlock": "storefront", "StorefrontPage": "storefront", "storefront_changed": "storefront",
     # commands, sign-in, errors
     "run_command": "commands",
     "LoginFailed": "signin", "RedirectLoginMethod": "signin",
@@ -98,14 +104,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     from engine.sdk.admin import (AdminPage, AdminRequest, AdminResponse, csrf_field, csrf_token,  # noqa: F401
                                   has_permission, redirect_admin, render_admin, require_permission)
     from engine.sdk.catalog import (Attribute, Product, ProductPage, Variant, attributes, product,  # noqa: F401
-                                    products, variant, variants)
+                                    products, products_by_id, variant, variants)
     from engine.sdk.commands import run_command  # noqa: F401
     from engine.sdk.bulk import ProductUpserts, upsert_products  # noqa: F401
     from engine.sdk.errors import (HookError, InvalidInput, NotFound, OrderRefused, PluginError,  # noqa: F401
                                    ShopError)
     from engine.sdk.jobs import enqueue  # noqa: F401
-    from engine.sdk.orders import OrderLineSnapshot, OrderSnapshot, order  # noqa: F401
+    from engine.sdk.orders import OrderLineSnapshot, OrderSnapshot, PaidOrderLine, order, paid_order_lines  # noqa: F401
     from engine.sdk.plugins import is_active, plugin_settings  # noqa: F401
     from engine.sdk.signin import LoginFailed, RedirectLoginMethod  # noqa: F401
     from engine.sdk.stock import StockChanges, set_stock  # noqa: F401
-    from engine.sdk.storefront import StorefrontAsset, origin_of, script, style  # noqa: F401
+    from engine.sdk.storefront import (StorefrontAsset, StorefrontBlock, StorefrontPage, origin_of,  # noqa: F401
+                                       script, storefront_changed, style)

@@ -1,10 +1,11 @@
 """The shop's database and settings as a plugin uses them: a write
-transaction for the plugin's own tables, and the store's currency."""
+transaction for the plugin's own tables, the store's currency, and the
+runtime of the request a plugin's route serves."""
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["store_currency", "transaction"]
+__all__ = ["request_runtime", "store_currency", "transaction"]
 
 
 def transaction(runtime: Any) -> Any:
@@ -32,3 +33,17 @@ def store_currency(runtime: Any) -> str:
             raise ValueError(f"prices must be in {sdk.store_currency(runtime)}")
     """
     return runtime.settings.store.currency
+
+
+def request_runtime() -> Any:
+    """The runtime of the app serving the current request, for a view of a
+    plugin's ``lifecycle_blueprints`` routes (hooks, jobs and admin pages get
+    it handed). Raises ``RuntimeError`` outside a request. Example::
+
+        @blueprint.get("/loyalty/balance")
+        async def balance():
+            found = await sdk.product(sdk.request_runtime(), "gift-card")
+    """
+    from quart import current_app
+
+    return current_app.runtime

@@ -2,12 +2,13 @@
 shop's pages (``storefront_assets``), with the CSP sources they need."""
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from engine.protocols import StorefrontAsset
+from engine.protocols import StorefrontAsset, StorefrontBlock, StorefrontPage
 
-__all__ = ["StorefrontAsset", "origin_of", "script", "style"]
+__all__ = ["StorefrontAsset", "StorefrontBlock", "StorefrontPage", "origin_of", "script", "storefront_changed",
+           "style"]
 
 
 def _pages(pages: str | Iterable[str]) -> tuple[str, ...]:
@@ -49,3 +50,21 @@ def origin_of(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
         raise ValueError(f"{str(url)[:200]!r} is not an absolute http(s) URL")
     return f"{parts.scheme}://{parts.netloc}"
+
+
+async def storefront_changed(runtime: Any) -> None:
+    """Tell every process that what your ``storefront_blocks`` show changed
+    (e.g. lists a job just computed into your own tables): cached storefront
+    pages are dropped everywhere on their next request. Call it inside the
+    transaction that wrote the change, so no page is cached between the two.
+    Changes to the catalog, stock and plugin settings are seen without it.
+    Example::
+
+        async with sdk.transaction(runtime):
+            await Lists.delete(force=True)
+            await Lists.insert(*rows)
+            await sdk.storefront_changed(runtime)
+    """
+    from engine.cache.counters import bump
+
+    await bump(runtime.database.engine, "site")

@@ -8,7 +8,9 @@ through the ``theme_csp_sources`` hook. The page's plugin assets
 (``storefront_assets``, :mod:`engine.storefront.plugin_assets`) are in the
 context as ``plugin_assets``, rendered by the theme's plugin slot
 (``{% include "partials/plugin_assets.html" %}``), and their sources are
-added to this page's policy. Preview responses are
+added to this page's policy. The product and cart pages' plugin blocks
+(``storefront_blocks``, :mod:`engine.storefront.plugin_blocks`) are in the
+context as ``plugin_blocks``, rendered by ``partials/plugin_blocks.html``. Preview responses are
 ``Cache-Control: private, no-store``; every page varies on ``Cookie``.
 """
 from __future__ import annotations
@@ -23,6 +25,7 @@ from engine.addresses import country_choices, region_choices
 from engine.cache.responses import CSRF_MARKER, NONCE_MARKER
 from engine.money import Money, format_amount
 from engine.storefront.plugin_assets import page_assets, page_name
+from engine.storefront.plugin_blocks import page_blocks, page_view
 from engine.themes import preview, registry
 from engine.themes.state import ThemeView
 from engine.web.caching import mint_nonce, remember
@@ -179,6 +182,10 @@ async def render(template: str | list[str], status: int = 200, **context: Any) -
         if isinstance(extra, dict):
             extras.update(extra)
     base = {**extras, **base, **context}  # plugins add names, never replace the storefront's
+    base["plugin_blocks"] = ()
+    if current_app.runtime.host.subscribers("storefront_blocks"):   # else not even the cart is read
+        base["plugin_blocks"] = await page_blocks(current_app.runtime, await page_view(page_name(names[0]), base),
+                                                  view.environment, base)
     body = view.environment.select_template(names).render(base)
     response = Response(body, status=status, content_type="text/html; charset=utf-8")
     response.headers["Content-Security-Policy"] = await csp_header(nonce, assets.csp)

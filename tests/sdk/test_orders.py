@@ -10,7 +10,7 @@ import sdk_fixture.plugin as fixture
 
 from engine import sdk
 from engine.money import Money
-from engine.testing import fetch, fetchval
+from engine.testing import api_token, fetch, fetchval
 from engine.testing.admin import form_token
 from engine.testing.checkout import ADDRESS, add_product, cart_with, checkout
 
@@ -109,3 +109,38 @@ async def test_order_snapshot(make_app, database_url):
     for bad in ({"number": "x" * 40}, {"id": 0}, {"number": "1", "id": 1}, {}):
         with pytest.raises(sdk.InvalidInput):
             await sdk.order(app.runtime, **bad)
+
+
+async def test_paid_order_lines_reads_paid_orders_only_in_pages(make_app, database_url):
+    app = await make_app(database_url=database_url)
+    await add_product(app.runtime, "PAID-1", price=1000, stock=20)
+    await add_product(app.runtime, "PAID-2", price=1200, stock=20)
+    client = app.test_client()
+    token = await api_token("paid-lines", ["orders:write"])
+    numbers = []
+    for sku in ("PAID-1", "PAID-2", "PAID-1"):
+        cart = await cart_with(client, sku, 1)
+        if sku == "PAID-2":
+            await client.post(f"/api/v1/carts/{cart}/lines", json={"sku": "PAID-1", "quantity": 2})
+        placed = await checkout(client, cart, key=f"paid-lines-{len(numbers)}")
+        numbers.append((await placed.get_json())["number"])
+    for number in numbers[:2]:   # the third stays pending_payment
+        paid = await client.post(f"/api/v1/admin/orders/{number}/mark-paid",
+                                 headers={"Authorization": f"Bearer {token}"})
+        assert paid.status_code == 200, await paid.get_json()
+
+    lines = await sdk.paid_order_lines(app.runtime)
+    assert [(line.number, line.sku, line.quantity) for line in lines] == [
+        (numbers[0], "PAID-1", 1), (numbers[1], "PAID-2", 1), (numbers[1], "PAID-1", 2)]
+    assert all(isinstance(line.placed_at, datetime) and line.product_id for line in lines)
+    first = await sdk.paid_order_lines(app.runtime, limit=1)
+    assert [line.number for line in first] == [numbers[0]], "a page holds whole orders"
+    rest = await sdk.paid_order_lines(app.runtime, after_order_id=first[-1].order_id, limit=1)
+    assert {line.number for line in rest} == {numbers[1]}
+    assert await sdk.paid_order_lines(app.runtime, after_order_id=rest[-1].order_id) == []
+    for bad in ({"limit": 0}, {"limit": 1001}, {"after_order_id": -1}, {"after_order_id": "1"}):
+        with pytest.raises(sdk.InvalidInput):
+            await sdk.paid_order_lines(app.runtime, **bad)
+
+    products = {p.slug: p for p in await sdk.products_by_id(app.runtime, [lines[1].product_id, lines[0].product_id])}
+    assert list(products) == ["paid-2", "paid-1"], "in the order given"
