@@ -20,7 +20,7 @@ from engine import outbox
 from engine.db.sql import fetch, fetchone
 from engine.errors import IllegalTransition, InvalidInput
 from engine.orders import stock
-from engine.orders.services import order_and_child
+from engine.orders.services import lock_order, order_and_child
 from engine.orders.transitions import record
 
 STEPS = {"approve": ("requested", "approved"), "reject": ("requested", "rejected"),
@@ -77,6 +77,7 @@ async def request_return(runtime, order: Mapping[str, Any], lines: Mapping[str, 
         raise InvalidInput(f"The reason may be at most {MAX_REASON} characters.", {"reason": "too long"})
     wanted = {sku: units for sku, units in lines.items() if units}
     async with runtime.database.transaction():
+        await lock_order(order["id"])   # two requests at once cannot together ask for more than was shipped
         left = await returnable(runtime, order)
         if not left:
             raise InvalidInput("This order has nothing that can be returned now.",

@@ -84,3 +84,20 @@ async def test_no_returns_outside_the_window_or_unshipped(make_app):
     stranger = await _ask(shopper, {**order, "access_token": "not-the-token"}, **{"qty.TEE-1": "1"})
     assert stranger.status_code == 404
 
+
+
+async def test_two_requests_at_once_never_ask_for_more_than_was_shipped(database_url, make_app):
+    import asyncio
+
+    from engine.errors import InvalidInput
+    from engine.orders import returns
+    from engine.orders.services import order_row
+
+    app = await make_app(database_url=database_url)
+    await add_product(app.runtime, "TEE-1", price=2500, stock=5)
+    order = await order_row((await _shipped_order(app))["number"])
+    results = await asyncio.gather(*(returns.request_return(app.runtime, order, {"TEE-1": 2}, "too small")
+                                     for _ in range(2)), return_exceptions=True)
+    assert sorted(type(result).__name__ for result in results) == ["InvalidInput", "dict"], results
+    assert any(isinstance(result, InvalidInput) for result in results)
+    assert len(await fetch("SELECT id FROM order_returns WHERE order_id = {}", order["id"])) == 1
