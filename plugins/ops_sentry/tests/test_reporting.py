@@ -3,14 +3,20 @@ hook each reaches the (local) Sentry once, the plugin named, with no personal
 data in the envelope; enabling and disabling starts and closes the client."""
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+from pathlib import Path
+
 import fragile
 import sentry_sdk
 
 import engine
-from engine.testing import wait_until
+from engine.testing import plugin_site, wait_until
 from shopwright_ops_sentry import client
 from shopwright_ops_sentry import plugin as ops_sentry
 
+HERE = Path(__file__).parent
 SECRET_HEADERS = {"Authorization": "Bearer AuthH3aderSecretValue", "Cookie": "sw_session=C00kieSecretValue123"}
 QUERY = f"?token={fragile.TOKEN}&email={fragile.EMAIL}&last_name=Lovelace"
 PERSONAL = [fragile.EMAIL, fragile.CARD, fragile.CARD.replace(" ", ""), fragile.TOKEN, "AuthH3aderSecretValue",
@@ -70,3 +76,30 @@ async def test_enabling_and_disabling_starts_and_closes_the_client(make_app, sin
     assert (await http.get("/fragile/boom")).status_code == 500
     sentry_sdk.flush(timeout=10)
     await wait_until(lambda: len(sink.events()) == 1, timeout=10)
+
+
+async def test_a_job_failing_in_a_shopwright_worker_reaches_sentry_once(make_runtime, redis_url, sink, tmp_path):
+    """The production path: ``shopwright worker --burst`` (arq) starts the client when it finds the
+    plugin enabled, and the job's exception — seen by the engine's job wrapper and by Sentry's arq
+    integration — is one event."""
+    runtime = await make_runtime(plugins=[ops_sentry, fragile], redis_url=redis_url)
+    await runtime.host.configure("ops_sentry", {"dsn": sink.dsn, "environment": "worker-test"})
+    assert await runtime.queue.enqueue("fragile.explode") is True
+    settings = runtime.settings
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SHOPWRIGHT_")}
+    env.update(SHOPWRIGHT_CONFIG=os.devnull, SHOPWRIGHT_DATABASE_URL=settings.database_url,
+               SHOPWRIGHT_REDIS_URL=redis_url, SHOPWRIGHT_SECRET_KEY=settings.secret_key,
+               SHOPWRIGHT_JOBS__QUEUE_NAME=settings.jobs.queue_name, SHOPWRIGHT_LOGGING__LEVEL="ERROR",
+               PYTHONPATH=os.pathsep.join([str(plugin_site(tmp_path / "site", "fragile")), str(HERE)]))
+    worker = await asyncio.create_subprocess_exec(str(Path(sys.executable).parent / "shopwright"), "worker", "--burst",
+                                                  env=env, stdout=asyncio.subprocess.PIPE,
+                                                  stderr=asyncio.subprocess.STDOUT)
+    output, _ = await asyncio.wait_for(worker.communicate(), 60)
+    assert worker.returncode == 0, output.decode()
+
+    await wait_until(lambda: sink.events(), timeout=10)  # the worker flushed its client as it stopped
+    events = sink.events()
+    assert len(events) == 1, events
+    assert (events[0]["tags"]["plugin"], events[0]["tags"]["job"]) == ("fragile", "fragile.explode")
+    assert events[0]["environment"] == "worker-test"
+    assert not [value for value in PERSONAL if value in b"".join(sink.raw).decode("utf-8", "replace")]
