@@ -3,6 +3,8 @@ calls (with the plugin's name), its SQL and the jobs its events started; with
 tracing off nothing is traced and nothing is stored with the events."""
 from __future__ import annotations
 
+import os
+
 import pytest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -97,3 +99,14 @@ def test_a_stored_trace_context_that_is_not_one_is_ignored():
                 assert tracing.carrier() is None
     finally:
         tracing.configure(TracingSettings())
+
+
+def test_tracing_is_set_from_the_environment_like_every_setting():
+    from engine.settings import SettingsError, load_settings
+
+    settings = load_settings(config_path=os.devnull, environ={"SHOPWRIGHT_TRACING__ENABLED": "1",
+                                                              "SHOPWRIGHT_TRACING__SAMPLE_RATIO": "0.25"})
+    assert settings.tracing.enabled and settings.tracing.sample_ratio == 0.25
+    assert not load_settings(config_path=os.devnull, environ={}).tracing.enabled, "off by default"
+    with pytest.raises(SettingsError, match="tracing.sample_ratio"):
+        load_settings(config_path=os.devnull, environ={"SHOPWRIGHT_TRACING__SAMPLE_RATIO": "2"})
