@@ -256,13 +256,10 @@ class HookCaller:
     def report_failure(self, failure: FailureReport) -> None:
         """Hand ``failure`` to the plugins that report failures
         (``lifecycle_failure``); a failure of that hook itself is not reported
-        again. Never raises."""
-        if failure.hook == "lifecycle_failure":
+        again. Never raises: ``hook_sync`` records a reporter that fails."""
+        if failure.hook == "lifecycle_failure" or getattr(self.pm.hook, "lifecycle_failure", None) is None:
             return
-        try:
-            self.hook_sync("lifecycle_failure", failure=failure)
-        except Exception:  # a host without the spec: nobody to tell
-            log.exception("hook.failure_not_reported", plugin=failure.plugin)
+        self.hook_sync("lifecycle_failure", failure=failure)
 
     # ------------------------------------------------------------ one implementation
     def _arguments(self, impl: _Impl, kwargs: dict[str, Any]) -> dict[str, Any]:
