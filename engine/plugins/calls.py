@@ -253,14 +253,6 @@ class HookCaller:
         raising = HookContract(contract.mode, contract.runs, contract.implementation, "raise", None, contract.plugins)
         return (await self._attempt(label, raising, impl, kwargs, self._limit(contract, deadline), accept))[1]
 
-    def report_failure(self, failure: FailureReport) -> None:
-        """Hand ``failure`` to the plugins that report failures
-        (``lifecycle_failure``); a failure of that hook itself is not reported
-        again. Never raises: ``hook_sync`` records a reporter that fails."""
-        if failure.hook == "lifecycle_failure" or getattr(self.pm.hook, "lifecycle_failure", None) is None:
-            return
-        self.hook_sync("lifecycle_failure", failure=failure)
-
     # ------------------------------------------------------------ one implementation
     def _arguments(self, impl: _Impl, kwargs: dict[str, Any]) -> dict[str, Any]:
         args = {}
@@ -330,3 +322,11 @@ class HookCaller:
                 raise error from exc
             raise error
         return error
+
+    def report_failure(self, failure: FailureReport) -> None:
+        """Hand ``failure`` to the plugins that report failures
+        (``lifecycle_failure``); a failure of that hook itself is not reported
+        again. Never raises: ``hook_sync`` records a reporter that fails."""
+        if failure.hook == "lifecycle_failure" or getattr(self.pm.hook, "lifecycle_failure", None) is None:
+            return
+        self.hook_sync("lifecycle_failure", failure=failure)
