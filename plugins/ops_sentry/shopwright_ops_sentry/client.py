@@ -82,7 +82,7 @@ def start(settings: SentrySettings) -> bool:
         release=settings.release_tag(),
         sample_rate=settings.sample_rate,
         traces_sample_rate=settings.traces_sample_rate,
-        send_default_pii=False,
+        # no personal data by default: send_default_pii stays off (its default; the option is deprecated)
         include_local_variables=False,
         max_request_body_size="never",
         before_send=before_send,
