@@ -123,17 +123,39 @@ def statement(sql: str, dialect: str):
                     "db.statement": sql[:STATEMENT_LIMIT]})
 
 
+#: server span attributes that hold the raw path or query (cart ids and access tokens live there)
+_RAW_TARGET = ("http.target", "url.path")
+_RAW_QUERY = ("url.query",)
+
+
 def name_request(method: str, route: str) -> None:
     """Name the current request's server span ``<METHOD> <route template>``
-    (the ASGI middleware only knows the raw path, which must not be a name)."""
+    (the ASGI middleware only knows the raw path, which must not be a name),
+    and put the route template where the middleware recorded the raw path,
+    query and URL: a path or query may carry a secret (a cart id, an order's
+    access token)."""
     if _tracer is None:
         return
     from opentelemetry import trace
 
     current = trace.get_current_span()
-    if current.is_recording():
-        current.update_name(f"{method} {route}")
-        current.set_attribute("http.route", route)
+    if not current.is_recording():
+        return
+    current.update_name(f"{method} {route}")
+    current.set_attribute("http.route", route)
+    recorded = getattr(current, "attributes", None) or {}
+    for key in _RAW_TARGET:
+        if key in recorded:
+            current.set_attribute(key, route)
+    for key in _RAW_QUERY:
+        if key in recorded:
+            current.set_attribute(key, "")
+    url = recorded.get("http.url") or recorded.get("url.full")
+    if isinstance(url, str):
+        origin = url.split("/", 3)[:3]
+        for key in ("http.url", "url.full"):
+            if key in recorded:
+                current.set_attribute(key, "/".join(origin) + route)
 
 
 def traced_hook_attempt(attempt: Callable[..., Awaitable[tuple[bool, Any]]]) -> Callable[..., Awaitable[tuple[bool, Any]]]:

@@ -48,6 +48,8 @@ async def test_one_checkout_is_one_trace_from_request_to_jobs(make_app, database
     finished = spans.get_finished_spans()
     request = [s for s in finished if s.kind.name == "SERVER" and s.name == "POST /api/v1/carts/<token>/checkout"]
     assert len(request) == 1, sorted({s.name for s in finished})
+    assert not [value for value in request[0].attributes.values() if cart in str(value)], "no cart id in the span"
+    assert request[0].attributes["http.route"] == "/api/v1/carts/<token>/checkout"
     trace_id = request[0].context.trace_id
     in_trace = [s for s in finished if s.context.trace_id == trace_id]
     by_id = {s.context.span_id: s for s in in_trace}
