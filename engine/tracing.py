@@ -95,10 +95,15 @@ def provider() -> Any:
     return _provider
 
 
+#: how long a stopping process waits for the exporter (a collector that is down must not hold shutdown)
+FLUSH_TIMEOUT_MILLIS = 5000
+
+
 def flush() -> None:
-    """Export what the span processors hold (the process is stopping)."""
+    """Export what the span processors hold (the process is stopping), for at
+    most :data:`FLUSH_TIMEOUT_MILLIS`."""
     if _provider is not None:
-        _provider.force_flush()
+        _provider.force_flush(FLUSH_TIMEOUT_MILLIS)
 
 
 # ---------------------------------------------------------------- spans
