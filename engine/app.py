@@ -6,7 +6,7 @@ from typing import Any, Iterable
 from quart import Quart, abort, request
 from quart_schema import Info, QuartSchema
 
-from engine import __version__, admin, api, storefront
+from engine import __version__, admin, api, storefront, tracing
 from engine.web import audit
 from engine.api import cart_owner, cors, explorer
 from engine.api.openapi import ShopwrightOpenAPIProvider
@@ -70,6 +70,7 @@ def create_app(
     _register_plugin_blueprints(app, runtime)
     cart_views.install(app)  # before the storefront: it answers /cart, /checkout and /orders/<number>
     storefront.install(app)
+    tracing.instrument(app)  # outermost: the fast path's answers are traced too
 
     @app.before_serving
     async def _start() -> None:

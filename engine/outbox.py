@@ -34,6 +34,7 @@ from typing import Any, Sequence
 
 import structlog
 
+from engine import tracing
 from engine.db.sql import fetch, fetchone, placeholders
 from engine.events import DomainEvent
 from engine.system.tables import OutboxEvent
@@ -70,11 +71,12 @@ async def emit_many(events: Sequence[tuple[str, dict[str, Any] | None]]) -> list
         if not name or len(name) > 100:
             raise ValueError(f"event name must be 1 to 100 characters, got {name!r}")
     now = datetime.now(timezone.utc)
+    trace = tracing.carrier()  # the request's trace, continued by the event's jobs (None: not traced)
     values: list[Any] = []
     for name, payload in events:
-        values += [name, json.dumps(payload or {}, default=str), now]
-    rows = await fetch("INSERT INTO outbox_events (name, payload, created_at, attempts) VALUES "
-                       + ", ".join(["({}, {}, {}, 0)"] * len(events)) + " RETURNING id", *values)
+        values += [name, json.dumps(payload or {}, default=str), now, trace]
+    rows = await fetch("INSERT INTO outbox_events (name, payload, created_at, attempts, trace_context) VALUES "
+                       + ", ".join(["({}, {}, {}, 0, {})"] * len(events)) + " RETURNING id", *values)
     return sorted(row["id"] for row in rows)
 
 
@@ -119,7 +121,8 @@ async def relay_outbox(queue, limit: int = 200) -> int:
     ``attempts`` + 1 and ``last_error`` set, and is retried on the next round.
     Returns how many events were marked relayed in this round.
     """
-    rows = await fetch("SELECT id FROM outbox_events WHERE relayed_at IS NULL ORDER BY id LIMIT {}", limit)
+    rows = await fetch("SELECT id, trace_context FROM outbox_events WHERE relayed_at IS NULL ORDER BY id LIMIT {}",
+                       limit)
     done: list[int] = []
     durable = getattr(queue, "durable", True)
     try:
@@ -137,7 +140,8 @@ async def relay_outbox(queue, limit: int = 200) -> int:
                 if not await _claim(event_id, queue.claim_token, queue.claim_lease_seconds):
                     continue
             try:
-                await queue.enqueue(DISPATCH_JOB, event_id, _job_id=event_job_id(event_id))
+                with tracing.resumed(row["trace_context"]):  # the event's jobs join its request's trace
+                    await queue.enqueue(DISPATCH_JOB, event_id, _job_id=event_job_id(event_id))
             except Exception as exc:
                 await _record_failure(event_id, exc)
                 break

@@ -468,6 +468,27 @@ class JobDefinition:
     cron: Mapping[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class FailureReport:
+    """Something failed that operators should hear about (``lifecycle_failure``).
+
+    ``kind`` is ``"hook"`` — a plugin's hook implementation (or a method of a
+    provider it returned) raised, missed its deadline or gave an answer the core
+    refused; ``plugin`` and ``hook`` name it (``hook`` as
+    ``fulfillment_shipping_providers:quotes`` for a provider method) — or
+    ``"job"``: a job failed for good (its last try), ``job`` its name and
+    ``plugin`` the plugin it belongs to (``core_*`` for the core's).
+    ``exception`` is what was raised (None for a missed deadline or a refused
+    answer); ``message`` one line, as staff see it."""
+
+    kind: str
+    plugin: str
+    message: str
+    exception: BaseException | None = None
+    hook: str | None = None
+    job: str | None = None
+
+
 # ---------------------------------------------------------------- orders
 @dataclass(frozen=True)
 class OrderLineSnapshot:

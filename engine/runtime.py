@@ -30,6 +30,7 @@ from engine.security.stores import SessionStore
 from engine.settings import Settings
 from engine.system import store_profile
 from engine.tasks import cancel_and_wait
+from engine import tracing
 
 log = structlog.get_logger("shopwright.runtime")
 
@@ -45,6 +46,7 @@ class NotMigrated(RuntimeError):
 class Runtime:
     def __init__(self, settings: Settings, plugins: Iterable[Any] | None = None, include_defaults: bool = True) -> None:
         self.settings = settings
+        tracing.configure(settings)
         self.database = Database(settings.database_url, settings.database)
         self.host = PluginHost(settings, plugins=plugins, include_defaults=include_defaults)
         self.queue = ArqQueue(settings) if settings.redis_url else LocalRunner(settings)
@@ -138,6 +140,7 @@ class Runtime:
             await self.database.close()
             return
         await self.host.hook("lifecycle_shutdown", runtime=self)
+        await self.host.deactivate()
         stuck = await cancel_and_wait(self._tasks, STOP_GRACE_SECONDS)
         if stuck:
             log.warning("runtime.tasks_left_running", tasks=sorted(task.get_name() for task in stuck))
@@ -154,6 +157,7 @@ class Runtime:
         self.host.close()
         await self._close_session_store()
         await self.database.close()
+        tracing.flush()
         self.started = False
 
     async def _close_session_store(self) -> None:

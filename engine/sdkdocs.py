@@ -48,6 +48,11 @@ HOOK_ARGUMENTS: dict[str, tuple[str, str]] = {
     "checkout": ("`dict`", "`email`, `shipping_address`, `billing_address`, `customer`, `cart_id`, "
                            "`shipping_method`, `payment_method`, `lines` and `totals` as the JSON API shows them"),
     "database": ("`engine.db.Database`", "the shop's database (for a backend that needs its engine)"),
+    "active": ("`bool`", "True: the plugin is now active in this process; False: it no longer is"),
+    "lifecycle_activation.settings": ("the plugin's settings model, or None",
+                                      "its settings now (active) or the last ones it had (not active)"),
+    "failure": ("`engine.protocols.FailureReport`",
+                "what failed: `kind` (`hook` or `job`), `plugin`, `hook` or `job`, `message`, `exception`"),
 }
 
 #: examples of the hooks whose docstring has none (``@hookimpl`` functions, in plugin code)
@@ -61,6 +66,19 @@ def lifecycle_startup(runtime):
 @hookimpl
 async def lifecycle_shutdown(runtime):
     await http_client.aclose()
+''',
+    "lifecycle_activation": '''
+@hookimpl
+def lifecycle_activation(active, settings):
+    if active:
+        tracker.start(settings.dsn)
+    else:
+        tracker.close()
+''',
+    "lifecycle_failure": '''
+@hookimpl
+def lifecycle_failure(failure):
+    tracker.capture(failure.exception, tags={"plugin": failure.plugin})
 ''',
     "lifecycle_blueprints": '''
 blueprint = Blueprint("loyalty", __name__)

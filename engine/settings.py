@@ -225,6 +225,18 @@ class WebhooksSettings(_Section):
     retention_days: int = Field(30, ge=1, le=3650)
 
 
+class TracingSettings(_Section):
+    """OpenTelemetry traces (``engine.tracing``; docs/deploy.md, "Tracing"). Off by default,
+    and then free: no span is made and OpenTelemetry is not even imported."""
+
+    enabled: bool = False
+    #: OTLP/HTTP traces endpoint of a collector; empty: spans are made but not exported
+    otlp_endpoint: str = Field("http://127.0.0.1:4318/v1/traces", max_length=2000)
+    service_name: str = Field("shopwright", min_length=1, max_length=200)
+    #: share of new traces recorded (a trace continued from an incoming ``traceparent`` follows its parent)
+    sample_ratio: float = Field(1.0, ge=0.0, le=1.0)
+
+
 class DatabaseSettings(_Section):
     """Connection pools and SQLite tuning (see docs/performance.md)."""
 
@@ -297,6 +309,7 @@ class Settings(_Section):
     webhooks: WebhooksSettings = Field(default_factory=WebhooksSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
     media: MediaSettings = Field(default_factory=MediaSettings)
 
     @field_validator("database_url")

@@ -8,6 +8,7 @@ import asyncio
 import structlog
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
+from engine.db.traced import TracedStatements
 from engine.db.transactions import ReturnsItsConnection
 
 log = structlog.get_logger(__name__)
@@ -32,7 +33,7 @@ class ReleasingTransaction(ReturnsItsConnection, PostgresTransaction):
             await self.connection.close()
 
 
-class PooledPostgresEngine(PostgresEngine):
+class PooledPostgresEngine(TracedStatements, PostgresEngine):
     """Piccolo's engine with :class:`ReleasingTransaction`."""
 
     __slots__ = ()

@@ -39,6 +39,7 @@ from typing import Any, Optional
 import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
+from engine.db.traced import TracedStatements
 from engine.db.transactions import ReturnsItsConnection
 
 #: sqlite3 extended error codes (``exc.sqlite_errorcode & 0xff``) that send an
@@ -72,7 +73,7 @@ class _InlineRead(threading.local):
     deadline: float = 0.0
 
 
-class PooledSQLiteEngine(SQLiteEngine):
+class PooledSQLiteEngine(TracedStatements, SQLiteEngine):
     __slots__ = (
         "pool_size", "inline_read_seconds", "pragmas", "_pool", "_connections", "_idle_transactions", "_loop",
         "_inline", "_inline_connections", "_slow", "_opening",

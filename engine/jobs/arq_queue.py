@@ -22,6 +22,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from engine import tracing
 from engine.jobs.registry import TIMEOUT_MARGIN_SECONDS, build_functions
 from engine.jobs.worker import ShopWorker
 
@@ -95,7 +96,7 @@ class ArqQueue:
         pool = await self._connected()
         job_id = self.job_id(_job_id) if _job_id else None
         try:
-            job = await pool.enqueue_job(name, *args, _job_id=job_id, _defer_by=_defer_by)
+            job = await pool.enqueue_job(name, *args, _job_id=job_id, _defer_by=_defer_by, **tracing.job_kwargs())
         except (RedisError, OSError, asyncio.TimeoutError) as exc:
             raise QueueUnavailable(f"job queue (Redis) unavailable: {type(exc).__name__}: {exc}") from exc
         return job is not None

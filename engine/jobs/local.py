@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
 import structlog
 from arq import Retry
 
+from engine import tracing
 from engine.jobs.registry import TIMEOUT_MARGIN_SECONDS, CronSpec, JobFailed, UnknownJob
 from engine.tasks import cancel_and_wait
 
@@ -34,6 +35,7 @@ LOCAL_FINISHED_MEMORY_SECONDS = 600
 class _LocalJob:
     name: str
     args: tuple
+    kwargs: dict = field(default_factory=dict)
     job_try: int = 1
     state: str = "queued"  # queued | deferred | running | finished
     finished_at: float | None = None
@@ -140,7 +142,7 @@ class LocalRunner:
         existing = self.jobs.get(job_id)
         if existing is not None and (existing.state != "finished" or existing.keep_until > now):
             return False
-        self.jobs[job_id] = _LocalJob(name=name, args=args)
+        self.jobs[job_id] = _LocalJob(name=name, args=args, kwargs=tracing.job_kwargs())
         self._open.add(job_id)
         self._idle.clear()
         self._schedule(job_id, _defer_by or 0)
@@ -177,7 +179,7 @@ class LocalRunner:
         backstop = getattr(function, "timeout_seconds", self.settings.jobs.job_timeout_seconds) + TIMEOUT_MARGIN_SECONDS
         try:
             async with asyncio.timeout(backstop):
-                result = await function(ctx, *job.args)
+                result = await function(ctx, *job.args, **job.kwargs)
         except Retry as retry:
             max_tries = getattr(function, "max_tries", self.settings.jobs.max_tries)
             if job.job_try < max_tries:

@@ -32,7 +32,8 @@ import structlog
 from arq import Retry
 from arq.cron import CronJob, cron
 
-from engine.protocols import JobDefinition
+from engine import tracing
+from engine.protocols import FailureReport, JobDefinition
 
 log = structlog.get_logger("shopwright.jobs")
 
@@ -177,10 +178,12 @@ def wrap_job(runtime, plugin: str, definition: JobDefinition) -> Callable:
                 raise Retry(defer=delay) from exc
             log.error("job.failed", job=name, plugin=plugin, job_id=ctx.get("job_id"), job_try=job_try, error=error)
             counter.labels(name, "failed").inc()
+            runtime.host.report_failure(FailureReport("job", plugin, error, exc, job=name))
             raise
         counter.labels(name, "succeeded").inc()
         return result
 
+    run = tracing.traced_job(name, run)
     run.__qualname__ = run.__name__ = name.replace(".", "_")
     run.job_name = name
     run.max_tries = max_tries

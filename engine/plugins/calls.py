@@ -47,11 +47,13 @@ import pluggy
 import structlog
 from pydantic import BaseModel
 
+from engine import tracing
 from engine.hookspecs.contract import HookContract, contract_of
 from engine.plugins.errors import HookError
 from engine.plugins.failures import FailureLog
 from engine.plugins.hookcheck import implementations
 from engine.plugins.threads import HookThreads
+from engine.protocols import FailureReport
 
 log = structlog.get_logger("shopwright.plugins")
 
@@ -267,6 +269,7 @@ class HookCaller:
                 args[argname] = kwargs[argname]
         return args
 
+    @tracing.traced_hook_attempt
     async def _attempt(self, name: str, contract: HookContract, impl: _Impl, kwargs: dict[str, Any],
                        limit: float | None, accept: Accept | None) -> tuple[bool, Any]:
         """``(True, result)``, or ``(False, HookError)`` for a failure the hook
@@ -319,8 +322,17 @@ class HookCaller:
             log.error("hook.failed", plugin=plugin, hook=name, error=reason, exc_info=exc)
         error = HookError(plugin, name, reason or "failed")
         self.failure_log.failed(plugin, name, error.reason, breaker=breaker)
+        self.report_failure(FailureReport("hook", plugin, error.reason, exc, hook=name))
         if contract.on_failure == "raise":
             if exc is not None:
                 raise error from exc
             raise error
         return error
+
+    def report_failure(self, failure: FailureReport) -> None:
+        """Hand ``failure`` to the plugins that report failures
+        (``lifecycle_failure``); a failure of that hook itself is not reported
+        again. Never raises: ``hook_sync`` records a reporter that fails."""
+        if failure.hook == "lifecycle_failure" or getattr(self.pm.hook, "lifecycle_failure", None) is None:
+            return
+        self.hook_sync("lifecycle_failure", failure=failure)

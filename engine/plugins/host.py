@@ -189,10 +189,34 @@ class PluginHost(HookCaller):
             if changed or any(row["enabled"] and name not in self.installed for name, row in rows.items()):
                 self._scanned = signature
                 added = self.rescan(retry_failed=changed)
+        before = self._activation_state()
         applied = self._apply_rows(rows, force=bool(added))
+        if applied:
+            await self._announce_activation(before)
         if changed and self._state.missing():
             log.error("plugins.not_installed", plugins=self._state.missing())
         return applied
+
+    # ------------------------------------------------------------ activation
+    def _activation_state(self) -> dict[str, BaseModel | None]:
+        return {name: self._state.settings_for(name) for name in self._active}
+
+    async def _announce_activation(self, before: dict[str, BaseModel | None]) -> None:
+        """``lifecycle_activation`` for each plugin that became active (or whose
+        settings changed while active) and each that stopped being active."""
+        after = self._activation_state()
+        for name, settings in after.items():
+            if name not in before or before[name] != settings:
+                await self.hook_plugin("lifecycle_activation", name, active=True, settings=settings)
+        for name, settings in before.items():
+            if name not in after:
+                await self.hook_plugin("lifecycle_activation", name, active=False, settings=settings)
+
+    async def deactivate(self) -> None:
+        """The process is stopping: ``lifecycle_activation(active=False)`` for
+        every active plugin (so it closes what it opened)."""
+        for name, settings in self._activation_state().items():
+            await self.hook_plugin("lifecycle_activation", name, active=False, settings=settings)
 
     # ------------------------------------------------------------ settings
     def settings_for(self, name: str) -> BaseModel | None:

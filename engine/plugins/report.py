@@ -34,6 +34,7 @@ BUNDLED = (
     Bundled("auth_oidc", "shopwright-auth-oidc",
             "OpenID Connect sign-in for shoppers (authorization code flow with PKCE)"),
     Bundled("erp_sync", "shopwright-erp-sync", "ERP synchronisation (Odoo JSON-RPC or CSV exchange)"),
+    Bundled("ops_sentry", "shopwright-ops-sentry", "Error tracking with Sentry (personal data scrubbed)"),
     Bundled("payments_paypal", "shopwright-payments-paypal", "PayPal payments (PayPal REST Orders v2)"),
     Bundled("payments_stripe", "shopwright-payments-stripe",
             "Stripe card payments (Payment Intents with Stripe-hosted card fields)"),

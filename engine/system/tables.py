@@ -64,3 +64,5 @@ class OutboxEvent(Table, tablename="outbox_events"):
     #: several web processes without Redis must not all run the same event)
     claimed_by = Varchar(length=64, null=True, default=None)
     claimed_until = Timestamptz(null=True, default=None)
+    #: the W3C trace context of the request that wrote the event (engine.tracing), when traced
+    trace_context = Text(null=True, default=None)

@@ -8,6 +8,8 @@ import uuid
 import structlog
 from quart import Quart, g, request
 
+from engine import tracing
+
 log = structlog.get_logger("shopwright.http")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -28,6 +30,7 @@ def install(app: Quart) -> None:
         g.started = time.perf_counter()
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=g.request_id)
+        tracing.name_request(request.method, request.url_rule.rule if request.url_rule is not None else "<unmatched>")
 
     # Per request, cheaply: labelled metric children are looked up once per
     # (route, method, status); the access log line is built only when INFO is

@@ -1,0 +1,1 @@
+"""Error tracking for Shopwright with Sentry (the ``ops_sentry`` plugin)."""
