@@ -79,8 +79,8 @@ async def test_receiver_down_then_up_gets_every_event_once_signed(database_url, 
     assert subscription["secret"].startswith("whsec_")
 
     await make_changes(client, headers)  # the receiver is down: connections are refused
-    await wait(lambda: failed_attempts(), timeout=20)
-    await wait(lambda: _at_least(failed_attempts, 4), timeout=20)
+    await wait(lambda: failed_attempts(), timeout=60)
+    await wait(lambda: _at_least(failed_attempts, 4), timeout=60)
     receiver.fail_next = 2  # then up, answering 503 twice
     await receiver.start()
     await wait(all_succeeded, timeout=30)
@@ -121,7 +121,7 @@ async def test_arq_burst_worker_delivers_after_outage(database_url, redis_url, r
     headers = await admin_token("plugins:write,catalog:write")
     subscription = await subscribe(client, headers, receiver.url)
     await make_changes(client, headers)
-    await wait(lambda: _relayed(app.runtime, pending_count), timeout=20)
+    await wait(lambda: _relayed(app.runtime, pending_count), timeout=60)
 
     async def bring_up_after_failures():
         await wait(lambda: _at_least(failed_attempts, 3), timeout=30)
@@ -246,7 +246,7 @@ async def test_order_events_reach_an_ordered_subscriber_in_order(database_url, r
     assert (await client.post(f"/api/v1/admin/orders/{number}/mark-paid", headers=headers, json={})).status_code == 200
     shipped = await client.post(f"/api/v1/admin/orders/{number}/fulfillments", headers=headers, json={})
     assert shipped.status_code == 201, await shipped.get_data()
-    await wait(lambda: _at_least(failed_attempts, 2), timeout=20)
+    await wait(lambda: _at_least(failed_attempts, 2), timeout=60)
     await receiver.start()
     await wait(all_succeeded, timeout=30)
     delivered = receiver.delivered()
