@@ -168,7 +168,11 @@ async def shipping_free_over() -> Money | None:
         promise = await free_shipping_from(current_app.runtime, currency)
         return {"amount": promise.amount if promise else None}   # a dict: None itself is never cached
 
-    amount = (await cached("shipping_promise", currency, ("plugins", "site"), load))["amount"]
+    try:
+        amount = (await cached("shipping_promise", currency, ("plugins", "site"), load))["amount"]
+    except Exception as exc:  # a banner never takes a page down (providers' own failures are already dropped)
+        log.warning("storefront.shipping_promise_failed", error=repr(exc))
+        return None
     return None if amount is None else Money(amount, currency)
 
 

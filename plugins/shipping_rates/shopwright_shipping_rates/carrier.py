@@ -90,6 +90,16 @@ def _quote(rate: _Rate, currency: str, max_amount: int) -> ShippingQuote:
                          days, rate.expires_at, {"rate_id": rate.id})
 
 
+async def _read_bounded(response: httpx.Response) -> bytes:
+    """The body, read no further than :data:`MAX_ANSWER_BYTES` (CarrierError past it)."""
+    content = bytearray()
+    async for chunk in response.aiter_bytes():
+        content += chunk
+        if len(content) > MAX_ANSWER_BYTES:
+            raise CarrierError(f"the carrier's answer is larger than {MAX_ANSWER_BYTES} bytes")
+    return bytes(content)
+
+
 class CarrierRates:
     """A :class:`engine.protocols.ShippingRateProvider` asking the carrier at
     ``settings.api_base``. Its ``deadline_seconds`` is the settings'
@@ -113,18 +123,17 @@ class CarrierRates:
         settings = self.settings
         headers = {"Authorization": f"Bearer {settings.api_key}", "Accept": "application/json"}
         try:
-            async with httpx.AsyncClient(base_url=settings.api_base, timeout=settings.timeout_seconds) as client:
-                response = await client.post("/rates", json=body, headers=headers)
+            async with httpx.AsyncClient(base_url=settings.api_base, timeout=settings.timeout_seconds) as client, \
+                    client.stream("POST", "/rates", json=body, headers=headers) as response:
+                if response.status_code != 200:
+                    raise CarrierError(f"the carrier answered HTTP {response.status_code}")
+                content = await _read_bounded(response)
         except httpx.TimeoutException:
             raise CarrierError(f"the carrier did not answer within {settings.timeout_seconds}s") from None
         except httpx.HTTPError as exc:
             raise CarrierError(f"the carrier could not be reached: {type(exc).__name__}") from None
-        if response.status_code != 200:
-            raise CarrierError(f"the carrier answered HTTP {response.status_code}")
-        if len(response.content) > MAX_ANSWER_BYTES:
-            raise CarrierError(f"the carrier's answer is larger than {MAX_ANSWER_BYTES} bytes")
         try:
-            return _Answer.model_validate_json(response.content)
+            return _Answer.model_validate_json(content)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(part) for part in first["loc"]) or "body"

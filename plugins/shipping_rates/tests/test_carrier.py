@@ -85,6 +85,7 @@ async def test_a_bad_answer_drops_the_carrier_with_its_reason(make_app, sqlite_u
 @pytest.mark.parametrize("status, raw, rates, reason", [
     (500, None, [rate()], "answered HTTP 500"),
     (200, b"<html>busy</html>", None, "answer is not valid"),
+    (200, b" " * (300 * 1024), None, "larger than 262144 bytes"),
     (200, b'{"rates": [{"id": "x"}]}', None, "answer is not valid: rates.0.service"),
     (200, None, [rate(amount=5.9)], "rates.0.amount"),               # a float, not a decimal string
     (200, None, [rate(currency="USD")], "is in USD, the cart in EUR"),
