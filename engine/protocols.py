@@ -162,7 +162,12 @@ class ShippingRateProvider(Protocol):
     provider's options, in its order (an empty list: it does not ship there).
     A provider may set a float attribute ``deadline_seconds`` to be dropped
     sooner than the global ``plugins.hook_deadline_seconds`` (never later:
-    the shorter of the two applies)."""
+    the shorter of the two applies).
+
+    Optional: ``async def free_shipping_from(self, currency) -> Money | None``,
+    the goods total (after discounts) from which the provider ships free, None
+    when it never does. The storefront's shipping promise ("free delivery on
+    orders over €50", :mod:`engine.fulfillment.promise`) is the lowest of them."""
 
     id: str
 

@@ -35,3 +35,7 @@ class FlatRate:
         free = self.free_over is not None and request.goods_total.amount >= self.free_over
         return [ShippingQuote(QUOTE_ID, self.label, Money(0 if free else self.price, request.currency), PROVIDER_ID,
                               self.estimated_days)]
+
+    async def free_shipping_from(self, currency: str) -> Money | None:
+        """The goods total from which this method is free, None when never."""
+        return None if self.free_over is None else Money(self.free_over, currency)

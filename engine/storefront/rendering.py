@@ -23,12 +23,13 @@ from quart import Response, current_app, g, request, url_for
 
 from engine.addresses import country_choices, region_choices
 from engine.cache.responses import CSRF_MARKER, NONCE_MARKER
+from engine.fulfillment.promise import free_shipping_from
 from engine.money import Money, format_amount
 from engine.storefront.plugin_assets import page_assets, page_name
 from engine.storefront.plugin_blocks import page_blocks, page_view
 from engine.themes import preview, registry
 from engine.themes.state import ThemeView
-from engine.web.caching import mint_nonce, remember
+from engine.web.caching import cached, mint_nonce, remember
 from engine.web.headers import csp_header
 
 log = structlog.get_logger("shopwright.storefront")
@@ -156,6 +157,25 @@ async def current_theme() -> ThemeView:
     return g.theme_view
 
 
+# ------------------------------------------------------------------ shipping promise
+async def shipping_free_over() -> Money | None:
+    """The shop's free-shipping threshold in the store currency (themes show
+    it as ``shipping_free_over``), cached under the plugin-settings and site
+    change counters: a changed threshold or rate table shows on the next request."""
+    currency = current_app.settings.store.currency
+
+    async def load() -> dict:
+        promise = await free_shipping_from(current_app.runtime, currency)
+        return {"amount": promise.amount if promise else None}   # a dict: None itself is never cached
+
+    try:
+        amount = (await cached("shipping_promise", currency, ("plugins", "site"), load))["amount"]
+    except Exception as exc:  # a banner never takes a page down (providers' own failures are already dropped)
+        log.warning("storefront.shipping_promise_failed", error=repr(exc))
+        return None
+    return None if amount is None else Money(amount, currency)
+
+
 # ------------------------------------------------------------------ render
 async def render(template: str | list[str], status: int = 200, **context: Any) -> Response:
     """Render ``template`` (or the first existing of a list) with the request's theme."""
@@ -175,6 +195,7 @@ async def render(template: str | list[str], status: int = 200, **context: Any) -
         "url_for": url_for,
         "template_name": names[0],
         "plugin_assets": assets.items,
+        "shipping_free_over": await shipping_free_over(),
     }
     extras: dict[str, Any] = {}
     for _, extra in await current_app.runtime.host.hook("theme_template_context", template_name=names[0],

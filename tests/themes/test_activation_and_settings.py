@@ -101,7 +101,7 @@ async def test_settings_are_validated_stored_and_rendered(make_app, database_url
 async def test_child_theme_settings_have_their_own_defaults(theme_app):
     settings = await registry.theme_settings("boutique")
     assert settings.colours.primary == "#4a2545"
-    assert settings.announcement
+    assert settings.fonts.headings == "serif" and settings.announcement == ""   # no shipping terms in a theme
     default = await registry.theme_settings("default")
     assert default.colours.primary == "#1f4e79"
 

@@ -2,13 +2,15 @@
 
 It quotes shipping from the merchant's zones and rate tables (its own
 tables, imported and exported as CSV with ``shopwright shipping import`` /
-``export``), offering each method as ``shipping_rates:<method>``. The
-carrier-API settings (``api_base``, ``api_key``, ...) are not used yet.
+``export``), offering each method as ``shipping_rates:<method>``; with
+``api_base`` set it also offers a carrier's live rates
+(:class:`~shopwright_shipping_rates.carrier.CarrierRates`).
 """
 from __future__ import annotations
 
 from engine import PluginManifest, hookimpl
 
+from shopwright_shipping_rates.carrier import CarrierRates
 from shopwright_shipping_rates.commands import shipping
 from shopwright_shipping_rates.provider import TableRates
 from shopwright_shipping_rates.settings import ShippingRatesSettings
@@ -25,8 +27,9 @@ MANIFEST = PluginManifest(
 
 
 @hookimpl
-async def fulfillment_shipping_providers():
-    return [TableRates()]
+async def fulfillment_shipping_providers(settings):
+    settings = settings or ShippingRatesSettings()
+    return [TableRates(), CarrierRates(settings)] if settings.api_base else [TableRates()]
 
 
 @hookimpl

@@ -4,8 +4,8 @@ from __future__ import annotations
 from engine.money import Money
 from engine.protocols import ShippingQuote, ShippingQuoteRequest
 
-from shopwright_shipping_rates.rates import Cart, prices
-from shopwright_shipping_rates.store import load_rates_for
+from shopwright_shipping_rates.rates import Cart, free_over, prices
+from shopwright_shipping_rates.store import load_rates, load_rates_for
 
 PROVIDER_ID = "shipping_rates"
 
@@ -35,3 +35,9 @@ class TableRates:
         found = prices(await load_rates_for(request.country), cart, request.country, request.postal_code)
         return [ShippingQuote(quote_id(p.method.code), p.method.label, Money(p.amount, request.currency),
                               PROVIDER_ID) for p in found]
+
+    async def free_shipping_from(self, currency: str) -> Money | None:
+        """The goods total from which every zone ships free (a ``subtotal``
+        band from it, open-ended, priced 0.00), else None. Reads the whole table."""
+        threshold = free_over(await load_rates(), currency)
+        return None if threshold is None else Money(threshold, currency)

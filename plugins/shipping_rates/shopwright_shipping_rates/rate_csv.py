@@ -71,7 +71,7 @@ class _Row:
     currency: str
 
 
-def _amount(text: str, currency: str, what: str) -> int:
+def minor_units(text: str, currency: str, what: str) -> int:
     """Decimal major units of ``currency`` as integer minor units."""
     exponent = currency_exponent(currency)
     try:
@@ -93,7 +93,7 @@ def _bound(text: str, basis: str, currency: str, what: str) -> int | None:
     if basis == "flat":
         raise ValueError(f"{what} must be empty for basis flat")
     if basis == "subtotal":
-        return _amount(text, currency, what)
+        return minor_units(text, currency, what)
     if not text.isdigit() or int(text) > MAX_COUNT:
         unit = "grams" if basis == "weight" else "items"
         raise ValueError(f"{what} {text!r} must be a whole number of {unit} (0 to {MAX_COUNT})")
@@ -141,7 +141,7 @@ def _row(line: int, cells: dict[str, str], store_currency: str) -> _Row:
             problems.append(f"min {cells['min'].strip()} must be below max {cells['max'].strip()} "
                             "(min is inclusive, max exclusive)")
     price_text = cells["price"].strip()
-    price = check(_amount, price_text, store_currency, "price") if price_text else None
+    price = check(minor_units, price_text, store_currency, "price") if price_text else None
     if not price_text:
         problems.append("price is empty")
     if problems:

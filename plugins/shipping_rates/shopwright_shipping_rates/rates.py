@@ -128,3 +128,18 @@ def prices(table: RateTable, cart: Cart, country: str | None, postcode: str | No
         if amount is not None:
             found.append(Price(method, amount))
     return found
+
+
+def free_over(table: RateTable, currency: str) -> int | None:
+    """The goods total (minor units of ``currency``) from which every zone of
+    ``table`` ships free: for each zone the lowest start of an open-ended
+    ``subtotal`` band priced 0, and the highest of those over the zones. None
+    when some zone never ships free, or there are no zones (no promise)."""
+    thresholds = []
+    for zone in table.zones:
+        starts = [band.low or 0 for method in zone.methods if method.basis == "subtotal" and method.currency == currency
+                  for band in method.bands if band.price == 0 and band.high is None]
+        if not starts:
+            return None
+        thresholds.append(min(starts))
+    return max(thresholds) if thresholds else None

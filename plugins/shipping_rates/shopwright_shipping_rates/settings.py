@@ -52,6 +52,9 @@ class ShippingRatesSettings(BaseModel):
     timeout_seconds: float = Field(
         3.0, gt=0, le=30, description="How long a checkout waits for rates before showing the other options"
     )
+    #: The highest carrier rate believed, in minor units of the store currency (typed in major units).
+    max_amount: int = Field(100_000, gt=0, le=10**12, json_schema_extra={"amount": True},
+                            description="A carrier rate above this is taken for an error")
 
     @field_validator("api_base")
     @classmethod

@@ -61,8 +61,10 @@ def _table(rows: list[dict[str, Any]], countries: dict[int, set[str]]) -> RateTa
 async def replace_rates(runtime: Any, table: RateTable) -> None:
     """Replace the stored table with ``table`` in one transaction: a reader
     sees the old table or the new one, never a mix, and a failure leaves
-    the old one."""
+    the old one. Cached storefront pages (and the shipping promise they show,
+    a free-over band) are dropped with the change in every process."""
     async with sdk.transaction(runtime):
+        await sdk.storefront_changed(runtime)
         for stored in (ShippingBand, ShippingMethod, ShippingZoneCountry, ShippingZone):
             await stored.delete(force=True).run()
         for zone_position, zone in enumerate(table.zones):

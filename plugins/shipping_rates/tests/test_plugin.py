@@ -27,6 +27,7 @@ async def test_enables_unconfigured_with_documented_defaults(make_app, database_
         "api_key": "",
         "origin_country": "DE",
         "timeout_seconds": 3.0,
+        "max_amount": 100000,
     }
     await host.disable(NAME)
     assert not host.is_active(NAME)

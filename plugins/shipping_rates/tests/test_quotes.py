@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.money import Money
 from engine.testing.checkout import ADDRESS, add_product, cart_with, checkout
 from shopwright_shipping_rates import plugin
 from shopwright_shipping_rates.provider import TableRates
@@ -120,3 +121,20 @@ async def test_quoting_reads_only_the_zones_of_the_country(make_app, sqlite_url)
     assert [(z.name, set(z.countries)) for z in germany.zones] == [("Germany", {"DE"}), ("Islands", {"DE"})]
     assert [(z.name, set(z.countries)) for z in (await load_rates_for("AT")).zones] == [("Germany", {"AT"})]
     assert (await load_rates_for("FR")).zones == ()
+
+
+async def test_the_storefront_promise_follows_the_rate_table(make_app, database_url):
+    app = await _shop(make_app, database_url)   # Germany never ships free: no promise
+    client = app.test_client()
+
+    async def banner() -> str | None:
+        body = await (await client.get("/")).get_data(as_text=True)
+        start = body.find('aria-label="Shipping"><p>')
+        return body[start:].split("<p>", 1)[1].split("</p>", 1)[0] if start >= 0 else None
+
+    assert await banner() is None
+    free = RATES + "Germany,DE AT,,gift,Free over 60,subtotal,60.00,,0.00,EUR\n"
+    await replace_rates(app.runtime, read_rates(free, "EUR"))
+    # every zone ships free from its own threshold: Islands from 50.00, Germany from 60.00
+    assert await banner() == "Free delivery on orders over €60.00"
+    assert await TableRates().free_shipping_from("EUR") == Money(6000, "EUR")

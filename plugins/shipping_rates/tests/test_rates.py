@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from shopwright_shipping_rates.postcodes import parse, parse_all
-from shopwright_shipping_rates.rates import Band, Cart, Method, RateTable, Zone, prices, zone_for
+from shopwright_shipping_rates.rates import Band, Cart, Method, RateTable, Zone, free_over, prices, zone_for
 
 
 def zone(name, countries, postcodes="", methods=()):
@@ -102,3 +102,23 @@ def test_prices_measure_each_basis_and_skip_what_does_not_cover():
         ("standard", 690), ("island", 0), ("express", 1490)]   # 10 items: past the last band
     assert prices(table, cart, "FR", None) == []
     assert prices(table, Cart("USD", 1200, 5000, 1), "DE", None) == []   # another currency
+
+
+def _method(basis, *bands, currency="EUR"):
+    return Method("m", "M", basis, currency, tuple(Band(*band) for band in bands))
+
+
+@pytest.mark.parametrize("zones, expected", [
+    ((), None),                                                               # no zones: no promise
+    (((_method("subtotal", (None, 5000, 490), (5000, None, 0)),),), 5000),     # free from 50.00
+    (((_method("subtotal", (None, None, 0)),),), 0),                          # always free
+    (((_method("subtotal", (5000, 9000, 0)),),), None),                       # free only within a band
+    (((_method("weight", (1000, None, 0)),),), None),                         # free by weight: not a goods total
+    (((_method("subtotal", (3000, None, 0), currency="USD"),),), None),       # another currency
+    (((_method("subtotal", (8000, None, 0)), _method("subtotal", (6000, None, 0))),), 6000),  # the zone's lowest
+    (((_method("subtotal", (5000, None, 0)),), (_method("subtotal", (7000, None, 0)),)), 7000),  # all zones' highest
+    (((_method("subtotal", (5000, None, 0)),), (_method("flat", (None, None, 490)),)), None),  # a zone never free
+])
+def test_free_over_holds_for_every_zone(zones, expected):
+    table = RateTable(tuple(Zone(f"z{i}", frozenset({"DE"}), (), methods) for i, methods in enumerate(zones)))
+    assert free_over(table, "EUR") == expected

@@ -24,5 +24,6 @@ class BoutiqueSettings(DefaultThemeSettings):
     logo: Logo = Field(default_factory=lambda: Logo(image="images/logo.svg", width=180))
     banners: list[Banner] = Field(default_factory=_banners, max_length=6)
     featured_count: int = Field(6, ge=0, le=24)
-    announcement: str = Field("Free delivery on orders over €50", max_length=140,
-                              description="A line above the header; empty hides it.")
+    announcement: str = Field("", max_length=140,
+                              description="A line above the header; empty hides it. Shipping terms do not belong "
+                                          "here: the shipping promise above it comes from the shipping configuration.")

@@ -34,7 +34,8 @@ def test_settings_extend_the_parent_schema_with_other_defaults():
     assert issubclass(BoutiqueSettings, DefaultThemeSettings)
     settings = BoutiqueSettings()
     assert settings.colours.primary == "#4a2545" != DefaultThemeSettings().colours.primary
-    assert settings.fonts.headings == "serif" and settings.announcement
+    assert settings.fonts.headings == "serif"
+    assert settings.announcement == "", "no shipping terms hard-coded in the theme"
 
 
 @pytest.fixture
@@ -42,7 +43,9 @@ async def store(make_app, tmp_path):
     app = await make_app()
     app.theme_state.overrides_dir = tmp_path / "none"
     await seed_sample_catalog(app.runtime)
+    await app.runtime.host.configure("core_shipping", {"free_over": 5000})
     await activate_theme("boutique")
+    await configure_theme("boutique", {"announcement": "Autumn sale: 20% off knitwear"})
     await app.theme_state.refresh()
     return app
 
@@ -55,10 +58,11 @@ async def _get(store, path):
 async def test_layout_extends_the_parent_layout(store):
     status, body = await _get(store, "/")
     assert status == 200 and 'data-theme="boutique"' in body
-    # parent:base.html kept default's stylesheet, boutique added its own and the announcement
+    # parent:base.html kept default's stylesheet and shipping promise, boutique added its own and the announcement
     assert re.search(r'href="/static/theme/default/[0-9a-f]{12}/css/site.css"', body)
     assert re.search(r'href="/static/theme/boutique/[0-9a-f]{12}/css/boutique.css"', body)
-    assert 'aria-label="Announcement"><p>Free delivery' in body
+    assert 'aria-label="Shipping"><p>Free delivery on orders over €50.00</p>' in body
+    assert 'aria-label="Announcement"><p>Autumn sale' in body
     assert "--color-primary: #4a2545;" in body
     # overridden templates
     assert "site-header--centred" in body and "Curated for you" in body
