@@ -6,26 +6,18 @@ still recorded without cancelling the order. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import pytest
 
-from engine import PluginManifest, hookimpl
 from engine.db.sql import fetch, fetchone
 from engine.testing.admin import form_token
-from engine.testing.checkout import add_product, cart_with, checkout
-from standin_gateway import StandInGateway
+from engine.testing.checkout import cart_with, checkout
+from standin_gateway import standin_shop
 
 
 @pytest.fixture
 async def shop(database_url, make_app):
-    gateway = StandInGateway()
-    standin = SimpleNamespace(MANIFEST=PluginManifest(name="standin_pay", title="Stand-in payments"),
-                              payment_gateways=hookimpl(lambda settings: [gateway]))
-    app = await make_app(plugins=[standin], database_url=database_url)
-    await add_product(app.runtime, "TEE-1", price=2500, stock=5)
-    app.gateway = gateway
-    return app
+    return await standin_shop(make_app, database_url)
 
 
 async def place(shop) -> dict:

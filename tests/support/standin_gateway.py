@@ -4,7 +4,9 @@ are set by each test (``state``, ``fail_next``), the keys it saw are in
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
+from engine import PluginManifest, hookimpl
 from engine.money import Money
 from engine.protocols import GatewayCapabilities, PaymentAction, PaymentOutcome, WebhookOutcome
 
@@ -63,3 +65,17 @@ class StandInGateway:
         amount = Money(data["amount"], data.get("currency", "EUR")) if "amount" in data else None
         return WebhookOutcome(event_id=data["id"], reference=data["reference"], status=data["status"],
                               amount=amount, provider_id=data.get("provider_id"))
+
+
+async def standin_shop(make_app, database_url):
+    """An app with the stand-in as plugin ``standin_pay`` (gateway ``standin``)
+    and 5 of ``TEE-1`` at 25.00; ``app.gateway`` is the stand-in."""
+    from engine.testing.checkout import add_product
+
+    gateway = StandInGateway()
+    standin = SimpleNamespace(MANIFEST=PluginManifest(name="standin_pay", title="Stand-in payments"),
+                              payment_gateways=hookimpl(lambda settings: [gateway]))
+    app = await make_app(plugins=[standin], database_url=database_url)
+    await add_product(app.runtime, "TEE-1", price=2500, stock=5)
+    app.gateway = gateway
+    return app

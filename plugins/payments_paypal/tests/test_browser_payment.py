@@ -8,92 +8,79 @@ Skipped without Playwright or Chromium unless ``SHOPWRIGHT_REQUIRE_SERVICES=1``.
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
-from engine.testing import fetch, fetchval, service_missing
-from engine.testing.checkout import add_product
+from engine.testing import fetch, fetchval
+from engine.testing.checkout import add_product, chromium
 
-CHROMIUM = os.environ.get("SHOPWRIGHT_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "browser"
 pytestmark = pytest.mark.timeout(180)
 
 
 async def test_a_shopper_pays_with_paypal_in_a_browser(paypal, paypal_shop, sqlite_url, smtp_inbox):
     inbox = smtp_inbox
-    try:
-        from playwright.async_api import async_playwright, expect
-    except ImportError as exc:
-        service_missing("the playwright package", exc)
-    if not Path(CHROMIUM).exists():
-        service_missing(f"Chromium at {CHROMIUM}", FileNotFoundError(CHROMIUM))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     settings = {"theme": "default", "store": {"name": "Mug Shop"},
                 "mail": {"smtp_host": "127.0.0.1", "smtp_port": inbox.port}}
     async with paypal_shop(paypal, sqlite_url, settings=settings, brand_name="Mug Shop") as (app, base_url):
         await add_product(app.runtime, "MUG-BLUE", price=1450, stock=3, slug="blue-mug", title="Blue mug")
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+        async with chromium(ARTIFACTS) as browser:
+            from playwright.async_api import expect
             page = await (await browser.new_context()).new_page()
             problems: list[str] = []
             page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
             page.on("pageerror", lambda error: problems.append(str(error)))
-            try:
-                await page.goto(f"{base_url}/p/blue-mug")
-                await page.get_by_label("Quantity").fill("2")
-                await page.get_by_role("button", name="Add to cart").click()
-                await page.get_by_role("link", name="Go to checkout").click()
-                await page.get_by_label("E-mail address").fill("grace@example.test")
-                for label, value in [("First name", "Grace"), ("Last name", "Hopper"),
-                                     ("Address", "Keizersgracht 123"), ("Postal code", "1015 CJ"),
-                                     ("City", "Amsterdam")]:
-                    await page.get_by_label(re.compile("^" + re.escape(label))).fill(value)
-                await page.get_by_label(re.compile("^Country")).select_option(label="Netherlands")
-                await page.get_by_role("button", name="Continue").click()
-                await page.get_by_role("button", name="Continue").click()
-                await page.get_by_label(re.compile("PayPal")).check()
-                await page.get_by_role("button", name="Continue").click()
-                await page.get_by_role("button", name="Place order").click()
+            await page.goto(f"{base_url}/p/blue-mug")
+            await page.get_by_label("Quantity").fill("2")
+            await page.get_by_role("button", name="Add to cart").click()
+            await page.get_by_role("link", name="Go to checkout").click()
+            await page.get_by_label("E-mail address").fill("grace@example.test")
+            for label, value in [("First name", "Grace"), ("Last name", "Hopper"),
+                                 ("Address", "Keizersgracht 123"), ("Postal code", "1015 CJ"),
+                                 ("City", "Amsterdam")]:
+                await page.get_by_label(re.compile("^" + re.escape(label))).fill(value)
+            await page.get_by_label(re.compile("^Country")).select_option(label="Netherlands")
+            await page.get_by_role("button", name="Continue").click()
+            await page.get_by_role("button", name="Continue").click()
+            await page.get_by_label(re.compile("PayPal")).check()
+            await page.get_by_role("button", name="Continue").click()
+            await page.get_by_role("button", name="Place order").click()
 
-                heading = page.get_by_role("heading", level=1, name=re.compile(r"Order \d+"))
-                await expect(heading).to_be_visible()
-                number = re.search(r"\d+", await heading.inner_text()).group(0)
-                order_url = page.url
+            heading = page.get_by_role("heading", level=1, name=re.compile(r"Order \d+"))
+            await expect(heading).to_be_visible()
+            number = re.search(r"\d+", await heading.inner_text()).group(0)
+            order_url = page.url
 
-                # To PayPal, where the shopper changes their mind ...
-                await page.get_by_role("link", name="Continue to payment").click()
-                await expect(page.get_by_role("heading", name="Pay 33.90 EUR to Mug Shop")).to_be_visible()
-                assert page.url.startswith(f"{paypal.url}/checkoutnow?token=")
-                await page.get_by_role("button", name="Cancel and return to store").click()
-                # ... is back on the order page, which still offers to pay ...
-                await expect(heading).to_be_visible()
-                assert page.url.startswith(order_url)
-                assert await fetchval("SELECT status FROM orders WHERE number = {}", number) == "pending_payment"
-                # ... or to pay another way: they pick the bank transfer, then change their mind again ...
-                await page.set_viewport_size({"width": 390, "height": 844})
-                await page.screenshot(path=str(ARTIFACTS / "paypal-cancelled-phone.png"), full_page=True)
-                await page.set_viewport_size({"width": 1280, "height": 800})
-                await page.get_by_label("Bank transfer or cash on delivery").check()
-                await page.get_by_role("button", name="Use this payment method").click()
-                await expect(page.get_by_role("link", name="Continue to payment")).to_have_count(0)
-                assert await fetchval("SELECT payment_method FROM orders WHERE number = {}", number) == "manual"
-                await page.get_by_label("PayPal").check()
-                await page.get_by_role("button", name="Use this payment method").click()
-                # ... and tries PayPal again.
-                await page.get_by_role("link", name="Continue to payment").click()
-                await page.screenshot(path=str(ARTIFACTS / "paypal-approval.png"))
-                await page.get_by_role("button", name="Pay Now").click()
+            # To PayPal, where the shopper changes their mind ...
+            await page.get_by_role("link", name="Continue to payment").click()
+            await expect(page.get_by_role("heading", name="Pay 33.90 EUR to Mug Shop")).to_be_visible()
+            assert page.url.startswith(f"{paypal.url}/checkoutnow?token=")
+            await page.get_by_role("button", name="Cancel and return to store").click()
+            # ... is back on the order page, which still offers to pay ...
+            await expect(heading).to_be_visible()
+            assert page.url.startswith(order_url)
+            assert await fetchval("SELECT status FROM orders WHERE number = {}", number) == "pending_payment"
+            # ... or to pay another way: they pick the bank transfer, then change their mind again ...
+            await page.set_viewport_size({"width": 390, "height": 844})
+            await page.screenshot(path=str(ARTIFACTS / "paypal-cancelled-phone.png"), full_page=True)
+            await page.set_viewport_size({"width": 1280, "height": 800})
+            await page.get_by_label("Bank transfer or cash on delivery").check()
+            await page.get_by_role("button", name="Use this payment method").click()
+            await expect(page.get_by_role("link", name="Continue to payment")).to_have_count(0)
+            assert await fetchval("SELECT payment_method FROM orders WHERE number = {}", number) == "manual"
+            await page.get_by_label("PayPal").check()
+            await page.get_by_role("button", name="Use this payment method").click()
+            # ... and tries PayPal again.
+            await page.get_by_role("link", name="Continue to payment").click()
+            await page.screenshot(path=str(ARTIFACTS / "paypal-approval.png"))
+            await page.get_by_role("button", name="Pay Now").click()
 
-                await expect(page.locator('[aria-current="step"]')).to_have_text("Paid")
-                assert re.search(rf"/orders/{number}\?token=", page.url)
-                await expect(page.get_by_role("link", name="Continue to payment")).to_have_count(0)
-                await page.screenshot(path=str(ARTIFACTS / "paypal-paid.png"))
-            finally:
-                await browser.close()
+            await expect(page.locator('[aria-current="step"]')).to_have_text("Paid")
+            assert re.search(rf"/orders/{number}\?token=", page.url)
+            await expect(page.get_by_role("link", name="Continue to payment")).to_have_count(0)
+            await page.screenshot(path=str(ARTIFACTS / "paypal-paid.png"))
         assert problems == [], problems
 
         assert await fetchval("SELECT status FROM orders WHERE number = {}", number) == "paid"

@@ -10,16 +10,14 @@ Skipped without Playwright or Chromium unless ``SHOPWRIGHT_REQUIRE_SERVICES=1``.
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
-from engine.testing import fetch, fetchval, service_missing, wait_until
-from engine.testing.checkout import add_product
+from engine.testing import fetch, fetchval, wait_until
+from engine.testing.checkout import add_product, chromium
 
-CHROMIUM = os.environ.get("SHOPWRIGHT_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "browser"
 LAPTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
 pytestmark = pytest.mark.timeout(180)
@@ -27,21 +25,13 @@ pytestmark = pytest.mark.timeout(180)
 
 async def test_a_shopper_pays_with_razorpay_in_a_browser(razorpay, razorpay_shop, sqlite_url, smtp_inbox):
     inbox = smtp_inbox
-    try:
-        from playwright.async_api import async_playwright, expect
-    except ImportError as exc:
-        service_missing("the playwright package", exc)
-    if not Path(CHROMIUM).exists():
-        service_missing(f"Chromium at {CHROMIUM}", FileNotFoundError(CHROMIUM))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     settings = {"theme": "default", "store": {"name": "Chai Shop"},
                 "mail": {"smtp_host": "127.0.0.1", "smtp_port": inbox.port}}
     async with razorpay_shop(razorpay, sqlite_url, settings=settings) as (app, base_url):
         razorpay.webhook_url = f"{base_url}/webhooks/payments_razorpay"
         await add_product(app.runtime, "MUG-BLUE", price=1450, stock=3, slug="blue-mug", title="Blue mug")
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+        async with chromium(ARTIFACTS) as browser:
+            from playwright.async_api import expect
             page = await (await browser.new_context(viewport=LAPTOP)).new_page()
             problems: list[str] = []
             page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
@@ -53,43 +43,40 @@ async def test_a_shopper_pays_with_razorpay_in_a_browser(razorpay, razorpay_shop
                     await page.screenshot(path=str(ARTIFACTS / f"razorpay-{name}-{width}.png"))
                 await page.set_viewport_size(LAPTOP)
 
-            try:
-                await page.goto(f"{base_url}/p/blue-mug")
-                await page.get_by_label("Quantity").fill("2")
-                await page.get_by_role("button", name="Add to cart").click()
-                await page.get_by_role("link", name="Go to checkout").click()
-                await page.get_by_label("E-mail address").fill("grace@example.test")
-                for label, value in [("First name", "Grace"), ("Last name", "Hopper"),
-                                     ("Address", "Keizersgracht 123"), ("Postal code", "1015 CJ"),
-                                     ("City", "Amsterdam")]:
-                    await page.get_by_label(re.compile("^" + re.escape(label))).fill(value)
-                await page.get_by_label(re.compile("^Country")).select_option(label="Netherlands")
-                await page.get_by_role("button", name="Continue").click()
-                await page.get_by_role("button", name="Continue").click()
-                await page.get_by_label(re.compile("Razorpay")).check()
-                await page.get_by_role("button", name="Continue").click()
-                await page.get_by_role("button", name="Place order").click()
+            await page.goto(f"{base_url}/p/blue-mug")
+            await page.get_by_label("Quantity").fill("2")
+            await page.get_by_role("button", name="Add to cart").click()
+            await page.get_by_role("link", name="Go to checkout").click()
+            await page.get_by_label("E-mail address").fill("grace@example.test")
+            for label, value in [("First name", "Grace"), ("Last name", "Hopper"),
+                                 ("Address", "Keizersgracht 123"), ("Postal code", "1015 CJ"),
+                                 ("City", "Amsterdam")]:
+                await page.get_by_label(re.compile("^" + re.escape(label))).fill(value)
+            await page.get_by_label(re.compile("^Country")).select_option(label="Netherlands")
+            await page.get_by_role("button", name="Continue").click()
+            await page.get_by_role("button", name="Continue").click()
+            await page.get_by_label(re.compile("Razorpay")).check()
+            await page.get_by_role("button", name="Continue").click()
+            await page.get_by_role("button", name="Place order").click()
 
-                heading = page.get_by_role("heading", level=1, name=re.compile(r"Order \d+"))
-                await expect(heading).to_be_visible()
-                number = re.search(r"\d+", await heading.inner_text()).group(0)
-                step = page.locator("[data-payment-step]")
-                pay = step.get_by_role("button", name=re.compile("^Pay "))
-                await expect(pay).to_be_enabled()  # checkout.js loaded and the plugin's script is ready
-                await shots("payment-step")
+            heading = page.get_by_role("heading", level=1, name=re.compile(r"Order \d+"))
+            await expect(heading).to_be_visible()
+            number = re.search(r"\d+", await heading.inner_text()).group(0)
+            step = page.locator("[data-payment-step]")
+            pay = step.get_by_role("button", name=re.compile("^Pay "))
+            await expect(pay).to_be_enabled()  # checkout.js loaded and the plugin's script is ready
+            await shots("payment-step")
 
-                await pay.click()
-                window = page.frame_locator("iframe[title='Razorpay Checkout']")
-                await expect(window.get_by_role("button", name="Pay 33.90 EUR")).to_be_visible()
-                await shots("checkout")
-                await window.get_by_role("button", name="Pay 33.90 EUR").click()
+            await pay.click()
+            window = page.frame_locator("iframe[title='Razorpay Checkout']")
+            await expect(window.get_by_role("button", name="Pay 33.90 EUR")).to_be_visible()
+            await shots("checkout")
+            await window.get_by_role("button", name="Pay 33.90 EUR").click()
 
-                await expect(page.locator('[aria-current="step"]')).to_have_text("Paid")
-                assert re.search(rf"/orders/{number}\?token=", page.url)
-                await expect(page.locator("[data-payment-step]")).to_have_count(0)
-                await shots("paid")
-            finally:
-                await browser.close()
+            await expect(page.locator('[aria-current="step"]')).to_have_text("Paid")
+            assert re.search(rf"/orders/{number}\?token=", page.url)
+            await expect(page.locator("[data-payment-step]")).to_have_count(0)
+            await shots("paid")
         assert problems == [], problems
 
         await wait_until(lambda: razorpay.deliveries == [200], what="the stand-in's payment.authorized webhook")
