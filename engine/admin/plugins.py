@@ -18,7 +18,6 @@ to the browser.
 """
 from __future__ import annotations
 
-import structlog
 from quart import Blueprint, current_app, redirect, request
 
 from engine.accounts.plugin_pages import plugin_pages
@@ -26,12 +25,10 @@ from engine.admin import schema_form
 from engine.admin.access import staff_page
 from engine.admin.common import form_fields
 from engine.admin.rendering import render_admin
-from engine.db.migrate import migrate
 from engine.plugins import PluginError, SettingsInvalid
 from engine.plugins.report import catalog, hooks_implemented, missing_settings
 from engine.web.audit import mark_audited, request_actor
 
-log = structlog.get_logger("shopwright.admin")
 
 blueprint = Blueprint("admin_plugins", __name__)
 
@@ -99,9 +96,8 @@ async def plugin_change(name: str):
     host, actor = _host(), request_actor()
     try:
         if action == "enable":
-            await _migrate(name)
             mark_audited()
-            await host.enable(name, actor=actor)
+            await host.enable(name, actor=actor, database=current_app.runtime.database)
         elif action == "disable":
             mark_audited()
             await host.disable(name, actor=actor)
@@ -117,16 +113,6 @@ async def plugin_change(name: str):
             return await render_admin("admin/message.html", status=404, title="Not found", message=str(exc),
                                       link=LINK)
     return redirect(f"{LINK}/{name}?done={action}", 303)
-
-
-async def _migrate(name: str) -> None:
-    """Apply the plugin's pending migrations before it is enabled, as
-    ``shopwright plugins enable`` does (nothing when it has no tables or they
-    are up to date)."""
-    plugin = _host().get(name)
-    if plugin.manifest is not None and plugin.manifest.piccolo_app and not plugin.error:
-        await migrate(current_app.runtime.database, [plugin.manifest.piccolo_app],
-                      echo=lambda *lines: log.info("plugin.migrated", plugin=name, output=" ".join(map(str, lines))))
 
 
 async def _save(name: str, form: dict):

@@ -70,7 +70,8 @@ async def _change(name: str, action) -> dict:
 @blueprint.post("/<name>/enable")
 @require_permission("plugins:write")
 async def enable_plugin(name: str):
-    return await _change(name, lambda actor: _host().enable(name, actor=actor))
+    database = current_app.runtime.database
+    return await _change(name, lambda actor: _host().enable(name, actor=actor, database=database))
 
 
 @blueprint.post("/<name>/disable")

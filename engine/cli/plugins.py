@@ -128,7 +128,6 @@ def plugins_enable(ctx: click.Context, name: str) -> None:
     settings = settings_from(ctx)
 
     async def go():
-        from engine.db.migrate import migrate as run_migrations
         from engine.plugins import PluginError
 
         async with open_runtime(settings) as runtime:
@@ -139,9 +138,8 @@ def plugins_enable(ctx: click.Context, name: str) -> None:
                      f"where the store runs, then enable it")
             if plugin.error:
                 fail(f"plugin {name!r} cannot be enabled: {plugin.error}")
-            if plugin.manifest.piccolo_app:
-                await run_migrations(runtime.database, [plugin.manifest.piccolo_app], echo=click.echo)
-            await runtime.host.enable(name, actor=command_line_actor())
+            await runtime.host.enable(name, actor=command_line_actor(), database=runtime.database,
+                                      echo=click.echo)
             click.echo(f"enabled {name}")
             needs = runtime.host.needs(name)
             if needs:

@@ -28,6 +28,7 @@ import structlog
 from pydantic import BaseModel
 
 from engine import PROJECT_NAME, audit, hookspecs
+from engine.db.migrate import migrate
 from engine.db.sql import write_transaction
 from engine.plugins.calls import HookCaller
 from engine.plugins.discovery import InstalledPlugin, default_plugins, discover_installed, inspect_plugin, one_line
@@ -259,17 +260,26 @@ class PluginHost(HookCaller):
             await audit.record(action, f"name={name}", details, actor)
         await self.refresh()
 
-    async def enable(self, name: str, *, actor: dict | None = None) -> None:
+    async def enable(self, name: str, *, actor: dict | None = None, database: Any = None,
+                     echo: Callable[..., Any] | None = None) -> None:
         """Enable ``name`` and audit ``plugin.enable``. A name this host does not
         know is searched for first (:meth:`rescan`: installed while running).
-        Raises PluginError, writing nothing, when it is not installed or unusable;
-        when it is enabled (and audited) but its stored settings do not validate,
-        raises PluginError saying it is inactive."""
+        With ``database`` (an :class:`engine.db.Database`), the plugin's pending
+        migrations are applied first, their output passed to ``echo``: every
+        surface that enables a plugin (CLI, admin page, admin API) passes it, so a
+        plugin never runs without its tables. Raises PluginError, writing
+        nothing, when it is not installed or unusable; when it is enabled (and
+        audited) but its stored settings do not validate, raises PluginError
+        saying it is inactive."""
         if name not in self.installed:
             self.rescan()
         plugin = self.get(name)
         if plugin.error:
             raise PluginError(f"plugin {name!r} cannot be enabled: {plugin.error}")
+        if database is not None and plugin.manifest is not None and plugin.manifest.piccolo_app:
+            await migrate(database, [plugin.manifest.piccolo_app],
+                          echo=echo or (lambda *lines: log.info("plugin.migrated", plugin=name,
+                                                                output=" ".join(map(str, lines)))))
         await self._change(name, "plugin.enable", {}, actor, enabled=True)
         if name in self._state.settings_errors:
             raise PluginError(f"plugin {name!r} is enabled but inactive: {self._state.settings_errors[name]}")
