@@ -5,7 +5,7 @@ is written once per (kind, store key), a dead letter once per open
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from engine import sdk
@@ -49,6 +49,35 @@ async def save_link(runtime: Any, kind: str, store_key: str, erp_id: str) -> Non
     async with sdk.transaction(runtime):
         if await link_of(kind, store_key) is None:
             await ErpLink.insert(ErpLink(kind=kind, store_key=store_key, erp_id=erp_id, created_at=_now()))
+
+
+def _claim_kind(kind: str) -> str:
+    return f"claim:{kind}"
+
+
+async def claim(runtime: Any, kind: str, store_key: str, stale_after: timedelta) -> bool:
+    """Take the exclusive right to create ``store_key``'s record in the ERP.
+
+    True when it is taken: no other process holds it, or the other claim is
+    older than ``stale_after`` (its holder died mid-push). False while another
+    process holds it. Atomic on both databases (a claim is a link row of kind
+    ``claim:<kind>``, unique like every link); :func:`release` gives it back."""
+    now = _now()
+    async with sdk.transaction(runtime):
+        taken = await ErpLink.insert(
+            ErpLink(kind=_claim_kind(kind), store_key=store_key, erp_id="", created_at=now)
+        ).on_conflict(target=(ErpLink.kind, ErpLink.store_key), action="DO NOTHING").returning(ErpLink.id)
+        if taken:
+            return True
+        return bool(await ErpLink.update({ErpLink.created_at: now}).where(
+            (ErpLink.kind == _claim_kind(kind)) & (ErpLink.store_key == store_key)
+            & (ErpLink.created_at < now - stale_after)).returning(ErpLink.id))
+
+
+async def release(runtime: Any, kind: str, store_key: str) -> None:
+    """Give back a claim taken with :func:`claim`."""
+    async with sdk.transaction(runtime):
+        await ErpLink.delete().where((ErpLink.kind == _claim_kind(kind)) & (ErpLink.store_key == store_key))
 
 
 async def count_links(kind: str) -> int:

@@ -22,13 +22,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
 from engine import sdk
 
 from shopwright_erp_sync import store
-from shopwright_erp_sync.connector import Connector, ErpProduct
+from shopwright_erp_sync.connector import Connector, ErpProduct, ErpUnavailable
 from shopwright_erp_sync.settings import OWNABLE_FIELDS
 
 NAME = "erp_sync"
@@ -200,17 +200,38 @@ async def _import(runtime: Any, result: Any) -> dict[str, Any]:
             "dead_lettered": len(products) - len(imported) + len(result.faults)}
 
 
+class PushInProgress(ErpUnavailable):
+    """Another process (the worker, or ``shopwright erp push``) is pushing the
+    same order right now: try again later (the job retries it)."""
+
+
+#: a push claim older than this is taken over (its holder died mid-push; the
+#: ERP's own search by order number then finds what it may have created)
+PUSH_CLAIM_STALE_AFTER = timedelta(minutes=10)
+
+
 async def push_order(runtime: Any, connector: Connector, number: str) -> tuple[str, bool]:
     """Push paid order ``number``; returns (ERP id, whether this call created
-    the link). Raises the connector's errors (the job decides on retries)."""
+    the link). One process at a time pushes an order (a claim, so that the
+    worker and a manual ``erp push`` never both create a sale order); a second
+    one meanwhile raises :class:`PushInProgress`. Raises the connector's
+    errors (the job decides on retries)."""
     known = await store.link_of("order", number)
     if known is not None:
         return known, False
-    order = await sdk.order(runtime, number)
-    if order is None:
-        raise LookupError(f"no order {number}")
-    erp_id = await connector.push_order(order)
-    await store.save_link(runtime, "order", number, erp_id)
+    if not await store.claim(runtime, "order", number, PUSH_CLAIM_STALE_AFTER):
+        raise PushInProgress(f"order {number} is being pushed by another process; try again in a moment")
+    try:
+        known = await store.link_of("order", number)   # pushed between the first look and the claim
+        if known is not None:
+            return known, False
+        order = await sdk.order(runtime, number)
+        if order is None:
+            raise LookupError(f"no order {number}")
+        erp_id = await connector.push_order(order)
+        await store.save_link(runtime, "order", number, erp_id)
+    finally:
+        await store.release(runtime, "order", number)
     await store.resolve(runtime, "order", [number])
     pushed = await store.get_json("last_push")
     await store.set_json(runtime, "last_push", {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -35,6 +35,9 @@ class OdooStandIn:
         self.faulty: set[int] = set()
         self.calls: list[tuple[str, str]] = []
         self.lock = threading.Lock()
+        #: while set to an unset Event, each ``sale.order`` create waits for it (``waiting`` counts them)
+        self.sale_order_gate: threading.Event | None = None
+        self.waiting = 0
         self.server: ThreadingHTTPServer | None = None
 
     # ------------------------------------------------------------ data
@@ -182,6 +185,11 @@ class OdooStandIn:
     def handle(self, body: dict) -> dict:
         params = body["params"]
         service, method, args = params["service"], params["method"], params["args"]
+        gate = self.sale_order_gate
+        if gate is not None and method == "execute_kw" and list(args[3:5]) == ["sale.order", "create"]:
+            with self.lock:
+                self.waiting += 1
+            gate.wait()
         try:
             with self.lock:
                 if service == "common" and method == "version":

@@ -3,6 +3,11 @@ job runs twice or the ERP is down for a while; store-made stock changes go
 out, the import's own do not (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
+import asyncio
+import threading
+
+import pytest
+
 from engine import sdk
 from engine.testing import api_token, collect_jobs, fetch, wait_until
 from engine.testing.checkout import add_product, cart_with, checkout
@@ -54,6 +59,35 @@ async def test_a_paid_order_is_pushed_once_even_when_its_job_runs_twice(make_app
     assert await push({"runtime": runtime, "job_try": 1}, number) == str(order["id"])
     assert len(sale_orders(odoo, number)) == 1 and len(odoo.rows("res.partner")) == 1
     assert await store.link_of("order", number) == str(order["id"])
+
+
+async def test_the_worker_and_a_manual_push_of_one_order_create_one_sale_order(make_app, database_url, odoo):
+    app = await make_app(plugins=[plugin], database_url=database_url)
+    runtime = app.runtime
+    odoo.add_product("Cap", "CAP-1", price=15.0, on_hand=4)
+    await add_product(runtime, "CAP-1", price=1500, stock=4)
+    number = await paid_order(app, "CAP-1", 1)          # not configured yet: it waits as a dead letter
+    await wait_until(lambda: store.open_dead_letters("order"), what="the order waiting")
+    await runtime.host.configure(NAME, {"url": odoo.url, **CONFIG})
+
+    async def push():
+        connector = sync.connector_for(runtime, sdk.plugin_settings(runtime, NAME))
+        try:
+            return await sync.push_order(runtime, connector, number)
+        finally:
+            await connector.aclose()
+
+    odoo.sale_order_gate = threading.Event()
+    first = asyncio.create_task(push())
+    await wait_until(lambda: odoo.waiting == 1, what="the first push inside Odoo's create")
+    second = asyncio.create_task(push())
+    await wait_until(lambda: second.done() or odoo.waiting == 2, what="the second push refused or creating too")
+    odoo.sale_order_gate.set()
+    with pytest.raises(sync.PushInProgress):
+        await second
+    erp_id, created = await first
+    assert created and [row["id"] for row in sale_orders(odoo, number)] == [int(erp_id)]
+    assert await push() == (erp_id, False)                # the claim was given back; the link answers
 
 
 async def test_erp_down_for_three_tries_then_up_the_order_arrives_once(make_app, database_url, odoo):
