@@ -14,6 +14,7 @@ from quart import Blueprint, current_app, redirect, request
 
 from engine.admin.access import staff_page
 from engine.admin.rendering import render_admin
+from engine.admin.submissions import once_per_submission
 from engine.catalog import services as catalog
 from engine.catalog.batch import attribute_definitions
 from engine.catalog.tables import ATTRIBUTE_TYPES
@@ -40,6 +41,7 @@ async def attribute_list():
 
 @blueprint.post("/admin/attributes")
 @staff_page(WRITE)
+@once_per_submission
 async def save_attribute():
     form = await request.form
     typed: dict[str, Any] = {name: form.get(name, "").strip()[:limit] for name, limit in FIELDS.items()}

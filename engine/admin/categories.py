@@ -14,6 +14,7 @@ from quart import Blueprint, current_app, redirect, request
 
 from engine.admin.access import staff_page
 from engine.admin.rendering import render_admin
+from engine.admin.submissions import once_per_submission
 from engine.catalog import manage
 from engine.errors import NotFound, ShopError
 from engine.web.audit import record
@@ -70,6 +71,7 @@ async def category_list():
 
 @blueprint.post("/admin/categories")
 @staff_page(WRITE)
+@once_per_submission
 async def create_category():
     typed = await _typed()
     values, errors = _values(typed)

@@ -30,7 +30,8 @@ order page with the message at its field and the service's status (4xx;
 redirects (303) back to the page and is audited as ``order.<action>``
 (target ``number=<number>``; the amount in minor units for money movements).
 Each refund form carries a fresh idempotency key, so a double-submitted refund
-refunds once.
+refunds once; every form also carries a one-time submission key
+(:mod:`engine.admin.submissions`), so a double-submitted shipment ships once.
 """
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ from engine.admin.access import staff_page
 from engine.admin.amounts import AmountError, format_major, parse_amount
 from engine.admin.common import form_fields
 from engine.admin.rendering import render_admin
+from engine.admin.submissions import once_per_submission
 from engine.db.sql import reading
 from engine.errors import InvalidInput, NotFound, ShopError
 from engine.orders import actions as order_actions
@@ -291,7 +293,7 @@ def _action_view(action: str):
 
     view.__name__ = f"order_{action.replace('-', '_')}"
     view.__doc__ = f"``POST /admin/orders/<number>/{action}`` (``orders:write``)."
-    return staff_page(WRITE)(view)
+    return staff_page(WRITE)(once_per_submission(view))
 
 
 for _action in HANDLERS:

@@ -33,6 +33,7 @@ from engine.accounts.permissions import actor_has
 from engine.admin.access import staff_page
 from engine.admin.amounts import AmountError, format_major, parse_amount
 from engine.admin.rendering import render_admin
+from engine.admin.submissions import once_per_submission
 from engine.audit import actor_label
 from engine.catalog import images, manage, services, stock_history
 from engine.db.sql import fetch, reading
@@ -165,6 +166,7 @@ async def new_product():
 
 @blueprint.post("/admin/products/new")
 @staff_page(WRITE)
+@once_per_submission
 async def create_product():
     return await _save(None)
 
@@ -249,6 +251,7 @@ async def product_images(product_id: int):
 
 @blueprint.post("/admin/products/<int:product_id>/stock")
 @staff_page(WRITE)
+@once_per_submission
 async def adjust_stock(product_id: int):
     form = await request.form
     sku, warehouse, mode = form.get("sku", "")[:100], form.get("warehouse", "")[:50], form.get("mode", "")[:10]

@@ -18,6 +18,7 @@ from engine.admin import promotion_form
 from engine.admin.access import staff_page
 from engine.admin.common import form_fields, refuse
 from engine.admin.rendering import render_admin
+from engine.admin.submissions import once_per_submission
 from engine.db.sql import reading
 from engine.errors import NotFound, ShopError
 from engine.pricing import manage
@@ -79,6 +80,7 @@ async def _save(promotion: dict | None):
 
 @blueprint.post("/admin/promotions")
 @staff_page(WRITE)
+@once_per_submission
 async def promotion_create():
     return await _save(None)
 

@@ -43,11 +43,13 @@ def _admin_time(value: Any) -> str:
 def environment() -> Environment:
     global _environment
     if _environment is None:
+        from engine.admin.submissions import submission_field
         from engine.web.csrf import current_token
 
         _environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                                    trim_blocks=True, lstrip_blocks=True)
-        _environment.globals.update(csrf_token=current_token, format_money=_format_money)
+        _environment.globals.update(csrf_token=current_token, format_money=_format_money,
+                                    submission_field=submission_field)
         _environment.filters["admin_time"] = _admin_time
         _environment.filters["fromjson"] = json.loads
     return _environment

@@ -11,6 +11,7 @@ from engine.accounts.permissions import all_permissions
 from engine.admin.access import staff_page
 from engine.admin.common import refused
 from engine.admin.rendering import render_admin
+from engine.admin.submissions import once_per_submission
 from engine.web.audit import mark_audited, request_actor
 
 blueprint = Blueprint("admin_roles", __name__)
@@ -30,6 +31,7 @@ async def roles():
 
 @blueprint.post("/admin/roles")
 @staff_page("staff:write")
+@once_per_submission
 async def role_save():
     form = await request.form
     known = await all_permissions(current_app.runtime)

@@ -18,6 +18,7 @@ from engine.accounts.roles import AccountError, all_roles, grants
 from engine.admin.access import staff_page
 from engine.admin.common import form_fields, refused, staff_session
 from engine.admin.rendering import render_admin
+from engine.admin.submissions import once_per_submission
 from engine.web import sessions
 from engine.web.audit import mark_audited, request_actor
 
@@ -35,6 +36,7 @@ async def staff_list():
 
 @blueprint.post("/admin/staff")
 @staff_page("staff:write")
+@once_per_submission
 async def staff_create():
     form = await form_fields()
     try:

@@ -9,6 +9,7 @@ from quart import Blueprint, current_app, redirect, request
 
 from engine.admin.access import staff_page
 from engine.admin.rendering import render_admin
+from engine.admin.submissions import once_per_submission
 from engine.catalog import services
 from engine.catalog.writes import save_warehouse
 from engine.db.sql import fetch
@@ -39,6 +40,7 @@ async def warehouse_list():
 
 @blueprint.post("/admin/warehouses")
 @staff_page(WRITE)
+@once_per_submission
 async def save():
     form = await request.form
     typed = {"code": form.get("code", "").strip()[:50], "name": form.get("name", "").strip()[:200],

@@ -4,12 +4,12 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from engine.system.tables import OutboxEvent, PluginFailure, PluginState, SiteSetting
+from engine.system.tables import FormSubmission, OutboxEvent, PluginFailure, PluginState, SiteSetting
 
 APP_CONFIG = AppConfig(
     app_name="system",
     migrations_folder_path=str(Path(__file__).parent / "migrations"),
-    table_classes=[PluginState, SiteSetting, OutboxEvent, PluginFailure],
+    table_classes=[PluginState, SiteSetting, OutboxEvent, PluginFailure, FormSubmission],
     migration_dependencies=[],
     commands=[],
 )

@@ -66,3 +66,15 @@ class OutboxEvent(Table, tablename="outbox_events"):
     claimed_until = Timestamptz(null=True, default=None)
     #: the W3C trace context of the request that wrote the event (engine.tracing), when traced
     trace_context = Text(null=True, default=None)
+
+
+class FormSubmission(Table, tablename="form_submissions"):
+    """One sending of an admin form that creates something, by the form's
+    one-time ``key`` (a hidden field): a second sending of the same form (a
+    double click, a reload) finds it and is answered with the first one's
+    result (``location``) instead of creating a second record. Only
+    :mod:`engine.system.submissions` writes it; rows older than a day go."""
+
+    key = Varchar(length=64, unique=True, index=True)
+    location = Text(null=True, default=None)
+    created_at = Timestamptz(index=True)
