@@ -20,6 +20,12 @@ not answering is raised as is (the core answers 5xx and PayPal redelivers).
   for that refund (its id, amount and ``custom_id`` — the shop's ledger key
   when the shop started it); the order is found through the refunded
   capture (its ``up`` link);
+  a reversal is PayPal taking the money back (e.g. a chargeback the buyer
+  won): it is recorded as the refund it is, marked ``PAYMENT.CAPTURE.REVERSED``
+  in the ledger's raw data;
+- ``CUSTOMER.DISPUTE.CREATED`` → ``disputed`` (the order is flagged for
+  staff to respond at PayPal); the order is found through the disputed
+  capture (``disputed_transactions[].seller_transaction_id``);
 - ``PAYMENT.AUTHORIZATION.VOIDED`` → ``cancelled`` (the authorization's id);
 - anything else → no status (acknowledged, nothing changes).
 """
@@ -115,6 +121,16 @@ async def event_outcome(gateway: PayPalGateway, event: Mapping[str, Any]) -> Web
                               provider_id=resource.get("id"),
                               transaction_key=key if isinstance(key, str) and key.startswith("sw-pay-") else None,
                               raw={"refund": resource.get("id"), "status": resource.get("status"), "event": kind})
+    if kind == "CUSTOMER.DISPUTE.CREATED":
+        captures = [str(item["seller_transaction_id"]) for item in resource.get("disputed_transactions") or []
+                    if isinstance(item, Mapping) and item.get("seller_transaction_id")]
+        reference = None
+        if captures:
+            async with gateway.client() as api:
+                reference = _order_of(await api.call("GET", f"/v2/payments/captures/{captures[0]}"))
+        return WebhookOutcome(event_id, reference, "disputed", provider_id=resource.get("dispute_id"),
+                              raw={"dispute": resource.get("dispute_id"), "reason": resource.get("reason"),
+                                   "event": kind})
     if kind == "PAYMENT.AUTHORIZATION.VOIDED":
         return WebhookOutcome(event_id, _order_of(resource), "cancelled", provider_id=resource.get("id"),
                               raw={"authorization": resource.get("id"), "event": kind})

@@ -10,9 +10,9 @@ import asyncio
 import httpx
 import pytest
 from paypal_standin import sign_webhook, webhook_event
-from test_payments import PLUGIN, deliver, ledger, order_status, place
+from test_payments import PLUGIN, come_back, deliver, ledger, order_status, place
 
-from engine.testing import fetchval
+from engine.testing import api_token, fetchval
 from engine.testing.checkout import add_product
 
 pytestmark = pytest.mark.timeout(120)
@@ -105,6 +105,26 @@ async def test_denied_capture_and_voided_authorization_webhooks(paypal, paypal_s
             assert await order_status(other["number"]) == "pending_payment"
             # The core records a failed payment report as a failed attempt; no money moved.
             assert [s for _, s, _ in await ledger(other["number"])] == ["failed"]
+
+
+async def test_a_dispute_flags_the_order_for_staff(paypal, paypal_shop, database_url):
+    async with paypal_shop(paypal, database_url) as (app, base_url):
+        await add_product(app.runtime, "TEE-1", price=2500, stock=5)
+        headers = {"Authorization": f"Bearer {await api_token('paypal disputes', ['orders:read'])}"}
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            order = await place(client, "paypal-dispute-1")
+            number, reference = order["number"], order["payment"]["reference"]
+            assert (await come_back(client, paypal.approve(reference))).status_code == 303
+            [capture_id] = [c for c, capture in paypal.captures.items()
+                            if capture["supplementary_data"]["related_ids"]["order_id"] == reference]
+            dispute = {"dispute_id": "PP-D-4711", "reason": "MERCHANDISE_OR_SERVICE_NOT_RECEIVED",
+                       "status": "OPEN", "dispute_amount": {"currency_code": "EUR", "value": "54.90"},
+                       "disputed_transactions": [{"seller_transaction_id": capture_id}]}
+            assert (await deliver(client, webhook_event("CUSTOMER.DISPUTE.CREATED", dispute))).status_code == 200
+            view = (await client.get(f"/api/v1/admin/orders/{number}", headers=headers)).json()
+            assert "disputed" in view["money"]["flag"] and view["payment"]["flag"]
+            assert view["status"] == "paid", "a dispute moves no money until it is decided"
+            assert await ledger(number) == [("capture", "succeeded", 5490)]
 
 
 async def test_unhandled_events_are_acknowledged(paypal, paypal_shop, sqlite_url):
