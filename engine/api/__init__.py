@@ -15,6 +15,7 @@ def install(app: Quart) -> None:
     from engine.api import (
         account,
         admin_catalog,
+        admin_customers,
         admin_jobs,
         admin_plugins,
         admin_promotions,
@@ -31,5 +32,6 @@ def install(app: Quart) -> None:
     for blueprint in (admin_plugins.blueprint, admin_staff.blueprint, account.blueprint, carts.blueprint,
                       checkout.blueprint, orders.blueprint, orders.admin, admin_promotions.blueprint,
                       provider_webhooks.blueprint, products.blueprint, admin_catalog.blueprint,
-                      admin_webhooks.blueprint, admin_jobs.blueprint, fulfillments.blueprint):
+                      admin_webhooks.blueprint, admin_jobs.blueprint, fulfillments.blueprint,
+                      admin_customers.blueprint):
         app.register_blueprint(blueprint)
