@@ -235,6 +235,8 @@ class TracingSettings(_Section):
     service_name: str = Field("shopwright", min_length=1, max_length=200)
     #: share of new traces recorded (a trace continued from an incoming ``traceparent`` follows its parent)
     sample_ratio: float = Field(1.0, ge=0.0, le=1.0)
+    #: keep the client's IP address and user agent on request spans (personal data: off by default)
+    record_client_address: bool = False
 
 
 class DatabaseSettings(_Section):

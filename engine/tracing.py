@@ -27,12 +27,20 @@ The instrumentation points each call one helper:
 - domain events: :func:`carrier` is stored with the outbox row, and the relay
   enqueues the event's dispatch job inside :func:`resumed`, so the jobs an
   event starts join the trace of the request that wrote it.
+
+Traces leave the shop for a collector, so they hold no personal data: no raw
+path or query (cart ids, access tokens), no client address or user agent
+unless ``record_client_address`` is on, and failure messages (a hook's, a
+job's exception) are scrubbed of e-mail addresses, card-like numbers and IP
+addresses (:func:`scrub`); a failed job records its exception's type and the
+scrubbed message, not its traceback.
 """
 from __future__ import annotations
 
 import contextlib
 import functools
 import json
+import re
 from typing import Any, Awaitable, Callable, Iterator
 
 #: the job keyword argument that carries the enqueuer's trace context
@@ -47,6 +55,25 @@ _tracer: Any = None
 _provider: Any = None
 _propagator: Any = None
 _configured: tuple | None = None
+_record_client = False
+
+_EMAIL = re.compile(r"[^\s@<>\"'(),;:]+@[^\s@<>\"'(),;:]+\.[A-Za-z]{2,}")
+_CARD_LIKE = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
+_IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+_IPV6 = re.compile(r"(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
+                   r"|(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{0,4}::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{0,4}")
+#: longest failure message recorded on a span
+MESSAGE_LIMIT = 500
+
+
+def scrub(message: str) -> str:
+    """``message`` without e-mail addresses, card-like numbers and IP
+    addresses (each replaced by a marker), cut to :data:`MESSAGE_LIMIT`."""
+    text = _EMAIL.sub("[email]", str(message))
+    text = _CARD_LIKE.sub("[number]", text)
+    text = _IPV4.sub("[ip]", text)
+    text = _IPV6.sub("[ip]", text)
+    return text[:MESSAGE_LIMIT]
 
 
 def configure(settings: Any) -> None:
@@ -56,6 +83,8 @@ def configure(settings: Any) -> None:
     down (flushing what it holds) and start anew."""
     global _tracer, _provider, _propagator, _configured
     options = getattr(settings, "tracing", settings)
+    global _record_client
+    _record_client = bool(getattr(options, "record_client_address", False))
     key = (options.enabled, options.otlp_endpoint, options.service_name, options.sample_ratio)
     if key == _configured:
         return
@@ -131,6 +160,9 @@ def statement(sql: str, dialect: str):
 #: server span attributes that hold the raw path or query (cart ids and access tokens live there)
 _RAW_TARGET = ("http.target", "url.path")
 _RAW_QUERY = ("url.query",)
+#: server span attributes that say who the client is (kept only with ``record_client_address``)
+_CLIENT = ("net.peer.ip", "net.peer.port", "client.address", "client.port", "net.sock.peer.addr",
+           "net.sock.peer.port", "http.client_ip", "http.user_agent", "user_agent.original")
 
 
 def name_request(method: str, route: str) -> None:
@@ -138,7 +170,8 @@ def name_request(method: str, route: str) -> None:
     (the ASGI middleware only knows the raw path, which must not be a name),
     and put the route template where the middleware recorded the raw path,
     query and URL: a path or query may carry a secret (a cart id, an order's
-    access token)."""
+    access token); and blank the client's address and user agent unless
+    ``record_client_address`` is on."""
     if _tracer is None:
         return
     from opentelemetry import trace
@@ -152,7 +185,7 @@ def name_request(method: str, route: str) -> None:
     for key in _RAW_TARGET:
         if key in recorded:
             current.set_attribute(key, route)
-    for key in _RAW_QUERY:
+    for key in _RAW_QUERY + (() if _record_client else _CLIENT):
         if key in recorded:
             current.set_attribute(key, "")
     url = recorded.get("http.url") or recorded.get("url.full")
@@ -179,7 +212,7 @@ def traced_hook_attempt(attempt: Callable[..., Awaitable[tuple[bool, Any]]]) -> 
                 "shopwright.plugin": impl.plugin, "shopwright.hook": name}) as current:
             ok, result = await attempt(caller, name, contract, impl, *rest)
             if not ok:
-                current.set_status(StatusCode.ERROR, str(result))
+                current.set_status(StatusCode.ERROR, scrub(str(result)))
             return ok, result
 
     return traced
@@ -251,13 +284,21 @@ def traced_job(name: str, run: Callable[..., Awaitable[Any]]) -> Callable[..., A
         stored = kwargs.pop(JOB_KWARG, None) if kwargs else None
         if _tracer is None:
             return await run(ctx, *args, **kwargs)
-        from opentelemetry.trace import SpanKind
+        from opentelemetry.trace import SpanKind, StatusCode
 
         with _tracer.start_as_current_span(f"job {name}", context=_extract(stored), kind=SpanKind.CONSUMER,
+                                           record_exception=False, set_status_on_exception=False,
                                            attributes={"shopwright.job": name,
                                                        "shopwright.job_id": str(ctx.get("job_id") or ""),
-                                                       "shopwright.job_try": int(ctx.get("job_try") or 1)}):
-            return await run(ctx, *args, **kwargs)
+                                                       "shopwright.job_try": int(ctx.get("job_try") or 1)}) as current:
+            try:
+                return await run(ctx, *args, **kwargs)
+            except BaseException as exc:
+                message = scrub(str(exc))
+                current.add_event("exception", {"exception.type": type(exc).__qualname__,
+                                                "exception.message": message})
+                current.set_status(StatusCode.ERROR, f"{type(exc).__qualname__}: {message}")
+                raise
 
     return job
 

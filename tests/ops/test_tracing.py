@@ -112,3 +112,31 @@ def test_tracing_is_set_from_the_environment_like_every_setting():
     assert not load_settings(config_path=os.devnull, environ={}).tracing.enabled, "off by default"
     with pytest.raises(SettingsError, match="tracing.sample_ratio"):
         load_settings(config_path=os.devnull, environ={"SHOPWRIGHT_TRACING__SAMPLE_RATIO": "2"})
+
+
+@pytest.mark.parametrize("record_client", [False, True])
+async def test_request_spans_keep_the_client_only_when_the_merchant_says_so(make_app, spans, record_client):
+    app = await make_app(tracing={**TRACED, "record_client_address": record_client})
+    tracing.provider().add_span_processor(SimpleSpanProcessor(spans))
+    response = await app.test_client().get("/healthz", headers={"User-Agent": "Shopper-Browser/1.0"})
+    assert response.status_code == 200
+    [server] = [s for s in spans.get_finished_spans() if s.kind.name == "SERVER"]
+    agents = [value for key, value in server.attributes.items() if "user_agent" in key]
+    assert agents == (["Shopper-Browser/1.0"] if record_client else [""])
+
+
+async def test_a_failed_jobs_span_holds_no_personal_data(spans):
+    tracing.configure(TracingSettings(enabled=True, otlp_endpoint=""))
+    tracing.provider().add_span_processor(SimpleSpanProcessor(spans))
+
+    async def failing(ctx):
+        raise LookupError("no account for ada@example.test (card 4242 4242 4242 4242) from 203.0.113.9")
+
+    with pytest.raises(LookupError):
+        await tracing.traced_job("accounts.sync", failing)({"job_id": "j1", "job_try": 1})
+    [span] = spans.get_finished_spans()
+    recorded = [span.status.description or ""] + [str(dict(event.attributes)) for event in span.events]
+    assert span.status.status_code.name == "ERROR" and "LookupError" in recorded[0]
+    assert "[email]" in recorded[0] and "[number]" in recorded[0] and "[ip]" in recorded[0]
+    assert not [text for text in recorded if "ada@" in text or "4242" in text or "203.0.113" in text]
+    assert not [event for event in span.events if "exception.stacktrace" in event.attributes]
