@@ -139,15 +139,23 @@ def test_metrics_settings_are_checked():
 
 
 async def test_the_deploy_prometheus_example_scrapes_with_the_token(make_app):
-    """deploy/prometheus/prometheus.yml scrapes /metrics with the bearer token
-    the compose file gives the web processes; nginx does not pass /metrics on."""
+    """deploy/prometheus/prometheus.yml scrapes /metrics of the web processes and
+    the job workers with the bearer token the compose file gives them; nginx does
+    not pass /metrics on."""
     yaml = pytest.importorskip("yaml")
     deploy = Path(__file__).resolve().parents[1] / "deploy"
     config = yaml.safe_load((deploy / "prometheus" / "prometheus.yml").read_text())
-    (job,) = config["scrape_configs"]
-    assert job["metrics_path"] == "/metrics" and job["authorization"]["type"] == "Bearer"
-    assert job["dns_sd_configs"][0]["port"] == 8000
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    job, worker = jobs["shopwright"], jobs["shopwright-worker"]
+    for each in (job, worker):
+        assert each["metrics_path"] == "/metrics" and each["authorization"]["type"] == "Bearer"
+    assert job["dns_sd_configs"][0]["port"] == 8000 and job["dns_sd_configs"][0]["names"] == ["web"]
     compose = yaml.safe_load((deploy / "compose.yaml").read_text())
+    # the workers serve their /metrics beyond their own container, on the port Prometheus asks
+    command = compose["services"]["worker"]["command"]
+    assert worker["dns_sd_configs"][0]["names"] == ["worker"]
+    assert command[command.index("--health-port") + 1] == str(worker["dns_sd_configs"][0]["port"])
+    assert command[command.index("--health-host") + 1] == "0.0.0.0"
     assert compose["x-shop"]["environment"]["SHOPWRIGHT_OPS__METRICS_TOKEN"] == "${METRICS_TOKEN:-}"
     assert "location = /metrics" in (deploy / "nginx" / "shopwright.conf").read_text()
     # what Prometheus sends, from another container of the compose network
