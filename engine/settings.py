@@ -110,7 +110,10 @@ class CheckoutSettings(_Section):
     reservation_minutes: int = Field(1440, ge=1, le=60 * 24 * 60)
     prices_include_tax: bool = False
     max_line_quantity: int = Field(999, ge=1, le=1_000_000)
-    order_number_start: int = Field(1000, ge=0)
+    order_number_start: int = Field(1000, ge=0, le=10**15)
+    #: put before every new order number (e.g. "SW-" gives "SW-1001"): capital letters, digits
+    #: and hyphens, up to 12; existing orders keep their numbers
+    order_number_prefix: str = Field("", pattern=r"^([A-Z0-9][A-Z0-9-]{0,11})?$")
     payment_timeout_seconds: float = Field(30.0, gt=0)
     #: how long a shipping quote without its own ``expires_at`` is kept with the checkout
     quote_ttl_seconds: int = Field(900, ge=0, le=86400)

@@ -53,6 +53,7 @@ async def _page(status: int = 200, store: dict | None = None, taxes: dict | None
                               taxes=taxes or _tax_values(), errors=errors or {}, failed=failed,
                               currency=settings.store.currency, locale=settings.store.locale,
                               order_number_start=settings.checkout.order_number_start,
+                              order_number_prefix=settings.checkout.order_number_prefix,
                               done=request.args.get("done"))
 
 

@@ -395,7 +395,8 @@ async def _write(runtime, prepared: PreparedCheckout, key: str, digest: str, act
         if existing is not None:
             raise _Replay(existing)
         order, lines = await placement.create_in_tx(_new_order(prepared, key, digest),
-                                                    runtime.settings.checkout.order_number_start, now)
+                                                    runtime.settings.checkout.order_number_start, now,
+                                                    runtime.settings.checkout.order_number_prefix)
         order_id, number = order["id"], order["number"]
         used = await pricing.record_promotions_in_tx(priced.adjustments, order_id, prepared.customer, prepared.email)
         payment = await records.create(order_id, prepared.gateway, priced.total.amount, priced.currency)

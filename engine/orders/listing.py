@@ -27,6 +27,8 @@ around a millisecond a page at any depth.
 """
 from __future__ import annotations
 
+import re
+
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -105,9 +107,14 @@ def _search_clause(query: str) -> tuple[str, list[Any]]:
     return "(" + " OR ".join(clauses) + ")", args
 
 
+#: what an order number looks like: digits after an optional prefix (``checkout.order_number_prefix``)
+_NUMBER = re.compile(r"(?:[A-Z0-9][A-Z0-9-]{0,11})?[0-9]+")
+
+
 async def _is_order_number(query: str) -> bool:
     text = query.strip()
-    return len(text) <= 32 and text.isdigit() and bool(await fetch("SELECT 1 FROM orders WHERE number = {}", text))
+    return (len(text) <= 32 and _NUMBER.fullmatch(text) is not None
+            and bool(await fetch("SELECT 1 FROM orders WHERE number = {}", text)))
 
 
 def _day_start(day: date) -> datetime:

@@ -2,8 +2,8 @@
 
 Checkout decides what the order is (:class:`NewOrder`); this module is where
 it is written, inside the checkout's transaction, so an order is only ever
-written by the orders domain. The order number is ``order_number_start +
-id``; the row's idempotency key is unique, so a second write with the same
+written by the orders domain. The order number is ``order_number_prefix``
+followed by ``order_number_start + id``; the row's idempotency key is unique, so a second write with the same
 key fails and the caller answers with the first order.
 """
 from __future__ import annotations
@@ -67,7 +67,8 @@ async def by_idempotency_key(key: str) -> dict[str, Any] | None:
     return await fetchone("SELECT * FROM orders WHERE idempotency_key = {}", key)
 
 
-async def create_in_tx(order: NewOrder, number_start: int, now: datetime) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+async def create_in_tx(order: NewOrder, number_start: int, now: datetime,
+                       number_prefix: str = "") -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Inside a transaction: write ``order`` as ``pending_payment`` with its
     lines; returns the numbered row and the line rows in position order. Both
     come back from the writes (``RETURNING``): nothing is read again."""
@@ -85,7 +86,7 @@ async def create_in_tx(order: NewOrder, number_start: int, now: datetime) -> tup
         order.shipping_method, order.shipping_label, order.payment_method, order.payment_plugin, now, now)
     order_id = row["id"]
     numbered = await fetchone("UPDATE orders SET number = {} WHERE id = {} RETURNING *",
-                              str(number_start + order_id), order_id)
+                              f"{number_prefix}{number_start + order_id}", order_id)
     values: list[Any] = []
     for position, line in enumerate(order.lines):
         values += [order_id, line.sku, line.variant_id, line.product_id, line.title, json.dumps(line.options),
