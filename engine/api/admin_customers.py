@@ -19,11 +19,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from quart import Blueprint, current_app, request
+from quart import Blueprint, current_app
+from quart_schema import validate_querystring
 
 from engine.accounts import directory
 from engine.accounts.customers import CustomerError
 from engine.accounts.roles import NotFound
+from engine.api.schemas import CustomerListQuery
 from engine.db.sql import reading
 from engine.web.audit import mark_audited, request_actor
 from engine.web.guard import require_permission
@@ -49,21 +51,13 @@ def _not_found(customer_id: int) -> Problem:
     return Problem(404, "Not found", f"There is no customer {customer_id}.")
 
 
-def _limit() -> int:
-    text = str(request.args.get("limit", "50"))
-    if not text.isdigit() or not 1 <= int(text) <= directory.MAX_PAGE:
-        raise Problem(400, "Invalid query", f"limit must be a whole number from 1 to {directory.MAX_PAGE}",
-                      errors={"limit": f"a whole number from 1 to {directory.MAX_PAGE}"})
-    return int(text)
-
-
 @blueprint.get("")
 @require_permission(READ)
-async def list_customers():
+@validate_querystring(CustomerListQuery)
+async def list_customers(query_args: CustomerListQuery):
     """Customers, newest first; ``q`` searches e-mail and name; keyset pages by ``cursor``."""
-    query = str(request.args.get("q", "")).strip()[:directory.MAX_QUERY]
     async with reading():
-        found = await directory.find_customers(query, request.args.get("cursor") or None, _limit())
+        found = await directory.find_customers(query_args.q.strip(), query_args.cursor or None, query_args.limit)
     return _json(found)
 
 

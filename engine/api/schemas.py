@@ -292,6 +292,12 @@ class OrderListQuery(_Query):
     limit: int = Field(50, ge=1, le=200)
 
 
+class CustomerListQuery(_Query):
+    q: str = Field("", max_length=200)
+    cursor: Optional[str] = Field(None, max_length=512)
+    limit: int = Field(50, ge=1, le=200)
+
+
 class OrderSummaryOut(BaseModel):
     number: str
     status: str

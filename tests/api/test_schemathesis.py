@@ -47,7 +47,7 @@ NO_NUL = ["--generation-allow-x00", "false"]
 #: the shop's data, not the request's shape: (path regex, extra statuses a valid
 #: request may get, why). Everything else must be accepted.
 SEMANTIC_REFUSALS = [
-    (r"^/api/v1/(products|admin/(products|orders|webhooks|webhooks/deliveries"
+    (r"^/api/v1/(products|admin/(products|orders|customers|webhooks|webhooks/deliveries"
      r"|webhooks/\{subscription_id\}/deliveries))$",
      ["400", "422"],
      "a cursor is opaque: only one this server made is valid (400); min_price above max_price (422)"),
