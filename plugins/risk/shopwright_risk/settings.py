@@ -23,8 +23,8 @@ class RiskSettings(BaseModel):
     large_order_factor: Decimal = Field(Decimal("3"), ge=Decimal("1"), le=Decimal("100"),
                                         description="A first order this many times the shop's average order value "
                                                     "is unusually large.")
-    min_history: int = Field(20, ge=1, le=100_000,
-                             description="Orders scored before the average order value is trusted.")
+    min_history: int = Field(20, ge=1, le=1000,
+                             description="Orders scored before the average order value (of the latest 1,000) is trusted.")
     failed_payments_limit: int = Field(2, ge=1, le=100,
                                        description="Refused payments for the e-mail within the window from which "
                                                    "the failed_payments rule fires.")

@@ -5,6 +5,7 @@ reasons, staff's decisions become labels for the model; its cron job is
 registered. Scoring and labels on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -31,9 +32,9 @@ def _shopwright(app, *args: str) -> subprocess.CompletedProcess:
     return done
 
 
-async def _order(app, **overrides) -> dict:
+async def _order(app, quantity: int = 1, **overrides) -> dict:
     client = app.test_client()
-    response = await checkout(client, await cart_with(client, "RISK-1", 1), **overrides)
+    response = await checkout(client, await cart_with(client, "RISK-1", quantity), **overrides)
     assert response.status_code == 201, await response.get_json()
     return await response.get_json()
 
@@ -114,4 +115,10 @@ async def test_orders_are_scored_held_and_labelled(make_app, database_url):
     reasons = (await sdk.order_holds(app.runtime, last["number"]))[0].reasons
     # 3 earlier orders of the e-mail and of the payer; 5 from the test client's address (every order so far)
     assert [r.split(" earlier")[0] for r in reasons] == ["3", "5", "3"] and "e-mail" in reasons[0]
+
+    await app.runtime.host.configure(NAME, {"min_history": "5"})   # 6 orders of 44.90 scored so far
+    big = await _assessment((await _order(app, quantity=5, email="new@example.test",
+                                          billing_address=dict(ADDRESS, first_name="Neu")))["number"])
+    assert any("First order from this e-mail, 4.6× the shop's average" in reason
+               for reason in json.loads(big["reasons"])), big["reasons"]
     assert model.FITS == fits, "placing orders trains nothing"
