@@ -97,6 +97,8 @@ async def test_a_held_order_is_neither_captured_nor_shipped_until_approved(shop,
     assert status == 200 and released["holds"][0]["status"] == "released"
     assert released["holds"][0]["resolved_by"] == "token:reviewer"
     assert (await _events("order_hold_released"))[0]["resolution"] == "released"
+    audited = await fetchone("SELECT * FROM audit_log WHERE action LIKE {}", "%release_hold")
+    assert audited and number in audited["target"] and str(hold["id"]) in audited["target"], audited
     again, _ = await _post(shop, headers, f"{number}/holds/{hold['id']}/release")
     assert again == 200 and len(await _events("order_hold_released")) == 1, "releasing twice changes nothing"
     missing, problem = await _post(shop, headers, f"{number}/holds/999999/release")

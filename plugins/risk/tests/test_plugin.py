@@ -12,6 +12,7 @@ import sys
 
 from engine import sdk
 from engine.testing import api_token, check_installed, collect_jobs, wait_until
+from engine.testing.admin import staff_client
 from engine.testing.checkout import ADDRESS, add_product, cart_with, checkout
 from shopwright_risk import model, plugin
 from shopwright_risk.tables import RiskAssessment
@@ -71,6 +72,11 @@ async def test_enabled_and_configured_at_runtime_from_the_command_line(make_app,
     assert any("Billing country FR" in reason for reason in hold.reasons)
     listed = _shopwright(app, "plugins", "list").stdout
     assert NAME in listed
+    staff = await staff_client(app)
+    form = await staff.get(f"/admin/plugins/{NAME}")
+    text = await form.get_data(as_text=True)
+    assert form.status_code == 200 and 'name="threshold"' in text and 'value="60"' in text
+    assert 'name="weight_disposable_email"' in text and 'name="large_order_factor"' in text
 
 
 async def test_orders_are_scored_held_and_labelled(make_app, database_url):
