@@ -7,6 +7,7 @@ from engine import PluginManifest, hookimpl
 from engine.protocols import JobDefinition
 
 from shopwright_risk import labels, screening, training
+from shopwright_risk.commands import risk
 from shopwright_risk.settings import RiskSettings
 
 MANIFEST = PluginManifest(
@@ -36,3 +37,8 @@ async def jobs_handle_event(event, settings, runtime):
 def jobs_register(settings):
     hours = set(range(0, 24, settings.train_every_hours))
     return [JobDefinition(name="risk.train", func=training.train_job, cron={"hour": hours, "minute": {41}})]
+
+
+@hookimpl
+def cli_commands():
+    return [risk]

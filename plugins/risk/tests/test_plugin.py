@@ -72,6 +72,9 @@ async def test_enabled_and_configured_at_runtime_from_the_command_line(make_app,
     assert any("Billing country FR" in reason for reason in hold.reasons)
     listed = _shopwright(app, "plugins", "list").stdout
     assert NAME in listed
+    status = _shopwright(app, NAME, "status").stdout
+    assert "scored 1 orders, held 1; labelled 0 fraudulent, 0 genuine" in status and "model: none yet" in status
+    assert "not trained: 0 labelled orders" in _shopwright(app, NAME, "train").stdout
     staff = await staff_client(app)
     form = await staff.get(f"/admin/plugins/{NAME}")
     text = await form.get_data(as_text=True)
