@@ -15,7 +15,7 @@ from engine import PluginManifest, hookimpl, sdk
 from engine.testing import api_token, fetch, fetchone
 from engine.testing.admin import form_token, staff_client
 from engine.testing.checkout import add_product, cart_with, checkout
-from standin_gateway import StandInGateway
+from standin_gateway import StandInGateway, report
 
 REASONS = ["Billing country FR differs from shipping country DE.", "Disposable e-mail domain."]
 
@@ -55,12 +55,6 @@ async def _place(shop) -> dict:
     return await response.get_json()
 
 
-async def _report(shop, **event) -> None:
-    response = await shop.test_client().post("/webhooks/standin_pay", data=json.dumps(event).encode(),
-                                             headers={"Content-Type": "application/json"})
-    assert response.status_code == 200, await response.get_json()
-
-
 async def _post(shop, headers, path, body=None):
     response = await shop.test_client().post(f"/api/v1/admin/orders/{path}", headers=headers, json=body or {})
     return response.status_code, await response.get_json()
@@ -86,7 +80,7 @@ async def test_a_held_order_is_neither_captured_nor_shipped_until_approved(shop,
     assert [e["kind"] for e in view["events"]][:2] == ["placed", "hold"], "held from the moment the order exists"
     assert (await _events("order_held"))[0]["hold_id"] == hold["id"]
 
-    await _report(shop, id="evt_auth", reference=order["payment"]["reference"], status="authorized", amount=5490,
+    await report(shop, id="evt_auth", reference=order["payment"]["reference"], status="authorized", amount=5490,
                   provider_id="ch_1")
     status, problem = await _post(shop, headers, f"{number}/capture")
     assert status == 409 and problem["type"] == "/problems/order-held", problem
@@ -114,7 +108,7 @@ async def test_a_held_order_is_neither_captured_nor_shipped_until_approved(shop,
 async def test_paid_at_checkout_the_hold_still_blocks_shipping(shop, headers):
     order = await _place(shop)
     number = order["number"]
-    await _report(shop, id="evt_paid", reference=order["payment"]["reference"], status="paid", amount=5490,
+    await report(shop, id="evt_paid", reference=order["payment"]["reference"], status="paid", amount=5490,
                   provider_id="ch_2")
     view = await _view(shop, headers, number)
     assert view["status"] == "paid" and view["holds"][0]["status"] == "open", "money taken, order still held"
@@ -145,7 +139,7 @@ async def test_cancel_closes_the_hold_and_records_fraud(shop, headers):
 async def test_staff_approve_on_the_admin_page(shop):
     order = await _place(shop)
     number = order["number"]
-    await _report(shop, id="evt_auth", reference=order["payment"]["reference"], status="authorized", amount=5490,
+    await report(shop, id="evt_auth", reference=order["payment"]["reference"], status="authorized", amount=5490,
                   provider_id="ch_1")
     client = await staff_client(shop, role="manager")
     page = await (await client.get(f"/admin/orders/{number}")).get_data(as_text=True)

@@ -6,12 +6,9 @@ registered. Scoring and labels on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 from engine import sdk
-from engine.testing import api_token, check_installed, collect_jobs, wait_until
+from engine.testing import api_token, check_installed, collect_jobs, run_shopwright, wait_until
 from engine.testing.admin import staff_client
 from engine.testing.checkout import ADDRESS, add_product, cart_with, checkout
 from shopwright_risk import model, plugin
@@ -19,18 +16,6 @@ from shopwright_risk.tables import RiskAssessment
 
 NAME = "risk"
 ABROAD = dict(ADDRESS, country="FR")
-
-
-def _shopwright(app, *args: str) -> subprocess.CompletedProcess:
-    settings = app.runtime.settings
-    secret = settings.secret_key
-    env = {**os.environ, "SHOPWRIGHT_DATABASE_URL": settings.database_url, "SHOPWRIGHT_CONFIG": os.devnull,
-           "SHOPWRIGHT_SECRET_KEY": secret.get_secret_value() if hasattr(secret, "get_secret_value") else secret,
-           "PYTHONWARNINGS": "ignore"}
-    done = subprocess.run([sys.executable, "-m", "engine.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr
-    return done
 
 
 async def _order(app, quantity: int = 1, **overrides) -> dict:
@@ -56,8 +41,8 @@ async def test_enabled_and_configured_at_runtime_from_the_command_line(make_app,
     before = await _order(app, email="early@yopmail.com", billing_address=ABROAD)
     assert await _assessment(before["number"]) is None, "installed is not enabled"
 
-    _shopwright(app, "plugins", "enable", NAME)
-    _shopwright(app, "plugins", "configure", NAME, "threshold=60")
+    run_shopwright(app, "plugins", "enable", NAME)
+    run_shopwright(app, "plugins", "configure", NAME, "threshold=60")
     await wait_until(lambda: app.runtime.host.is_active(NAME), what="the running shop loading the plugin")
 
     async def configured():
@@ -70,11 +55,11 @@ async def test_enabled_and_configured_at_runtime_from_the_command_line(make_app,
     assert hold.status == "open" and hold.score == 63 and hold.plugin == NAME
     assert any("yopmail.com" in reason for reason in hold.reasons)
     assert any("Billing country FR" in reason for reason in hold.reasons)
-    listed = _shopwright(app, "plugins", "list").stdout
+    listed = run_shopwright(app, "plugins", "list").stdout
     assert NAME in listed
-    status = _shopwright(app, NAME, "status").stdout
+    status = run_shopwright(app, NAME, "status").stdout
     assert "scored 1 orders, held 1; labelled 0 fraudulent, 0 genuine" in status and "model: none yet" in status
-    assert "not trained: 0 labelled orders" in _shopwright(app, NAME, "train").stdout
+    assert "not trained: 0 labelled orders" in run_shopwright(app, NAME, "train").stdout
     staff = await staff_client(app)
     form = await staff.get(f"/admin/plugins/{NAME}")
     text = await form.get_data(as_text=True)
