@@ -19,6 +19,8 @@ the forms that act on it. Each form posts to ``/admin/orders/<number>/<action>``
 ``release-hold``  approve an order held for review (:func:`engine.orders.holds.release`)
 ``cancel-hold``   cancel a held order through ``cancel`` (void or refund as usual), ``fraud``
                   when staff judge it fraudulent
+``mark-fraud``    staff judge the order fraudulent, e.g. after a chargeback
+                  (:func:`engine.orders.actions.mark_fraudulent`)
 =============  ==========================================================
 
 While the order has an open hold (:mod:`engine.orders.holds`) the page shows
@@ -72,7 +74,7 @@ DONE = {"mark-paid": "Payment recorded.", "capture": "Payment captured.", "void"
         "refund": "Refund made.", "cancel": "Order cancelled.", "fulfill": "Shipment recorded.",
         "shipment": "Shipment status changed.", "return": "Return updated.",
         "complete": "Order completed.", "note": "Note added.", "release-hold": "Order approved.",
-        "cancel-hold": "Order cancelled."}
+        "cancel-hold": "Order cancelled.", "mark-fraud": "Order marked fraudulent."}
 
 
 #: the statuses a shipment may move on to, as the page offers them
@@ -110,6 +112,8 @@ def offered_actions(order: dict[str, Any], money: dict[str, Any]) -> dict[str, A
     if status == "fulfilled":
         offers["complete"] = {}
     offers["note"] = {}
+    if not any(event["kind"] == "fraud" for event in order.get("events", [])):
+        offers["mark-fraud"] = {}
     if any(hold["status"] == "open" for hold in order.get("holds", [])):
         offers.pop("capture", None)
         offers.pop("fulfill", None)
@@ -232,6 +236,11 @@ async def _cancel_hold(runtime, order, fields) -> dict[str, Any]:
     return {"hold_id": _text(fields, "hold_id"), "fraud": fraud}
 
 
+async def _mark_fraud(runtime, order, fields) -> dict[str, Any]:
+    await order_actions.mark_fraudulent(runtime, order["number"], _actor(), _text(fields, "note"))
+    return {}
+
+
 async def _fulfill(runtime, order, fields) -> dict[str, Any]:
     lines, skus = [], []
     for line in await services.order_lines(order["id"]):
@@ -289,7 +298,7 @@ Handler = Callable[[Any, dict[str, Any], dict[str, str]], Awaitable[dict[str, An
 HANDLERS: dict[str, Handler] = {"mark-paid": _mark_paid, "capture": _capture, "void": _void, "refund": _refund,
                                 "cancel": _cancel, "fulfill": _fulfill, "shipment": _shipment, "return": _return,
                                 "complete": _complete, "note": _note, "release-hold": _release_hold,
-                                "cancel-hold": _cancel_hold}
+                                "cancel-hold": _cancel_hold, "mark-fraud": _mark_fraud}
 
 
 async def _act(number: str, action: str):

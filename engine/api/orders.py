@@ -174,6 +174,20 @@ async def cancel(number: str):
 
 
 @optional_body
+@admin.post("/<number>/fraud")
+@require_permission("orders:write")
+@document_request(NoteIn)
+async def mark_fraudulent(number: str):
+    """Record that staff judge the order fraudulent (a chargeback, a card
+    reported stolen): on the timeline and as the ``order_marked_fraudulent``
+    event; nothing else changes (refund or cancel it as usual). Marking it
+    again changes nothing."""
+    body = await _body(NoteIn)
+    await actions.mark_fraudulent(current_app.runtime, number, _actor(), body.note or "")
+    return await _staff_view(await services.order_row(number))
+
+
+@optional_body
 @admin.post("/<number>/holds/<hold_id>/release")
 @require_permission("orders:write")
 @document_request(NoteIn)

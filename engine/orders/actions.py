@@ -13,7 +13,7 @@ Events: ``order_paid``, ``order_refunded`` (``amount``), ``order_cancelled``
 ``shipment_status``, ``tracking_number``, ``carrier``, ``service``,
 ``tracking_url``, ``warehouse``), ``shipment_shipped`` (the same, when the
 shipment is handed to the carrier; see :mod:`engine.orders.shipments`),
-``order_completed``; each payload also has
+``order_completed``, ``order_marked_fraudulent`` (:func:`mark_fraudulent`); each payload also has
 ``order_id``, ``number``, ``status`` and ``previous_status``.
 
 ``actor`` strings: ``customer``, ``system``, ``token:<name>``,
@@ -253,6 +253,23 @@ async def complete(runtime, number: str, actor: str, note: str = "") -> dict[str
         updated = await transition(order, "completed", actor, note or "Order completed.", event="order_completed")
     runtime.events_committed()
     return updated
+
+
+async def mark_fraudulent(runtime, number: str, actor: str, note: str = "") -> bool:
+    """Staff judge order ``number`` fraudulent (a chargeback, a card reported
+    stolen): a timeline entry (kind ``fraud``) and the ``order_marked_fraudulent``
+    event (``order_id``, ``number``, ``status``, ``note``), for fraud screening
+    to learn from. Nothing else changes: refund or cancel it as usual. Marking
+    it again changes nothing; returns whether this call marked it."""
+    async with runtime.database.transaction():
+        order = await order_row(number)
+        if await fetchone("SELECT id FROM order_events WHERE order_id = {} AND kind = 'fraud'", order["id"]):
+            return False
+        await record(order["id"], "fraud", actor, note or "Marked fraudulent.")
+        await outbox.emit("order_marked_fraudulent", {"order_id": order["id"], "number": number,
+                                                      "status": order["status"], "note": note})
+    runtime.events_committed()
+    return True
 
 
 async def add_note(runtime, number: str, actor: str, note: str) -> None:

@@ -14,6 +14,7 @@ ROUTES = [
     ("post", "/{number}/complete", "orders:write"),
     ("post", "/{number}/notes", "orders:write"),
     ("post", "/{number}/holds/1/release", "orders:write"),
+    ("post", "/{number}/fraud", "orders:write"),
 ]
 
 

@@ -185,6 +185,27 @@ async def test_cancel_as_fraud_on_the_admin_page(shop):
     assert (await fetchone("SELECT details FROM audit_log WHERE action = 'order.cancel_hold'"))["details"]
 
 
+async def test_staff_mark_an_order_fraudulent_once(shop, headers):
+    number = (await _place(shop))["number"]
+    status, view = await _post(shop, headers, f"{number}/fraud", {"note": "Chargeback 4837."})
+    assert status == 200 and view["events"][-1]["kind"] == "fraud" and view["events"][-1]["note"] == "Chargeback 4837."
+    assert view["status"] == "pending_payment" and view["holds"][0]["status"] == "open", "nothing else changes"
+    again, _ = await _post(shop, headers, f"{number}/fraud")
+    assert again == 200 and len(await _events("order_marked_fraudulent")) == 1, "marking twice changes nothing"
+    assert (await _events("order_marked_fraudulent"))[0]["number"] == number
+
+    other = (await _place(shop))["number"]
+    client = await staff_client(shop)
+    page = await (await client.get(f"/admin/orders/{other}")).get_data(as_text=True)
+    assert 'id="form-mark-fraud"' in page
+    done = await client.post(f"/admin/orders/{other}/mark-fraud",
+                             form={"csrf_token": await form_token(client, f"/admin/orders/{other}")})
+    assert done.status_code == 303
+    assert await fetchone("SELECT id FROM audit_log WHERE action = 'order.mark_fraud'")
+    page = await (await client.get(f"/admin/orders/{other}")).get_data(as_text=True)
+    assert 'id="form-mark-fraud"' not in page and "Marked fraudulent." in page
+
+
 async def test_bad_holds_are_refused(shop):
     number = (await _place(shop))["number"]
     order = await sdk.order(shop.runtime, number)

@@ -1,7 +1,8 @@
 """Labels for the model, from what staff decide (worker side, idempotent):
 
 - an order cancelled as fraudulent (``order_cancelled`` with ``fraud``;
-  the hold's "Cancel order" with "Fraudulent" ticked) → 1;
+  the hold's "Cancel order" with "Fraudulent" ticked) or marked fraudulent
+  later, e.g. after a chargeback (``order_marked_fraudulent``) → 1;
 - a hold released (staff approved the order) → 0;
 - a shipment created for an order not labelled yet → 0 (goods left the
   shop and nobody objected).
@@ -15,12 +16,12 @@ from typing import Any
 
 from shopwright_risk.tables import RiskAssessment
 
-EVENTS = ("order_cancelled", "order_hold_released", "shipment_created")
+EVENTS = ("order_cancelled", "order_hold_released", "order_marked_fraudulent", "shipment_created")
 
 
 def label_of(name: str, payload: dict[str, Any]) -> int | None:
     """The label an event gives its order, or None."""
-    if name == "order_cancelled" and payload.get("fraud"):
+    if (name == "order_cancelled" and payload.get("fraud")) or name == "order_marked_fraudulent":
         return 1
     if name == "order_hold_released" and payload.get("resolution") == "released":
         return 0

@@ -97,9 +97,14 @@ async def test_orders_are_scored_held_and_labelled(make_app, database_url):
                                  headers=headers, json={})
     assert released.status_code == 200
 
+    marked = await client.post(f"/api/v1/admin/orders/{clean['number']}/fraud", headers=headers,
+                               json={"note": "Chargeback."})
+    assert marked.status_code == 200, "a chargeback on an order that was never held"
+
     async def labelled():
         await app.runtime.queue.drain()
-        return ((await _assessment(number))["label"], (await _assessment(genuine["number"]))["label"]) == (1, 0)
+        labels = [(await _assessment(n))["label"] for n in (number, genuine["number"], clean["number"])]
+        return labels == [1, 0, 1]
     await wait_until(labelled, what="staff's decisions becoming labels in the worker")
 
     for _ in range(3):   # velocity: the same shopper, address and payer again and again
