@@ -518,6 +518,19 @@ class OrderLineSnapshot:
 
 
 @dataclass(frozen=True)
+class OrderPlacement:
+    """How an order is being placed, beside what it is (the
+    ``orders_placing`` hook's ``placement``): ``client_ip`` is the address of
+    the client that submitted the checkout, as the shop's proxy settings
+    read it ("" when the order was not placed through a web request), and
+    ``channel`` ``storefront`` (the checkout page), ``api`` (the JSON
+    checkout) or "" (elsewhere)."""
+
+    client_ip: str = ""
+    channel: str = ""
+
+
+@dataclass(frozen=True)
 class OrderSnapshot:
     """An order as it stands when it is read: what the ``orders_placing`` hook
     receives, what ``engine.sdk.order`` returns, and what an event handler or

@@ -32,6 +32,8 @@ HOOK_ARGUMENTS: dict[str, tuple[str, str]] = {
                 "the running shop; hand it to `engine.sdk` functions (its other attributes are internal)"),
     "app": ("`engine.runtime.Runtime`", "the process's runtime (as `runtime`, despite the name)"),
     "order": ("`engine.protocols.OrderSnapshot`", "the order being placed, numbered, status `pending_payment`"),
+    "placement": ("`engine.protocols.OrderPlacement`",
+                  "how the order is placed: the client's address (`client_ip`) and the `channel`"),
     "event": ("`engine.DomainEvent`", "the outbox event: `id` (stable across deliveries), `name`, `payload`"),
     "page": ("`str`", "the storefront page: `home`, `category`, `product`, `search`, `cart`, `checkout`, "
                       "`order`, `account`, `404` or `unavailable`"),

@@ -16,7 +16,16 @@ the forms that act on it. Each form posts to ``/admin/orders/<number>/<action>``
                (:func:`engine.orders.returns.advance`); the refund is the ``refund`` form
 ``complete``   fulfilled → completed (``complete``)
 ``note``       a note on the timeline (``add_note``)
+``release-hold``  approve an order held for review (:func:`engine.orders.holds.release`)
+``cancel-hold``   cancel a held order through ``cancel`` (void or refund as usual), ``fraud``
+                  when staff judge it fraudulent
+``mark-fraud``    staff judge the order fraudulent, e.g. after a chargeback
+                  (:func:`engine.orders.actions.mark_fraudulent`)
 =============  ==========================================================
+
+While the order has an open hold (:mod:`engine.orders.holds`) the page shows
+its score and reasons and offers neither capture nor shipping; the services
+refuse both (409) until the hold is released.
 
 These are the service calls the JSON admin API (:mod:`engine.api.orders`)
 makes, so the rules, the ledger, the timeline and the events are the same.
@@ -51,7 +60,7 @@ from engine.db.sql import reading
 from engine.errors import InvalidInput, NotFound, ShopError
 from engine.orders import actions as order_actions
 from engine.catalog.warehouses import warehouses_with_stock
-from engine.orders import returns, services, shipments
+from engine.orders import holds, returns, services, shipments
 from engine.orders.actions import FULFILLABLE, REFUNDABLE
 from engine.payments import actions as payments
 from engine.payments import views as payment_views
@@ -66,7 +75,8 @@ MAX_TEXT = 2000
 DONE = {"mark-paid": "Payment recorded.", "capture": "Payment captured.", "void": "Authorization voided.",
         "refund": "Refund made.", "cancel": "Order cancelled.", "fulfill": "Shipment recorded.",
         "shipment": "Shipment status changed.", "return": "Return updated.",
-        "complete": "Order completed.", "note": "Note added."}
+        "complete": "Order completed.", "note": "Note added.", "release-hold": "Order approved.",
+        "cancel-hold": "Order cancelled.", "mark-fraud": "Order marked fraudulent."}
 
 
 #: the statuses a shipment may move on to, as the page offers them
@@ -104,6 +114,14 @@ def offered_actions(order: dict[str, Any], money: dict[str, Any]) -> dict[str, A
     if status == "fulfilled":
         offers["complete"] = {}
     offers["note"] = {}
+    if not any(event["kind"] == "fraud" for event in order.get("events", [])):
+        offers["mark-fraud"] = {}
+    if any(hold["status"] == "open" for hold in order.get("holds", [])):
+        offers.pop("capture", None)
+        offers.pop("fulfill", None)
+        offers["release-hold"] = {}
+        if "cancel" in offers:
+            offers["cancel-hold"] = offers["cancel"]
     return offers
 
 
@@ -207,6 +225,24 @@ async def _cancel(runtime, order, fields) -> dict[str, Any]:
     return {}
 
 
+async def _release_hold(runtime, order, fields) -> dict[str, Any]:
+    hold = _text(fields, "hold_id")
+    await holds.release(runtime, order["number"], hold, _actor())
+    return {"hold_id": hold}
+
+
+async def _cancel_hold(runtime, order, fields) -> dict[str, Any]:
+    fraud = fields.get("fraud") == "yes"
+    await payments.cancel(runtime, order["number"], _actor(),
+                          "Cancelled after review" + (" as fraudulent." if fraud else "."), fraud=fraud)
+    return {"hold_id": _text(fields, "hold_id"), "fraud": fraud}
+
+
+async def _mark_fraud(runtime, order, fields) -> dict[str, Any]:
+    await order_actions.mark_fraudulent(runtime, order["number"], _actor(), _text(fields, "note"))
+    return {}
+
+
 async def _fulfill(runtime, order, fields) -> dict[str, Any]:
     lines, skus = [], []
     for line in await services.order_lines(order["id"]):
@@ -263,8 +299,8 @@ async def _note(runtime, order, fields) -> dict[str, Any]:
 Handler = Callable[[Any, dict[str, Any], dict[str, str]], Awaitable[dict[str, Any]]]
 HANDLERS: dict[str, Handler] = {"mark-paid": _mark_paid, "capture": _capture, "void": _void, "refund": _refund,
                                 "cancel": _cancel, "fulfill": _fulfill, "shipment": _shipment, "return": _return,
-                                "complete": _complete,
-                                "note": _note}
+                                "complete": _complete, "note": _note, "release-hold": _release_hold,
+                                "cancel-hold": _cancel_hold, "mark-fraud": _mark_fraud}
 
 
 async def _act(number: str, action: str):

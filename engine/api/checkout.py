@@ -6,6 +6,8 @@ from quart import Blueprint, current_app, request, session
 from quart_schema import document_headers, document_querystring, document_response, validate_request
 
 from engine.checkout import service
+from engine.protocols import OrderPlacement
+from engine.web.client import client_ip
 from engine.api.schemas import (
     AddressQuery,
     CheckoutHeaders,
@@ -59,5 +61,6 @@ async def checkout(token: str, data: CheckoutIn):
     body = data.model_dump(exclude_none=True)
     order, created = await service.place_order(current_app.runtime, token, body,
                                                request.headers.get("Idempotency-Key"),
-                                               customer=signed_in_customer())
+                                               customer=signed_in_customer(),
+                                               context=OrderPlacement(client_ip(), "api"))
     return order, 201 if created else 200

@@ -15,6 +15,7 @@ from quart_schema import (
 from engine.api.checkout import signed_in_customer
 from engine.api.openapi import optional_body
 from engine.api.schemas import (
+    CancelIn,
     CaptureIn,
     FulfillmentIn,
     NoteIn,
@@ -28,7 +29,7 @@ from engine.api.schemas import (
 )
 from engine.checkout.payment_switch import switch_payment_method
 from engine.errors import InvalidInput
-from engine.orders import actions, services
+from engine.orders import actions, holds, services
 from engine.payments import actions as payments
 from engine.payments import views as payment_views
 from engine.web.guard import require_permission
@@ -162,12 +163,41 @@ async def refund(number: str):
 @optional_body
 @admin.post("/<number>/cancel")
 @require_permission("orders:write")
-@document_request(NoteIn)
+@document_request(CancelIn)
 async def cancel(number: str):
-    """Cancel an unpaid order, or a paid one that has not shipped (refunded in full)."""
-    body = await _body(NoteIn)
-    row = await payments.cancel(current_app.runtime, number, _actor(), body.note or "")
+    """Cancel an unpaid order, or a paid one that has not shipped (refunded in
+    full); its open holds are closed. ``fraud: true`` records that it was
+    fraudulent (on its holds and in the ``order_cancelled`` event)."""
+    body = await _body(CancelIn)
+    row = await payments.cancel(current_app.runtime, number, _actor(), body.note or "", fraud=body.fraud)
     return await _staff_view(row)
+
+
+@optional_body
+@admin.post("/<number>/fraud")
+@require_permission("orders:write")
+@document_request(NoteIn)
+async def mark_fraudulent(number: str):
+    """Record that staff judge the order fraudulent (a chargeback, a card
+    reported stolen): on the timeline and as the ``order_marked_fraudulent``
+    event; nothing else changes (refund or cancel it as usual). Marking it
+    again changes nothing."""
+    body = await _body(NoteIn)
+    await actions.mark_fraudulent(current_app.runtime, number, _actor(), body.note or "")
+    return await _staff_view(await services.order_row(number))
+
+
+@optional_body
+@admin.post("/<number>/holds/<hold_id>/release")
+@require_permission("orders:write")
+@document_request(NoteIn)
+async def release_hold(number: str, hold_id: str):
+    """Approve an order held for review: hold ``hold_id`` released (releasing
+    it again changes nothing; 409 once the order was cancelled). With no hold
+    left open the payment can be captured and the order shipped."""
+    body = await _body(NoteIn)
+    await holds.release(current_app.runtime, number, hold_id, _actor(), body.note or "")
+    return await _staff_view(await services.order_row(number))
 
 
 @optional_body

@@ -316,6 +316,10 @@ class NoteIn(_In):
     note: Optional[str] = Field(None, max_length=10_000)
 
 
+class CancelIn(NoteIn):
+    fraud: bool = Field(False, description="Staff judge the order fraudulent (recorded on its holds).")
+
+
 class NoteRequiredIn(_In):
     note: str = Field(min_length=1, max_length=10_000, pattern=r"\S")
 

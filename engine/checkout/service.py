@@ -71,7 +71,8 @@ from engine.payments.gateways import GatewayEntry, available_gateways
 from engine.plugins import HookError
 from engine.pricing import services as pricing
 from engine.pricing.pipeline import PricedCart
-from engine.protocols import CheckoutView, PaymentAction, ShippingLine, ShippingQuote, ShippingQuoteRequest
+from engine.protocols import (CheckoutView, OrderPlacement, PaymentAction, ShippingLine, ShippingQuote,
+                              ShippingQuoteRequest)
 
 log = structlog.get_logger("shopwright.checkout")
 
@@ -382,7 +383,8 @@ def _new_order(prepared: PreparedCheckout, key: str, digest: str) -> placement.N
         payment_method=prepared.gateway.id, payment_plugin=prepared.gateway.plugin, lines=lines)
 
 
-async def _write(runtime, prepared: PreparedCheckout, key: str, digest: str, actor: str) -> PlacedOrder:
+async def _write(runtime, prepared: PreparedCheckout, key: str, digest: str, actor: str,
+                 context: OrderPlacement) -> PlacedOrder:
     """The order transaction: each domain writes its own rows — orders the
     order and its lines, pricing the promotion uses, payments the pending
     payment, cart the link to the order, orders the stock reservations."""
@@ -408,7 +410,7 @@ async def _write(runtime, prepared: PreparedCheckout, key: str, digest: str, act
                                            "status": "pending_payment", "payment_method": prepared.gateway.id})
         await carts.mark_ordered_in_tx(state.row["id"], number, now)
         try:
-            await snapshots.announce_placing(runtime, order, lines)
+            await snapshots.announce_placing(runtime, order, lines, context)
         except HookError as exc:
             raise _placing_refused(exc) from exc
         # Last, just before the commit: the stock rows stay locked (against
@@ -490,9 +492,12 @@ async def _replay(runtime, row: dict[str, Any], digest: str) -> tuple[dict[str, 
 
 @counted
 async def place_order(runtime, token: str, body: Mapping[str, Any], idempotency_key: str | None,
-                      customer: int | None = None, actor: str = "customer") -> tuple[dict[str, Any], bool]:
+                      customer: int | None = None, actor: str = "customer",
+                      context: OrderPlacement | None = None) -> tuple[dict[str, Any], bool]:
     """Place an order from the cart ``token``; returns ``(order JSON, created)``
-    (``created`` False: a replay of an earlier request with the same key)."""
+    (``created`` False: a replay of an earlier request with the same key).
+    ``context`` (the client's address and the channel) goes to the
+    ``orders_placing`` hooks as their ``placement``."""
     key = check_key(idempotency_key)
     digest = fingerprint(token, body)
     existing = await placement.by_idempotency_key(key)
@@ -501,7 +506,7 @@ async def place_order(runtime, token: str, body: Mapping[str, Any], idempotency_
     with pricing.promotions_read_once():
         prepared = await prepare(runtime, token, body, customer)
         try:
-            placed = await _write(runtime, prepared, key, digest, actor)
+            placed = await _write(runtime, prepared, key, digest, actor, context or OrderPlacement())
         except _Replay as replay:
             return await _replay(runtime, replay.row, digest)
         except Exception as exc:

@@ -5,7 +5,7 @@ from engine.hookspecs.contract import spec
 
 
 @spec("collect", "request", on_failure="raise")
-def orders_placing(order, settings, runtime):
+def orders_placing(order, settings, runtime, placement):
     """An order is being placed: write what must be written with it.
 
     Collect-all; may be async; request hook under the hook deadline, called
@@ -13,10 +13,16 @@ def orders_placing(order, settings, runtime):
     and its pending payment are written and before stock is reserved (the
     last step). ``order`` is an :class:`engine.protocols.OrderSnapshot`
     (status ``pending_payment``, with its number); ``settings`` the plugin's
-    own settings; ``runtime`` the running shop. Writes to the plugin's own
+    own settings; ``runtime`` the running shop; ``placement`` an
+    :class:`engine.protocols.OrderPlacement` (the client's address and the
+    channel: storefront or API). Writes to the plugin's own
     tables (Piccolo queries) join the transaction, so they commit with the
     order or not at all. For plugins such as gift cards or loyalty points;
     no network I/O (the shop's write lock is held). Return value ignored.
+    Order screening (fraud scoring) belongs here too: ``engine.sdk.hold_order``
+    called in this hook holds the order from the moment it exists, before
+    its payment starts, so it can be neither captured nor shipped until
+    staff approve it.
 
     Fails closed: an implementation that raises or misses the deadline rolls
     the whole order back — no order, lines, payment, promotion use or

@@ -9,11 +9,11 @@ transactions. Fulfilment, completion and notes are whole actions here: one
 transaction each, then the relay is woken.
 
 Events: ``order_paid``, ``order_refunded`` (``amount``), ``order_cancelled``
-(``refunded``), ``shipment_created`` (``fulfillment_id``, ``lines``,
+(``refunded``, ``reason``, ``fraud``), ``shipment_created`` (``fulfillment_id``, ``lines``,
 ``shipment_status``, ``tracking_number``, ``carrier``, ``service``,
 ``tracking_url``, ``warehouse``), ``shipment_shipped`` (the same, when the
 shipment is handed to the carrier; see :mod:`engine.orders.shipments`),
-``order_completed``; each payload also has
+``order_completed``, ``order_marked_fraudulent`` (:func:`mark_fraudulent`); each payload also has
 ``order_id``, ``number``, ``status`` and ``previous_status``.
 
 ``actor`` strings: ``customer``, ``system``, ``token:<name>``,
@@ -31,7 +31,7 @@ from engine.db.sql import fetch, fetchone
 from engine.errors import IllegalTransition, InvalidInput
 from engine.money import Money
 from engine import outbox
-from engine.orders import shipments, stock
+from engine.orders import holds, shipments, stock
 from engine.orders.services import order_row
 from engine.orders.transitions import PAID_STATES, record, transition
 
@@ -130,10 +130,12 @@ async def refund_in_tx(order: dict[str, Any], amount: int, actor: str, note: str
 
 
 # ---------------------------------------------------------------- cancel
-async def cancel_pending_in_tx(order: dict[str, Any], actor: str, note: str) -> dict[str, Any]:
-    """Inside a transaction: pending_payment → cancelled, reservations released."""
+async def cancel_pending_in_tx(order: dict[str, Any], actor: str, note: str, fraud: bool = False) -> dict[str, Any]:
+    """Inside a transaction: pending_payment → cancelled, reservations released,
+    open holds closed (``fraud``: staff cancelled it as fraudulent)."""
     updated = await transition(order, "cancelled", actor, note, event="order_cancelled",
-                               payload={"refunded": 0, "reason": note}, expect=["pending_payment"])
+                               payload={"refunded": 0, "reason": note, "fraud": fraud}, expect=["pending_payment"])
+    await holds.close_open_in_tx(order, actor, fraud)
     released = await stock.release(order["id"])
     await record(order["id"], "reservation", actor, f"{released} reserved unit(s) released.",
                  data={"released_units": released})
@@ -148,12 +150,15 @@ def check_cancellable_when_paid(order: dict[str, Any]) -> None:
                                 {"status": f"{order['status']} → cancelled is not allowed"})
 
 
-async def cancel_paid_in_tx(order: dict[str, Any], actor: str, note: str, refunded: int) -> dict[str, Any]:
+async def cancel_paid_in_tx(order: dict[str, Any], actor: str, note: str, refunded: int,
+                            fraud: bool = False) -> dict[str, Any]:
     """Inside a transaction: paid → cancelled with ``refunded`` (already
-    refunded at the provider) recorded and the stock put back."""
+    refunded at the provider) recorded, the stock put back and open holds
+    closed (``fraud``: staff cancelled it as fraudulent)."""
     updated = await transition(order, "cancelled", actor, note, event="order_cancelled",
-                               payload={"refunded": refunded, "reason": note}, expect=["paid"],
+                               payload={"refunded": refunded, "reason": note, "fraud": fraud}, expect=["paid"],
                                set_values={"refunded_amount": refunded}, guard={"refunded_amount": 0})
+    await holds.close_open_in_tx(order, actor, fraud)
     restocked = await stock.restock(order["id"])
     await record(order["id"], "refund", actor, f"{Money(refunded, order['currency']).as_decimal()} "
                  f"{order['currency']} refunded; {restocked} unit(s) back in stock.",
@@ -180,6 +185,7 @@ async def fulfill(runtime, number: str, actor: str, lines: Sequence[Mapping[str,
         if order["status"] not in FULFILLABLE:
             raise IllegalTransition(f"Order {number} is {order['status']}; it cannot be fulfilled.",
                                     {"status": f"{order['status']} → fulfilled is not allowed"})
+        await holds.ensure_not_held(order, "shipped")
         stored = {l["sku"]: l for l in await fetch("SELECT id, sku, quantity, fulfilled_quantity FROM order_lines "
                                                    "WHERE order_id = {} ORDER BY position, id", order["id"])}
         wanted = _fulfilment_lines(stored, lines)
@@ -247,6 +253,23 @@ async def complete(runtime, number: str, actor: str, note: str = "") -> dict[str
         updated = await transition(order, "completed", actor, note or "Order completed.", event="order_completed")
     runtime.events_committed()
     return updated
+
+
+async def mark_fraudulent(runtime, number: str, actor: str, note: str = "") -> bool:
+    """Staff judge order ``number`` fraudulent (a chargeback, a card reported
+    stolen): a timeline entry (kind ``fraud``) and the ``order_marked_fraudulent``
+    event (``order_id``, ``number``, ``status``, ``note``), for fraud screening
+    to learn from. Nothing else changes: refund or cancel it as usual. Marking
+    it again changes nothing; returns whether this call marked it."""
+    async with runtime.database.transaction():
+        order = await order_row(number)
+        if await fetchone("SELECT id FROM order_events WHERE order_id = {} AND kind = 'fraud'", order["id"]):
+            return False
+        await record(order["id"], "fraud", actor, note or "Marked fraudulent.")
+        await outbox.emit("order_marked_fraudulent", {"order_id": order["id"], "number": number,
+                                                      "status": order["status"], "note": note})
+    runtime.events_committed()
+    return True
 
 
 async def add_note(runtime, number: str, actor: str, note: str) -> None:

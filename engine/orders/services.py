@@ -225,6 +225,8 @@ async def order_json(runtime, row: dict[str, Any], with_token: bool = False, sta
         body["access_token"] = access_token(runtime.settings.secret_key, row["number"], row["token_salt"])
     if staff:
         body["events"] = await timeline(row["id"])
+        body["holds"] = [hold_json(h) for h in await fetch("SELECT * FROM order_holds WHERE order_id = {} ORDER BY id",
+                                                            row["id"])]
         body["payments"] = [{**payment_json(p, row), "id": p["id"], "captured_amount": p["captured_amount"],
                              "refunded_amount": p["refunded_amount"], "created_at": _iso(p["created_at"])}
                             for p in await fetch("SELECT * FROM payments WHERE order_id = {} ORDER BY id", row["id"])]
@@ -233,6 +235,15 @@ async def order_json(runtime, row: dict[str, Any], with_token: bool = False, sta
             {"sku": r["sku"], "quantity": r["quantity"], "state": r["state"], "expires_at": _iso(r["expires_at"])}
             for r in await fetch("SELECT * FROM stock_reservations WHERE order_id = {} ORDER BY id", row["id"])]
     return body
+
+
+def hold_json(row: dict[str, Any]) -> dict[str, Any]:
+    """An ``order_holds`` row as the admin API and page show it (see
+    :mod:`engine.orders.holds`)."""
+    return {"id": row["id"], "code": row["code"], "plugin": row["plugin"], "score": int(row["score"]),
+            "reasons": json.loads(row["reasons"] or "[]"), "status": row["status"], "fraud": bool(row["fraud"]),
+            "resolved_by": row["resolved_by"] or None, "created_at": _iso(row["created_at"]),
+            "resolved_at": _iso(row["resolved_at"])}
 
 
 async def timeline(order_id: int) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 from engine.db.sql import fetch, fetchone, timestamp
 from engine.errors import InvalidInput
 from engine.money import Money
-from engine.protocols import OrderLineSnapshot, OrderSnapshot
+from engine.protocols import OrderLineSnapshot, OrderPlacement, OrderSnapshot
 
 MAX_NUMBER_LENGTH = 32
 
@@ -71,11 +71,14 @@ async def read_snapshot(number: str | None = None, order_id: int | None = None) 
     return snapshot(row, lines)
 
 
-async def announce_placing(runtime: Any, row: dict[str, Any], lines: Sequence[dict[str, Any]]) -> None:
+async def announce_placing(runtime: Any, row: dict[str, Any], lines: Sequence[dict[str, Any]],
+                           placement: OrderPlacement | None = None) -> None:
     """Inside the order transaction: call ``orders_placing`` with the new
-    order's snapshot. A failing plugin raises :class:`engine.plugins.HookError`
-    (its cause is what the plugin raised); the caller rolls back."""
-    await runtime.host.hook("orders_placing", order=snapshot(row, lines), runtime=runtime)
+    order's snapshot and how it is placed. A failing plugin raises
+    :class:`engine.plugins.HookError` (its cause is what the plugin raised);
+    the caller rolls back."""
+    await runtime.host.hook("orders_placing", order=snapshot(row, lines), runtime=runtime,
+                            placement=placement or OrderPlacement())
 
 
 #: statuses of an order whose payment was taken (and not wholly refunded or cancelled)

@@ -139,4 +139,25 @@ class OrderReturn(Table, tablename="order_returns"):
     updated_at = Timestamptz()
 
 
-TABLES = [Order, OrderLine, OrderEvent, StockReservation, Fulfillment, OrderReturn]
+class OrderHold(Table, tablename="order_holds"):
+    """A hold placed on an order for review (see :mod:`engine.orders.holds`):
+    while one is ``open`` the order's payment is not captured and nothing is
+    shipped. ``plugin`` placed it with a ``code`` (e.g. ``risk``), a
+    ``score`` (0–100) and ``reasons`` (a JSON list of sentences). ``status``
+    open → released (staff approved) or cancelled (the order was cancelled;
+    ``fraud`` when staff said it was fraudulent)."""
+
+    id = Serial(primary_key=True)
+    order_id = ForeignKey(Order, on_delete=OnDelete.cascade, index=True)
+    plugin = Varchar(length=100, default="")
+    code = Varchar(length=64)
+    score = Integer(default=0)
+    reasons = Text(default="[]")
+    status = Varchar(length=16, default="open", index=True)
+    fraud = Boolean(default=False)
+    resolved_by = Varchar(length=200, default="")
+    created_at = Timestamptz()
+    resolved_at = Timestamptz(null=True, default=None)
+
+
+TABLES = [Order, OrderLine, OrderEvent, StockReservation, Fulfillment, OrderReturn, OrderHold]

@@ -44,7 +44,7 @@ from engine.errors import (
 )
 from engine.money import Money
 from engine.orders import actions as orders
-from engine.orders import stock
+from engine.orders import holds, stock
 from engine.orders.services import lock_order, order_row
 from engine.orders.transitions import PAID_STATES, record
 from engine.payments import ledger, records, reports, settlement
@@ -222,6 +222,7 @@ async def capture(runtime, number: str, actor: str, amount: int | None = None) -
             if order["status"] not in ("pending_payment", *PAID_STATES):
                 raise IllegalTransition(f"Order {number} is {order['status']}; there is nothing to capture.",
                                         {"status": f"{order['status']} → paid is not allowed"})
+            await holds.ensure_not_held(order, "captured")
             if not caps.authorize_then_capture:
                 raise Conflict(f"The payment method {entry.id!r} takes the money at checkout; there is nothing "
                                f"to capture.", {"payment": "captures at checkout"})
@@ -314,24 +315,26 @@ async def _new_refund(order: dict[str, Any], payment: dict[str, Any], entry: Gat
     return await ledger.open_pending(payment, "refund", amount, key)
 
 
-async def cancel(runtime, number: str, actor: str, note: str = "") -> dict[str, Any]:
+async def cancel(runtime, number: str, actor: str, note: str = "", fraud: bool = False) -> dict[str, Any]:
     """Cancel an unpaid order (stock released, the payment voided at the
     provider where it can be) or a paid order that has not shipped (refunded
-    in full through the gateway, stock put back)."""
+    in full through the gateway, stock put back). Open holds are closed with
+    it; ``fraud`` records that staff cancelled it as fraudulent (on the
+    holds and in the ``order_cancelled`` event)."""
     order = await order_row(number)
     note = note or "Order cancelled."
     payment = await records.latest(order["id"])
     if order["status"] == "pending_payment":
         async with runtime.database.transaction():
             order = await lock_order(order["id"])
-            updated = await cancel_pending_in_tx(order, actor, note)
+            updated = await cancel_pending_in_tx(order, actor, note, fraud)
         runtime.events_committed()
         await void_at_gateway(runtime, order, payment, actor)
         return updated
     orders.check_cancellable_when_paid(order)
     if payment is None or not order["paid_amount"]:
         async with runtime.database.transaction():
-            updated = await orders.cancel_paid_in_tx(await lock_order(order["id"]), actor, note, 0)
+            updated = await orders.cancel_paid_in_tx(await lock_order(order["id"]), actor, note, 0, fraud)
         runtime.events_committed()
         return updated
     entry = await records.gateway_for(runtime, payment)
@@ -343,7 +346,7 @@ async def cancel(runtime, number: str, actor: str, note: str = "") -> dict[str, 
 
     async def cancel_with_refund(order, payment, settled, actor):
         await reports.sync_payment_only(payment, settled)
-        return await orders.cancel_paid_in_tx(order, actor, note, settled["amount"])
+        return await orders.cancel_paid_in_tx(order, actor, note, settled["amount"], fraud)
 
     status = await attempt(runtime, row, actor, apply=cancel_with_refund)
     _answer(status, entry, await ledger.get(row["id"]))
@@ -377,10 +380,10 @@ async def replace_payment_in_tx(order: dict[str, Any], entry: GatewayEntry, acto
     return await records.create(order["id"], entry, order["total"], order["currency"])
 
 
-async def cancel_pending_in_tx(order: dict[str, Any], actor: str, note: str) -> dict[str, Any]:
-    """Inside a transaction: an unpaid order cancelled (reservations released)
-    and its open payment marked cancelled."""
-    updated = await orders.cancel_pending_in_tx(order, actor, note)
+async def cancel_pending_in_tx(order: dict[str, Any], actor: str, note: str, fraud: bool = False) -> dict[str, Any]:
+    """Inside a transaction: an unpaid order cancelled (reservations released,
+    open holds closed) and its open payment marked cancelled."""
+    updated = await orders.cancel_pending_in_tx(order, actor, note, fraud)
     payment = await records.latest(order["id"])
     if payment is not None and payment["status"] in ("pending", "authorized", "failed"):
         await records.update(payment["id"], status="cancelled")

@@ -67,6 +67,19 @@ async def stale_open(before: datetime, limit: int = 100) -> list[dict[str, Any]]
                        "AND updated_at < {} ORDER BY id LIMIT {}", before, limit)
 
 
+async def failed_for_email(email: str, since: datetime | None = None) -> int:
+    """How many payments of orders placed with ``email`` (any case) failed
+    (the provider refused them), created at or after ``since`` when given."""
+    sql = ("SELECT COUNT(*) AS n FROM payments p JOIN orders o ON o.id = p.order_id "
+           "WHERE LOWER(o.email) = {} AND p.status = 'failed'")
+    args: list[Any] = [email.strip().lower()]
+    if since is not None:
+        sql += " AND p.created_at >= {}"
+        args.append(since)
+    row = await fetchone(sql, *args)
+    return int(row["n"] or 0)
+
+
 async def by_reference(plugin: str, reference: str) -> dict[str, Any] | None:
     return await fetchone("SELECT * FROM payments WHERE plugin = {} AND reference = {} ORDER BY id DESC",
                           plugin, reference)

@@ -15,7 +15,10 @@ admin page, the argument of ``run_command``'s function.
 - Orders: :func:`paid_order_lines` (paid orders' lines in bulk) →
   :class:`PaidOrderLine`; :func:`order` → :class:`OrderSnapshot` (with
   :class:`OrderLineSnapshot`), also the argument of ``orders_placing``;
-  :class:`OrderRefused` refuses an order from that hook.
+  :class:`OrderRefused` refuses an order from that hook; :func:`hold_order`
+  holds one for review (no capture, no shipping until staff approve) →
+  :class:`OrderHold`, :func:`order_holds`; :func:`failed_payments` counts a
+  shopper's refused payments.
 - Stock: :func:`set_stock` (many SKUs at once, one transaction, with an
   ``origin`` carried by each ``stock_changed`` event) → :class:`StockChanges`.
 - Bulk product writes: :func:`upsert_products` (products, variants and
@@ -64,6 +67,7 @@ EXPORTS: dict[str, str] = {
     # orders
     "OrderLineSnapshot": "orders", "OrderSnapshot": "orders", "order": "orders",
     "PaidOrderLine": "orders", "paid_order_lines": "orders",
+    "OrderHold": "orders", "hold_order": "orders", "order_holds": "orders", "failed_payments": "orders",
     # stock, bulk product writes
     "StockChanges": "stock", "set_stock": "stock", "ProductUpserts": "bulk", "upsert_products": "bulk",
     # jobs and plugin state
@@ -110,7 +114,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     from engine.sdk.errors import (HookError, InvalidInput, NotFound, OrderRefused, PluginError,  # noqa: F401
                                    ShopError)
     from engine.sdk.jobs import enqueue  # noqa: F401
-    from engine.sdk.orders import OrderLineSnapshot, OrderSnapshot, PaidOrderLine, order, paid_order_lines  # noqa: F401
+    from engine.sdk.orders import (OrderHold, OrderLineSnapshot, OrderSnapshot, PaidOrderLine,  # noqa: F401
+                                   failed_payments, hold_order, order, order_holds, paid_order_lines)
     from engine.sdk.plugins import is_active, plugin_settings  # noqa: F401
     from engine.sdk.signin import LoginFailed, RedirectLoginMethod  # noqa: F401
     from engine.sdk.stock import StockChanges, set_stock  # noqa: F401

@@ -1,15 +1,21 @@
 """Reading orders: an :class:`OrderSnapshot` by number or id; the lines of
-paid orders in bulk (:func:`paid_order_lines`)."""
+paid orders in bulk (:func:`paid_order_lines`); holding an order for review
+(:func:`hold_order`, :func:`order_holds`); a shopper's failed payments
+(:func:`failed_payments`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from engine.orders import holds
+from engine.orders.services import order_row
 from engine.orders.snapshots import read_paid_lines, read_snapshot
+from engine.payments.records import failed_for_email
 from engine.protocols import OrderLineSnapshot, OrderSnapshot
 
-__all__ = ["OrderLineSnapshot", "OrderSnapshot", "PaidOrderLine", "order", "paid_order_lines"]
+__all__ = ["OrderHold", "OrderLineSnapshot", "OrderSnapshot", "PaidOrderLine", "failed_payments", "hold_order",
+           "order", "order_holds", "paid_order_lines"]
 
 
 async def order(runtime: Any, number: str | None = None, *, id: int | None = None) -> OrderSnapshot | None:
@@ -58,3 +64,73 @@ async def paid_order_lines(runtime: Any, *, after_order_id: int = 0, limit: int 
             after = lines[-1].order_id
     """
     return [PaidOrderLine(**row) for row in await read_paid_lines(after_order_id, limit)]
+
+
+@dataclass(frozen=True)
+class OrderHold:
+    """A hold on an order for review (see :func:`hold_order`): placed by
+    ``plugin`` with a ``code``, a ``score`` (0–100) and ``reasons``;
+    ``status`` ``open``, ``released`` (staff approved) or ``cancelled`` (the
+    order was cancelled; ``fraud`` when staff said it was fraudulent)."""
+
+    id: int
+    code: str
+    plugin: str
+    score: int
+    reasons: tuple[str, ...]
+    status: str
+    fraud: bool
+
+
+def _hold(data: dict[str, Any]) -> OrderHold:
+    return OrderHold(id=data["id"], code=data["code"], plugin=data["plugin"], score=data["score"],
+                     reasons=tuple(data["reasons"]), status=data["status"], fraud=data["fraud"])
+
+
+async def hold_order(runtime: Any, order: OrderSnapshot, *, plugin: str, code: str, score: int,
+                     reasons: list[str] | tuple[str, ...]) -> OrderHold:
+    """Hold ``order`` for review: until staff approve it (or cancel the
+    order) its payment is not captured and nothing is shipped — both are
+    refused with 409 "order is held for review". A gateway that takes the
+    money at checkout still takes it; the hold then still blocks shipping.
+    ``plugin`` is your plugin's name; ``code`` what kind of review (1 to 64
+    of ``a-z0-9_.-``); ``score`` 0 to 100; ``reasons`` up to 20 sentences
+    staff read on the order page. Holding again with the same plugin and
+    code while the first hold is open returns the first. Bad arguments are
+    :class:`~engine.sdk.InvalidInput`. Emits ``order_held``; staff's decision
+    emits ``order_hold_released`` (``resolution``: ``released``,
+    ``cancelled`` or ``fraud``). Called in ``orders_placing`` it joins the
+    order's transaction, so the order is held from the moment it exists;
+    elsewhere it runs in a transaction of its own. Example::
+
+        @hookimpl
+        async def orders_placing(order, settings, runtime):
+            if order.total.amount > settings.review_above:
+                await sdk.hold_order(runtime, order, plugin="bigspender", code="large_order", score=60,
+                                     reasons=["Order total above the review limit."])
+    """
+    async with runtime.database.transaction():
+        placed = await holds.place_in_tx({"id": order.id, "number": order.number}, plugin, code, score, reasons)
+    return _hold(placed)
+
+
+async def order_holds(runtime: Any, number: str) -> list[OrderHold]:
+    """Every hold of order ``number``, oldest first (NotFound when there is
+    no such order). Example::
+
+        if any(hold.status == "open" for hold in await sdk.order_holds(runtime, number)):
+            ...
+    """
+    return [_hold(data) for data in await holds.holds_of((await order_row(number))["id"])]
+
+
+async def failed_payments(runtime: Any, email: str, *, since: datetime | None = None) -> int:
+    """How many payments of orders placed with ``email`` (compared in lower
+    case) the payment provider refused, created at or after ``since`` (an
+    aware datetime) when given. One query; card data is never exposed.
+    Example (in ``orders_placing``)::
+
+        if await sdk.failed_payments(runtime, order.email, since=order.placed_at - timedelta(days=1)) >= 3:
+            ...
+    """
+    return await failed_for_email(email, since)

@@ -34,8 +34,10 @@ from engine.orders import services as orders
 from engine.payments import settlement
 from engine.plugins import HookError
 from engine.pricing import services as pricing
+from engine.protocols import OrderPlacement
 from engine.storefront import cart_cache, variants
 from engine.storefront.rendering import csrf_valid, current_theme, render
+from engine.web.client import client_ip
 
 blueprint = Blueprint("storefront_cart", __name__)
 
@@ -430,7 +432,8 @@ async def checkout_submit():
     state["key"] = key
     _save(state)
     try:
-        order, _ = await service.place_order(runtime, token, _body(state), key, customer=_customer())
+        order, _ = await service.place_order(runtime, token, _body(state), key, customer=_customer(),
+                                             context=OrderPlacement(client_ip(), "storefront"))
     except HookError as exc:
         return await _checkout_page("review", token, state, 502, problem=_plugin_problem(exc))
     except ShopError as exc:

@@ -20,8 +20,9 @@ stored), :func:`check_secret_at_rest` (a secret setting is encrypted at
 rest and shown masked), :func:`collect_jobs` (the jobs the worker registers),
 :func:`fetch`/:func:`fetchone`/:func:`fetchval` (SQL on the test shop's
 database), :func:`create_customer`, :func:`wait_until` (poll a condition
-under a deadline instead of sleeping) and :func:`plugin_site` (a folder that
-makes a plugin module discoverable, for a ``shopwright`` subprocess).
+under a deadline instead of sleeping), :func:`plugin_site` (a folder that
+makes a plugin module discoverable, for a ``shopwright`` subprocess) and
+:func:`run_shopwright` (the ``shopwright`` command against the test shop).
 Checkout helpers are in :mod:`engine.testing.checkout`, theme helpers in
 :mod:`engine.testing.themes`, admin helpers (a signed-in staff client, a
 form's CSRF token) in :mod:`engine.testing.admin`.
@@ -312,6 +313,29 @@ async def make_app(shopwright_settings):
 
 
 # ------------------------------------------------------------ plugin authors
+def run_shopwright(app: Any, *args: str) -> Any:
+    """Run ``shopwright <args>`` in a child process against ``app``'s database
+    and secret key (no config file), as a merchant would while the shop runs;
+    asserts it exits 0 and returns the ``subprocess.CompletedProcess`` (text
+    ``stdout`` and ``stderr``). Example::
+
+        run_shopwright(app, "plugins", "enable", "loyalty")
+        assert "enabled" in run_shopwright(app, "plugins", "show", "loyalty").stdout
+    """
+    import subprocess
+    import sys
+
+    settings = app.runtime.settings
+    secret = settings.secret_key
+    env = {**os.environ, "SHOPWRIGHT_DATABASE_URL": settings.database_url, "SHOPWRIGHT_CONFIG": os.devnull,
+           "SHOPWRIGHT_SECRET_KEY": secret.get_secret_value() if hasattr(secret, "get_secret_value") else secret,
+           "PYTHONWARNINGS": "ignore"}
+    done = subprocess.run([sys.executable, "-m", "engine.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, f"shopwright {' '.join(args)} failed ({done.returncode}): {done.stderr}"
+    return done
+
+
 def check_installed(name: str, plugin: Any, distribution: str) -> None:
     """Assert that ``distribution`` is installed, that its entry point finds
     plugin ``name`` and loads ``plugin`` without error, and that the

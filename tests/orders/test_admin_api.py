@@ -13,6 +13,8 @@ ROUTES = [
     ("post", "/{number}/fulfillments", "orders:write"),
     ("post", "/{number}/complete", "orders:write"),
     ("post", "/{number}/notes", "orders:write"),
+    ("post", "/{number}/holds/1/release", "orders:write"),
+    ("post", "/{number}/fraud", "orders:write"),
 ]
 
 

@@ -8,7 +8,6 @@ the merchant's bank details. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 
 import pytest
@@ -19,7 +18,7 @@ from engine.protocols import (
     GatewayCapabilities,
 )
 from engine.testing.checkout import add_product, cart_with, checkout
-from standin_gateway import standin_shop
+from standin_gateway import report, standin_shop
 
 
 @pytest.fixture
@@ -38,13 +37,6 @@ async def place(shop) -> dict:
     client = shop.test_client()
     response = await checkout(client, await cart_with(client, "TEE-1", 2), payment_method="standin")
     assert response.status_code == 201, await response.get_json()
-    return await response.get_json()
-
-
-async def report(shop, **event):
-    response = await shop.test_client().post("/webhooks/standin_pay", data=json.dumps(event).encode(),
-                                             headers={"Content-Type": "application/json"})
-    assert response.status_code == 200, await response.get_json()
     return await response.get_json()
 
 

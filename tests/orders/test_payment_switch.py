@@ -5,14 +5,12 @@ current payment refuses a switch; late reports of the payment given up are
 still recorded without cancelling the order. SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from engine.db.sql import fetch, fetchone
 from engine.testing.admin import form_token
 from engine.testing.checkout import cart_with, checkout
-from standin_gateway import standin_shop
+from standin_gateway import report, standin_shop
 
 
 @pytest.fixture
@@ -42,12 +40,6 @@ async def payments(number: str) -> list[tuple[str, str]]:
 
 async def order_row(number: str) -> dict:
     return await fetchone("SELECT * FROM orders WHERE number = {}", number)
-
-
-async def report(shop, **event) -> None:
-    response = await shop.test_client().post("/webhooks/standin_pay", data=json.dumps(event).encode(),
-                                             headers={"Content-Type": "application/json"})
-    assert response.status_code == 200, await response.get_json()
 
 
 async def test_the_shopper_switches_to_another_method_and_keeps_the_order(shop):

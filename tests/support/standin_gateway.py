@@ -79,3 +79,12 @@ async def standin_shop(make_app, database_url):
     await add_product(app.runtime, "TEE-1", price=2500, stock=5)
     app.gateway = gateway
     return app
+
+
+async def report(shop, **event) -> dict:
+    """Deliver the stand-in webhook ``event`` (``id``, ``reference``,
+    ``status``, ``amount``, ...) to ``shop``; asserts 200 and returns the answer."""
+    response = await shop.test_client().post("/webhooks/standin_pay", data=json.dumps(event).encode(),
+                                             headers={"Content-Type": "application/json"})
+    assert response.status_code == 200, await response.get_json()
+    return await response.get_json()

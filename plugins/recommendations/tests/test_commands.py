@@ -4,30 +4,15 @@ shop runs, trained by its job and evaluated with its own command; its cron
 job registered."""
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 from seeded_shop import seed
 
 from engine import sdk
-from engine.testing import api_token, check_installed, collect_jobs, wait_until
+from engine.testing import api_token, check_installed, collect_jobs, run_shopwright, wait_until
 from shopwright_recommendations import plugin
 
 NAME = "recommendations"
-
-
-def _shopwright(app, *args: str) -> subprocess.CompletedProcess:
-    settings = app.runtime.settings
-    secret = settings.secret_key
-    env = {**os.environ, "SHOPWRIGHT_DATABASE_URL": settings.database_url, "SHOPWRIGHT_CONFIG": os.devnull,
-           "SHOPWRIGHT_SECRET_KEY": secret.get_secret_value() if hasattr(secret, "get_secret_value") else secret,
-           "PYTHONWARNINGS": "ignore"}
-    done = subprocess.run([sys.executable, "-m", "engine.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr
-    return done
 
 
 def test_entry_point_loads_without_error():
@@ -43,7 +28,7 @@ async def test_enabled_configured_trained_and_evaluated_at_runtime(make_app, sql
     owner, job = collect_jobs(app.runtime.host)["recommendations.train"]
     assert owner == NAME and job.cron == {"hour": {0, 6, 12, 18}, "minute": {17}}, "a cron job of the worker"
 
-    _shopwright(app, "plugins", "enable", NAME)
+    run_shopwright(app, "plugins", "enable", NAME)
     token = await api_token("merchant", ["plugins:write"])
     admin = {"Authorization": f"Bearer {token}"}
     refused = await client.patch(f"/api/v1/admin/plugins/{NAME}/settings", json={"shown": 99}, headers=admin)
@@ -59,7 +44,7 @@ async def test_enabled_configured_trained_and_evaluated_at_runtime(make_app, sql
         return response.status_code == 200 and len((await response.get_json())["also_bought"]) == 2
     await wait_until(two_shown, what="the running shop using the new plugin and its setting")
 
-    evaluated = _shopwright(app, NAME, "evaluate").stdout
+    evaluated = run_shopwright(app, NAME, "evaluate").stdout
     print(evaluated)
     model = re.search(r"model +hit-rate@10 ([\d.]+) +coverage ([\d.]+)", evaluated)
     baseline = re.search(r"best sellers hit-rate@10 ([\d.]+) +coverage ([\d.]+)", evaluated)
