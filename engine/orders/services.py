@@ -213,7 +213,8 @@ async def order_json(runtime, row: dict[str, Any], with_token: bool = False, sta
         "shipping_address": json.loads(row["shipping_address"] or "{}"),
         "billing_address": json.loads(row["billing_address"] or "{}"),
         "shipping_method": {"id": row["shipping_method"], "label": row["shipping_label"],
-                            "price": _money(row["shipping_total"], currency)},
+                            "price": _money(row["shipping_total"], currency),
+                            "estimated_days": _estimate(row)},
         "payment_method": row["payment_method"],
         "payment": payment_json(payment, row),
         "placed_at": _iso(row["placed_at"]),
@@ -233,6 +234,12 @@ async def order_json(runtime, row: dict[str, Any], with_token: bool = False, sta
             {"sku": r["sku"], "quantity": r["quantity"], "state": r["state"], "expires_at": _iso(r["expires_at"])}
             for r in await fetch("SELECT * FROM stock_reservations WHERE order_id = {} ORDER BY id", row["id"])]
     return body
+
+
+def _estimate(row: dict[str, Any]) -> list[int] | None:
+    """The order's delivery estimate ``[min, max]`` business days, or None."""
+    low, high = row.get("shipping_days_min"), row.get("shipping_days_max")
+    return None if low is None or high is None else [low, high]
 
 
 async def timeline(order_id: int) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from engine import PluginManifest, hookimpl
 
-from shopwright_shipping_rates.carrier import CarrierRates
+from shopwright_shipping_rates.carrier import CarrierPool
 from shopwright_shipping_rates.commands import shipping
 from shopwright_shipping_rates.provider import TableRates
 from shopwright_shipping_rates.settings import ShippingRatesSettings
@@ -26,10 +26,19 @@ MANIFEST = PluginManifest(
 )
 
 
+#: this process's carrier providers, each with its HTTP client
+CARRIERS = CarrierPool()
+
+
 @hookimpl
 async def fulfillment_shipping_providers(settings):
     settings = settings or ShippingRatesSettings()
-    return [TableRates(), CarrierRates(settings)] if settings.api_base else [TableRates()]
+    return [TableRates(), CARRIERS.provider_for(settings)] if settings.api_base else [TableRates()]
+
+
+@hookimpl
+async def lifecycle_shutdown(runtime):
+    await CARRIERS.aclose()
 
 
 @hookimpl
