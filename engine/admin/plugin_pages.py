@@ -36,6 +36,7 @@ from engine.protocols import AdminRequest, AdminResponse
 from engine.themes.templating import plugin_template_folder
 from engine.web.csrf import current_token, hidden_field
 from engine.web.guard import current_actor
+from engine.web.headers import nonce
 
 log = structlog.get_logger("shopwright.admin")
 
@@ -62,7 +63,7 @@ def _environment(plugin: str) -> Environment:
                               if folder is not None else PrefixLoader({}))
         environment = Environment(loader=loader, autoescape=select_autoescape(default=True, default_for_string=True),
                                   trim_blocks=True, lstrip_blocks=True)
-        environment.globals.update(csrf_token=current_token, csrf_field=hidden_field)
+        environment.globals.update(csrf_token=current_token, csrf_field=hidden_field, csp_nonce=nonce)
         _environments[key] = environment
     return environment
 

@@ -6,7 +6,9 @@ layout; its view answers with :func:`render_admin` or :func:`redirect_admin`.
 Templates are the plugin's own (the manifest's ``templates`` folder, named
 ``"<plugin>/<file>"``), rendered with autoescape; in them ``csrf_field()``
 writes the hidden CSRF input a POST form needs (``csrf_token()`` its value),
-and ``page``, ``plugin`` and ``actor`` are set. A view may answer a file with
+``csp_nonce()`` the nonce a ``<style>`` element needs under the admin's
+Content-Security-Policy (``<style nonce="{{ csp_nonce() }}">``; inline
+``style=`` attributes are blocked), and ``page``, ``plugin`` and ``actor`` are set. A view may answer a file with
 :func:`download_admin`, read uploaded files from ``request.files``, and
 records each change it makes with :func:`audit_admin`. A JSON route of a plugin's
 blueprint (``lifecycle_blueprints``) is guarded with

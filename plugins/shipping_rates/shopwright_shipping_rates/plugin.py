@@ -8,8 +8,11 @@ tables, imported and exported as CSV with ``shopwright shipping import`` /
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from engine import PluginManifest, hookimpl
 
+from shopwright_shipping_rates import admin
 from shopwright_shipping_rates.carrier import CarrierPool
 from shopwright_shipping_rates.commands import shipping
 from shopwright_shipping_rates.provider import TableRates
@@ -23,6 +26,7 @@ MANIFEST = PluginManifest(
     description="Shipping rates by zone (countries, postcodes) and by weight, subtotal or items, from CSV rate tables.",
     settings=ShippingRatesSettings,
     piccolo_app="shopwright_shipping_rates.piccolo_app",
+    templates=Path(__file__).parent / "templates",
 )
 
 
@@ -39,6 +43,11 @@ async def fulfillment_shipping_providers(settings):
 @hookimpl
 async def lifecycle_shutdown(runtime):
     await CARRIERS.aclose()
+
+
+@hookimpl
+def admin_pages():
+    return admin.pages()
 
 
 @hookimpl
