@@ -52,6 +52,15 @@ async def load_rates() -> RateTable:
         for zone in zones))
 
 
+async def _lock_table() -> None:
+    """Inside a transaction: wait for any other writer of the rate table to
+    commit, so an edit's version check and its write see no change between
+    them. SQLite's write transaction holds the database's lock already; on
+    PostgreSQL a transaction-scoped advisory lock does it."""
+    if ShippingZone._meta.db.engine_type == "postgres":
+        await ShippingZone.raw("SELECT pg_advisory_xact_lock(hashtext('shopwright.shipping_rates'))").run()
+
+
 def table_version(table: RateTable) -> str:
     """A digest of ``table``: what the admin page's forms carry, so an edit
     made on a table that changed meanwhile is refused instead of undoing the
@@ -68,6 +77,7 @@ async def edit_rates(runtime: Any, version: str, edit: Callable[[RateTable], Rat
     transaction, when the stored table still has ``version``
     (:class:`StaleTable` otherwise); ``edit`` raises to change nothing."""
     async with sdk.transaction(runtime):
+        await _lock_table()
         table = await load_rates()
         if table_version(table) != version:
             raise StaleTable("the rates were changed meanwhile")
@@ -105,6 +115,7 @@ async def replace_rates(runtime: Any, table: RateTable) -> None:
     the old one. Cached storefront pages (and the shipping promise they show,
     a free-over band) are dropped with the change in every process."""
     async with sdk.transaction(runtime):
+        await _lock_table()
         await sdk.storefront_changed(runtime)
         for stored in (ShippingBand, ShippingMethod, ShippingZoneCountry, ShippingZone):
             await stored.delete(force=True).run()

@@ -204,3 +204,20 @@ async def _upload(client, token: str, text: str):
     return await client.post(PAGE, form={"csrf_token": token, "action": "upload"},
                              files={"file": FileStorage(io.BytesIO(text.encode()), filename="rates.csv",
                                                         content_type="text/csv")})
+
+
+async def test_two_edits_of_one_version_at_once_keep_one(make_app, database_url):
+    import asyncio
+
+    from shopwright_shipping_rates import editing
+    from shopwright_shipping_rates.store import StaleTable, edit_rates
+
+    app = await _shop(make_app, database_url)
+    version = table_version(await load_rates())
+    results = await asyncio.gather(*(
+        edit_rates(app.runtime, version, lambda table, name=name: editing.save_zone(
+            table, None, {"name": name, "countries": "FR", "postcodes": f"{i}*"}))
+        for i, name in enumerate(("Paris", "Lyon"), 7)), return_exceptions=True)
+    assert sorted(type(result).__name__ for result in results) == ["RateTable", "StaleTable"], results
+    assert any(isinstance(result, StaleTable) for result in results)
+    assert len((await load_rates()).zones) == 2, "Germany and the one edit that won"
