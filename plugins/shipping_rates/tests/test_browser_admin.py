@@ -63,6 +63,7 @@ async def test_merchant_adds_a_zone_and_method_and_the_shopper_is_quoted(shopwri
         await adding.get_by_label("Delivery from (business days)").fill("2")
         await adding.get_by_label("Delivery up to (business days)").fill("4")
         await adding.get_by_label("Price (EUR)").fill("4.90")
+        await photograph(admin, "method-form")
         await adding.get_by_role("button", name="Add method").click()
         await expect(admin.get_by_role("heading", level=3, name=re.compile("^Parcel"))).to_be_visible()
         await expect(admin.get_by_text("Flat price · 2–4 business days")).to_be_visible()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.money import Money
+from engine.testing.admin import staff_client
 from engine.testing.checkout import ADDRESS, add_product, cart_with, checkout
 from shopwright_shipping_rates import plugin
 from shopwright_shipping_rates.provider import TableRates
@@ -173,6 +174,9 @@ async def test_fee_limits_estimate_and_tax_class_reach_the_order(make_app, datab
 
     page = await client.get(f"/orders/{order['number']}", query_string={"token": order["access_token"]})
     assert "2–4 business days" in await page.get_data(as_text=True)
+    staff = await staff_client(app, permissions=["orders:read"])
+    admin_page = await (await staff.get(f"/admin/orders/{order['number']}")).get_data(as_text=True)
+    assert "Standard <span class=\"note\">(promised 2–4 business days)</span>" in admin_page
 
     bigger = await cart_with(client, "TEE-1", 4)   # 100.00 EUR: express ends below it, freight starts there
     listed = await (await client.get(f"/api/v1/carts/{bigger}/shipping-methods",
