@@ -6,6 +6,7 @@ that may do I/O is ``async``. Money values are :class:`engine.money.Money`.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Mapping, Protocol, Sequence, runtime_checkable
@@ -109,7 +110,11 @@ class ShippingQuote:
     asking the provider again, until then (None: the core's
     ``checkout.quote_ttl_seconds``). ``data`` is the provider's own JSON-safe
     reference (e.g. a carrier's rate id), kept with the quote and stored on the
-    order; at most 4 KB as JSON."""
+    order; at most 4 KB as JSON. ``estimated_days`` is the delivery estimate
+    ``(min, max)`` in business days, shown to the shopper at checkout and on
+    the order. ``tax_class`` is the tax class the shipping charge is taxed
+    with when this quote is chosen (None: ``"shipping"``; the tax provider
+    looks it up as it does a product's class)."""
 
     id: str
     label: str
@@ -118,6 +123,7 @@ class ShippingQuote:
     estimated_days: tuple[int, int] | None = None
     expires_at: datetime | None = None
     data: Mapping[str, Any] | None = None
+    tax_class: str | None = None
 
 
 @dataclass(frozen=True)
@@ -614,6 +620,8 @@ class AdminRequest:
     the plugin's validated settings model (None when it declares none);
     ``runtime`` the running shop, for ``engine.sdk`` calls; ``csrf_token``
     the value a form of the page must post in its ``csrf_token`` field.
+    ``files`` the uploaded files of a ``multipart/form-data`` POST, by field
+    name: the first file of each, as ``(filename, bytes)`` (empty otherwise).
     """
 
     plugin: str
@@ -625,11 +633,17 @@ class AdminRequest:
     settings: Any
     runtime: Any
     csrf_token: str
+    files: Mapping[str, tuple[str, bytes]] = field(default_factory=dict)
 
     def has_permission(self, code: str) -> bool:
         """Whether the staff member holds permission ``code`` (or ``all``)."""
         granted = self.actor.get("permissions") or ()
         return "all" in granted or code in granted
+
+
+MAX_ADMIN_DOWNLOAD = 50 * 1024 * 1024
+_DOWNLOAD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_MEDIA_TYPE = re.compile(r"^[a-z]+/[a-z0-9.+-]+(; ?charset=[A-Za-z0-9_-]+)?$")
 
 
 @dataclass(frozen=True)
@@ -640,7 +654,9 @@ class AdminResponse:
     Either ``template`` (a template of the plugin, ``"<plugin>/<file>"``) or
     ``source`` (a Jinja template as a string) rendered with ``context`` and
     autoescape inside the admin's layout, answered with ``status``; or
-    ``redirect``, a path under ``/admin/`` answered with 303 (after a POST).
+    ``redirect``, a path under ``/admin/`` answered with 303 (after a POST);
+    or ``download``, bytes answered as an attachment named ``filename`` with
+    ``content_type`` (build it with ``engine.sdk.download_admin``).
     """
 
     template: str | None = None
@@ -648,6 +664,19 @@ class AdminResponse:
     context: Mapping[str, Any] = field(default_factory=dict)
     status: int = 200
     redirect: str | None = None
+    download: bytes | None = None
+    filename: str | None = None
+    content_type: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.download is None:
+            return
+        if not isinstance(self.download, bytes) or len(self.download) > MAX_ADMIN_DOWNLOAD:
+            raise ValueError(f"download must be bytes, at most {MAX_ADMIN_DOWNLOAD} of them")
+        if not isinstance(self.filename, str) or not _DOWNLOAD_NAME.match(self.filename):
+            raise ValueError("filename must be 1 to 100 letters, digits, '.', '_' or '-'")
+        if not isinstance(self.content_type, str) or not _MEDIA_TYPE.match(self.content_type):
+            raise ValueError("content_type must be a media type such as text/csv; charset=utf-8")
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ plugin is active (no blueprint, no restart). For each request, in order:
    CSRF token was checked before, by :mod:`engine.web.csrf`); its
    :class:`~engine.protocols.AdminResponse` is rendered from the plugin's own
    templates (``"<plugin>/<file>"`` in its manifest's ``templates`` folder,
-   or a template string) with autoescape and placed in the admin layout, or
-   answered as a redirect under ``/admin/``. A view that raises or answers
+   or a template string) with autoescape and placed in the admin layout,
+   answered as a redirect under ``/admin/``, or sent as a file download. A view that raises or answers
    something else gives a 500 page naming the plugin (logged).
 """
 from __future__ import annotations
@@ -36,6 +36,7 @@ from engine.protocols import AdminRequest, AdminResponse
 from engine.themes.templating import plugin_template_folder
 from engine.web.csrf import current_token, hidden_field
 from engine.web.guard import current_actor
+from engine.web.headers import nonce
 
 log = structlog.get_logger("shopwright.admin")
 
@@ -62,7 +63,7 @@ def _environment(plugin: str) -> Environment:
                               if folder is not None else PrefixLoader({}))
         environment = Environment(loader=loader, autoescape=select_autoescape(default=True, default_for_string=True),
                                   trim_blocks=True, lstrip_blocks=True)
-        environment.globals.update(csrf_token=current_token, csrf_field=hidden_field)
+        environment.globals.update(csrf_token=current_token, csrf_field=hidden_field, csp_nonce=nonce)
         _environments[key] = environment
     return environment
 
@@ -88,6 +89,8 @@ def _check(answer: Any) -> str | None:
         if not isinstance(answer.redirect, str) or not answer.redirect.startswith("/admin/") or "//" in answer.redirect:
             return f"redirect {answer.redirect!r} is not a path under /admin/"
         return None
+    if answer.download is not None:
+        return None   # checked when the AdminResponse was made
     if (answer.template is None) == (answer.source is None):
         return "give a template or a source"
     if isinstance(answer.status, bool) or not isinstance(answer.status, int) or not 200 <= answer.status <= MAX_STATUS:
@@ -98,6 +101,9 @@ def _check(answer: Any) -> str | None:
 async def _answer(found: PluginPage, actor: dict, answer: AdminResponse) -> Response:
     if answer.redirect is not None:
         return redirect(answer.redirect, 303)
+    if answer.download is not None:
+        return Response(answer.download, status=200, content_type=answer.content_type, headers={
+            "Content-Disposition": f'attachment; filename="{answer.filename}"', "Cache-Control": "no-store"})
     context = {"plugin": found.plugin, "page": {"title": found.page.title, "path": found.page.path, "url": found.url},
                "actor": actor, **answer.context}
     body = _template(found.plugin, answer).render(context)
@@ -105,14 +111,21 @@ async def _answer(found: PluginPage, actor: dict, answer: AdminResponse) -> Resp
                               plugin=found.plugin, content=Markup(body))
 
 
-def _request_of(found: PluginPage, actor: dict, form: dict[str, str]) -> AdminRequest:
+async def _uploads() -> dict[str, tuple[str, bytes]]:
+    """The first uploaded file of each field of a multipart POST."""
+    files = await request.files
+    return {key: (files[key].filename or "", files[key].read()) for key in files}
+
+
+def _request_of(found: PluginPage, actor: dict, form: dict[str, str],
+                files: dict[str, tuple[str, bytes]]) -> AdminRequest:
     runtime = current_app.runtime
     shown = {"kind": actor.get("kind"), "id": actor.get("id"), "email": actor.get("email"),
              "role": actor.get("role"), "permissions": frozenset(actor.get("permissions") or ())}
     return AdminRequest(plugin=found.plugin, path=found.page.path, method=request.method,
                         args={key: request.args.get(key, "") for key in request.args}, form=form, actor=shown,
                         settings=runtime.host.settings_for(found.plugin), runtime=runtime,
-                        csrf_token=current_token())
+                        csrf_token=current_token(), files=files)
 
 
 async def _failed(found: PluginPage, reason: str) -> Response:
@@ -138,8 +151,9 @@ async def plugin_page(plugin: str, path: str):
         return await render_admin("admin/message.html", status=403, title="Not allowed",
                                   message=f"This page needs the {permission!r} permission.")
     form = await form_fields() if request.method == "POST" else {}
+    files = await _uploads() if request.method == "POST" else {}
     try:
-        answer = found.page.view(_request_of(found, actor, form))
+        answer = found.page.view(_request_of(found, actor, form, files))
         if inspect.isawaitable(answer):
             answer = await answer
     except Exception as exc:

@@ -237,6 +237,8 @@ class ShippingChoiceOut(BaseModel):
     id: str
     label: str
     price: MoneyOut
+    estimated_days: Optional[list[int]] = Field(None, description="The delivery estimate [min, max] in business "
+                                                                    "days, when the method gave one.")
 
 
 class ShipmentLineOut(BaseModel):

@@ -308,14 +308,14 @@ async def prepare(runtime, token: str, body: Mapping[str, Any], customer: int | 
         raise InvalidInput(f"Payment method {payment_id!r} is not available.",
                            {"payment_method": "not available"})
     try:
-        priced = await carts.price_cart(runtime, state, shipping=quote.price, **context)
+        priced = await carts.price_cart(runtime, state, shipping=quote.price, shipping_tax_class=quote.tax_class, **context)
     except HookError as exc:
         raise _plugin_failure(exc, "Pricing") from exc
     applied = {(a.code or "").upper() for a in priced.adjustments if a.code}
     unapplied = [code for code in state.vouchers if code not in applied]
     if unapplied:
         reasons = await pricing.voucher_rejections(priced.lines, carts.pricing_context(
-            runtime, state, shipping=quote.price, **context))
+            runtime, state, shipping=quote.price, shipping_tax_class=quote.tax_class, **context))
         raise InvalidInput(reasons.get(unapplied[0], f"Voucher {unapplied[0]} does not apply."),
                            {"vouchers": reasons.get(unapplied[0], "does not apply")})
     prepared = PreparedCheckout(state, email, shipping, billing, quote, gateway, priced, customer, note.strip())
@@ -380,6 +380,7 @@ def _new_order(prepared: PreparedCheckout, key: str, digest: str) -> placement.N
         tax_lines=[carts.tax_line_json(t) for t in priced.tax_lines],
         shipping_address=prepared.shipping_address, billing_address=prepared.billing_address,
         shipping_method=prepared.quote.id, shipping_label=prepared.quote.label,
+        shipping_days=prepared.quote.estimated_days,
         payment_method=prepared.gateway.id, payment_plugin=prepared.gateway.plugin, lines=lines)
 
 

@@ -57,6 +57,7 @@ def dump(quotes: Iterable[ShippingQuote], request: ShippingQuoteRequest, now: da
         "id": q.id, "label": q.label, "amount": q.price.amount, "currency": q.price.currency,
         "provider": q.provider, "estimated_days": list(q.estimated_days) if q.estimated_days else None,
         "expires_at": (q.expires_at or default_expiry).isoformat(), "data": dict(q.data) if q.data else None,
+        "tax_class": q.tax_class,
     } for q in quotes]})
 
 
@@ -77,7 +78,8 @@ def kept(stored: str | None, request: ShippingQuoteRequest, quote_id: str, now: 
             return None
         days = item.get("estimated_days")
         return ShippingQuote(item["id"], item["label"], Money(int(item["amount"]), item["currency"]),
-                             item["provider"], tuple(days) if days else None, expires, item.get("data"))
+                             item["provider"], tuple(days) if days else None, expires, item.get("data"),
+                             item.get("tax_class"))
     return None
 
 

@@ -61,6 +61,8 @@ class NewOrder:
     payment_method: str
     payment_plugin: str
     lines: list[NewOrderLine]
+    #: the chosen quote's delivery estimate ``(min, max)`` business days
+    shipping_days: tuple[int, int] | None = None
 
 
 async def by_idempotency_key(key: str) -> dict[str, Any] | None:
@@ -76,14 +78,16 @@ async def create_in_tx(order: NewOrder, number_start: int, now: datetime,
         "INSERT INTO orders (number, status, email, customer, cart_token, idempotency_key, request_fingerprint, "
         "token_salt, currency, subtotal, discount_total, shipping_total, tax_total, total, prices_include_tax, "
         "adjustments, tax_lines, shipping_address, billing_address, shipping_method, shipping_label, "
+        "shipping_days_min, shipping_days_max, "
         "payment_method, payment_plugin, paid_amount, refunded_amount, placed_at, updated_at) VALUES "
         "(NULL, 'pending_payment', {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, "
-        "{}, 0, 0, {}, {}) RETURNING id",
+        "{}, {}, {}, 0, 0, {}, {}) RETURNING id",
         order.email, order.customer, order.cart_token, order.idempotency_key, order.request_fingerprint,
         secrets.token_hex(16), order.currency, order.subtotal, order.discount_total, order.shipping_total,
         order.tax_total, order.total, order.prices_include_tax, json.dumps(order.adjustments),
         json.dumps(order.tax_lines), json.dumps(order.shipping_address), json.dumps(order.billing_address),
-        order.shipping_method, order.shipping_label, order.payment_method, order.payment_plugin, now, now)
+        order.shipping_method, order.shipping_label, *(order.shipping_days or (None, None)),
+        order.payment_method, order.payment_plugin, now, now)
     order_id = row["id"]
     numbered = await fetchone("UPDATE orders SET number = {} WHERE id = {} RETURNING *",
                               f"{number_prefix}{number_start + order_id}", order_id)

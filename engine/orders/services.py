@@ -213,7 +213,8 @@ async def order_json(runtime, row: dict[str, Any], with_token: bool = False, sta
         "shipping_address": json.loads(row["shipping_address"] or "{}"),
         "billing_address": json.loads(row["billing_address"] or "{}"),
         "shipping_method": {"id": row["shipping_method"], "label": row["shipping_label"],
-                            "price": _money(row["shipping_total"], currency)},
+                            "price": _money(row["shipping_total"], currency),
+                            "estimated_days": _estimate(row)},
         "payment_method": row["payment_method"],
         "payment": payment_json(payment, row),
         "placed_at": _iso(row["placed_at"]),
@@ -244,6 +245,12 @@ def hold_json(row: dict[str, Any]) -> dict[str, Any]:
             "reasons": json.loads(row["reasons"] or "[]"), "status": row["status"], "fraud": bool(row["fraud"]),
             "resolved_by": row["resolved_by"] or None, "created_at": _iso(row["created_at"]),
             "resolved_at": _iso(row["resolved_at"])}
+
+
+def _estimate(row: dict[str, Any]) -> list[int] | None:
+    """The order's delivery estimate ``[min, max]`` business days, or None."""
+    low, high = row.get("shipping_days_min"), row.get("shipping_days_max")
+    return None if low is None or high is None else [low, high]
 
 
 async def timeline(order_id: int) -> list[dict[str, Any]]:

@@ -21,7 +21,8 @@ Order of work, all inside the request under ``plugins.hook_deadline_seconds``:
 5. Tax: the ``pricing_tax_provider`` (firstresult) computes tax lines on the
    *taxable lines*: one per cart line with ``quantity`` 1 and ``unit_price``
    = the line's net amount, plus one line with ``sku`` = :data:`SHIPPING` and
-   ``tax_class`` ``"shipping"`` for a net shipping charge above zero. With
+   ``tax_class`` ``context["shipping_tax_class"]`` (the chosen quote's, default
+   ``"shipping"``) for a net shipping charge above zero. With
    ``prices_include_tax`` the tax is contained in the prices (informational,
    not added to the total).
 
@@ -69,6 +70,8 @@ class PricedCart:
     line_adjustments: list[Money] = field(default_factory=list)
     #: Plugins whose adjustments were left out because they failed (hook order).
     unavailable: tuple[str, ...] = ()
+    #: The tax class of the shipping charge (the chosen quote's).
+    shipping_tax_class: str = "shipping"
 
     @property
     def shipping_total(self) -> Money:
@@ -103,7 +106,7 @@ def _check_money(value: Any, currency: str, plugin: str, hook: str) -> Money:
 async def price_lines(runtime, lines: Sequence[PriceableLine], context: Mapping[str, Any]) -> PricedCart:
     """Price ``lines`` for ``context``: ``currency`` (required), ``address``
     (dict or None), ``prices_include_tax``, ``shipping`` (Money or None),
-    ``vouchers`` (codes), ``email``, ``customer`` (id or None)."""
+    ``shipping_tax_class`` (str or None: ``"shipping"``), ``vouchers`` (codes), ``email``, ``customer`` (id or None)."""
     host = runtime.host
     currency = context["currency"]
     priced: list[PriceableLine] = []
@@ -131,7 +134,8 @@ async def price_lines(runtime, lines: Sequence[PriceableLine], context: Mapping[
 
     include_tax = bool(context.get("prices_include_tax", False))
     cart = PricedCart(currency, priced, subtotal, adjustments, discount_total, [], Money.zero(currency),
-                      include_tax, shipping, line_adjustments, tuple(error.plugin for error in answers.skipped))
+                      include_tax, shipping, line_adjustments, tuple(error.plugin for error in answers.skipped),
+                      context.get("shipping_tax_class") or "shipping")
     tax_lines: list[TaxLine] = []
     answer = await host.hook("pricing_tax_provider", context=context, accept=_tax_provider)
     if answer is not None:
@@ -204,7 +208,8 @@ def taxable_lines(cart: PricedCart) -> list[PriceableLine]:
         out.append(replace(line, quantity=1, unit_price=cart.line_total(index)))
     net_shipping = cart.shipping_total + cart.shipping_adjustment
     if net_shipping.amount > 0:
-        out.append(PriceableLine(sku=SHIPPING, quantity=1, unit_price=net_shipping, tax_class="shipping"))
+        out.append(PriceableLine(sku=SHIPPING, quantity=1, unit_price=net_shipping,
+                                   tax_class=cart.shipping_tax_class))
     return out
 
 

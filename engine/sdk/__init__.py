@@ -29,7 +29,8 @@ admin page, the argument of ``run_command``'s function.
 - Plugin state: :func:`plugin_settings`, :func:`is_active`.
 - Admin pages (``admin_pages``): :class:`AdminPage`, :class:`AdminRequest`,
   :class:`AdminResponse`, :func:`render_admin`, :func:`redirect_admin`,
-  :func:`csrf_token`, :func:`csrf_field`, :func:`has_permission`; admin JSON
+  :func:`download_admin`, :func:`audit_admin`, :func:`csrf_token`,
+  :func:`csrf_field`, :func:`has_permission`; admin JSON
   routes: :func:`require_permission`.
 - Storefront assets (``storefront_assets``): :class:`StorefrontAsset`,
   :func:`script`, :func:`style`, :func:`origin_of`; blocks
@@ -75,7 +76,8 @@ EXPORTS: dict[str, str] = {
     # the plugin's own tables, the store's settings
     "store_currency": "shop", "transaction": "shop", "request_runtime": "shop",
     # admin
-    "AdminPage": "admin", "AdminRequest": "admin", "AdminResponse": "admin", "csrf_field": "admin",
+    "AdminPage": "admin", "AdminRequest": "admin", "AdminResponse": "admin", "audit_admin": "admin",
+    "download_admin": "admin", "csrf_field": "admin",
     "csrf_token": "admin", "has_permission": "admin", "redirect_admin": "admin", "render_admin": "admin",
     "require_permission": "admin",
     # storefront
@@ -105,8 +107,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
-    from engine.sdk.admin import (AdminPage, AdminRequest, AdminResponse, csrf_field, csrf_token,  # noqa: F401
-                                  has_permission, redirect_admin, render_admin, require_permission)
+    from engine.sdk.admin import (AdminPage, AdminRequest, AdminResponse, audit_admin, csrf_field,  # noqa: F401
+                                  csrf_token, download_admin, has_permission, redirect_admin, render_admin,
+                                  require_permission)
     from engine.sdk.catalog import (Attribute, Product, ProductPage, Variant, attributes, product,  # noqa: F401
                                     products, products_by_id, variant, variants)
     from engine.sdk.commands import run_command  # noqa: F401

@@ -6,7 +6,11 @@ layout; its view answers with :func:`render_admin` or :func:`redirect_admin`.
 Templates are the plugin's own (the manifest's ``templates`` folder, named
 ``"<plugin>/<file>"``), rendered with autoescape; in them ``csrf_field()``
 writes the hidden CSRF input a POST form needs (``csrf_token()`` its value),
-and ``page``, ``plugin`` and ``actor`` are set. A JSON route of a plugin's
+``csp_nonce()`` the nonce a ``<style>`` element needs under the admin's
+Content-Security-Policy (``<style nonce="{{ csp_nonce() }}">``; inline
+``style=`` attributes are blocked), and ``page``, ``plugin`` and ``actor`` are set. A view may answer a file with
+:func:`download_admin`, read uploaded files from ``request.files``, and
+records each change it makes with :func:`audit_admin`. A JSON route of a plugin's
 blueprint (``lifecycle_blueprints``) is guarded with
 :func:`require_permission`.
 """
@@ -15,11 +19,11 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from engine.protocols import AdminPage, AdminRequest, AdminResponse
-from engine.web import guard
+from engine.web import audit, guard
 from engine.web.csrf import current_token, hidden_field
 
-__all__ = ["AdminPage", "AdminRequest", "AdminResponse", "csrf_field", "csrf_token", "has_permission",
-           "redirect_admin", "render_admin", "require_permission"]
+__all__ = ["AdminPage", "AdminRequest", "AdminResponse", "audit_admin", "csrf_field", "csrf_token",
+           "download_admin", "has_permission", "redirect_admin", "render_admin", "require_permission"]
 
 MAX_SOURCE = 100_000
 
@@ -58,6 +62,38 @@ def redirect_admin(path: str) -> AdminResponse:
     if not isinstance(path, str) or not path.startswith("/admin/") or "//" in path or len(path) > 2000:
         raise ValueError("redirect to a path under /admin/")
     return AdminResponse(redirect=path)
+
+
+def download_admin(data: bytes, filename: str, content_type: str = "application/octet-stream") -> AdminResponse:
+    """The answer of an admin page's view that sends a file: ``data`` (at
+    most 50 MB) as an attachment named ``filename`` (letters, digits, ``.``,
+    ``_``, ``-``; at most 100 characters) with ``content_type`` (e.g.
+    ``text/csv; charset=utf-8``), answered 200 with ``Cache-Control:
+    no-store``. Example::
+
+        if request.args.get("download"):
+            return sdk.download_admin(export_csv().encode(), "rates.csv", "text/csv; charset=utf-8")
+    """
+    return AdminResponse(download=data, filename=filename, content_type=content_type)
+
+
+async def audit_admin(request: AdminRequest, action: str, target: str = "",
+                      details: Mapping[str, Any] | None = None) -> None:
+    """Record a change an admin page made in the audit log (``/admin/audit``):
+    ``action`` (``<plugin>.<what>``, e.g. ``shipping_rates.zone_saved``; the
+    plugin's name is put in front when missing), ``target`` (what changed,
+    e.g. ``zone:Germany``) and ``details`` (JSON-safe, never a secret), with
+    the staff member, IP address and user agent of the request. A POST that
+    records nothing itself is recorded by the core as the page's path alone.
+    Only inside the page's request. Example::
+
+        await sdk.audit_admin(request, "shipping_rates.zone_deleted", f"zone:{name}")
+    """
+    if not isinstance(action, str) or not action:
+        raise ValueError("action must be a non-empty text")
+    if not action.startswith(f"{request.plugin}."):
+        action = f"{request.plugin}.{action}"
+    await audit.record(action, target, dict(details or {}))
 
 
 def csrf_token() -> str:

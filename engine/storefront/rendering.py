@@ -196,6 +196,7 @@ async def render(template: str | list[str], status: int = 200, **context: Any) -
         "template_name": names[0],
         "plugin_assets": assets.items,
         "shipping_free_over": await shipping_free_over(),
+        "return_window_days": current_app.settings.fulfillment.return_window_days,
     }
     extras: dict[str, Any] = {}
     for _, extra in await current_app.runtime.host.hook("theme_template_context", template_name=names[0],

@@ -17,11 +17,11 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 PASSWORD = "a staff passphrase for tests"
 
 
-async def staff_client(app: Any, *, role: str = "owner", permissions: Iterable[str] | None = None,
-                       email: str | None = None) -> Any:
-    """A test client of ``app`` signed in at ``/admin/login`` as a new staff
-    member with ``role``, or with a new role holding exactly ``permissions``
-    (codes declared by active plugins through ``admin_permissions`` included)."""
+async def create_staff_member(app: Any, *, role: str = "owner", permissions: Iterable[str] | None = None,
+                              email: str | None = None) -> str:
+    """A new staff member of ``app`` with ``role`` (or a new role holding
+    exactly ``permissions``) and the password :data:`PASSWORD`; returns the
+    e-mail address, for signing in at ``/admin/login`` (e.g. in a browser)."""
     from engine.accounts.permissions import all_permissions
     from engine.accounts.roles import save_role
     from engine.accounts.staff import create_staff
@@ -31,6 +31,15 @@ async def staff_client(app: Any, *, role: str = "owner", permissions: Iterable[s
         role = await save_role(f"test-{uuid.uuid4().hex[:8]}", list(permissions), known=known)
     email = email or f"staff-{uuid.uuid4().hex[:8]}@example.test"
     await create_staff(email, PASSWORD, role)
+    return email
+
+
+async def staff_client(app: Any, *, role: str = "owner", permissions: Iterable[str] | None = None,
+                       email: str | None = None) -> Any:
+    """A test client of ``app`` signed in at ``/admin/login`` as a new staff
+    member with ``role``, or with a new role holding exactly ``permissions``
+    (codes declared by active plugins through ``admin_permissions`` included)."""
+    email = await create_staff_member(app, role=role, permissions=permissions, email=email)
     client = app.test_client()
     token = await form_token(client, "/admin/login")
     response = await client.post("/admin/login", form={"email": email, "password": PASSWORD, "csrf_token": token})

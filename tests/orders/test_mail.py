@@ -47,6 +47,7 @@ async def test_order_mails_arrive_with_their_content(mail_shop, inbox):
     assert inbox.envelopes[0].rcpt_tos == ["ada@example.test"]
     text, html = parts(confirmation)
     assert "2 × Linen tee (TEE-1)" in text and "€54.90" in text
+    assert "2–5 business days" in text and "2–5 business days" in html, "the flat rate's delivery estimate"
     assert f"order {number}" in text and "How to pay:" in text and "54.90 EUR" in text
     assert f"http://shop.example/orders/{number}?token={order['access_token']}" in text
     assert "<strong>" + number + "</strong>" in html and "Linen tee" in html and "€54.90" in html

@@ -101,3 +101,53 @@ async def test_the_view_gets_the_staff_member_settings_and_a_csrf_token(make_app
     assert request.actor["email"] == "owner@example.test" and request.has_permission("anything")
     assert request.runtime is app.runtime and request.plugin == "probe_pages" and request.path == "look"
     assert re.search(rf'name="csrf_token" value="{re.escape(request.csrf_token)}"', body)
+
+
+async def test_a_page_downloads_reads_uploads_audits_and_styles(make_app):
+    from werkzeug.datastructures import FileStorage
+    import io
+
+    async def view(request):
+        if request.args.get("download"):
+            return sdk.download_admin(b"a,b\n1,2\n", "numbers.csv", "text/csv; charset=utf-8")
+        if request.method == "POST":
+            filename, data = request.files.get("file", ("", b""))
+            await sdk.audit_admin(request, "uploaded", f"file:{filename}", {"bytes": len(data)})
+            return sdk.render_admin(source="<p>got {{ size }} bytes</p>", size=len(data))
+        return sdk.render_admin(source='<style nonce="{{ csp_nonce() }}">p{color:red}</style><p>styled</p>')
+
+    class Files:
+        MANIFEST = PluginManifest(name="probe_files", title="Files")
+
+        @hookimpl
+        def admin_pages(self):
+            return [sdk.AdminPage("files", "Files", "catalog:read", view)]
+
+    app = await make_app(plugins=[Files()])
+    client = await staff_client(app, email="owner@example.test")
+    page = await client.get("/admin/plugins/probe_files/files")
+    nonce = re.search(r'<style nonce="([^"]+)">p\{color:red\}', await page.get_data(as_text=True)).group(1)
+    assert f"'nonce-{nonce}'" in page.headers["Content-Security-Policy"], "the page's style is allowed"
+
+    download = await client.get("/admin/plugins/probe_files/files?download=1")
+    assert download.status_code == 200 and await download.get_data() == b"a,b\n1,2\n"
+    assert download.headers["Content-Disposition"] == 'attachment; filename="numbers.csv"'
+    assert download.headers["Content-Type"] == "text/csv; charset=utf-8" and "no-store" in download.headers[
+        "Cache-Control"]
+
+    token = await form_token(client, "/admin/plugins/probe_files/files")
+    posted = await client.post("/admin/plugins/probe_files/files", form={"csrf_token": token}, files={
+        "file": FileStorage(io.BytesIO(b"hello"), filename="hello.txt", content_type="text/plain")})
+    assert "got 5 bytes" in await posted.get_data(as_text=True)
+    entries = await fetch("SELECT actor, action, target, details FROM audit_log WHERE action LIKE 'probe_files.%'")
+    assert entries == [{"actor": "owner@example.test", "action": "probe_files.uploaded", "target": "file:hello.txt",
+                        "details": '{"bytes": 5}'}], "one entry: the page's own"
+
+
+def test_a_download_is_checked_when_it_is_made():
+    import pytest
+
+    for bad in ({"data": "text", "filename": "a.csv"}, {"data": b"x", "filename": "../a.csv"},
+                {"data": b"x", "filename": "a.csv", "content_type": "text/csv\r\nX-Bad: 1"}):
+        with pytest.raises(ValueError):
+            sdk.download_admin(**bad)

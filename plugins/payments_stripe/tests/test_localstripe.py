@@ -9,6 +9,7 @@ signs them (``sign``), carrying the ids localstripe gave the refund or intent.
 """
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ import httpx
 import pytest
 
 from engine.testing import api_token, fetch, fetchone, fetchval
+from engine.testing.admin import PASSWORD, create_staff_member
 from engine.testing.checkout import add_product, checkout_body
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -247,3 +249,77 @@ async def test_a_dispute_flags_the_order_for_staff(localstripe, stripe_shop, dat
             assert "disputed" in view["money"]["flag"] and view["payment"]["flag"]
             assert any(e["kind"] == "flag" for e in view["events"])
             assert view["status"] == "paid"
+
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+async def _csrf(client: httpx.AsyncClient, path: str) -> str:
+    page = await client.get(path)
+    assert page.status_code == 200, (path, page.status_code)
+    return _CSRF.search(page.text).group(1)
+
+
+async def _available(client: httpx.AsyncClient) -> int:
+    product = (await client.get("/api/v1/products/tee-1")).json()
+    return product["variants"][0]["quantity_available"]
+
+
+async def test_a_returned_stripe_order_is_refunded_through_stripe(localstripe, stripe_shop, database_url):
+    """Paid with Stripe, shipped; the shopper returns one unit, then the other;
+    staff approve and receive each (restocking) and refund it from the order
+    page, through the Stripe gateway: the refund ids localstripe gave are
+    recorded, the order goes partially_refunded, then refunded."""
+    async with stripe_shop(localstripe, database_url) as (app, base_url):
+        await add_product(app.runtime, "TEE-1", price=2500, stock=5, slug="tee-1")
+        token = await api_token("stripe returns", ["orders:read", "orders:write"])
+        email = await create_staff_member(app, permissions=["orders:read", "orders:write"])
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as shopper, \
+                httpx.AsyncClient(base_url=base_url, timeout=30) as staff:
+            order = await place(shopper, "stripe-return-1")           # 2 × 25.00 + 4.90 shipping
+            number, intent = order["number"], order["payment"]["reference"]
+            await localstripe.pay(intent)
+            await wait_for(lambda: _is(number, "paid"), "localstripe's payment_intent.succeeded webhook")
+            shipped = await shopper.post(f"/api/v1/admin/orders/{number}/fulfillments", json={},
+                                         headers={"Authorization": f"Bearer {token}"})
+            assert shipped.status_code == 201, shipped.text
+            assert await _available(shopper) == 3
+
+            signed_in = await staff.post("/admin/login", data={
+                "email": email, "password": PASSWORD, "csrf_token": await _csrf(staff, "/admin/login")})
+            assert signed_in.status_code == 303, signed_in.text
+            order_page = f"/orders/{number}?token={order['access_token']}"
+            admin_page = f"/admin/orders/{number}"
+            refund_ids = []
+            for round_, (amount, status) in enumerate((("25.00", "partially_refunded"), ("29.90", "refunded")), 1):
+                asked = await shopper.post(f"/orders/{number}/returns", data={
+                    "csrf_token": await _csrf(shopper, order_page), "token": order["access_token"],
+                    "qty.TEE-1": "1", "reason": "Too small"})
+                assert asked.status_code == 303, asked.text
+                [row] = await fetch("SELECT id FROM order_returns WHERE status = 'requested'")
+                for step, extra in (("approve", {}), ("receive", {"restock": "yes"})):
+                    done = await staff.post(f"{admin_page}/return", data={
+                        "csrf_token": await _csrf(staff, admin_page), "return_id": str(row["id"]), "step": step,
+                        **extra})
+                    assert done.status_code == 303, (step, done.text)
+                assert await _available(shopper) == 3 + round_, "the returned unit is back on hand"
+                refunded = await staff.post(f"{admin_page}/refund", data={
+                    "csrf_token": await _csrf(staff, admin_page), "amount": amount, "note": f"Return {round_}",
+                    "refund_key": f"return-{round_}"})
+                assert refunded.status_code == 303, refunded.text
+                assert await order_status(number) == status
+                [refund] = await fetch("SELECT t.provider_id, t.amount FROM payment_transactions t JOIN orders o "
+                                       "ON o.id = t.order_id WHERE o.number = {} AND t.kind = 'refund' "
+                                       "ORDER BY t.id DESC LIMIT 1", number)
+                assert refund["provider_id"].startswith("re_") and refund["amount"] == int(amount.replace(".", ""))
+                refund_ids.append(refund["provider_id"])
+
+            at_stripe = await localstripe.get("/v1/refunds", payment_intent=intent)
+            assert sorted((r["id"], r["amount"]) for r in at_stripe["data"]) == sorted(
+                zip(refund_ids, (2500, 2990)))
+            assert await ledger(number) == [("capture", "succeeded", 5490), ("refund", "succeeded", 2500),
+                                            ("refund", "succeeded", 2990)]
+            view = (await shopper.get(f"/api/v1/orders/{number}", params={"token": order["access_token"]})).json()
+            assert view["status"] == "refunded" and [r["amount"]["amount"] for r in view["refunds"]] == [2500, 2990]
+            returns = await fetch("SELECT status FROM order_returns ORDER BY id")
+            assert [row["status"] for row in returns] == ["received", "received"]

@@ -23,6 +23,7 @@ checkout drops this provider with that reason and shows the other methods.
 """
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 import httpx
@@ -105,13 +106,30 @@ class CarrierRates:
     ``settings.api_base``. Its ``deadline_seconds`` is the settings'
     ``timeout_seconds`` (the checkout uses the shorter of it and the global
     hook deadline); the HTTP timeout is the same. Without a destination
-    country it quotes nothing and makes no call."""
+    country it quotes nothing and makes no call.
+
+    One provider keeps one ``httpx.AsyncClient`` (its connection pool, so
+    quotes reuse kept-alive connections), opened on the first quote and
+    closed by :meth:`aclose`; :class:`CarrierPool` keeps one provider per
+    settings and event loop and closes them at shutdown."""
 
     id = PROVIDER_ID
 
     def __init__(self, settings: ShippingRatesSettings) -> None:
         self.settings = settings
         self.deadline_seconds = settings.timeout_seconds
+        self._client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None or self._client.is_closed:
+            self._client = httpx.AsyncClient(base_url=self.settings.api_base, timeout=self.settings.timeout_seconds)
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the HTTP client (its pooled connections); a later quote opens a new one."""
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
 
     async def quotes(self, request: ShippingQuoteRequest) -> list[ShippingQuote]:
         if not request.country:
@@ -123,8 +141,7 @@ class CarrierRates:
         settings = self.settings
         headers = {"Authorization": f"Bearer {settings.api_key}", "Accept": "application/json"}
         try:
-            async with httpx.AsyncClient(base_url=settings.api_base, timeout=settings.timeout_seconds) as client, \
-                    client.stream("POST", "/rates", json=body, headers=headers) as response:
+            async with self._http().stream("POST", "/rates", json=body, headers=headers) as response:
                 if response.status_code != 200:
                     raise CarrierError(f"the carrier answered HTTP {response.status_code}")
                 content = await _read_bounded(response)
@@ -138,3 +155,41 @@ class CarrierRates:
             first = exc.errors()[0]
             where = ".".join(str(part) for part in first["loc"]) or "body"
             raise CarrierError(f"the carrier's answer is not valid: {where}: {first['msg']}") from None
+
+
+class CarrierPool:
+    """The carrier providers of one process: :meth:`provider_for` hands out
+    the same :class:`CarrierRates` (and so the same HTTP client) for equal
+    settings on the same event loop, a new one when the settings changed;
+    :meth:`aclose` closes every client (the plugin's ``lifecycle_shutdown``).
+    A provider replaced by new settings is closed there too, not at once, so
+    a quote still running on it finishes."""
+
+    def __init__(self) -> None:
+        self._providers: dict[str, tuple[asyncio.AbstractEventLoop, CarrierRates]] = {}
+        self._retired: list[CarrierRates] = []
+
+    def provider_for(self, settings: ShippingRatesSettings) -> CarrierRates:
+        loop = asyncio.get_running_loop()
+        key = settings.model_dump_json()
+        kept = self._providers.get(key)
+        if kept is not None and kept[0] is loop:
+            return kept[1]
+        if kept is not None and not kept[0].is_closed():
+            self._retired.append(kept[1])
+        for other_key, (other_loop, provider) in list(self._providers.items()):
+            if other_loop is loop and other_key != key:  # the settings changed: retire the old provider
+                self._retired.append(provider)
+                del self._providers[other_key]
+        provider = CarrierRates(settings)
+        self._providers[key] = (loop, provider)
+        return provider
+
+    async def aclose(self) -> None:
+        """Close the clients of this event loop's providers and of retired ones."""
+        loop = asyncio.get_running_loop()
+        closing = self._retired + [provider for key, (owner, provider) in self._providers.items() if owner is loop]
+        self._retired = []
+        self._providers = {key: kept for key, kept in self._providers.items() if kept[0] is not loop}
+        for provider in closing:
+            await provider.aclose()

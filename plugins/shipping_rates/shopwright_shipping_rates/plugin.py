@@ -8,9 +8,12 @@ tables, imported and exported as CSV with ``shopwright shipping import`` /
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from engine import PluginManifest, hookimpl
 
-from shopwright_shipping_rates.carrier import CarrierRates
+from shopwright_shipping_rates import admin
+from shopwright_shipping_rates.carrier import CarrierPool
 from shopwright_shipping_rates.commands import shipping
 from shopwright_shipping_rates.provider import TableRates
 from shopwright_shipping_rates.settings import ShippingRatesSettings
@@ -23,13 +26,28 @@ MANIFEST = PluginManifest(
     description="Shipping rates by zone (countries, postcodes) and by weight, subtotal or items, from CSV rate tables.",
     settings=ShippingRatesSettings,
     piccolo_app="shopwright_shipping_rates.piccolo_app",
+    templates=Path(__file__).parent / "templates",
 )
+
+
+#: this process's carrier providers, each with its HTTP client
+CARRIERS = CarrierPool()
 
 
 @hookimpl
 async def fulfillment_shipping_providers(settings):
     settings = settings or ShippingRatesSettings()
-    return [TableRates(), CarrierRates(settings)] if settings.api_base else [TableRates()]
+    return [TableRates(), CARRIERS.provider_for(settings)] if settings.api_base else [TableRates()]
+
+
+@hookimpl
+async def lifecycle_shutdown(runtime):
+    await CARRIERS.aclose()
+
+
+@hookimpl
+def admin_pages():
+    return admin.pages()
 
 
 @hookimpl

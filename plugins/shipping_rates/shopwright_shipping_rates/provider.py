@@ -21,7 +21,9 @@ class TableRates:
     offers each of its methods whose bands cover the cart — by weight
     (``request.weight_grams``), goods total after discounts
     (``request.goods_total``), number of units, or flat — as
-    ``shipping_rates:<method>`` with the method's label and the band's price.
+    ``shipping_rates:<method>`` with the method's label, the band's price
+    plus the method's handling fee, its delivery estimate and its tax class;
+    a method whose order limits exclude the goods total is not offered.
     No zone for the address (or no country yet): no quotes. One indexed
     database read of the zones of the address's country, no network."""
 
@@ -34,7 +36,8 @@ class TableRates:
                     goods_total=request.goods_total.amount, items=sum(line.quantity for line in request.lines))
         found = prices(await load_rates_for(request.country), cart, request.country, request.postal_code)
         return [ShippingQuote(quote_id(p.method.code), p.method.label, Money(p.amount, request.currency),
-                              PROVIDER_ID) for p in found]
+                              PROVIDER_ID, p.method.estimated_days, tax_class=p.method.tax_class or None)
+                for p in found]
 
     async def free_shipping_from(self, currency: str) -> Money | None:
         """The goods total from which every zone ships free (a ``subtotal``

@@ -11,6 +11,16 @@ exclusive, empty = open (a ``flat`` method has one row with both empty);
 ``price``: decimal major units ("4.90"), at most as many decimals as the
 currency has; ``currency``: the store's.
 
+Optional columns may follow the contract header, in any order (each at most
+once): :data:`METHOD_COLUMNS` — ``handling_fee`` (decimal major units added
+to every band's price), ``min_order`` / ``max_order`` (decimal major units:
+the method is offered for goods totals from ``min_order`` inclusive up to
+``max_order`` exclusive; empty: open), ``min_days`` / ``max_days`` (the
+delivery estimate in business days, 0–365) and ``tax_class`` (the tax class
+of the method's shipping charge; empty: ``shipping``). They belong to the
+method, so every row of a method repeats them; a file without them (the
+contract header alone) still imports, with none of them set.
+
 Every row of a zone lists the same countries and postcodes; every row of a
 method in a zone the same label, basis and currency; its bands must not
 overlap. Two zones may not share a pattern (or both be country-wide) for the
@@ -26,6 +36,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from typing import Any
 from decimal import Decimal, InvalidOperation
 
 from engine.money import currency_exponent
@@ -35,6 +46,10 @@ from shopwright_shipping_rates.rates import BASES, Band, Method, RateTable, Zone
 from shopwright_shipping_rates.settings import iso_countries
 
 HEADER = ("zone", "countries", "postcodes", "method", "label", "basis", "min", "max", "price", "currency")
+#: the optional per-method columns after :data:`HEADER`; ``export`` writes them all
+METHOD_COLUMNS = ("handling_fee", "min_order", "max_order", "min_days", "max_days", "tax_class")
+MAX_DAYS = 365
+TAX_CLASS = re.compile(r"^[A-Za-z0-9_-]{1,50}$")
 MAX_ROWS = 10_000
 MAX_ZONE_NAME = 100
 MAX_LABEL = 200
@@ -69,6 +84,7 @@ class _Row:
     high: int | None
     price: int
     currency: str
+    extras: dict[str, Any]
 
 
 def minor_units(text: str, currency: str, what: str) -> int:
@@ -86,7 +102,9 @@ def minor_units(text: str, currency: str, what: str) -> int:
     return int(minor)
 
 
-def _bound(text: str, basis: str, currency: str, what: str) -> int | None:
+def bound(text: str, basis: str, currency: str, what: str) -> int | None:
+    """A band's ``min`` or ``max`` as typed (grams, items, or decimal major
+    units for ``subtotal``) in stored units; None when empty."""
     text = text.strip()
     if not text:
         return None
@@ -135,8 +153,8 @@ def _row(line: int, cells: dict[str, str], store_currency: str) -> _Row:
         problems.append(f"basis {cells['basis'].strip()!r} must be one of {', '.join(BASES)}")
         low = high = None
     else:
-        low = check(_bound, cells["min"], basis, store_currency, "min")
-        high = check(_bound, cells["max"], basis, store_currency, "max")
+        low = check(bound, cells["min"], basis, store_currency, "min")
+        high = check(bound, cells["max"], basis, store_currency, "max")
         if low is not None and high is not None and low >= high:
             problems.append(f"min {cells['min'].strip()} must be below max {cells['max'].strip()} "
                             "(min is inclusive, max exclusive)")
@@ -144,16 +162,69 @@ def _row(line: int, cells: dict[str, str], store_currency: str) -> _Row:
     price = check(minor_units, price_text, store_currency, "price") if price_text else None
     if not price_text:
         problems.append("price is empty")
+    extras = check(method_fields, cells, store_currency) or {}
     if problems:
         raise ValueError("; ".join(problems))
-    return _Row(line, zone, countries, postcodes, method, label, basis, low, high, price, currency)
+    return _Row(line, zone, countries, postcodes, method, label, basis, low, high, price, currency, extras)
+
+
+def _optional_amount(text: str, currency: str, what: str) -> int | None:
+    return minor_units(text, currency, what) if text else None
+
+
+def _days(text: str, what: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or int(text) > MAX_DAYS:
+        raise ValueError(f"{what} {text!r} must be a whole number of business days (0 to {MAX_DAYS})")
+    return int(text)
+
+
+def method_fields(cells: dict[str, str], currency: str) -> dict[str, Any]:
+    """The optional per-method fields of ``cells`` (text as typed: decimal
+    major units, whole days; missing or empty: unset) as the keyword
+    arguments of :class:`~shopwright_shipping_rates.rates.Method`; ValueError
+    listing every problem. Shared by the CSV and the admin page's form."""
+    text = {name: (cells.get(name) or "").strip() for name in METHOD_COLUMNS}
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    readers = {"handling_fee": lambda t: _optional_amount(t, currency, "handling_fee") or 0,
+               "min_order": lambda t: _optional_amount(t, currency, "min_order"),
+               "max_order": lambda t: _optional_amount(t, currency, "max_order"),
+               "min_days": lambda t: _days(t, "min_days"), "max_days": lambda t: _days(t, "max_days")}
+    for name, read in readers.items():
+        try:
+            values[name] = read(text[name])
+        except ValueError as exc:
+            problems.append(str(exc))
+    if text["tax_class"] and not TAX_CLASS.match(text["tax_class"]):
+        problems.append(f"tax_class {text['tax_class']!r} must be 1 to 50 letters, digits, '_' or '-'")
+    values["tax_class"] = text["tax_class"]
+    for low, high, unit in (("min_order", "max_order", ""), ("min_days", "max_days", " days")):
+        if values.get(low) is not None and values.get(high) is not None and values[low] >= values[high] \
+                and not (unit and values[low] == values[high]):
+            relation = "at most" if unit else "below"
+            problems.append(f"{low} {text[low]} must be {relation} {high} {text[high]}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return values
 
 
 def _rows(text: str, store_currency: str, errors: list[str]) -> list[_Row]:
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     header = next(reader, None)
-    if header is None or tuple(cell.strip().lower() for cell in header) != HEADER:
-        errors.append(f"line 1: the header must be {','.join(HEADER)}")
+    names = tuple(cell.strip().lower() for cell in header or ())
+    extra = names[len(HEADER):]
+    if names[:len(HEADER)] != HEADER:
+        errors.append(f"line 1: the header must be {','.join(HEADER)} (then optionally any of "
+                      f"{','.join(METHOD_COLUMNS)})")
+        return []
+    unknown = [name for name in extra if name not in METHOD_COLUMNS]
+    twice = sorted({name for name in extra if extra.count(name) > 1})
+    if unknown or twice:
+        errors.append("line 1: " + "; ".join(
+            ([f"unknown column(s) {', '.join(unknown)} (optional columns: {', '.join(METHOD_COLUMNS)})"]
+             if unknown else []) + ([f"column(s) {', '.join(twice)} given twice"] if twice else [])))
         return []
     rows: list[_Row] = []
     count = 0
@@ -165,11 +236,11 @@ def _rows(text: str, store_currency: str, errors: list[str]) -> list[_Row]:
         if count > MAX_ROWS:
             errors.append(f"line {line}: more than {MAX_ROWS} rows")
             break
-        if len(cells) != len(HEADER):
-            errors.append(f"line {line}: {len(cells)} columns, expected {len(HEADER)}")
+        if len(cells) != len(names):
+            errors.append(f"line {line}: {len(cells)} columns, expected {len(names)}")
             continue
         try:
-            rows.append(_row(line, dict(zip(HEADER, cells)), store_currency))
+            rows.append(_row(line, dict(zip(names, cells)), store_currency))
         except ValueError as exc:
             errors.append(f"line {line}: {exc}")
     return rows
@@ -193,6 +264,10 @@ def _consistent(rows: list[_Row], errors: list[str]) -> None:
             if getattr(row, attribute) != getattr(first, attribute):
                 errors.append(f"line {row.line}: method {row.method!r} in zone {row.zone!r} has {attribute} "
                               f"{getattr(row, attribute)!r}, but {getattr(first, attribute)!r} on line {first.line}")
+        for name in METHOD_COLUMNS:
+            if row.extras.get(name) != first.extras.get(name):
+                errors.append(f"line {row.line}: method {row.method!r} in zone {row.zone!r} has another {name} "
+                              f"than on line {first.line}; every row of a method repeats it")
         if row.basis == "flat" and first.basis == "flat":
             errors.append(f"line {row.line}: method {row.method!r} in zone {row.zone!r} is flat and already has "
                           f"its price on line {first.line}")
@@ -259,7 +334,7 @@ def _table(rows: list[_Row]) -> RateTable:
         first = next(iter(methods.values()))[0]
         built.append(Zone(name, frozenset(first.countries), first.postcodes, tuple(
             Method(code, bands[0].label, bands[0].basis, bands[0].currency,
-                   tuple(Band(b.low, b.high, b.price) for b in bands))
+                   tuple(Band(b.low, b.high, b.price) for b in bands), **bands[0].extras)
             for code, bands in methods.items())))
     return RateTable(tuple(built))
 
@@ -275,12 +350,24 @@ def _bound_text(value: int | None, basis: str, currency: str) -> str:
     return _major(value, currency) if basis == "subtotal" else str(value)
 
 
+def _method_cells(method: Method) -> list[str]:
+    def amount(value: int | None) -> str:
+        return "" if value is None else _major(value, method.currency)
+
+    def days(value: int | None) -> str:
+        return "" if value is None else str(value)
+
+    return [amount(method.handling_fee) if method.handling_fee else "", amount(method.min_order),
+            amount(method.max_order), days(method.min_days), days(method.max_days), method.tax_class]
+
+
 def write_rates(table: RateTable) -> str:
     """``table`` as CSV that :func:`read_rates` reads back to the same table
-    (countries sorted, prices with the currency's decimals)."""
+    (countries sorted, prices with the currency's decimals), with every
+    optional column of :data:`METHOD_COLUMNS` after the contract header."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
+    writer.writerow(HEADER + METHOD_COLUMNS)
     for zone in table.zones:
         countries = " ".join(sorted(zone.countries))
         postcodes = " ".join(str(p) for p in zone.postcodes)
@@ -289,5 +376,5 @@ def write_rates(table: RateTable) -> str:
                 writer.writerow([zone.name, countries, postcodes, method.code, method.label, method.basis,
                                  _bound_text(band.low, method.basis, method.currency),
                                  _bound_text(band.high, method.basis, method.currency),
-                                 _major(band.price, method.currency), method.currency])
+                                 _major(band.price, method.currency), method.currency, *_method_cells(method)])
     return out.getvalue()

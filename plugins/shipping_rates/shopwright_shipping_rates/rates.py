@@ -12,6 +12,11 @@ cart is quoted from it. Pure data and arithmetic: no database, no network.
 - A :class:`Band` applies when ``low <= value < high`` (``None``: open); its
   ``price`` is in minor units of the method's ``currency``. A method whose
   bands do not cover the cart's value offers nothing for that cart.
+- A method may add a ``handling_fee`` (minor units) to every band's price, be
+  offered only for goods totals within ``[min_order, max_order)`` (minor
+  units, None: open), promise delivery in ``min_days``–``max_days`` business
+  days, and name the ``tax_class`` its shipping charge is taxed with (empty:
+  the core's ``shipping`` class).
 """
 from __future__ import annotations
 
@@ -43,10 +48,33 @@ class Method:
     basis: str
     currency: str
     bands: tuple[Band, ...]
+    handling_fee: int = 0
+    min_order: int | None = None
+    max_order: int | None = None
+    min_days: int | None = None
+    max_days: int | None = None
+    tax_class: str = ""
 
     def price_for(self, value: int) -> int | None:
-        """The price of the band covering ``value``, None when no band does."""
-        return next((band.price for band in self.bands if band.covers(value)), None)
+        """The price of the band covering ``value`` plus the handling fee,
+        None when no band does."""
+        price = next((band.price for band in self.bands if band.covers(value)), None)
+        return None if price is None else price + self.handling_fee
+
+    def offered_for(self, goods_total: int) -> bool:
+        """Whether the goods total (minor units) is within the method's order
+        limits: ``min_order`` inclusive, ``max_order`` exclusive."""
+        return ((self.min_order is None or goods_total >= self.min_order)
+                and (self.max_order is None or goods_total < self.max_order))
+
+    @property
+    def estimated_days(self) -> tuple[int, int] | None:
+        """``(min, max)`` business days, or None when the method promises none."""
+        if self.min_days is None and self.max_days is None:
+            return None
+        low = self.min_days if self.min_days is not None else self.max_days
+        high = self.max_days if self.max_days is not None else self.min_days
+        return (low, high)
 
 
 @dataclass(frozen=True)
@@ -114,15 +142,16 @@ class Price:
 
 
 def prices(table: RateTable, cart: Cart, country: str | None, postcode: str | None) -> list[Price]:
-    """The methods of the address's zone that quote for ``cart``, in their
-    listed order, each with its price. Methods in another currency than the
+    """The methods of the address's zone that quote for ``cart`` (a band
+    covers it and its goods total is within the method's order limits), in
+    their listed order, each with its price (band plus handling fee). Methods in another currency than the
     cart's offer nothing (import refuses them for the store's currency)."""
     zone = zone_for(table, country, postcode)
     if zone is None:
         return []
     found = []
     for method in zone.methods:
-        if method.currency != cart.currency:
+        if method.currency != cart.currency or not method.offered_for(cart.goods_total):
             continue
         amount = method.price_for(cart.value(method.basis))
         if amount is not None:
@@ -133,11 +162,18 @@ def prices(table: RateTable, cart: Cart, country: str | None, postcode: str | No
 def free_over(table: RateTable, currency: str) -> int | None:
     """The goods total (minor units of ``currency``) from which every zone of
     ``table`` ships free: for each zone the lowest start of an open-ended
-    ``subtotal`` band priced 0, and the highest of those over the zones. None
-    when some zone never ships free, or there are no zones (no promise)."""
+    ``subtotal`` band priced 0 of a method without handling fee or
+    ``max_order`` (from its ``min_order`` when that is higher), and the
+    highest of those over the zones. None when some zone never ships free, or
+    there are no zones (no promise). A zone without methods (being set up
+    in the admin) quotes nothing and is left out, as quoting leaves it out."""
     thresholds = []
     for zone in table.zones:
-        starts = [band.low or 0 for method in zone.methods if method.basis == "subtotal" and method.currency == currency
+        if not zone.methods:
+            continue
+        starts = [max(band.low or 0, method.min_order or 0) for method in zone.methods
+                  if method.basis == "subtotal" and method.currency == currency
+                  and method.handling_fee == 0 and method.max_order is None
                   for band in method.bands if band.price == 0 and band.high is None]
         if not starts:
             return None

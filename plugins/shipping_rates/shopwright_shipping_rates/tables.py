@@ -26,7 +26,11 @@ class ShippingZoneCountry(Table, tablename="shipping_rates_zone_countries"):
 
 
 class ShippingMethod(Table, tablename="shipping_rates_methods"):
-    """A method of a zone; ``code`` is unique within its zone."""
+    """A method of a zone; ``code`` is unique within its zone. Amounts
+    (``handling_fee``, the order limits ``min_order`` inclusive and
+    ``max_order`` exclusive) are minor units; ``min_days``/``max_days`` the
+    delivery estimate in business days; ``tax_class`` empty means the core's
+    ``shipping`` class. None: not set."""
 
     zone = ForeignKey(ShippingZone, on_delete=OnDelete.cascade, null=False)
     code = Varchar(length=64)
@@ -34,6 +38,12 @@ class ShippingMethod(Table, tablename="shipping_rates_methods"):
     basis = Varchar(length=16)
     currency = Varchar(length=3)
     position = Integer()
+    handling_fee = BigInt(default=0)
+    min_order = BigInt(null=True, default=None)
+    max_order = BigInt(null=True, default=None)
+    min_days = Integer(null=True, default=None)
+    max_days = Integer(null=True, default=None)
+    tax_class = Varchar(length=50, default="")
 
 
 class ShippingBand(Table, tablename="shipping_rates_bands"):

@@ -5,7 +5,8 @@
 Levers: ``rates`` (what it answers), ``status`` and ``raw`` (answer that
 status, or those bytes, instead), ``stall`` (set: requests wait until
 ``release`` is set). It records ``calls``, the last ``body`` and the last
-``authorization`` header.
+``authorization`` header, and ``peers``: the client address (host, port)
+of each call, so a test sees whether calls shared a kept-alive connection.
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class CarrierStandIn:
         self.calls = 0
         self.body: dict[str, Any] | None = None
         self.authorization: str | None = None
+        self.peers: list[tuple[str, int]] = []
         self.stall = asyncio.Event()
         self.release = asyncio.Event()
         self.url = ""
@@ -43,6 +45,7 @@ class CarrierStandIn:
 
     async def _rates(self) -> Response:
         self.calls += 1
+        self.peers.append(tuple(request.scope.get("client") or ("", 0)))
         self.body = await request.get_json()
         self.authorization = request.headers.get("Authorization")
         if self.stall.is_set():

@@ -11,7 +11,7 @@ import pytest
 from engine.testing.checkout import ADDRESS, add_product, cart_with, checkout, quote_request
 from rate_api_standin import API_KEY, rate
 from shopwright_shipping_rates import plugin
-from shopwright_shipping_rates.carrier import CarrierError, CarrierRates
+from shopwright_shipping_rates.carrier import CarrierError, CarrierPool, CarrierRates
 from shopwright_shipping_rates.rate_csv import HEADER, read_rates
 from shopwright_shipping_rates.settings import ShippingRatesSettings
 from shopwright_shipping_rates.store import replace_rates
@@ -96,19 +96,70 @@ async def test_a_bad_answer_drops_the_carrier_with_its_reason(make_app, sqlite_u
     (200, None, [rate(expires_at="2026-12-06T21:00:00")], "rates.0.expires_at"),   # no timezone
     (200, None, [rate(estimated_days=[5, 2])], "is not [min, max]"),
 ])
-async def test_bad_answers_raise_a_clear_reason(carrier, status, raw, rates, reason):
+async def test_bad_answers_raise_a_clear_reason(carrier, providers, status, raw, rates, reason):
     carrier.status, carrier.raw, carrier.rates = status, raw, rates
-    provider = CarrierRates(ShippingRatesSettings(api_base=carrier.url, api_key=API_KEY))
+    provider = providers(ShippingRatesSettings(api_base=carrier.url, api_key=API_KEY))
     with pytest.raises(CarrierError, match=reason.replace("[", r"\[").replace("]", r"\]")):
         await provider.quotes(quote_request())
 
 
-async def test_unreachable_or_wrong_key_or_no_country(carrier):
+async def test_unreachable_or_wrong_key_or_no_country(carrier, providers):
     settings = ShippingRatesSettings(api_base=carrier.url, api_key="wrong")
     with pytest.raises(CarrierError, match="answered HTTP 401"):
-        await CarrierRates(settings).quotes(quote_request())
-    assert await CarrierRates(settings).quotes(quote_request(country=None, postal_code=None, address=None)) == []
+        await providers(settings).quotes(quote_request())
+    assert await providers(settings).quotes(quote_request(country=None, postal_code=None, address=None)) == []
     assert carrier.calls == 1, "no country: no call"
     closed = ShippingRatesSettings(api_base="http://127.0.0.1:9", api_key=API_KEY)
     with pytest.raises(CarrierError, match="could not be reached"):
-        await CarrierRates(closed).quotes(quote_request())
+        await providers(closed).quotes(quote_request())
+
+
+@pytest.fixture
+async def providers():
+    """``providers(settings)``: a :class:`CarrierRates`, closed after the test."""
+    made: list[CarrierRates] = []
+
+    def make(settings: ShippingRatesSettings) -> CarrierRates:
+        made.append(CarrierRates(settings))
+        return made[-1]
+
+    yield make
+    for provider in made:
+        await provider.aclose()
+
+
+async def test_one_http_client_per_provider_for_its_lifetime(carrier):
+    pool = CarrierPool()
+    settings = ShippingRatesSettings(api_base=carrier.url, api_key=API_KEY)
+    provider = pool.provider_for(settings)
+    assert pool.provider_for(ShippingRatesSettings(api_base=carrier.url, api_key=API_KEY)) is provider
+    await provider.quotes(quote_request())
+    await provider.quotes(quote_request())
+    assert carrier.peers[0] == carrier.peers[1], "the second quote reused the kept-alive connection"
+
+    changed = pool.provider_for(ShippingRatesSettings(api_base=carrier.url, api_key=API_KEY, timeout_seconds=2))
+    assert changed is not provider, "new settings: a new provider"
+    await changed.quotes(quote_request())
+    assert carrier.peers[2] != carrier.peers[0], "with its own client"
+    await provider.quotes(quote_request())   # a quote still running on the replaced provider finishes
+    assert len(carrier.peers) == 4
+
+    await pool.aclose()   # the plugin's lifecycle_shutdown: every client of this loop, retired ones too
+    assert provider._client is None and changed._client is None
+    assert pool.provider_for(settings) is not provider, "after shutdown a fresh provider"
+    await pool.aclose()
+
+
+async def test_the_plugins_shutdown_closes_the_carrier_clients(make_app, sqlite_url, carrier):
+    from shopwright_shipping_rates.plugin import CARRIERS
+
+    app = await _shop(make_app, sqlite_url, carrier)
+    client = app.test_client()
+    cart = await cart_with(client, "TEE-1", 1)
+    listed = await (await client.get(f"/api/v1/carts/{cart}/shipping-methods", query_string={"country": "DE"})
+                    ).get_json()
+    assert any(item["provider"] == CARRIER for item in listed["items"])
+    [provider] = [kept for _, kept in CARRIERS._providers.values()]
+    assert provider._client is not None and not provider._client.is_closed
+    await app.runtime.host.hook("lifecycle_shutdown", runtime=app.runtime)
+    assert provider._client is None and CARRIERS._providers == {}

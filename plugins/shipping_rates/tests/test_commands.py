@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 from shopwright_shipping_rates import plugin
-from shopwright_shipping_rates.rate_csv import HEADER
+from shopwright_shipping_rates.rate_csv import HEADER, METHOD_COLUMNS
 from shopwright_shipping_rates.store import load_rates
 
 HEAD = ",".join(HEADER)
-RATES = "\n".join([
+#: the contract header alone: what files written before the optional columns look like
+OLD_RATES = "\n".join([
     HEAD,
     "Germany,AT DE,,standard,Standard,weight,,1000,4.90,EUR",
     "Germany,AT DE,,standard,Standard,weight,1000,5000,6.90,EUR",
@@ -20,6 +21,15 @@ RATES = "\n".join([
     "Islands,DE,18565 25845-25849 1*,standard,Island ferry,subtotal,,50.00,9.90,EUR",
     "Islands,DE,18565 25845-25849 1*,standard,Island ferry,subtotal,50.00,,0.00,EUR",
     'Islands,DE,18565 25845-25849 1*,bulky,"Bulky, by van",items,1,3,20.00,EUR',
+]) + "\n"
+RATES = "\n".join([
+    f"{HEAD},{','.join(METHOD_COLUMNS)}",
+    "Germany,AT DE,,standard,Standard,weight,,1000,4.90,EUR,,,,2,4,",
+    "Germany,AT DE,,standard,Standard,weight,1000,5000,6.90,EUR,,,,2,4,",
+    "Germany,AT DE,,express,Express,flat,,,14.90,EUR,1.50,20.00,500.00,1,1,reduced",
+    "Islands,DE,18565 25845-25849 1*,standard,Island ferry,subtotal,,50.00,9.90,EUR,,,,3,6,",
+    "Islands,DE,18565 25845-25849 1*,standard,Island ferry,subtotal,50.00,,0.00,EUR,,,,3,6,",
+    'Islands,DE,18565 25845-25849 1*,bulky,"Bulky, by van",items,1,3,20.00,EUR,,,,,,',
 ]) + "\n"
 
 
@@ -44,6 +54,18 @@ async def test_import_then_export_round_trip(make_runtime, database_url, tmp_pat
     assert exported.returncode == 0, exported.stderr
     assert copy.read_text(encoding="utf-8") == RATES
     assert _shopwright(database_url, "shipping", "export", "-").stdout == RATES
+    express = (await load_rates()).zones[0].methods[1]
+    assert (express.handling_fee, express.min_order, express.max_order, express.estimated_days,
+            express.tax_class) == (150, 2000, 50000, (1, 1), "reduced")
+
+
+async def test_a_file_without_the_optional_columns_still_imports(make_runtime, database_url, tmp_path: Path):
+    await make_runtime(plugins=[plugin], database_url=database_url)
+    assert _shopwright(database_url, "shipping", "import", "-", stdin=OLD_RATES).returncode == 0
+    exported = _shopwright(database_url, "shipping", "export", "-").stdout.splitlines()
+    # the export writes every optional column, empty for methods without them
+    assert exported[0] == f"{HEAD},{','.join(METHOD_COLUMNS)}"
+    assert exported[1:] == [f"{line},,,,,," for line in OLD_RATES.splitlines()[1:]]
 
 
 async def test_a_file_with_bad_rows_writes_nothing(make_runtime, database_url, tmp_path: Path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.money import Money
+from engine.testing.admin import staff_client
 from engine.testing.checkout import ADDRESS, add_product, cart_with, checkout
 from shopwright_shipping_rates import plugin
 from shopwright_shipping_rates.provider import TableRates
@@ -138,3 +139,47 @@ async def test_the_storefront_promise_follows_the_rate_table(make_app, database_
     # every zone ships free from its own threshold: Islands from 50.00, Germany from 60.00
     assert await banner() == "Free delivery on orders over €60.00"
     assert await TableRates().free_shipping_from("EUR") == Money(6000, "EUR")
+
+
+EXTRAS = "\n".join([
+    f"{','.join(HEADER)},handling_fee,min_order,max_order,min_days,max_days,tax_class",
+    "Germany,DE,,standard,Standard,flat,,,4.90,EUR,1.10,,,2,4,reduced",
+    "Germany,DE,,express,Express,flat,,,14.90,EUR,,,100.00,1,1,",
+    "Germany,DE,,freight,Freight,flat,,,30.00,EUR,,100.00,,5,10,",
+]) + "\n"
+
+
+async def test_fee_limits_estimate_and_tax_class_reach_the_order(make_app, database_url):
+    app = await make_app(plugins=[plugin], database_url=database_url)
+    await app.runtime.host.configure("core_tax", {"rates": "DE=19, DE:reduced=7"})
+    await replace_rates(app.runtime, read_rates(EXTRAS, "EUR"))
+    await add_product(app.runtime, "TEE-1", price=2500, stock=20, weight_grams=400)
+    client = app.test_client()
+    cart = await cart_with(client, "TEE-1", 2)   # 50.00 EUR: freight starts at 100.00
+    listed = await (await client.get(f"/api/v1/carts/{cart}/shipping-methods",
+                                     query_string={"country": "DE", "postal_code": "10117"})).get_json()
+    table = {item["id"]: (item["price"]["amount"], item["estimated_days"])
+             for item in listed["items"] if item["provider"] == "shipping_rates"}
+    assert table == {"shipping_rates:standard": (600, [2, 4]), "shipping_rates:express": (1490, [1, 1])}
+
+    response = await checkout(client, cart, shipping_method="shipping_rates:standard",
+                              shipping_address={**ADDRESS, "postal_code": "10117"})
+    assert response.status_code == 201, await response.get_json()
+    order = await response.get_json()
+    assert order["shipping_method"]["price"]["amount"] == 600 and order["shipping_method"]["estimated_days"] == [2, 4]
+    # goods at 19 %, the shipping charge at the method's class "reduced", 7 %
+    assert sorted((line["label"], line["amount"]["amount"]) for line in order["tax_lines"]) == [
+        ("Tax 19%", 950), ("Tax 7%", 42)]
+    assert order["totals"]["total"] == 5000 + 600 + 950 + 42
+
+    page = await client.get(f"/orders/{order['number']}", query_string={"token": order["access_token"]})
+    assert "2–4 business days" in await page.get_data(as_text=True)
+    staff = await staff_client(app, permissions=["orders:read"])
+    admin_page = await (await staff.get(f"/admin/orders/{order['number']}")).get_data(as_text=True)
+    assert "Standard <span class=\"note\">(promised 2–4 business days)</span>" in admin_page
+
+    bigger = await cart_with(client, "TEE-1", 4)   # 100.00 EUR: express ends below it, freight starts there
+    listed = await (await client.get(f"/api/v1/carts/{bigger}/shipping-methods",
+                                     query_string={"country": "DE"})).get_json()
+    assert sorted(item["id"] for item in listed["items"] if item["provider"] == "shipping_rates") == [
+        "shipping_rates:freight", "shipping_rates:standard"]

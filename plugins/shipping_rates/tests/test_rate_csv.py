@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shopwright_shipping_rates.rate_csv import HEADER, RateFileError, read_rates, write_rates
+from shopwright_shipping_rates.rate_csv import HEADER, METHOD_COLUMNS, RateFileError, read_rates, write_rates
 from shopwright_shipping_rates.rates import Band, RateTable
 
 HEAD = ",".join(HEADER)
@@ -34,14 +34,15 @@ def test_written_csv_reads_back_to_the_same_table():
     table = read_rates(GOOD, "EUR")
     text = write_rates(table)
     assert read_rates(text, "EUR") == table
-    assert text.splitlines()[1] == "Germany,AT DE,,standard,Standard,weight,,1000,4.90,EUR"
-    assert text.splitlines()[-1] == 'Islands,DE,18565 25845-25849 1*,bulky,"Bulky, by van",items,1,3,20.00,EUR'
+    assert text.splitlines()[0] == f"{HEAD},{','.join(METHOD_COLUMNS)}"
+    assert text.splitlines()[1] == "Germany,AT DE,,standard,Standard,weight,,1000,4.90,EUR,,,,,,"
+    assert text.splitlines()[-1] == 'Islands,DE,18565 25845-25849 1*,bulky,"Bulky, by van",items,1,3,20.00,EUR,,,,,,'
 
 
 def test_currency_exponent_decides_decimals():
     table = read_rates(f"{HEAD}\nJapan,JP,,standard,Standard,subtotal,,5000,500,JPY\n", "JPY")
     assert table.zones[0].methods[0].bands == (Band(None, 5000, 500),)
-    assert write_rates(table).splitlines()[1] == "Japan,JP,,standard,Standard,subtotal,,5000,500,JPY"
+    assert write_rates(table).splitlines()[1] == "Japan,JP,,standard,Standard,subtotal,,5000,500,JPY,,,,,,"
     with pytest.raises(RateFileError, match=r"line 2: price '4.5' has more than 0 decimals for JPY"):
         read_rates(f"{HEAD}\nJapan,JP,,standard,Standard,flat,,,4.5,JPY\n", "JPY")
 
@@ -123,4 +124,70 @@ def test_header_and_empty_file(text, message):
 
 def test_the_header_alone_is_the_empty_table():
     assert read_rates(HEAD + "\n", "EUR") == RateTable()
-    assert write_rates(RateTable()) == HEAD + "\n"
+    assert write_rates(RateTable()) == f"{HEAD},{','.join(METHOD_COLUMNS)}\n"
+
+
+EXTRA_HEAD = f"{HEAD},{','.join(METHOD_COLUMNS)}"
+
+
+@pytest.mark.parametrize("cells, expected", [
+    (",,,,,", dict(handling_fee=0, min_order=None, max_order=None, min_days=None, max_days=None, tax_class="")),
+    ("1.50,,,,,", dict(handling_fee=150)),
+    ("0.00,,,,,", dict(handling_fee=0)),
+    (",20.00,,,,", dict(min_order=2000, max_order=None)),
+    (",,500.00,,,", dict(min_order=None, max_order=50000)),
+    (",20,500.5,,,", dict(min_order=2000, max_order=50050)),
+    (",,,2,4,", dict(min_days=2, max_days=4)),
+    (",,,3,3,", dict(min_days=3, max_days=3)),
+    (",,,0,,", dict(min_days=0, max_days=None)),
+    (",,,,,reduced", dict(tax_class="reduced")),
+    (",,,,,Zero-Rated_2", dict(tax_class="Zero-Rated_2")),
+])
+def test_optional_method_columns(cells, expected):
+    method = read_rates(f"{EXTRA_HEAD}\nDE,DE,,std,Std,flat,,,4.90,EUR,{cells}\n", "EUR").zones[0].methods[0]
+    for name, value in expected.items():
+        assert getattr(method, name) == value, name
+
+
+@pytest.mark.parametrize("cells, message", [
+    ("-1,,,,,", "handling_fee '-1' must be from 0"),
+    ("1.505,,,,,", "handling_fee '1.505' has more than 2 decimals for EUR"),
+    ("abc,,,,,", "handling_fee 'abc' is not a decimal amount"),
+    (",50.00,50.00,,,", "min_order 50.00 must be below max_order 50.00"),
+    (",60,50,,,", "min_order 60 must be below max_order 50"),
+    (",,,5,2,", "min_days 5 must be at most max_days 2"),
+    (",,,1.5,,", "min_days '1.5' must be a whole number of business days"),
+    (",,,,366,", "max_days '366' must be a whole number of business days (0 to 365)"),
+    (",,,,,reduced rate", "tax_class 'reduced rate' must be 1 to 50 letters"),
+    (",,,,,DE:reduced", "tax_class 'DE:reduced' must be 1 to 50 letters"),
+])
+def test_bad_optional_method_columns(cells, message):
+    with pytest.raises(RateFileError, match=r"line 2: .*" + message.replace(".", r"\.").replace("(", r"\(")
+                       .replace(")", r"\)")):
+        read_rates(f"{EXTRA_HEAD}\nDE,DE,,std,Std,flat,,,4.90,EUR,{cells}\n", "EUR")
+
+
+def test_optional_columns_in_any_order_or_only_some():
+    text = f"{HEAD},tax_class,max_days,min_days\nDE,DE,,std,Std,flat,,,4.90,EUR,reduced,5,2\n"
+    method = read_rates(text, "EUR").zones[0].methods[0]
+    assert (method.tax_class, method.estimated_days, method.handling_fee) == ("reduced", (2, 5), 0)
+
+
+@pytest.mark.parametrize("header, message", [
+    (f"{HEAD},insurance", "line 1: unknown column\\(s\\) insurance"),
+    (f"{HEAD},min_days,min_days", "line 1: column\\(s\\) min_days given twice"),
+])
+def test_bad_optional_headers(header, message):
+    with pytest.raises(RateFileError, match=message):
+        read_rates(f"{header}\nDE,DE,,std,Std,flat,,,4.90,EUR,1,1\n", "EUR")
+
+
+def test_every_row_of_a_method_repeats_its_optional_fields():
+    text = f"{EXTRA_HEAD}\nDE,DE,,std,Std,weight,,1000,4.90,EUR,1.00,,,,,\nDE,DE,,std,Std,weight,1000,,6.90,EUR,2.00,,,,,\n"
+    with pytest.raises(RateFileError, match="line 3: method 'std' in zone 'DE' has another handling_fee than on line 2"):
+        read_rates(text, "EUR")
+
+
+def test_rows_with_the_wrong_number_of_columns_for_the_header():
+    with pytest.raises(RateFileError, match="line 2: 10 columns, expected 16"):
+        read_rates(f"{EXTRA_HEAD}\nDE,DE,,std,Std,flat,,,4.90,EUR\n", "EUR")

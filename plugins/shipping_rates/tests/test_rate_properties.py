@@ -1,7 +1,8 @@
 """Properties of quoting from a rate table (hypothesis): for any valid table
 and cart, each method's quote is exactly the price of the one band that
-covers the cart's value, so the cheapest quote never exceeds the configured
-rate of its band; and a written table reads back the same."""
+covers the cart's value plus the method's handling fee, offered only within
+the method's order limits, so the cheapest quote never exceeds the configured
+rate of its band (with its fee); and a written table reads back the same."""
 from __future__ import annotations
 
 from hypothesis import given, settings
@@ -27,7 +28,12 @@ def bands(draw) -> tuple[Band, ...]:
 def methods(draw, code: str) -> Method:
     basis = draw(st.sampled_from(BASES))
     chosen = (Band(None, None, draw(st.integers(0, 1_000_000))),) if basis == "flat" else draw(bands())
-    return Method(code, f"Method {code}", basis, "EUR", chosen)
+    low = draw(st.none() | st.integers(0, 100_000))
+    high = draw(st.none() | st.integers((low or 0) + 1, 200_000))
+    days = draw(st.none() | st.tuples(st.integers(0, 10), st.integers(0, 10)).map(sorted))
+    return Method(code, f"Method {code}", basis, "EUR", chosen, handling_fee=draw(st.integers(0, 5_000)),
+                  min_order=low, max_order=high, min_days=days[0] if days else None,
+                  max_days=days[1] if days else None, tax_class=draw(st.sampled_from(["", "reduced", "zero"])))
 
 
 @st.composite
@@ -49,11 +55,15 @@ def test_each_quote_is_its_covering_bands_price(table, cart):
         covering = [band for band in method.bands
                     if (band.low is None or band.low <= value) and (band.high is None or value < band.high)]
         assert len(covering) <= 1
-        assert quoted.get(method.code) == (covering[0].price if covering else None)
+        within = ((method.min_order is None or cart.goods_total >= method.min_order)
+                  and (method.max_order is None or cart.goods_total < method.max_order))
+        expected = covering[0].price + method.handling_fee if covering and within else None
+        assert quoted.get(method.code) == expected
     if quoted:
         cheapest = min(quoted, key=quoted.get)
         method = next(m for m in table.zones[0].methods if m.code == cheapest)
-        assert quoted[cheapest] <= next(b.price for b in method.bands if b.covers(cart.value(method.basis)))
+        band = next(b for b in method.bands if b.covers(cart.value(method.basis)))
+        assert quoted[cheapest] <= band.price + method.handling_fee
 
 
 @settings(max_examples=150, deadline=None)

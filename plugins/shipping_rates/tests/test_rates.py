@@ -122,3 +122,47 @@ def _method(basis, *bands, currency="EUR"):
 def test_free_over_holds_for_every_zone(zones, expected):
     table = RateTable(tuple(Zone(f"z{i}", frozenset({"DE"}), (), methods) for i, methods in enumerate(zones)))
     assert free_over(table, "EUR") == expected
+
+
+FEE = Method("fee", "With fee", "weight", "EUR", (Band(None, 1000, 490), Band(1000, None, 0)), handling_fee=150)
+LIMITED = Method("limited", "Limited", "flat", "EUR", (Band(None, None, 500),), min_order=2000, max_order=10000)
+
+
+@pytest.mark.parametrize("method, value, price", [
+    (FEE, 0, 640), (FEE, 999, 640), (FEE, 1000, 150),   # the fee goes on every band, a free one too
+    (LIMITED, 0, 500),                                   # price_for ignores the order limits
+])
+def test_handling_fee_is_added_to_the_band(method, value, price):
+    assert method.price_for(value) == price
+
+
+@pytest.mark.parametrize("goods_total, offered", [
+    (0, False), (1999, False), (2000, True),    # min_order inclusive
+    (9999, True), (10000, False), (10**9, False),  # max_order exclusive
+])
+def test_order_limits_decide_whether_a_method_is_offered(goods_total, offered):
+    table = RateTable((zone("DE", "DE", methods=(LIMITED, FLAT)),))
+    found = [p.method.code for p in prices(table, Cart("EUR", 0, goods_total, 1), "DE", None)]
+    assert found == (["limited", "express"] if offered else ["express"])
+
+
+@pytest.mark.parametrize("min_days, max_days, estimate", [
+    (None, None, None), (2, 4, (2, 4)), (3, 3, (3, 3)), (2, None, (2, 2)), (None, 5, (5, 5)), (0, 1, (0, 1)),
+])
+def test_delivery_estimate(min_days, max_days, estimate):
+    assert Method("m", "M", "flat", "EUR", (), min_days=min_days, max_days=max_days).estimated_days == estimate
+
+
+@pytest.mark.parametrize("method, expected", [
+    (Method("m", "M", "subtotal", "EUR", (Band(5000, None, 0),)), 5000),
+    (Method("m", "M", "subtotal", "EUR", (Band(5000, None, 0),), handling_fee=100), None),  # never quite free
+    (Method("m", "M", "subtotal", "EUR", (Band(5000, None, 0),), min_order=8000), 8000),    # offered from 80.00
+    (Method("m", "M", "subtotal", "EUR", (Band(5000, None, 0),), max_order=90000), None),   # not above 900.00
+])
+def test_free_over_respects_fees_and_limits(method, expected):
+    assert free_over(RateTable((zone("DE", "DE", methods=(method,)),)), "EUR") == expected
+
+
+def test_a_zone_without_methods_makes_no_promise_either_way():
+    free = Method("m", "M", "subtotal", "EUR", (Band(5000, None, 0),))
+    assert free_over(RateTable((zone("A", "DE", methods=(free,)), zone("B", "AT"))), "EUR") == 5000

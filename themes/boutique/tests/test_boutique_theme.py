@@ -38,9 +38,8 @@ def test_settings_extend_the_parent_schema_with_other_defaults():
     assert settings.announcement == "", "no shipping terms hard-coded in the theme"
 
 
-@pytest.fixture
-async def store(make_app, tmp_path):
-    app = await make_app()
+async def _boutique(make_app, tmp_path, **overrides):
+    app = await make_app(**overrides)
     app.theme_state.overrides_dir = tmp_path / "none"
     await seed_sample_catalog(app.runtime)
     await app.runtime.host.configure("core_shipping", {"free_over": 5000})
@@ -48,6 +47,11 @@ async def store(make_app, tmp_path):
     await configure_theme("boutique", {"announcement": "Autumn sale: 20% off knitwear"})
     await app.theme_state.refresh()
     return app
+
+
+@pytest.fixture
+async def store(make_app, tmp_path):
+    return await _boutique(make_app, tmp_path)
 
 
 async def _get(store, path):
@@ -73,9 +77,25 @@ async def test_product_page_extends_the_parent_product_page(store):
     status, body = await _get(store, "/p/oxford-shirt?size=L&colour=Blue")
     assert status == 200
     assert 'class="product__from">From €49.00' in body        # boutique's block
-    assert "Returns are free within 30 days." in body           # boutique's addition after super()
+    assert "Returns are free within 30 days." in body           # boutique's addition after super(), from
+    #                                                             the store's default return window
     assert 'class="variant-picker"' in body and "OXFORD-SHIRT-L-B" in body  # default's blocks
     assert "<h2 id=\"details-heading\">Details</h2>" in body     # default's details kept by super()
+
+
+@pytest.mark.parametrize("window, promise", [
+    (14, "Returns are free within 14 days."),
+    (1, "Returns are free within 1 day."),
+    (0, None),   # returns off: the care note promises none
+])
+async def test_the_returns_promise_follows_the_return_window(make_app, tmp_path, window, promise):
+    app = await _boutique(make_app, tmp_path, fulfillment={"return_window_days": window})
+    status, body = await _get(app, "/p/oxford-shirt")
+    assert status == 200 and "Every piece is checked by hand before it leaves us." in body
+    if promise is None:
+        assert "Returns are" not in body
+    else:
+        assert promise in body and "30 days" not in body
 
 
 async def test_inherited_pages_still_render(store):
