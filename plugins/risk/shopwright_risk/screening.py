@@ -149,8 +149,13 @@ def decide(signals: rules.Signals, settings: Any, exported: dict[str, Any] | Non
     reasons = [hit.reason for hit in hits]
     model_score = None
     if exported is not None:
-        model_score = int(Decimal(str(model.predict(exported, found) * 100)).quantize(Decimal(1), "ROUND_HALF_UP"))
-        reasons.append(f"Learnt model: {model_score}/100 likely fraudulent.")
+        try:
+            probability = model.predict(exported, found)
+        except (KeyError, IndexError, TypeError, ValueError) as exc:  # a broken stored model must not stop a sale
+            reasons.append(f"The learnt model could not score this order ({type(exc).__name__}): rules only.")
+        else:
+            model_score = int(Decimal(str(probability * 100)).quantize(Decimal(1), "ROUND_HALF_UP"))
+            reasons.append(f"Learnt model: {model_score}/100 likely fraudulent.")
     score = max(rule_score, model_score or 0)
     return Assessment(score, rule_score, model_score, reasons, found, score >= settings.threshold)
 
@@ -160,7 +165,10 @@ async def screen(runtime: Any, settings: Any, order: Any, client_ip: str) -> Ass
     the order when the score reaches the threshold. Inside the order's
     transaction: everything commits with the order or not at all."""
     signals, keys = await gather(runtime, settings, order, client_ip)
-    exported = await current_model() if settings.model_enabled else None
+    try:
+        exported = await current_model() if settings.model_enabled else None
+    except ValueError:  # a stored model that is not JSON: the rules still score the order
+        exported = {}
     assessment = decide(signals, settings, exported)
     await RiskAssessment.insert(RiskAssessment(
         order_id=order.id, number=order.number, total=order.total.amount, rule_score=assessment.rule_score,

@@ -96,3 +96,13 @@ def test_the_payer_identity_is_normalised_and_never_stored_in_clear():
                                     "country": "DE", "line1": "Elsewhere 2"})
     assert one == two == "ada|lovelace|10115|de"
     assert screening.digest(one) != one and len(screening.digest(one)) == 64 and screening.digest("") == ""
+
+
+@pytest.mark.parametrize("broken", [{}, {"features": ["log_total"], "trees": "garbage", "learning_rate": 0.1},
+                                    {"features": [], "trees": [{"left": [5]}], "learning_rate": 0.1}])
+def test_a_broken_stored_model_leaves_the_rules_to_score(broken):
+    signals = replace(CLEAN, billing_country="FR")
+    assessment = screening.decide(signals, SETTINGS, broken)
+    assert assessment.model_score is None
+    assert assessment.score == assessment.rule_score > 0
+    assert any("could not score this order" in reason for reason in assessment.reasons)
