@@ -40,7 +40,9 @@ CHUNK = 500
 #: enough for a keyset cursor to carry it).
 SORT_NAME_LENGTH = 48
 
-_LISTABLE = "p.status = 'published' AND p.price_min IS NOT NULL"
+# ``status || ''``: the id list is the selective term; without statistics
+# SQLite would otherwise walk the (status, price_min, id) index instead.
+_LISTABLE = "p.status || '' = 'published' AND p.price_min IS NOT NULL"
 _SORT_NAME = f"SUBSTR(LOWER(p.title), 1, {SORT_NAME_LENGTH})"
 
 
