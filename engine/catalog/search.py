@@ -242,14 +242,21 @@ class DefaultSearchBackend:
     async def _by_relevance(self, sql: _Sql, terms: list[str], query: SearchQuery) -> SearchResult:
         match = self._match(terms)
         candidates, candidate_args = self._candidates(sql, terms)
+        ids = [row["product"] for row in await fetch(candidates, *candidate_args)]
+        if not ids:
+            return SearchResult(product_ids=[], next_cursor=None)
+        marks = placeholders(ids)
         if self.dialect == "sqlite":
+            # ``+rowid``: FTS5 would otherwise run the match once per listed id;
+            # the rowid range it does use keeps the match to the candidates' span.
             inner = ("SELECT catalog_products_fts.rowid AS id, bm25(catalog_products_fts, 10.0, 1.0) AS score "
                      "FROM catalog_products_fts WHERE catalog_products_fts MATCH {} "
-                     f"AND catalog_products_fts.rowid IN ({candidates})")
+                     f"AND catalog_products_fts.rowid >= {{}} AND +catalog_products_fts.rowid IN ({marks})")
+            args: list[Any] = [match, min(ids), *ids]
         else:
             inner = ("SELECT p.id AS id, -ts_rank(p.search_vector, to_tsquery('english', {}))::float8 AS score "
-                     f"FROM catalog_products p WHERE p.id IN ({candidates})")
-        args = [match, *candidate_args]
+                     f"FROM catalog_products p WHERE p.id IN ({marks})")
+            args = [match, *ids]
         outer = ""
         if query.cursor:
             score, last_id = decode_cursor(query.cursor, "relevance", (float, int))
