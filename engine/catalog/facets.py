@@ -32,6 +32,8 @@ from typing import Any, Iterable
 from engine.catalog.summaries import money
 from engine.db.sql import chunks, fetch, fetchval, placeholders, reading
 
+#: The tables written here (the importer refreshes their planner statistics too).
+DERIVED_TABLES = ("catalog_category_closure", "catalog_listing", "catalog_product_facets", "catalog_facet_counts")
 #: The category id that stands for the whole catalog in the derived tables.
 ALL_PRODUCTS = 0
 #: Products refreshed per statement (bounded IN lists on both databases).
