@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from engine.errors import InvalidCursor, InvalidQuery
@@ -161,6 +163,16 @@ async def test_hook_catalog_search_backend(make_app, sqlite_url, build_catalog):
     assert [i["slug"] for i in items] == ["tea-towel"] and cursor == "next"
 
 
+async def every_page(runtime, query: SearchQuery) -> list[str]:
+    """The slugs of every page of ``query``, following the cursors."""
+    slugs, cursor = [], None
+    while True:
+        items, cursor = await services.search_products(runtime, replace(query, cursor=cursor))
+        slugs += [item["slug"] for item in items]
+        if cursor is None:
+            return slugs
+
+
 async def test_relevance_ranks_only_the_newest_candidates(make_app, database_url):
     """The best match, older than the newest RELEVANCE_CANDIDATES matches, is
     left out of the relevance order and still reached newest first."""
@@ -177,21 +189,9 @@ async def test_relevance_ranks_only_the_newest_candidates(make_app, database_url
     assert report.written, report
     first, _ = await services.search_products(runtime, SearchQuery(text="wool", sort="relevance", limit=5))
     assert first and "wool-wool-wool" not in [item["slug"] for item in first]
-    seen, cursor = [], None
-    while True:
-        items, cursor = await services.search_products(runtime, SearchQuery(text="wool", sort="relevance",
-                                                                            cursor=cursor, limit=100))
-        seen += [item["slug"] for item in items]
-        if cursor is None:
-            break
+    seen = await every_page(runtime, SearchQuery(text="wool", sort="relevance", limit=100))
     assert len(seen) == RELEVANCE_CANDIDATES and "wool-wool-wool" not in seen
-    newest, cursor = [], None
-    while True:
-        items, cursor = await services.search_products(runtime, SearchQuery(text="wool", sort="newest",
-                                                                            cursor=cursor, limit=100))
-        newest += [item["slug"] for item in items]
-        if cursor is None:
-            break
+    newest = await every_page(runtime, SearchQuery(text="wool", sort="newest", limit=100))
     assert newest[-1] == "wool-wool-wool" and len(newest) == RELEVANCE_CANDIDATES + 1
     # below the bound, the best match comes first
     await services.save_product(runtime, {"slug": "wool-wool-wool", "title": "Wool wool wool", "status": "draft",
