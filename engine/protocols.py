@@ -76,7 +76,7 @@ class SearchQuery:
     text: str = ""
     category: str | None = None
     filters: Mapping[str, Any] = field(default_factory=dict)
-    sort: Literal["relevance", "price_asc", "price_desc", "newest"] = "relevance"
+    sort: Literal["relevance", "price_asc", "price_desc", "newest", "name_asc"] = "relevance"
     cursor: str | None = None
     limit: int = 24
 

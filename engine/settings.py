@@ -254,6 +254,9 @@ class DatabaseSettings(_Section):
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "NORMAL"
     sqlite_cache_mb: int = Field(16, ge=1, le=4096)
     sqlite_mmap_mb: int = Field(0, ge=0, le=65536)
+    #: PostgreSQL streaming replicas that serve shoppers' browsing reads (see docs/performance.md)
+    read_replicas: list[str] = Field(default_factory=list)
+    replica_retry_seconds: float = Field(5.0, ge=0, le=3600)
 
 
 class MediaSettings(_Section):

@@ -15,6 +15,7 @@ from engine.api import etags
 from engine.money import MAX_AMOUNT
 from engine.web.problems import Problem
 from engine.catalog import services
+from engine.db.sql import browsing
 from engine.catalog.placeholders import placeholder_svg
 from engine.protocols import SearchQuery
 
@@ -54,7 +55,7 @@ class ProductQueryModel(BaseModel):
     q: str = Field("", max_length=200)
     category: str | None = None
     cursor: str | None = Field(None, max_length=512)
-    sort: Literal["relevance", "price_asc", "price_desc", "newest"] = "relevance"
+    sort: Literal["relevance", "price_asc", "price_desc", "newest", "name_asc"] = "relevance"
     min_price: int | None = Field(None, ge=0, le=MAX_AMOUNT, description="Minor units")
     max_price: int | None = Field(None, ge=0, le=MAX_AMOUNT, description="Minor units")
     in_stock: bool | None = None
@@ -128,7 +129,8 @@ async def list_products(query_args: ProductQueryModel):
         filters["in_stock"] = True
     query = SearchQuery(text=query_args.q, category=query_args.category or None, filters=filters,
                         sort=query_args.sort, cursor=query_args.cursor or None, limit=query_args.limit)
-    items, next_cursor = await services.search_products(current_app.runtime, query)
+    async with browsing():
+        items, next_cursor = await services.search_products(current_app.runtime, query)
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -136,7 +138,8 @@ async def list_products(query_args: ProductQueryModel):
 @validate_response(ProductModel, 200)
 async def show_product(slug: str):
     """One published product with its variants (``sku``, ``price``, ``quantity_available``)."""
-    product = await services.get_product(slug)
+    async with browsing():
+        product = await services.get_product(slug)
     if product is None:
         raise Problem(404, "Not found", f"There is no product {slug!r}.")
     return product
@@ -146,7 +149,8 @@ async def show_product(slug: str):
 @validate_response(CategoryListModel, 200)
 async def list_categories():
     """The category tree."""
-    return {"items": await services.category_tree()}
+    async with browsing():
+        return {"items": await services.category_tree()}
 
 
 # ETags + If-None-Match (304) on the catalog reads; see engine.api.etags.

@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
-from engine.catalog.categories import descendant_ids
+from engine.catalog.facets import category_id
 from engine.catalog.validation import canonical_attribute_value, check_code, check_slug, fail
 from engine.db.sql import chunks, fetch, fetchone, placeholders, reading, timestamp
 from engine.errors import InvalidCursor, InvalidInput
@@ -188,12 +188,12 @@ async def product_page(status: str = "published", category: str | None = None,
         where.append("p.status = {}")
         args.append(status)
     if category is not None:
-        ids = await descendant_ids(check_slug(category, "category"))
-        if ids is None:
+        found = await category_id(check_slug(category, "category"))
+        if found is None:
             raise InvalidInput(f"There is no category {category!r}.", {"category": "no such category"})
-        where.append(f"EXISTS (SELECT 1 FROM catalog_product_categories pc WHERE pc.product = p.id "
-                     f"AND pc.category IN ({placeholders(ids)}))")
-        args += ids
+        where.append("EXISTS (SELECT 1 FROM catalog_product_categories pc JOIN catalog_category_closure cl "
+                     "ON cl.descendant = pc.category WHERE pc.product = p.id AND cl.ancestor = {})")
+        args.append(found)
     if updated_since is not None:
         if not isinstance(updated_since, datetime) or updated_since.tzinfo is None:
             fail("updated_since", "must be an aware datetime")

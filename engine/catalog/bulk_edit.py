@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable
 
 from engine import outbox
+from engine.catalog.facets import refresh_products
 from engine.catalog.validation import check_slug, fail
 from engine.db.sql import fetch, fetchval, placeholders
 from engine.errors import NotFound
@@ -69,6 +70,7 @@ async def set_status(runtime: Any, product_ids: Iterable[Any], status: str) -> i
             changed = [row["id"] for row in rows]
             await fetch(f"UPDATE catalog_products SET status = {{}} WHERE id IN ({placeholders(changed)})",
                         status, *changed)
+            await refresh_products(changed)
             await _saved(rows, status)
     runtime.events_committed()
     return len(rows)
@@ -110,6 +112,7 @@ async def change_prices(runtime: Any, product_ids: Iterable[Any], *, percent: De
             await fetch("UPDATE catalog_variants SET price_amount = {} WHERE id = {}", price, variant_id)
         await fetch(f"UPDATE catalog_products SET price_min = (SELECT MIN(v.price_amount) FROM catalog_variants v "
                     f"WHERE v.product = catalog_products.id) WHERE id IN ({placeholders(ids)})", *ids)
+        await refresh_products(ids)
         await _saved(rows)
     runtime.events_committed()
     return len(prices)
@@ -133,6 +136,7 @@ async def add_to_category(runtime: Any, product_ids: Iterable[Any], category: st
             await fetch("INSERT INTO catalog_product_categories (product, category, position) VALUES ({}, {}, "
                         "(SELECT COALESCE(MAX(position), -1) + 1 FROM catalog_product_categories WHERE product = {}))",
                         row["id"], category_id, row["id"])
+        await refresh_products([row["id"] for row in added])
         await _saved(added)
     runtime.events_committed()
     return len(added)

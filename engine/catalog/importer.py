@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from engine import outbox
+from engine.catalog.facets import DERIVED_TABLES, refresh_products
 from engine.db.sql import chunks, fetch, placeholders
 from engine.errors import InvalidInput, ShopError
 from engine.catalog.validation import (
@@ -559,6 +560,7 @@ class _Writer:
         await self._replace_lists(defining, product_ids)
         touched = [product_ids[slug] for slug in slugs]
         await self._refresh_derived(touched)
+        await refresh_products(touched)
         return touched
 
     async def _replace_lists(self, defining: dict[str, Row], product_ids: dict[str, int]) -> None:
@@ -614,7 +616,8 @@ class _Writer:
 
 ANALYZE_AFTER_ROWS = 1000
 CATALOG_TABLES = ("catalog_products", "catalog_variants", "catalog_stock", "catalog_product_categories",
-                  "catalog_product_attribute_values", "catalog_product_option_values", "catalog_product_images")
+                  "catalog_product_attribute_values", "catalog_product_option_values", "catalog_product_images",
+                  *DERIVED_TABLES)
 
 
 async def analyze(dialect: str) -> None:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from engine import outbox
+from engine.catalog.facets import refresh_products, refresh_tree
 from engine.db.cursor import decode_cursor, encode_cursor
 from engine.db.sql import fetch, fetchone, fetchval, placeholders
 from engine.errors import Conflict, NotFound
@@ -149,6 +150,7 @@ async def delete_product(runtime, slug: str) -> None:
             raise Conflict(f"{reserved[0]} has stock reserved by an unpaid order; unpublish the product instead",
                            {"slug": "stock of this product is reserved by an unpaid order"})
         product_id = await fetchval("DELETE FROM catalog_products WHERE slug = {} RETURNING id", slug)
+        await refresh_products([product_id])
         await outbox.emit("product_deleted", {"product_id": product_id, "slug": slug,
                                               "skus": [v["sku"] for v in current["variants"]]})
     runtime.events_committed()
@@ -316,5 +318,7 @@ async def update_category(runtime, slug: str, changes: Mapping[str, Any]) -> dic
 async def delete_category(runtime, slug: str) -> None:
     """Delete a category; its children become roots, its products stay."""
     async with runtime.database.transaction():
-        if await fetchval("DELETE FROM catalog_categories WHERE slug = {} RETURNING id", slug) is None:
+        category_id = await fetchval("DELETE FROM catalog_categories WHERE slug = {} RETURNING id", slug)
+        if category_id is None:
             raise NotFound(f"no category {slug!r}")
+        await refresh_tree([category_id])

@@ -17,9 +17,18 @@ Filters (``SearchQuery.filters``):
   ignored.
 
 Sorts: ``relevance`` (best text match first; with no text, the same as
-``newest``), ``price_asc``, ``price_desc``, ``newest`` (creation order).
-Every sort ends with the product id, and pages continue from an opaque keyset
-cursor, never an OFFSET, so page 1,000 costs what page 1 costs.
+``newest``), ``price_asc``, ``price_desc``, ``newest`` (creation order),
+``name_asc`` (title, case-folded). Every sort ends with the product id, and
+pages continue from an opaque keyset cursor, never an OFFSET, so page 1,000
+costs what page 1 costs.
+
+The default backend reads the listing index of :mod:`engine.catalog.facets`
+(one row per listed product and category, with the sort keys): a category
+page walks one index in its sort order and probes the filters per product,
+never collecting and sorting every match. Relevance ranks only the newest
+:data:`RELEVANCE_CANDIDATES` matches (in the category, after the filters): a
+word that matches half the catalog costs what a word with that many matches
+costs. Sorting by ``newest`` reaches every match.
 
 Search text is reduced to its words (letters and digits) before it reaches
 the database, each word quoted; the last word matches as a prefix. Text with
@@ -31,7 +40,7 @@ import re
 from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
-from engine.catalog.categories import descendant_ids
+from engine.catalog.facets import ALL_PRODUCTS, category_id, option_names_in_use
 from engine.db.cursor import Amount, decode_cursor, encode_cursor
 from engine.db.sql import fetch, placeholders
 from engine.errors import InvalidInput, InvalidQuery
@@ -39,7 +48,9 @@ from engine.catalog.summaries import product_summaries
 from engine.catalog.validation import canonical_attribute_value
 from engine.protocols import SearchQuery, SearchResult
 
-SORTS = ("relevance", "price_asc", "price_desc", "newest")
+SORTS = ("relevance", "price_asc", "price_desc", "newest", "name_asc")
+#: Matches ranked by relevance at most (the newest ones; see the module docs).
+RELEVANCE_CANDIDATES = 1000
 MAX_LIMIT = 100
 MAX_TEXT = 200
 MAX_WORDS = 12
@@ -115,6 +126,10 @@ class _Sql:
         self.args.extend(args)
 
 
+_HAS_FACET = ("EXISTS (SELECT 1 FROM catalog_product_facets f WHERE f.product = l.product AND f.kind = {{}} "
+              "AND f.name = {{}} AND f.value IN ({marks}))")
+
+
 class DefaultSearchBackend:
     """SQLite FTS5 / PostgreSQL full-text search over published products."""
 
@@ -126,17 +141,15 @@ class DefaultSearchBackend:
     async def search(self, query: SearchQuery) -> SearchResult:
         query = validate_query(query)
         sql = _Sql()
-        sql.add("p.status = 'published'")
-        sql.add("p.price_min IS NOT NULL")
         terms = words(query.text)
         if query.text and not terms:
             return SearchResult(product_ids=[], next_cursor=None)
+        scope = ALL_PRODUCTS
         if query.category:
-            ids = await descendant_ids(query.category)
-            if not ids:
+            scope = await category_id(query.category)
+            if scope is None:
                 return SearchResult(product_ids=[], next_cursor=None)
-            sql.add(f"EXISTS (SELECT 1 FROM catalog_product_categories pc WHERE pc.product = p.id "
-                    f"AND pc.category IN ({placeholders(ids)}))", *ids)
+        sql.add("l.category = {}", scope)
         await self._filters(sql, query.filters)
         sort = query.sort
         if sort == "relevance" and not terms:
@@ -155,23 +168,18 @@ class DefaultSearchBackend:
     # ------------------------------------------------------------ filters
     async def _filters(self, sql: _Sql, filters: Mapping[str, Any]) -> None:
         if "min_price" in filters:
-            sql.add("p.price_min >= {}", filters["min_price"])
+            sql.add("l.price_min >= {}", filters["min_price"])
         if "max_price" in filters:
-            sql.add("p.price_min <= {}", filters["max_price"])
+            sql.add("l.price_min <= {}", filters["max_price"])
         if filters.get("in_stock"):
             sql.add("EXISTS (SELECT 1 FROM catalog_variants v JOIN catalog_stock s ON s.variant = v.id "
-                    "WHERE v.product = p.id AND s.on_hand > s.reserved)")
+                    "WHERE v.product = l.product AND s.on_hand > s.reserved)")
         names = [name for name in filters if name not in ("min_price", "max_price", "in_stock")]
         if not names:
             return
         attributes = {row["code"]: row for row in await fetch(
             f"SELECT id, code, type, choices FROM catalog_attributes WHERE code IN ({placeholders(names)})", *names)}
-        option_names = [name.lower() for name in names if name not in attributes]
-        in_use = set()
-        if option_names:
-            in_use = {row["name"] for row in await fetch(
-                f"SELECT DISTINCT name FROM catalog_product_option_values WHERE name IN ({placeholders(option_names)})",
-                *option_names)}
+        in_use = await option_names_in_use([name.lower() for name in names if name not in attributes])
         for name in names:
             values = filters[name]
             if name in attributes:
@@ -182,12 +190,9 @@ class DefaultSearchBackend:
                         canonical.append(canonical_attribute_value(attribute, value, name))
                     except InvalidInput as exc:
                         raise InvalidQuery(str(exc), exc.errors) from None
-                sql.add(f"EXISTS (SELECT 1 FROM catalog_product_attribute_values av WHERE av.product = p.id "
-                        f"AND av.attribute = {{}} AND av.value IN ({placeholders(canonical)}))",
-                        attribute["id"], *canonical)
+                sql.add(_HAS_FACET.format(marks=placeholders(canonical)), "attribute", name, *canonical)
             elif name.lower() in in_use:
-                sql.add(f"EXISTS (SELECT 1 FROM catalog_product_option_values o WHERE o.product = p.id "
-                        f"AND o.name = {{}} AND o.value IN ({placeholders(values)}))", name.lower(), *values)
+                sql.add(_HAS_FACET.format(marks=placeholders(values)), "option", name.lower(), *values)
 
     # ------------------------------------------------------------ text
     def _match(self, terms: list[str]) -> str:
@@ -197,50 +202,61 @@ class DefaultSearchBackend:
 
     def _text_condition(self, sql: _Sql, terms: list[str]) -> None:
         if self.dialect == "sqlite":
-            sql.add("p.id IN (SELECT rowid FROM catalog_products_fts WHERE catalog_products_fts MATCH {})",
+            sql.add("l.product IN (SELECT rowid FROM catalog_products_fts WHERE catalog_products_fts MATCH {})",
                     self._match(terms))
         else:
-            sql.add("p.search_vector @@ to_tsquery('english', {})", self._match(terms))
+            sql.add("l.product IN (SELECT t.id FROM catalog_products t "
+                    "WHERE t.search_vector @@ to_tsquery('english', {}))", self._match(terms))
 
     # ------------------------------------------------------------ sorts
     async def _by_column(self, sql: _Sql, sort: str, query: SearchQuery) -> SearchResult:
-        kinds: tuple[type, ...] = (int,) if sort == "newest" else (Amount, int)
+        column = _SORT_KEYS[sort]
+        kinds: tuple[type, ...] = (int,) if column is None else (_KEY_KINDS[column], int)
+        descending = sort in ("newest", "price_desc")
         if query.cursor:
             key = decode_cursor(query.cursor, sort, kinds)
-            if sort == "newest":
-                sql.add("p.id < {}", key[0])
-            elif sort == "price_asc":
-                sql.add("(p.price_min, p.id) > ({}, {})", *key)
+            operator = "<" if descending else ">"
+            if column is None:
+                sql.add(f"l.product {operator} {{}}", key[0])
             else:
-                sql.add("(p.price_min, p.id) < ({}, {})", *key)
-        order = {
-            "newest": "p.id DESC",
-            "price_asc": "p.price_min, p.id",
-            "price_desc": "p.price_min DESC, p.id DESC",
-        }[sort]
+                sql.add(f"(l.{column}, l.product) {operator} ({{}}, {{}})", *key)
+        direction = " DESC" if descending else ""
+        order = f"l.product{direction}" if column is None else f"l.{column}{direction}, l.product{direction}"
         rows = await fetch(
-            f"SELECT p.id, p.price_min FROM catalog_products p WHERE {' AND '.join(sql.where)} "
-            f"ORDER BY {order} LIMIT {{}}", *sql.args, query.limit + 1)
+            f"SELECT l.product, l.{column or 'product'} AS sort_key FROM catalog_listing l "
+            f"WHERE {' AND '.join(sql.where)} ORDER BY {order} LIMIT {{}}", *sql.args, query.limit + 1)
         more = len(rows) > query.limit
         rows = rows[:query.limit]
         cursor = None
         if more and rows:
             last = rows[-1]
-            cursor = encode_cursor(sort, [last["id"]] if sort == "newest" else [last["price_min"], last["id"]])
-        return SearchResult(product_ids=[row["id"] for row in rows], next_cursor=cursor)
+            cursor = encode_cursor(sort, [last["product"]] if column is None else [last["sort_key"], last["product"]])
+        return SearchResult(product_ids=[row["product"] for row in rows], next_cursor=cursor)
+
+    def _candidates(self, sql: _Sql, terms: list[str]) -> tuple[str, list[Any]]:
+        """The newest :data:`RELEVANCE_CANDIDATES` matches in scope, as SQL."""
+        self._text_condition(sql, terms)
+        return (f"SELECT l.product FROM catalog_listing l WHERE {' AND '.join(sql.where)} "
+                f"ORDER BY l.product DESC LIMIT {RELEVANCE_CANDIDATES}"), list(sql.args)
 
     async def _by_relevance(self, sql: _Sql, terms: list[str], query: SearchQuery) -> SearchResult:
         match = self._match(terms)
+        candidates, candidate_args = self._candidates(sql, terms)
+        ids = [row["product"] for row in await fetch(candidates, *candidate_args)]
+        if not ids:
+            return SearchResult(product_ids=[], next_cursor=None)
+        marks = placeholders(ids)
         if self.dialect == "sqlite":
-            inner = ("SELECT p.id AS id, bm25(catalog_products_fts, 10.0, 1.0) AS score FROM catalog_products_fts "
-                     "JOIN catalog_products p ON p.id = catalog_products_fts.rowid "
-                     "WHERE catalog_products_fts MATCH {} AND " + " AND ".join(sql.where))
-            args = [match, *sql.args]
+            # ``+rowid``: FTS5 would otherwise run the match once per listed id;
+            # the rowid range it does use keeps the match to the candidates' span.
+            inner = ("SELECT catalog_products_fts.rowid AS id, bm25(catalog_products_fts, 10.0, 1.0) AS score "
+                     "FROM catalog_products_fts WHERE catalog_products_fts MATCH {} "
+                     f"AND catalog_products_fts.rowid >= {{}} AND +catalog_products_fts.rowid IN ({marks})")
+            args: list[Any] = [match, min(ids), *ids]
         else:
             inner = ("SELECT p.id AS id, -ts_rank(p.search_vector, to_tsquery('english', {}))::float8 AS score "
-                     "FROM catalog_products p WHERE p.search_vector @@ to_tsquery('english', {}) AND "
-                     + " AND ".join(sql.where))
-            args = [match, match, *sql.args]
+                     f"FROM catalog_products p WHERE p.id IN ({marks})")
+            args = [match, *ids]
         outer = ""
         if query.cursor:
             score, last_id = decode_cursor(query.cursor, "relevance", (float, int))
@@ -252,6 +268,11 @@ class DefaultSearchBackend:
         rows = rows[:query.limit]
         cursor = encode_cursor("relevance", [float(rows[-1]["score"]), rows[-1]["id"]]) if more and rows else None
         return SearchResult(product_ids=[row["id"] for row in rows], next_cursor=cursor)
+
+
+#: The listing column each sort orders by (None: the product id alone).
+_SORT_KEYS = {"newest": None, "price_asc": "price_min", "price_desc": "price_min", "name_asc": "sort_name"}
+_KEY_KINDS: dict[str, type] = {"price_min": Amount, "sort_name": str}
 
 
 def default_backend(database: Any) -> DefaultSearchBackend:

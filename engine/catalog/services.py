@@ -19,7 +19,8 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from engine.catalog.categories import category_tree, descendant_ids, get_category
+from engine.catalog.categories import category_tree, get_category
+from engine.catalog.facets import facets
 from engine.db.sql import fetch, fetchone, placeholders, reading
 from engine.catalog.search import search_products
 from engine.catalog.summaries import AVAILABLE, money, product_summaries
@@ -152,57 +153,6 @@ async def get_product(slug: str, include_drafts: bool = False, runtime: Any = No
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-async def facets(category_slug: str | None = None) -> dict[str, Any] | None:
-    """What the filter UI of a listing can offer, over published products in
-    the category and its descendants (all published products when None):
-    ``{category, price: {min, max} | None, attributes: [{code, name, type,
-    values: [{value, count}]}], options: [{name, values: [{value, count}]}]}``.
-    Only ``filterable`` attributes are listed. None for an unknown category.
-    Three queries (plus one for the category tree)."""
-    scope, args = "p.status = 'published' AND p.price_min IS NOT NULL", []
-    if category_slug:
-        ids = await descendant_ids(category_slug)
-        if ids is None:
-            return None
-        scope += (f" AND EXISTS (SELECT 1 FROM catalog_product_categories pc WHERE pc.product = p.id "
-                  f"AND pc.category IN ({placeholders(ids)}))")
-        args = ids
-    async with reading():
-        price = await fetchone(
-            f"SELECT MIN(p.price_min) AS low, MAX(p.price_min) AS high, MIN(p.currency) AS currency "
-            f"FROM catalog_products p WHERE {scope}", *args)
-        attribute_rows = await fetch(
-            f"SELECT a.code, a.name, a.type, a.position, av.value, COUNT(*) AS n "
-            f"FROM catalog_product_attribute_values av JOIN catalog_attributes a ON a.id = av.attribute "
-            f"JOIN catalog_products p ON p.id = av.product "
-            f"WHERE a.filterable = {{}} AND {scope} GROUP BY a.code, a.name, a.type, a.position, av.value "
-            f"ORDER BY a.position, a.code, av.value", True, *args)
-        option_rows = await fetch(
-            f"SELECT o.name, o.value, COUNT(*) AS n FROM catalog_product_option_values o "
-            f"JOIN catalog_products p ON p.id = o.product WHERE {scope} "
-            f"GROUP BY o.name, o.value ORDER BY o.name, o.value", *args)
-    attributes: dict[str, dict] = {}
-    for row in attribute_rows:
-        entry = attributes.setdefault(row["code"], {"code": row["code"], "name": row["name"], "type": row["type"],
-                                                    "values": []})
-        entry["values"].append({"value": row["value"], "count": int(row["n"])})
-    for entry in attributes.values():
-        if entry["type"] == "number":
-            entry["values"].sort(key=lambda v: float(v["value"]))
-    options: dict[str, dict] = {}
-    for row in option_rows:
-        options.setdefault(row["name"], {"name": row["name"], "values": []})["values"].append(
-            {"value": row["value"], "count": int(row["n"])})
-    has_price = price and price["low"] is not None
-    return {
-        "category": category_slug,
-        "price": {"min": money(price["low"], price["currency"]), "max": money(price["high"], price["currency"])}
-        if has_price else None,
-        "attributes": list(attributes.values()),
-        "options": list(options.values()),
-    }
 
 
 FEATURED_COLLECTION = "featured"

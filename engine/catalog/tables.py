@@ -198,7 +198,54 @@ class CatalogTransfer(Table, tablename="catalog_transfers"):
     finished_at = Timestamptz(null=True, default=None)
 
 
+class CategoryClosure(Table, tablename="catalog_category_closure"):
+    """Derived (:mod:`engine.catalog.facets`): one row per category and each of
+    its ancestors, itself included, so "in this category or below" is a join."""
+
+    id = Serial(primary_key=True)
+    ancestor = Integer()
+    descendant = Integer()
+
+
+class ListingEntry(Table, tablename="catalog_listing"):
+    """Derived (:mod:`engine.catalog.facets`): a listable product (published,
+    with a price) under each category it is in or below, and under category 0
+    (the whole catalog), with the keys listings sort by. No foreign keys: the
+    facet refresh removes the rows of deleted products and categories itself."""
+
+    id = Serial(primary_key=True)
+    category = Integer()
+    product = Integer()
+    price_min = BigInt()
+    sort_name = Varchar(length=200)
+
+
+class ProductFacet(Table, tablename="catalog_product_facets"):
+    """Derived (:mod:`engine.catalog.facets`): the filterable values of a listed
+    product; ``kind`` is ``attribute`` (``name`` the attribute code) or
+    ``option`` (``name`` the variant option name)."""
+
+    id = Serial(primary_key=True)
+    product = Integer()
+    kind = Varchar(length=10)
+    name = Varchar(length=100)
+    value = Varchar(length=500)
+
+
+class FacetCount(Table, tablename="catalog_facet_counts"):
+    """Derived (:mod:`engine.catalog.facets`): how many listed products under
+    ``category`` (0: the whole catalog) have each facet value; kept by deltas."""
+
+    id = Serial(primary_key=True)
+    category = Integer()
+    kind = Varchar(length=10)
+    name = Varchar(length=100)
+    value = Varchar(length=500)
+    products = Integer(default=0)
+
+
 TABLES = [
     Category, Product, Variant, Attribute, ProductAttributeValue, ProductOptionValue, ProductCategory,
     Collection, CollectionProduct, ProductImage, Warehouse, Stock, StockMovement, CatalogTransfer,
+    CategoryClosure, ListingEntry, ProductFacet, FacetCount,
 ]

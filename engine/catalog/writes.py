@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from engine import outbox
+from engine.catalog.facets import refresh_products, refresh_tree
 from engine.db.sql import fetch, fetchone, fetchval, placeholders
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.catalog.validation import (
@@ -79,7 +80,7 @@ async def save_category(runtime: Any, data: Mapping[str, Any]) -> dict[str, Any]
     seo_description = check_text(data.get("seo_description"), "seo_description", max_length=1000)
     parent_slug = data.get("parent") or None
     async with runtime.database.transaction():
-        existing = await fetchone("SELECT id FROM catalog_categories WHERE slug = {}", slug)
+        existing = await fetchone("SELECT id, parent FROM catalog_categories WHERE slug = {}", slug)
         parent_id = None
         if parent_slug is not None:
             parent = await fetchone("SELECT id FROM catalog_categories WHERE slug = {}", check_slug(parent_slug, "parent"))
@@ -106,6 +107,8 @@ async def save_category(runtime: Any, data: Mapping[str, Any]) -> dict[str, Any]
                 "INSERT INTO catalog_categories (parent, slug, name, description, position, seo_title, "
                 "seo_description, created_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
                 parent_id, slug, name, description, position, seo_title, seo_description, _now())
+        if existing is None or existing["parent"] != parent_id:
+            await refresh_tree([category_id] if existing else [])
     return {"id": category_id, "slug": slug, "name": name, "parent": parent_slug, "position": position}
 
 
@@ -380,6 +383,7 @@ async def save_product(runtime: Any, data: Mapping[str, Any]) -> dict[str, Any]:
         for index, image in enumerate(product["images"]):
             await fetch("INSERT INTO catalog_product_images (product, url, alt, position) VALUES ({}, {}, {}, {})",
                         product_id, image["url"], image["alt"], index)
+        await refresh_products([product_id])
         await outbox.emit("product_saved", {"product_id": product_id, "slug": product["slug"],
                                             "status": product["status"], "created": existing is None})
         for name, payload in events:

@@ -16,6 +16,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
 from engine.db.postgres import PooledPostgresEngine
+from engine.db.replicas import Replicas
 from engine.db.sqlite import PooledSQLiteEngine, connection_pragmas
 from engine.settings import DatabaseSettings
 
@@ -70,6 +71,11 @@ class Database:
         self.dialect = "sqlite" if isinstance(self.engine, SQLiteEngine) else "postgres"
         self._tables: list[type[Table]] = []
         self._pool_started = False
+        self.replicas: Replicas | None = None
+        if self.dialect == "postgres" and self.options.read_replicas:
+            self.replicas = Replicas([PooledPostgresEngine(config={"dsn": postgres_dsn(replica)})
+                                      for replica in self.options.read_replicas],
+                                     self.options.replica_retry_seconds)
 
     async def start(self, tables: Iterable[type[Table]] = ()) -> None:
         """Bind ``tables`` and open the connection pool (idempotent)."""
@@ -84,6 +90,8 @@ class Database:
                 max_size=self.options.pool_max_size,
                 **extra,
             )
+            if self.replicas is not None:
+                await self.replicas.start(self.options.pool_max_size)
         else:
             # WAL persists in the file: readers never block the single writer.
             await self.engine.run_ddl("PRAGMA journal_mode=WAL")
@@ -94,7 +102,7 @@ class Database:
 
         from engine.db import sql
 
-        sql.use_engine(self.engine)
+        sql.use_engine(self.engine, self.replicas)
         for table in [Migration, *tables]:
             table._meta.db = self.engine
             if table not in self._tables:
@@ -106,6 +114,8 @@ class Database:
         self._pool_started = False
         if self.dialect == "postgres":
             await self.engine.close_pool(self.options.close_timeout_seconds)
+            if self.replicas is not None:
+                await self.replicas.close(self.options.close_timeout_seconds)
         else:
             await self.engine.close_connections()
 

@@ -9,6 +9,7 @@ on SQLite and ``$n`` on PostgreSQL. Literal braces must be doubled.
 from __future__ import annotations
 
 import contextlib
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Iterable, Sequence
 
@@ -17,13 +18,17 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 
 _current: Engine | None = None
+_replicas: Any = None
+_browsing: ContextVar[bool] = ContextVar("shopwright_browsing", default=False)
 
 
-def use_engine(db: Engine) -> None:
-    """Make ``db`` the engine of these helpers and of Piccolo's lookups
-    (called by :meth:`engine.db.Database.bind`)."""
-    global _current
+def use_engine(db: Engine, replicas: Any = None) -> None:
+    """Make ``db`` the engine of these helpers and of Piccolo's lookups, and
+    ``replicas`` (:class:`engine.db.replicas.Replicas` or None) where
+    browsing reads may go (called by :meth:`engine.db.Database.bind`)."""
+    global _current, _replicas
     _current = db
+    _replicas = replicas
 
 
 def engine() -> Engine:
@@ -44,8 +49,20 @@ def dialect() -> str:
 
 
 async def fetch(sql: str, *args: Any) -> list[dict]:
-    """Run one statement; rows as plain dicts."""
-    rows = await engine().run_querystring(QueryString(sql, *args))
+    """Run one statement; rows as plain dicts. Inside :func:`browsing` and
+    outside a transaction, on a read replica when there is one up."""
+    db = engine()
+    if _replicas is not None and _browsing.get() and db.current_transaction.get() is None:
+        from engine.db.replicas import UNAVAILABLE
+
+        replica = _replicas.pick()
+        if replica is not None:
+            try:
+                rows = await replica.run_querystring(QueryString(sql, *args))
+                return [dict(row) for row in rows or ()]
+            except UNAVAILABLE as error:
+                _replicas.failed(replica, error)
+    rows = await db.run_querystring(QueryString(sql, *args))
     return [dict(row) for row in rows or ()]
 
 
@@ -81,6 +98,21 @@ async def reading() -> AsyncIterator[None]:
         return
     async with db.transaction():
         yield
+
+
+@contextlib.asynccontextmanager
+async def browsing() -> AsyncIterator[None]:
+    """:func:`reading` for shoppers' catalog browsing (category, search and
+    product pages, the public product API): on PostgreSQL with
+    ``[database] read_replicas`` its statements may run on a replica
+    (:mod:`engine.db.replicas`), so never use it where the reader must see its
+    own write."""
+    token = _browsing.set(True)
+    try:
+        async with reading():
+            yield
+    finally:
+        _browsing.reset(token)
 
 
 def write_transaction():

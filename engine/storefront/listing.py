@@ -20,6 +20,7 @@ SORTS = {
     "newest": "Newest",
     "price_asc": "Price: low to high",
     "price_desc": "Price: high to low",
+    "name_asc": "Name: A to Z",
 }
 PAGE_SIZE = 24
 MAX_TEXT = 200

@@ -8,7 +8,7 @@ Templates (looked up through the theme, see :mod:`engine.themes.templating`):
 Every page gets ``categories`` (the category tree) for navigation. The
 account pages (``/account/...``) live in :mod:`engine.storefront.account`.
 
-Each page's data is read inside one ``reading()`` block: on SQLite that is one
+Each page's data is read inside one ``browsing()`` block: on SQLite that is one
 connection and one snapshot for the whole page.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from quart import Blueprint, abort, current_app, redirect, request
 
 from engine.web.caching import cached
 from engine.catalog import services as catalog
-from engine.db.sql import reading
+from engine.db.sql import browsing
 from engine.errors import InvalidInput
 from engine.storefront import listing
 from engine.storefront.rendering import current_theme, format_money, render
@@ -93,7 +93,7 @@ async def _listing_page(template: str, category: dict | None, text: str, path: s
 @blueprint.get("/")
 async def home():
     theme = (await current_theme()).settings
-    async with reading():
+    async with browsing():
         count = _featured_count(theme)
         featured = await cached("featured", count, ("catalog", "stock"),
                                 lambda: catalog.featured_products(count)) if count else []
@@ -104,7 +104,7 @@ async def home():
 @blueprint.get("/c/<slug>")
 async def category(slug: str):
     await current_theme()
-    async with reading():
+    async with browsing():
         found = await _category(slug)
         if found is None:
             abort(404)
@@ -115,7 +115,7 @@ async def category(slug: str):
 async def search():
     await current_theme()
     text = (request.args.get("q") or "").strip()[: listing.MAX_TEXT]
-    async with reading():
+    async with browsing():
         if not text and request.args.get("sort"):
             # "/search?sort=newest": every product in that order (the home page's call to action)
             return await _listing_page("search.html", None, "", "/search", query="")
@@ -128,7 +128,7 @@ async def search():
 @blueprint.get("/p/<slug>")
 async def product(slug: str):
     await current_theme()
-    async with reading():
+    async with browsing():
         found = await _product(slug)
         if found is None:
             abort(404)

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from engine.errors import InvalidCursor, InvalidQuery
+from engine.catalog import services
 from engine.catalog.services import search_products
 from engine.protocols import SearchQuery
 
@@ -158,3 +161,43 @@ async def test_hook_catalog_search_backend(make_app, sqlite_url, build_catalog):
     await build_catalog(app.runtime)
     items, cursor = await search_products(app.runtime, SearchQuery(text="shirt"))
     assert [i["slug"] for i in items] == ["tea-towel"] and cursor == "next"
+
+
+async def every_page(runtime, query: SearchQuery) -> list[str]:
+    """The slugs of every page of ``query``, following the cursors."""
+    slugs, cursor = [], None
+    while True:
+        items, cursor = await services.search_products(runtime, replace(query, cursor=cursor))
+        slugs += [item["slug"] for item in items]
+        if cursor is None:
+            return slugs
+
+
+async def test_relevance_ranks_only_the_newest_candidates(make_app, database_url):
+    """The best match, older than the newest RELEVANCE_CANDIDATES matches, is
+    left out of the relevance order and still reached newest first."""
+    from engine.catalog.importer import import_source, records_source
+    from engine.catalog.search import RELEVANCE_CANDIDATES
+
+    app = await make_app(database_url=database_url)
+    runtime = app.runtime
+    best = {"product_slug": "wool-wool-wool", "title": "Wool wool wool", "description": "Wool, wool and wool.",
+            "status": "published", "sku": "WWW", "price": "10.00"}
+    others = [{"product_slug": f"jumper-{i}", "title": f"Jumper {i}", "description": "Soft wool.",
+               "status": "published", "sku": f"J-{i}", "price": "10.00"} for i in range(RELEVANCE_CANDIDATES)]
+    report = await import_source(runtime, records_source([best, *others]))
+    assert report.written, report
+    first, _ = await services.search_products(runtime, SearchQuery(text="wool", sort="relevance", limit=5))
+    assert first and "wool-wool-wool" not in [item["slug"] for item in first]
+    seen = await every_page(runtime, SearchQuery(text="wool", sort="relevance", limit=100))
+    assert len(seen) == RELEVANCE_CANDIDATES and "wool-wool-wool" not in seen
+    newest = await every_page(runtime, SearchQuery(text="wool", sort="newest", limit=100))
+    assert newest[-1] == "wool-wool-wool" and len(newest) == RELEVANCE_CANDIDATES + 1
+    # below the bound, the best match comes first
+    await services.save_product(runtime, {"slug": "wool-wool-wool", "title": "Wool wool wool", "status": "draft",
+                                          "variants": [{"sku": "WWW", "price_amount": 1000}]})
+    await services.save_product(runtime, {"slug": "more-wool", "title": "Wool wool wool wool",
+                                          "description": "Wool, wool and wool.", "status": "published",
+                                          "variants": [{"sku": "MW", "price_amount": 1000}]})
+    first, _ = await services.search_products(runtime, SearchQuery(text="wool", sort="relevance", limit=5))
+    assert first[0]["slug"] == "more-wool"

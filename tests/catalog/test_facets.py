@@ -1,0 +1,218 @@
+"""Facets and the listing index stay right after every kind of catalog write.
+
+Each case makes one write through a service, then compares, for the whole
+catalog and for every category, what :func:`engine.catalog.facets.facets`
+and a newest-first listing return with what a plain reading of the catalog's
+own tables says (the reference below, which knows nothing of the derived
+tables).
+"""
+from __future__ import annotations
+
+import importlib
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+
+from engine.catalog import bulk_edit, facets, manage, services
+from engine.catalog.categories import descendant_ids
+from engine.catalog.importer import import_source, records_source
+from engine.db.sql import fetch, placeholders
+from engine.protocols import SearchQuery
+
+
+async def reference(slug: str | None) -> dict:
+    """Facets of ``slug`` computed from the source tables alone."""
+    products = await fetch("SELECT id, price_min FROM catalog_products WHERE status = 'published' "
+                           "AND price_min IS NOT NULL")
+    listed = {row["id"]: row["price_min"] for row in products}
+    if slug is not None:
+        ids = await descendant_ids(slug)
+        members = {row["product"] for row in await fetch(
+            f"SELECT product FROM catalog_product_categories WHERE category IN ({placeholders(ids)})", *ids)}
+        listed = {pid: price for pid, price in listed.items() if pid in members}
+    attributes: dict[str, Counter] = {}
+    for row in await fetch("SELECT av.product, a.code, av.value FROM catalog_product_attribute_values av "
+                           "JOIN catalog_attributes a ON a.id = av.attribute WHERE a.filterable = {}", True):
+        if row["product"] in listed:
+            attributes.setdefault(row["code"], Counter())[row["value"]] += 1
+    options: dict[str, Counter] = {}
+    for row in await fetch("SELECT product, name, value FROM catalog_product_option_values"):
+        if row["product"] in listed:
+            options.setdefault(row["name"], Counter())[row["value"]] += 1
+    prices = list(listed.values())
+    return {"products": sorted(listed, reverse=True),
+            "price": (min(prices), max(prices)) if prices else None,
+            "attributes": {code: dict(counts) for code, counts in attributes.items()},
+            "options": {name: dict(counts) for name, counts in options.items()}}
+
+
+async def derived(runtime, slug: str | None) -> dict:
+    """The same, read through the facet service and the listing."""
+    found = await facets.facets(slug)
+    ids, cursor = [], None
+    while True:
+        items, cursor = await services.search_products(runtime, SearchQuery(category=slug, sort="newest",
+                                                                            cursor=cursor, limit=100))
+        ids += [item["id"] for item in items]
+        if cursor is None:
+            break
+    price = found["price"]
+    return {"products": ids,
+            "price": (price["min"]["amount"], price["max"]["amount"]) if price else None,
+            "attributes": {a["code"]: {v["value"]: v["count"] for v in a["values"]} for a in found["attributes"]},
+            "options": {o["name"]: {v["value"]: v["count"] for v in o["values"]} for o in found["options"]}}
+
+
+async def assert_consistent(runtime) -> dict:
+    """Derived and reference views agree for the catalog and every category;
+    returns the derived views by category slug."""
+    slugs = [row["slug"] for row in await fetch("SELECT slug FROM catalog_categories")]
+    views = {}
+    for slug in [None, *slugs]:
+        views[slug] = await derived(runtime, slug)
+        assert views[slug] == await reference(slug), slug
+    return views
+
+
+async def ids_of(*slugs: str) -> list[int]:
+    rows = await fetch(f"SELECT id FROM catalog_products WHERE slug IN ({placeholders(slugs)})", *slugs)
+    return [row["id"] for row in rows]
+
+
+# ------------------------------------------------------------------ the writes
+async def create_published(runtime):
+    await services.save_product(runtime, {
+        "slug": "polo", "title": "Polo", "status": "published", "categories": ["linen-shirts", "home"],
+        "attributes": {"material": "linen", "thread_count": 200},
+        "variants": [{"sku": "POLO-1", "options": {"colour": "Green"}, "price_amount": 100_000}]})
+
+
+async def change_attributes_options_categories(runtime):
+    product = await manage.editable_product("chinos")
+    await manage.update_product(runtime, "chinos", {
+        "categories": ["home"], "attributes": {"material": "wool", "organic": True},
+        "variants": [{**product["variants"][0], "options": {"size": "XL", "colour": "Black"}}]})
+
+
+async def unpublish_by_save(runtime):
+    await manage.update_product(runtime, "oxford-shirt", {"status": "draft"})
+
+
+async def publish_in_bulk(runtime):
+    await bulk_edit.set_status(runtime, await ids_of("secret-draft"), "published")
+
+
+async def unpublish_in_bulk(runtime):
+    await bulk_edit.set_status(runtime, await ids_of("tea-towel", "flannel-shirt"), "draft")
+
+
+async def change_prices_in_bulk(runtime):
+    await bulk_edit.change_prices(runtime, await ids_of("tea-towel", "wool-trousers"), percent=Decimal("50"))
+
+
+async def add_to_category_in_bulk(runtime):
+    await bulk_edit.add_to_category(runtime, await ids_of("tea-towel", "chinos"), "linen-shirts")
+
+
+async def delete_product(runtime):
+    await manage.delete_product(runtime, "flannel-shirt")
+
+
+async def delete_variant(runtime):
+    await manage.delete_variant(runtime, "LINEN-SHIRT-M")
+
+
+async def change_variant_options(runtime):
+    await manage.update_variant(runtime, "DUVET-COVER-S", {"options": {"size": "S", "colour": "Yellow"}})
+
+
+async def move_category(runtime):
+    await manage.update_category(runtime, "shirts", {"parent": "home"})
+
+
+async def make_category_a_root(runtime):
+    await manage.update_category(runtime, "linen-shirts", {"parent": None})
+
+
+async def delete_category(runtime):
+    await manage.delete_category(runtime, "shirts")
+
+
+async def add_category(runtime):
+    await services.save_category(runtime, {"slug": "socks", "name": "Socks", "parent": "clothing"})
+
+
+async def hide_attribute(runtime):
+    await services.save_attribute(runtime, {"code": "organic", "name": "Organic", "type": "boolean",
+                                            "filterable": False})
+
+
+async def import_products(runtime):
+    rows = [{"product_slug": "imported-scarf", "title": "Imported scarf", "status": "published",
+             "categories": ["home", "trousers"], "attributes": {"material": "wool"},
+             "sku": f"SCARF-{colour}", "options": {"colour": colour}, "price": "12.00"}
+            for colour in ("Red", "Grey")]
+    rows.append({"product_slug": "chinos", "title": "Slim chinos", "status": "draft", "categories": ["trousers"],
+                 "sku": "CHINOS-S", "options": {"size": "S", "colour": "Blue"}, "price": "69.00"})
+    report = await import_source(runtime, records_source(rows))
+    assert report.written, report
+
+
+WRITES = [create_published, change_attributes_options_categories, unpublish_by_save, publish_in_bulk,
+          unpublish_in_bulk, change_prices_in_bulk, add_to_category_in_bulk, delete_product, delete_variant,
+          change_variant_options, move_category, make_category_a_root, delete_category, add_category,
+          hide_attribute, import_products]
+
+
+@pytest.mark.parametrize("write", WRITES, ids=[w.__name__ for w in WRITES])
+async def test_facets_and_listing_follow_the_write(catalog_app, write):
+    runtime = catalog_app.runtime
+    before = await assert_consistent(runtime)
+    await write(runtime)
+    assert await assert_consistent(runtime) != before
+
+
+async def test_refresh_is_idempotent_and_rebuild_matches(catalog_app):
+    runtime = catalog_app.runtime
+    counts = "SELECT category, kind, name, value, products FROM catalog_facet_counts WHERE products > 0 " \
+             "ORDER BY category, kind, name, value"
+    listing = "SELECT category, product, price_min, sort_name FROM catalog_listing ORDER BY category, product"
+    kept = (await fetch(counts), await fetch(listing))
+    ids = [row["id"] for row in await fetch("SELECT id FROM catalog_products")]
+    async with runtime.database.transaction():
+        await facets.refresh_products(ids)
+        await facets.refresh_products(ids[:3])
+    assert (await fetch(counts), await fetch(listing)) == kept
+    async with runtime.database.transaction():
+        await facets.rebuild_all()
+    assert (await fetch(counts), await fetch(listing)) == kept
+
+
+async def test_name_sort_pages_through_every_product(catalog_app):
+    runtime = catalog_app.runtime
+    titles, cursor = [], None
+    while True:
+        items, cursor = await services.search_products(runtime, SearchQuery(sort="name_asc", cursor=cursor, limit=2))
+        titles += [item["title"] for item in items]
+        if cursor is None:
+            break
+    expected = [row["title"] for row in await fetch(
+        "SELECT title FROM catalog_products WHERE status = 'published' AND price_min IS NOT NULL")]
+    assert titles == sorted(expected, key=str.lower)
+
+
+async def test_the_migration_backfills_an_existing_catalog(catalog_app):
+    backfill = importlib.import_module("engine.catalog.migrations.catalog_2026_12_06t21_43_13_000000").BACKFILL
+    tables = ("catalog_facet_counts", "catalog_listing", "catalog_product_facets", "catalog_category_closure")
+    counts = "SELECT category, kind, name, value, products FROM catalog_facet_counts WHERE products > 0 " \
+             "ORDER BY category, kind, name, value"
+    listing = "SELECT category, product, price_min, sort_name FROM catalog_listing ORDER BY category, product"
+    kept = (await fetch(counts), await fetch(listing))
+    async with catalog_app.runtime.database.transaction():
+        for table in tables:
+            await fetch(f"DELETE FROM {table}")
+        for statement in backfill:
+            await fetch(statement)
+    assert (await fetch(counts), await fetch(listing)) == kept
+    await assert_consistent(catalog_app.runtime)
