@@ -38,6 +38,10 @@ DERIVED_TABLES = ("catalog_category_closure", "catalog_listing", "catalog_produc
 ALL_PRODUCTS = 0
 #: Products refreshed per statement (bounded IN lists on both databases).
 CHUNK = 500
+#: An import that writes more products than this stops refreshing per batch
+#: and rebuilds the derived tables once at its end (:func:`rebuild_all`):
+#: one pass over the catalog costs less than a refresh per product.
+REBUILD_AFTER_PRODUCTS = 20_000
 #: Characters of the title kept as the name sort key (lower-cased; short
 #: enough for a keyset cursor to carry it).
 SORT_NAME_LENGTH = 48
@@ -48,25 +52,28 @@ _LISTABLE = "p.status || '' = 'published' AND p.price_min IS NOT NULL"
 _SORT_NAME = f"SUBSTR(LOWER(p.title), 1, {SORT_NAME_LENGTH})"
 
 
-def _new_listing(marks: str) -> str:
+def _new_listing(marks: str | None) -> str:
     """Rows ``catalog_listing`` should hold for the products ``marks`` (two
-    copies of the id arguments)."""
+    copies of the id arguments); for every product when ``marks`` is None."""
+    only = f"p.id IN ({marks}) AND " if marks is not None else ""
     return (f"SELECT cl.ancestor AS category, p.id AS product, p.price_min AS price_min, {_SORT_NAME} AS sort_name "
             f"FROM catalog_products p JOIN catalog_product_categories pc ON pc.product = p.id "
             f"JOIN catalog_category_closure cl ON cl.descendant = pc.category "
-            f"WHERE p.id IN ({marks}) AND {_LISTABLE} "
+            f"WHERE {only}{_LISTABLE} "
             f"UNION SELECT {ALL_PRODUCTS}, p.id, p.price_min, {_SORT_NAME} FROM catalog_products p "
-            f"WHERE p.id IN ({marks}) AND {_LISTABLE}")
+            f"WHERE {only}{_LISTABLE}")
 
 
-def _new_facets(marks: str) -> str:
+def _new_facets(marks: str | None) -> str:
     """Rows ``catalog_product_facets`` should hold for the products ``marks``
-    (two copies of the id arguments)."""
+    (two copies of the id arguments); for every product when ``marks`` is None."""
+    attribute_only = f"av.product IN ({marks}) AND " if marks is not None else ""
+    option_only = f"o.product IN ({marks}) AND " if marks is not None else ""
     return (f"SELECT av.product AS product, 'attribute' AS kind, a.code AS name, av.value AS value "
             f"FROM catalog_product_attribute_values av JOIN catalog_attributes a ON a.id = av.attribute "
-            f"JOIN catalog_products p ON p.id = av.product WHERE av.product IN ({marks}) AND {_LISTABLE} "
+            f"JOIN catalog_products p ON p.id = av.product WHERE {attribute_only}{_LISTABLE} "
             f"UNION SELECT o.product, 'option', o.name, o.value FROM catalog_product_option_values o "
-            f"JOIN catalog_products p ON p.id = o.product WHERE o.product IN ({marks}) AND {_LISTABLE}")
+            f"JOIN catalog_products p ON p.id = o.product WHERE {option_only}{_LISTABLE}")
 
 
 async def refresh_products(product_ids: Iterable[int]) -> None:
@@ -142,20 +149,20 @@ async def refresh_tree(moved: Iterable[int] = ()) -> None:
 
 
 async def rebuild_all() -> None:
-    """Rebuild every derived row from the catalog (the migration's backfill,
-    and a repair for rows written behind the services' back)."""
+    """Rebuild every derived row from the catalog, set-based over the whole
+    catalog (one pass per table, no id lists): a repair for rows written
+    behind the services' back, and what a large import runs once at its end
+    instead of a refresh per batch (:data:`REBUILD_AFTER_PRODUCTS`)."""
     await fetch("DELETE FROM catalog_facet_counts")
     await fetch("DELETE FROM catalog_listing")
     await fetch("DELETE FROM catalog_product_facets")
     await rebuild_closure()
-    last = 0
-    while True:
-        ids = [row["id"] for row in await fetch(
-            "SELECT id FROM catalog_products WHERE id > {} ORDER BY id LIMIT {}", last, CHUNK)]
-        if not ids:
-            return
-        await _refresh_chunk(ids)
-        last = ids[-1]
+    await fetch(f"INSERT INTO catalog_listing (category, product, price_min, sort_name) {_new_listing(None)}")
+    await fetch(f"INSERT INTO catalog_product_facets (product, kind, name, value) {_new_facets(None)}")
+    await fetch("INSERT INTO catalog_facet_counts (category, kind, name, value, products) "
+                "SELECT l.category, f.kind, f.name, f.value, COUNT(*) FROM catalog_listing l "
+                "JOIN catalog_product_facets f ON f.product = l.product "
+                "GROUP BY l.category, f.kind, f.name, f.value")
 
 
 async def category_id(slug: str) -> int | None:
