@@ -32,12 +32,12 @@ import io
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from engine import outbox
-from engine.db.sql import chunks, fetch, placeholders
+from engine.catalog.import_writer import batch_writer
+from engine.db.sql import fetch, placeholders
 from engine.errors import InvalidInput, ShopError
 from engine.catalog.validation import (
     canonical_attribute_value,
@@ -58,7 +58,6 @@ BASE_COLUMNS = (
     "product_slug", "title", "description", "status", "seo_title", "seo_description", "tax_class",
     "categories", "image_urls", "image_alts", "sku", "price", "currency", "weight_grams", "stock",
 )
-PRODUCT_FIELDS = ("title", "description", "status", "seo_title", "seo_description", "tax_class")
 LIST_SEPARATOR = "|"
 MAX_REPORTED_ERRORS = 1000
 
@@ -415,12 +414,15 @@ class RowParser:
         return Row(line=line, slug=slug, sku=sku, product=product, variant=variant, stock=stock)
 
 
-def _fingerprint(row: Row) -> str:
-    return hashlib.sha1(json.dumps(row.product, sort_keys=True).encode()).hexdigest()
+def _fingerprint(row: Row) -> bytes:
+    return hashlib.blake2b(json.dumps(row.product, sort_keys=True).encode(), digest_size=12).digest()
 
 
-async def validate(source: Source, ctx: _Context, report: ImportReport) -> None:
-    """Pass one: every row checked, cross-row rules included; fills ``report``."""
+async def validate(source: Source, ctx: _Context, report: ImportReport,
+                   checking: Callable[[int], None] | None = None) -> None:
+    """Pass one: every row checked, cross-row rules included; fills ``report``.
+    What it keeps grows by one small entry per product (its first line, a
+    digest of its fields, its currency) and per SKU (its line)."""
     first_of: dict[str, tuple[int, str, str]] = {}
     sku_lines: dict[str, int] = {}
     pending: list[tuple[str, str, int]] = []
@@ -436,9 +438,11 @@ async def validate(source: Source, ctx: _Context, report: ImportReport) -> None:
         pending.clear()
 
     parse = RowParser(ctx)
-    fingerprinted: tuple[Any, str] = (None, "")
+    fingerprinted: tuple[Any, bytes] = (None, b"")
     for line, raw in source():
         report.rows += 1
+        if checking and report.rows % CHECK_PROGRESS_ROWS == 0:
+            await maybe_await(checking(report.rows))
         try:
             row = parse(line, raw)
         except ShopError as exc:
@@ -471,148 +475,11 @@ async def validate(source: Source, ctx: _Context, report: ImportReport) -> None:
 
 
 # ---------------------------------------------------------------- writing
-def _compile(sql: str, dialect: str) -> str:
-    if dialect == "sqlite":
-        return sql.replace("{}", "?")
-    parts = sql.split("{}")
-    return "".join(part + (f"${i + 1}" if i < len(parts) - 1 else "") for i, part in enumerate(parts))
-
-
-class _Writer:
-    """Writes one batch of validated rows on the transaction's connection."""
-
-    def __init__(self, connection: Any, dialect: str, ctx: _Context, warehouse_ids: dict[str, int]) -> None:
-        self.connection = connection
-        self.dialect = dialect
-        self.ctx = ctx
-        self.warehouse_ids = warehouse_ids
-
-    async def many(self, sql: str, rows: list[tuple]) -> None:
-        if rows:
-            await self.connection.executemany(_compile(sql, self.dialect), rows)
-
-    def changed(self, table: str, columns: Iterable[str]) -> str:
-        """An upsert guard true when a column differs: unchanged rows are not
-        rewritten (no dead tuples, no index or full-text churn on re-import)."""
-        operator = "IS NOT" if self.dialect == "sqlite" else "IS DISTINCT FROM"
-        return "(" + " OR ".join(f"{table}.{c} {operator} excluded.{c}" for c in columns) + ")"
-
-    async def ids(self, table: str, key: str, values: list[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for chunk in chunks(values, 500):
-            for row in await fetch(f"SELECT id, {key} FROM {table} WHERE {key} IN ({placeholders(chunk)})", *chunk):
-                found[row[key]] = row["id"]
-        return found
-
-    async def write(self, rows: list[Row], positions: dict[str, int]) -> list[int]:
-        now = datetime.now(timezone.utc)
-        defining = {}
-        for row in rows:
-            if row.product is not None and row.slug not in defining:
-                defining[row.slug] = row
-        slugs = list(dict.fromkeys(row.slug for row in rows))
-        # products: one statement per set of present fields
-        groups: dict[tuple[str, ...], list[tuple]] = {}
-        for slug, row in defining.items():
-            present = tuple(f for f in PRODUCT_FIELDS if f in row.product)
-            values = [row.product.get("title"), row.product.get("description", ""),
-                      row.product.get("status", "published"), row.product.get("seo_title", ""),
-                      row.product.get("seo_description", ""), row.product.get("tax_class", "standard")]
-            groups.setdefault(present, []).append((slug, *values, row.variant["currency"], now, now))
-        for present, values in groups.items():
-            columns = (*present, "currency")
-            updates = ", ".join(f"{f} = excluded.{f}" for f in (*columns, "updated_at"))
-            await self.many(
-                "INSERT INTO catalog_products (slug, title, description, status, seo_title, seo_description, "
-                "tax_class, currency, created_at, updated_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
-                f"ON CONFLICT (slug) DO UPDATE SET {updates} WHERE {self.changed('catalog_products', columns)}",
-                values)
-        product_ids = await self.ids("catalog_products", "slug", slugs)
-        # variants
-        variant_groups: dict[tuple[bool, bool], list[tuple]] = {}
-        for row in rows:
-            has_options, has_weight = "options" in row.variant, "weight_grams" in row.variant
-            variant_groups.setdefault((has_options, has_weight), []).append((
-                product_ids[row.slug], row.sku, json.dumps(row.variant.get("options", {}), sort_keys=True),
-                row.variant["price_amount"], row.variant["currency"], row.variant.get("weight_grams", 0),
-                positions[row.sku]))
-        for (has_options, has_weight), values in variant_groups.items():
-            updates = ["price_amount = excluded.price_amount", "currency = excluded.currency"]
-            if has_options:
-                updates.append("options = excluded.options")
-            if has_weight:
-                updates.append("weight_grams = excluded.weight_grams")
-            changed = self.changed("catalog_variants", [u.split(" = ")[0] for u in updates])
-            await self.many(
-                "INSERT INTO catalog_variants (product, sku, options, price_amount, currency, weight_grams, position) "
-                f"VALUES ({{}}, {{}}, {{}}, {{}}, {{}}, {{}}, {{}}) ON CONFLICT (sku) DO UPDATE SET {', '.join(updates)} "
-                f"WHERE {changed}", values)
-        variant_ids = await self.ids("catalog_variants", "sku", [row.sku for row in rows])
-        # stock
-        await self.many(
-            "INSERT INTO catalog_stock (variant, warehouse, on_hand, reserved) VALUES ({}, {}, {}, 0) "
-            "ON CONFLICT (variant, warehouse) DO UPDATE SET on_hand = excluded.on_hand "
-            "WHERE catalog_stock.on_hand <> excluded.on_hand",
-            [(variant_ids[row.sku], self.warehouse_ids[code], quantity)
-             for row in rows for code, quantity in row.stock.items()])
-        # product-level lists, for the products defined in this batch
-        await self._replace_lists(defining, product_ids)
-        touched = [product_ids[slug] for slug in slugs]
-        await self._refresh_derived(touched)
-        return touched
-
-    async def _replace_lists(self, defining: dict[str, Row], product_ids: dict[str, int]) -> None:
-        with_categories = [product_ids[s] for s, r in defining.items() if "categories" in r.product]
-        with_images = [product_ids[s] for s, r in defining.items() if "images" in r.product]
-        if with_categories:
-            category_ids = {row["slug"]: row["id"] for row in await fetch("SELECT id, slug FROM catalog_categories")}
-            for chunk in chunks(with_categories, 500):
-                await fetch(f"DELETE FROM catalog_product_categories WHERE product IN ({placeholders(chunk)})", *chunk)
-            await self.many(
-                "INSERT INTO catalog_product_categories (product, category, position) VALUES ({}, {}, {})",
-                [(product_ids[s], category_ids[c], i) for s, r in defining.items() if "categories" in r.product
-                 for i, c in enumerate(r.product["categories"])])
-        if with_images:
-            for chunk in chunks(with_images, 500):
-                await fetch(f"DELETE FROM catalog_product_images WHERE product IN ({placeholders(chunk)})", *chunk)
-            await self.many(
-                "INSERT INTO catalog_product_images (product, url, alt, position) VALUES ({}, {}, {}, {})",
-                [(product_ids[s], image["url"], image["alt"], i) for s, r in defining.items()
-                 if "images" in r.product for i, image in enumerate(r.product["images"])])
-        set_values, clear_values = [], []
-        for slug, row in defining.items():
-            for code, value in (row.product.get("attributes") or {}).items():
-                attribute_id = self.ctx.attributes[code]["id"]
-                if value is None:
-                    clear_values.append((product_ids[slug], attribute_id))
-                else:
-                    set_values.append((product_ids[slug], attribute_id, value))
-        await self.many("DELETE FROM catalog_product_attribute_values WHERE product = {} AND attribute = {}",
-                        clear_values)
-        await self.many(
-            "INSERT INTO catalog_product_attribute_values (product, attribute, value) VALUES ({}, {}, {}) "
-            "ON CONFLICT (product, attribute) DO UPDATE SET value = excluded.value "
-            "WHERE catalog_product_attribute_values.value <> excluded.value", set_values)
-
-    async def _refresh_derived(self, product_ids: list[int]) -> None:
-        """Rebuild ``price_min`` and the option-value index from the variants."""
-        for chunk in chunks(product_ids, 500):
-            marks = placeholders(chunk)
-            low = "(SELECT MIN(v.price_amount) FROM catalog_variants v WHERE v.product = catalog_products.id)"
-            distinct = "IS NOT" if self.dialect == "sqlite" else "IS DISTINCT FROM"
-            await fetch(f"UPDATE catalog_products SET price_min = {low} WHERE id IN ({marks}) "
-                        f"AND price_min {distinct} {low}", *chunk)
-            variants = await fetch(f"SELECT product, options FROM catalog_variants WHERE product IN ({marks})", *chunk)
-            await fetch(f"DELETE FROM catalog_product_option_values WHERE product IN ({marks})", *chunk)
-            values = set()
-            for variant in variants:
-                for name, value in json.loads(variant["options"] or "{}").items():
-                    values.add((variant["product"], name, value))
-            await self.many("INSERT INTO catalog_product_option_values (product, name, value) VALUES ({}, {}, {})",
-                            sorted(values))
-
-
+#: the planner's statistics are refreshed after the first this-many rows
+#: written, then each time the rows written have doubled (see :func:`import_source`)
 ANALYZE_AFTER_ROWS = 1000
+#: ``checking(rows)`` is called during validation after every this-many rows
+CHECK_PROGRESS_ROWS = 10_000
 CATALOG_TABLES = ("catalog_products", "catalog_variants", "catalog_stock", "catalog_product_categories",
                   "catalog_product_attribute_values", "catalog_product_option_values", "catalog_product_images")
 
@@ -626,35 +493,56 @@ async def analyze(dialect: str) -> None:
 
 async def import_source(runtime: Any, source: Source, *, batch_size: int = 5000,
                         progress: Callable[[int], None] | None = None,
-                        on_validated: Callable[[ImportReport], None] | None = None) -> ImportReport:
+                        on_validated: Callable[[ImportReport], None] | None = None,
+                        checking: Callable[[int], None] | None = None) -> ImportReport:
     """Validate everything from ``source``, then write it in batches.
 
-    ``progress(n)`` is called after each written batch with its row count;
-    ``on_validated(report)`` between the two passes (either may return an
-    awaitable, which is awaited). Returns the report; when
-    it has errors nothing was written (``report.written`` is False).
+    ``checking(rows)`` is called during validation every
+    :data:`CHECK_PROGRESS_ROWS` rows with the rows checked so far;
+    ``on_validated(report)`` between the two passes; ``progress(n)`` after
+    each written batch with its row count (each may return an awaitable,
+    which is awaited). Returns the report; when it has errors nothing was
+    written (``report.written`` is False).
+
+    The source is read twice, as a stream, and written in batches of
+    ``batch_size`` rows, one transaction each (memory follows the batch, not
+    the file; validation keeps one small entry per product and SKU). On
+    PostgreSQL the planner's statistics are refreshed after the first
+    :data:`ANALYZE_AFTER_ROWS` rows and whenever the rows written have doubled
+    since, so the statements of later batches are planned for the tables'
+    real size, and once more at the end.
     """
     started = time.perf_counter()
     report = ImportReport()
     ctx = await _load_context(runtime.settings.store.currency)
-    await validate(source, ctx, report)
+    await validate(source, ctx, report, checking)
     if on_validated:
         await maybe_await(on_validated(report))
     if report.error_count or report.rows == 0:
         report.seconds = time.perf_counter() - started
         return report
+    dialect = runtime.database.dialect
     warehouse_ids = {row["code"]: row["id"] for row in await fetch("SELECT id, code FROM catalog_warehouses")}
+    attribute_ids = {code: row["id"] for code, row in ctx.attributes.items()}
     positions: dict[str, int] = {}
     per_product: dict[str, int] = {}
     batch: list[Row] = []
+    written, analyze_at = 0, ANALYZE_AFTER_ROWS
 
     async def flush() -> None:
+        """Write ``batch`` in one transaction: the one place where a written
+        batch's product ids are known (``product_ids``, in file order)."""
+        nonlocal written, analyze_at
         async with runtime.database.transaction() as transaction:
-            writer = _Writer(transaction.connection, runtime.database.dialect, ctx, warehouse_ids)
+            writer = batch_writer(transaction.connection, dialect, attribute_ids, warehouse_ids)
             product_ids = await writer.write(batch, positions)
             await outbox.emit("catalog_imported", {"product_ids": product_ids, "variants": len(batch)})
         runtime.events_committed()
         report.batches += 1
+        written += len(batch)
+        if written >= analyze_at:
+            await analyze(dialect)
+            analyze_at = written * 2
         if progress:
             await maybe_await(progress(len(batch)))
         batch.clear()
@@ -670,8 +558,8 @@ async def import_source(runtime: Any, source: Source, *, batch_size: int = 5000,
             await flush()
     if batch:
         await flush()
-    if report.rows >= ANALYZE_AFTER_ROWS:
-        await analyze(runtime.database.dialect)
+    if written >= ANALYZE_AFTER_ROWS:
+        await analyze(dialect)
     report.written = True
     report.seconds = time.perf_counter() - started
     return report
@@ -679,10 +567,11 @@ async def import_source(runtime: Any, source: Source, *, batch_size: int = 5000,
 
 async def import_products(runtime: Any, path: str | Path, fmt: str | None = None, *, batch_size: int = 5000,
                           progress: Callable[[int], None] | None = None,
-                          on_validated: Callable[[ImportReport], None] | None = None) -> ImportReport:
+                          on_validated: Callable[[ImportReport], None] | None = None,
+                          checking: Callable[[int], None] | None = None) -> ImportReport:
     """Import a CSV or JSON Lines file (format from ``fmt`` or the extension:
     ``.jsonl``/``.ndjson`` → JSON Lines, anything else CSV). See
     :func:`import_source` for the rules."""
     fmt = detect_format(path, fmt)
     return await import_source(runtime, file_source(path, fmt), batch_size=batch_size, progress=progress,
-                               on_validated=on_validated)
+                               on_validated=on_validated, checking=checking)
