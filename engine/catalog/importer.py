@@ -17,9 +17,11 @@ Fields missing from the file (a column that is not there, a JSON key that is
 absent) leave stored data alone; present but empty fields clear it. Variants
 that are not in the file are kept.
 
-Writes are ``executemany`` statements on the transaction's connection: on
-SQLite about 20x faster than one Piccolo multi-row insert and 90x faster than
-Piccolo objects one by one (figures in ``docs/catalog.md``).
+The file is read once: the rows that pass validation wait in a temporary
+file (:class:`SpilledRows`) for the second pass, which writes them with
+:mod:`engine.catalog.import_writer` (``executemany`` on SQLite, ``COPY`` and
+set-based upserts on PostgreSQL; figures in ``docs/catalog.md`` and
+``docs/performance.md``).
 Each batch writes one ``catalog_imported`` outbox event
 ``{"product_ids": [...], "variants": n}`` instead of one event per row.
 """
@@ -30,6 +32,8 @@ import hashlib
 import inspect
 import io
 import json
+import pickle
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,11 +264,12 @@ def text_source(text: str, fmt: str) -> Source:
 
 
 def records_source(records: Iterable[dict[str, Any]]) -> Source:
-    """A source over in-memory JSON-Lines-shaped records (line = position + 1)."""
-    items = list(records)
+    """A source over JSON-Lines-shaped records (line = position + 1), taken
+    as they come: a generator is streamed, never held as a list (the importer
+    reads its source once)."""
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        yield from enumerate(items, start=1)
+        yield from enumerate(records, start=1)
 
     return rows
 
@@ -418,11 +423,52 @@ def _fingerprint(row: Row) -> bytes:
     return hashlib.blake2b(json.dumps(row.product, sort_keys=True).encode(), digest_size=12).digest()
 
 
+class SpilledRows:
+    """The rows validation accepted, kept on disk between the two passes so
+    the file is read and parsed once: pickled in chunks to an anonymous
+    temporary file (written and read back by this process only), so memory
+    holds one chunk, not the file. Use as a context manager (closes the file)."""
+
+    CHUNK_ROWS = 2000
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()
+        self._chunk: list[tuple] = []
+
+    def add(self, row: Row) -> None:
+        self._chunk.append((row.line, row.slug, row.sku, row.product, row.variant, row.stock))
+        if len(self._chunk) >= self.CHUNK_ROWS:
+            self._dump()
+
+    def _dump(self) -> None:
+        if self._chunk:
+            pickle.dump(self._chunk, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._chunk = []
+
+    def __iter__(self) -> Iterator[Row]:
+        self._dump()
+        self._file.seek(0)
+        while True:
+            try:
+                chunk = pickle.load(self._file)
+            except EOFError:
+                return
+            for values in chunk:
+                yield Row(*values)
+
+    def __enter__(self) -> "SpilledRows":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+
 async def validate(source: Source, ctx: _Context, report: ImportReport,
-                   checking: Callable[[int], None] | None = None) -> None:
-    """Pass one: every row checked, cross-row rules included; fills ``report``.
-    What it keeps grows by one small entry per product (its first line, a
-    digest of its fields, its currency) and per SKU (its line)."""
+                   checking: Callable[[int], None] | None = None, accepted: SpilledRows | None = None) -> None:
+    """Pass one: every row checked, cross-row rules included; fills ``report``
+    and adds each row that passed to ``accepted``. What it keeps in memory
+    grows by one small entry per product (its first line, a digest of its
+    fields, its currency) and per SKU (its line)."""
     first_of: dict[str, tuple[int, str, str]] = {}
     sku_lines: dict[str, int] = {}
     pending: list[tuple[str, str, int]] = []
@@ -466,6 +512,8 @@ async def validate(source: Source, ctx: _Context, report: ImportReport,
             report.add_error(line, f"currency: differs from line {known[0]} (one currency per product)")
             continue
         pending.append((row.sku, row.slug, line))
+        if accepted is not None:
+            accepted.add(row)
         if len(pending) >= 500:
             await check_owners()
     if pending:
@@ -504,9 +552,10 @@ async def import_source(runtime: Any, source: Source, *, batch_size: int = 5000,
     which is awaited). Returns the report; when it has errors nothing was
     written (``report.written`` is False).
 
-    The source is read twice, as a stream, and written in batches of
-    ``batch_size`` rows, one transaction each (memory follows the batch, not
-    the file; validation keeps one small entry per product and SKU). On
+    The source is read once, as a stream; the rows it accepted wait on disk
+    (:class:`SpilledRows`) and are written in batches of ``batch_size`` rows,
+    one transaction each (memory follows the batch, not the file; validation
+    keeps one small entry per product and SKU). On
     PostgreSQL the planner's statistics are refreshed after the first
     :data:`ANALYZE_AFTER_ROWS` rows and whenever the rows written have doubled
     since, so the statements of later batches are planned for the tables'
@@ -515,12 +564,19 @@ async def import_source(runtime: Any, source: Source, *, batch_size: int = 5000,
     started = time.perf_counter()
     report = ImportReport()
     ctx = await _load_context(runtime.settings.store.currency)
-    await validate(source, ctx, report, checking)
-    if on_validated:
-        await maybe_await(on_validated(report))
-    if report.error_count or report.rows == 0:
-        report.seconds = time.perf_counter() - started
-        return report
+    with SpilledRows() as accepted:
+        await validate(source, ctx, report, checking, accepted)
+        if on_validated:
+            await maybe_await(on_validated(report))
+        if report.error_count == 0 and report.rows:
+            await _write(runtime, ctx, accepted, report, batch_size, progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+async def _write(runtime: Any, ctx: _Context, rows: Iterable[Row], report: ImportReport, batch_size: int,
+                 progress: Callable[[int], None] | None) -> None:
+    """Pass two: ``rows`` (validated) written in batches (see :func:`import_source`)."""
     dialect = runtime.database.dialect
     warehouse_ids = {row["code"]: row["id"] for row in await fetch("SELECT id, code FROM catalog_warehouses")}
     attribute_ids = {code: row["id"] for code, row in ctx.attributes.items()}
@@ -548,9 +604,7 @@ async def import_source(runtime: Any, source: Source, *, batch_size: int = 5000,
         batch.clear()
         positions.clear()
 
-    parse = RowParser(ctx)
-    for line, raw in source():
-        row = parse(line, raw)
+    for row in rows:
         positions[row.sku] = per_product.get(row.slug, 0)
         per_product[row.slug] = positions[row.sku] + 1
         batch.append(row)
@@ -561,8 +615,6 @@ async def import_source(runtime: Any, source: Source, *, batch_size: int = 5000,
     if written >= ANALYZE_AFTER_ROWS:
         await analyze(dialect)
     report.written = True
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 async def import_products(runtime: Any, path: str | Path, fmt: str | None = None, *, batch_size: int = 5000,
