@@ -33,6 +33,7 @@ import inspect
 import io
 import json
 import pickle
+import sqlite3
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -463,15 +464,53 @@ class SpilledRows:
         self._file.close()
 
 
+class SkuRegister:
+    """The SKUs of the file and the line each was first seen on, in a private
+    temporary SQLite file (``sqlite3.connect("")``, deleted on close) with a
+    small page cache: duplicate SKUs are found across any number of rows in
+    bounded memory. SKUs are checked in chunks (:meth:`check`)."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("")
+        self._db.execute("PRAGMA cache_size = -4096")  # KiB
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("CREATE TABLE skus (sku TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID")
+        self.count = 0
+
+    def check(self, chunk: list[tuple[str, int]]) -> list[tuple[int, str, int]]:
+        """Register ``(sku, line)`` pairs in file order; returns
+        ``(line, sku, first line)`` for each SKU already seen (here or in the
+        chunk) and registers the others."""
+        found: dict[str, int] = {}
+        skus = list({sku for sku, _ in chunk})
+        for part in range(0, len(skus), 500):
+            keys = skus[part:part + 500]
+            found.update(self._db.execute(
+                f"SELECT sku, line FROM skus WHERE sku IN ({', '.join('?' * len(keys))})", keys).fetchall())
+        duplicates, fresh = [], []
+        for sku, line in chunk:
+            if sku in found:
+                duplicates.append((line, sku, found[sku]))
+            else:
+                found[sku] = line
+                fresh.append((sku, line))
+        self._db.executemany("INSERT INTO skus (sku, line) VALUES (?, ?)", fresh)
+        self.count += len(fresh)
+        return duplicates
+
+    def close(self) -> None:
+        self._db.close()
+
+
 async def validate(source: Source, ctx: _Context, report: ImportReport,
                    checking: Callable[[int], None] | None = None, accepted: SpilledRows | None = None) -> None:
     """Pass one: every row checked, cross-row rules included; fills ``report``
-    and adds each row that passed to ``accepted``. What it keeps in memory
-    grows by one small entry per product (its first line, a digest of its
-    fields, its currency) and per SKU (its line)."""
-    first_of: dict[str, tuple[int, str, str]] = {}
-    sku_lines: dict[str, int] = {}
+    (errors in line order) and adds each row that passed its own checks to
+    ``accepted``. Memory holds one small entry per product (its first line, a
+    digest of its fields, its currency); SKUs go to a :class:`SkuRegister`."""
+    first_of: dict[str, tuple[int, bytes, str]] = {}
     pending: list[tuple[str, str, int]] = []
+    register = SkuRegister()
 
     async def check_owners() -> None:
         skus = [sku for sku, _, _ in pending]
@@ -481,45 +520,47 @@ async def validate(source: Source, ctx: _Context, report: ImportReport,
         for sku, slug, line in pending:
             if sku in owners and owners[sku] != slug:
                 report.add_error(line, f"sku: {sku!r} belongs to product {owners[sku]!r}")
+        for line, sku, first in register.check([(sku, line) for sku, _, line in pending]):
+            report.add_error(line, f"sku: {sku!r} is already on line {first}")
         pending.clear()
 
     parse = RowParser(ctx)
     fingerprinted: tuple[Any, bytes] = (None, b"")
-    for line, raw in source():
-        report.rows += 1
-        if checking and report.rows % CHECK_PROGRESS_ROWS == 0:
-            await maybe_await(checking(report.rows))
-        try:
-            row = parse(line, raw)
-        except ShopError as exc:
-            report.add_error(line, str(exc))
-            continue
-        if row.sku in sku_lines:
-            report.add_error(line, f"sku: {row.sku!r} is already on line {sku_lines[row.sku]}")
-            continue
-        sku_lines[row.sku] = line
-        known = first_of.get(row.slug)
-        if known is None:
-            if row.product is None:
-                report.add_error(line, "title: is required on the first row of a product")
+    try:
+        for line, raw in source():
+            report.rows += 1
+            if checking and report.rows % CHECK_PROGRESS_ROWS == 0:
+                await maybe_await(checking(report.rows))
+            try:
+                row = parse(line, raw)
+            except ShopError as exc:
+                report.add_error(line, str(exc))
                 continue
-            fingerprinted = (row.product, _fingerprint(row))
-            first_of[row.slug] = (line, fingerprinted[1], row.variant["currency"])
-        elif row.product is not None and row.product is not fingerprinted[0] and _fingerprint(row) != known[1]:
-            report.add_error(line, f"product fields differ from line {known[0]} (same product_slug {row.slug!r})")
-            continue
-        elif row.variant["currency"] != known[2]:
-            report.add_error(line, f"currency: differs from line {known[0]} (one currency per product)")
-            continue
-        pending.append((row.sku, row.slug, line))
-        if accepted is not None:
-            accepted.add(row)
-        if len(pending) >= 500:
+            known = first_of.get(row.slug)
+            if known is None:
+                if row.product is None:
+                    report.add_error(line, "title: is required on the first row of a product")
+                    continue
+                fingerprinted = (row.product, _fingerprint(row))
+                first_of[row.slug] = (line, fingerprinted[1], row.variant["currency"])
+            elif row.product is not None and row.product is not fingerprinted[0] and _fingerprint(row) != known[1]:
+                report.add_error(line, f"product fields differ from line {known[0]} (same product_slug {row.slug!r})")
+                continue
+            elif row.variant["currency"] != known[2]:
+                report.add_error(line, f"currency: differs from line {known[0]} (one currency per product)")
+                continue
+            pending.append((row.sku, row.slug, line))
+            if accepted is not None:
+                accepted.add(row)
+            if len(pending) >= 500:
+                await check_owners()
+        if pending:
             await check_owners()
-    if pending:
-        await check_owners()
+    finally:
+        register.close()
+    report.errors.sort(key=lambda error: error.line)
     report.products = len(first_of)
-    report.variants = len(sku_lines)
+    report.variants = register.count
 
 
 # ---------------------------------------------------------------- writing
