@@ -28,6 +28,7 @@ from engine.db.sql import chunks, fetch, placeholders
 
 PRODUCT_FIELDS = ("title", "description", "status", "seo_title", "seo_description", "tax_class")
 PRODUCT_COLUMNS = ("slug", *PRODUCT_FIELDS, "currency", "created_at", "updated_at")
+NO_OPTIONS: dict[str, str] = {}
 VARIANT_COLUMNS = ("product", "sku", "options", "price_amount", "currency", "weight_grams", "position")
 
 
@@ -110,10 +111,15 @@ class SqliteBatchWriter:
         product_ids = await self.ids("catalog_products", "slug", slugs)
         # variants
         variant_groups: dict[tuple[bool, bool], list[tuple]] = {}
+        encoded: dict[int, str] = {}  # rows share their options objects: each is encoded once
         for row in rows:
             has_options, has_weight = "options" in row.variant, "weight_grams" in row.variant
+            options = row.variant.get("options", NO_OPTIONS)
+            text = encoded.get(id(options))
+            if text is None:
+                text = encoded[id(options)] = json.dumps(options, sort_keys=True)
             variant_groups.setdefault((has_options, has_weight), []).append((
-                product_ids[row.slug], row.sku, json.dumps(row.variant.get("options", {}), sort_keys=True),
+                product_ids[row.slug], row.sku, text,
                 row.variant["price_amount"], row.variant["currency"], row.variant.get("weight_grams", 0),
                 positions[row.sku]))
         for (has_options, has_weight), values in variant_groups.items():

@@ -374,6 +374,10 @@ class RowParser:
         self.ctx = ctx
         self._last_key: list[Any] | None = None
         self._last_product: dict[str, Any] | None = None
+        # a file repeats a few currencies and option combinations on every row:
+        # each distinct one is checked once (values are never mutated)
+        self._currencies: dict[Any, str] = {}
+        self._options: dict[tuple, dict[str, str]] = {}
 
     def __call__(self, line: int, raw: dict[str, Any]) -> Row:
         """Validate one raw record; raises :class:`InvalidInput` with the reason."""
@@ -392,7 +396,12 @@ class RowParser:
             self._last_key = None
             product = parse_product(raw, ctx)
             self._last_key, self._last_product = key, product
-        currency = check_currency(raw.get("currency") or ctx.currency, ctx.currency)
+        given = raw.get("currency") or ctx.currency
+        currency = self._currencies.get(given) if isinstance(given, str) else None
+        if currency is None:
+            currency = check_currency(given, ctx.currency)
+            if isinstance(given, str) and len(self._currencies) < 100:
+                self._currencies[given] = currency
         if "price" in raw and raw["price"] not in (None, ""):
             amount = parse_price(raw["price"], currency)
         elif raw.get("price_amount") not in (None, ""):
@@ -401,7 +410,7 @@ class RowParser:
             fail("price", "is required")
         variant: dict[str, Any] = {"price_amount": amount, "currency": currency}
         if "options" in raw:
-            variant["options"] = check_options(raw["options"])
+            variant["options"] = self._checked_options(raw["options"])
         if "weight_grams" in raw:
             variant["weight_grams"] = check_int(raw["weight_grams"] or 0, "weight_grams", maximum=10**9)
         stock: dict[str, int] = {}
@@ -418,6 +427,19 @@ class RowParser:
                     fail(column, f"no warehouse {code!r}")
                 stock[warehouse] = check_int(quantity, column, maximum=10**9)
         return Row(line=line, slug=slug, sku=sku, product=product, variant=variant, stock=stock)
+
+    def _checked_options(self, raw: Any) -> dict[str, str]:
+        """``check_options(raw)``, remembered for up to 10,000 distinct flat
+        objects of text (an option column set read from CSV or JSON)."""
+        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+            return check_options(raw)
+        key = tuple(raw.items())
+        checked = self._options.get(key)
+        if checked is None:
+            checked = check_options(raw)
+            if len(self._options) < 10_000:
+                self._options[key] = checked
+        return checked
 
 
 def _fingerprint(row: Row) -> bytes:
