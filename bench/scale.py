@@ -35,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,7 @@ class ImportFigures:
     wall: float
     cpu: float
     peak_rss_mb: float
+    database_cpu: float = 0.0  # PostgreSQL's server processes
 
 
 @dataclass
@@ -128,21 +130,54 @@ async def prepare(url: str) -> None:
         await runtime.stop()
 
 
+class BackendCpu:
+    """CPU seconds used by the PostgreSQL server processes serving one
+    database, sampled in a thread while they live (a backend's time is gone
+    once its connection closes)."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        import psutil
+
+        while not self._stop.wait(0.25):
+            for proc in psutil.process_iter(["name", "cmdline"]):
+                try:
+                    if proc.info["name"] == "postgres" and self.database in " ".join(proc.info["cmdline"] or ()):
+                        times = proc.cpu_times()
+                        self.seen[proc.pid] = times.user + times.system
+                except psutil.Error:
+                    pass
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return sum(self.seen.values())
+
+
 def run_import(url: str, path: Path, rows: int) -> ImportFigures:
     """``shopwright import products`` in a subprocess; its wall time, CPU time
-    and peak RSS (``wait4``). Its progress goes to this process's stderr."""
+    and peak RSS (``wait4``), and on PostgreSQL the server's CPU time for
+    it. Its progress goes to this process's stderr."""
     env = server_env(url)
+    backend = BackendCpu(url.rsplit("/", 1)[1]) if url.startswith("postgres") else None
     started = time.monotonic()
     process = subprocess.Popen([str(BIN / "shopwright"), "import", "products", str(path)], env=env,
                                stdout=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.monotonic() - started
+    database_cpu = backend.stop() if backend else 0.0
     output = process.stdout.read() if process.stdout else ""
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"import failed ({process.returncode}):\n{output}")
     print(output.strip())
-    return ImportFigures(rows, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    return ImportFigures(rows, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, database_cpu)
 
 
 async def write_catalog(url: str, step: int) -> None:
@@ -252,8 +287,9 @@ def report(run: Run) -> None:
     print(f"\n== {run.database}, {run.products:,} products; load average {load_average()}")
     imported = run.imported
     if imported:
+        server = f" + {imported.database_cpu:.1f} s CPU of PostgreSQL" if imported.database_cpu else ""
         print(f"import: {imported.rows:,} rows in {imported.wall:.1f} s wall, {imported.cpu:.1f} s CPU "
-              f"(the importing process), peak RSS {imported.peak_rss_mb:.0f} MB")
+              f"(the importing process){server}, peak RSS {imported.peak_rss_mb:.0f} MB")
     if not run.results:
         return
     bare = run.bare()
@@ -285,8 +321,9 @@ def summary(runs: list[Run]) -> None:
     print("| first view of a root category: after start / after a write (median) | " + " | ".join(
         f"{run.first_after_start_ms:.0f} / {statistics.median(run.first_views_ms):.0f} ms"
         if run.first_views_ms else "—" for run in runs) + " |")
-    print("| import: wall / CPU / peak RSS | " + " | ".join(
-        f"{run.imported.wall:.1f} s / {run.imported.cpu:.1f} s / {run.imported.peak_rss_mb:.0f} MB"
+    print("| import: wall / CPU (+ database CPU) / peak RSS | " + " | ".join(
+        f"{run.imported.wall:.1f} s / {run.imported.cpu:.1f} s (+ {run.imported.database_cpu:.1f} s) / "
+        f"{run.imported.peak_rss_mb:.0f} MB"
         if run.imported else "—" for run in runs) + " |")
     print("| worker RSS after random category traffic | " + " | ".join(
         f"{max(run.rss_after_traffic_mb or run.rss_mb):.0f} MB" if run.rss_mb else "—" for run in runs) + " |")
