@@ -140,3 +140,22 @@ async def main():
 
 asyncio.run(main())
 """
+
+
+async def test_a_sku_repeated_far_apart_is_reported_with_its_first_line(catalog_app, tmp_path):
+    path = tmp_path / "dup.csv"
+    rows = write_file(path, 700)  # 2,100 rows: checked in chunks of 500
+    with path.open("a", newline="") as handle:
+        csv.writer(handle).writerow(["late", "Late", "", "published", "", "", "", "", "", "BULK-3-M", "", "", "1.00",
+                                     "EUR", "1", "1"])
+        csv.writer(handle).writerow(["bad slug", "Bad", "", "published", "", "", "", "", "", "BAD-1", "", "", "1.00",
+                                     "EUR", "1", "1"])
+    before = await catalog_counts()
+    report = await import_products(catalog_app.runtime, path, batch_size=400)
+    assert not report.ok and not report.written
+    late_line = len(rows) + 2  # after the header and every generated row
+    assert [(error.line, error.message) for error in report.errors] == [
+        (late_line, "sku: 'BULK-3-M' is already on line 12"),
+        (late_line + 1, report.errors[1].message)]
+    assert report.errors[1].message.startswith("product_slug:")
+    assert await catalog_counts() == before
