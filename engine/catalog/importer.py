@@ -486,20 +486,44 @@ class SpilledRows:
         self._file.close()
 
 
-class SkuRegister:
-    """The SKUs of the file and the line each was first seen on, in a private
-    temporary SQLite file (``sqlite3.connect("")``, deleted on close) with a
-    small page cache: duplicate SKUs are found across any number of rows in
-    bounded memory. SKUs are checked in chunks (:meth:`check`)."""
+class FileRegister:
+    """What the check pass has seen of the file, in a private temporary
+    SQLite file (``sqlite3.connect("")``, deleted on close) with a small page
+    cache, so validation needs bounded memory whatever the file's size: each
+    SKU with the line it was first on (checked in chunks, :meth:`check_skus`)
+    and each product's first line, field digest and currency
+    (:meth:`product`, :meth:`add_product`; the last few are also kept in
+    memory, as a product's rows usually follow each other)."""
+
+    RECENT = 256
 
     def __init__(self) -> None:
         self._db = sqlite3.connect("")
         self._db.execute("PRAGMA cache_size = -4096")  # KiB
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("CREATE TABLE skus (sku TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID")
-        self.count = 0
+        self._db.execute("CREATE TABLE products (slug TEXT PRIMARY KEY, line INTEGER NOT NULL, digest BLOB NOT NULL, "
+                         "currency TEXT NOT NULL) WITHOUT ROWID")
+        self._recent: dict[str, tuple[int, bytes, str]] = {}
+        self.skus = 0
+        self.products = 0
 
-    def check(self, chunk: list[tuple[str, int]]) -> list[tuple[int, str, int]]:
+    def product(self, slug: str) -> tuple[int, bytes, str] | None:
+        """``(first line, digest, currency)`` of a product seen before, or None."""
+        known = self._recent.get(slug)
+        if known is None:
+            known = self._db.execute("SELECT line, digest, currency FROM products WHERE slug = ?", (slug,)).fetchone()
+        return known
+
+    def add_product(self, slug: str, line: int, digest: bytes, currency: str) -> None:
+        self._db.execute("INSERT INTO products (slug, line, digest, currency) VALUES (?, ?, ?, ?)",
+                         (slug, line, digest, currency))
+        if len(self._recent) >= self.RECENT:
+            self._recent.pop(next(iter(self._recent)))
+        self._recent[slug] = (line, digest, currency)
+        self.products += 1
+
+    def check_skus(self, chunk: list[tuple[str, int]]) -> list[tuple[int, str, int]]:
         """Register ``(sku, line)`` pairs in file order; returns
         ``(line, sku, first line)`` for each SKU already seen (here or in the
         chunk) and registers the others."""
@@ -517,7 +541,7 @@ class SkuRegister:
                 found[sku] = line
                 fresh.append((sku, line))
         self._db.executemany("INSERT INTO skus (sku, line) VALUES (?, ?)", fresh)
-        self.count += len(fresh)
+        self.skus += len(fresh)
         return duplicates
 
     def close(self) -> None:
@@ -528,11 +552,11 @@ async def validate(source: Source, ctx: _Context, report: ImportReport,
                    checking: Callable[[int], None] | None = None, accepted: SpilledRows | None = None) -> None:
     """Pass one: every row checked, cross-row rules included; fills ``report``
     (errors in line order) and adds each row that passed its own checks to
-    ``accepted``. Memory holds one small entry per product (its first line, a
-    digest of its fields, its currency); SKUs go to a :class:`SkuRegister`."""
-    first_of: dict[str, tuple[int, bytes, str]] = {}
+    ``accepted``. What it must remember of earlier rows (each product's first
+    line, field digest and currency; each SKU's line) goes to a
+    :class:`FileRegister`, so its memory does not grow with the file."""
     pending: list[tuple[str, str, int]] = []
-    register = SkuRegister()
+    register = FileRegister()
 
     async def check_owners() -> None:
         skus = [sku for sku, _, _ in pending]
@@ -542,7 +566,7 @@ async def validate(source: Source, ctx: _Context, report: ImportReport,
         for sku, slug, line in pending:
             if sku in owners and owners[sku] != slug:
                 report.add_error(line, f"sku: {sku!r} belongs to product {owners[sku]!r}")
-        for line, sku, first in register.check([(sku, line) for sku, _, line in pending]):
+        for line, sku, first in register.check_skus([(sku, line) for sku, _, line in pending]):
             report.add_error(line, f"sku: {sku!r} is already on line {first}")
         pending.clear()
 
@@ -558,13 +582,13 @@ async def validate(source: Source, ctx: _Context, report: ImportReport,
             except ShopError as exc:
                 report.add_error(line, str(exc))
                 continue
-            known = first_of.get(row.slug)
+            known = register.product(row.slug)
             if known is None:
                 if row.product is None:
                     report.add_error(line, "title: is required on the first row of a product")
                     continue
                 fingerprinted = (row.product, _fingerprint(row))
-                first_of[row.slug] = (line, fingerprinted[1], row.variant["currency"])
+                register.add_product(row.slug, line, fingerprinted[1], row.variant["currency"])
             elif row.product is not None and row.product is not fingerprinted[0] and _fingerprint(row) != known[1]:
                 report.add_error(line, f"product fields differ from line {known[0]} (same product_slug {row.slug!r})")
                 continue
@@ -578,11 +602,10 @@ async def validate(source: Source, ctx: _Context, report: ImportReport,
                 await check_owners()
         if pending:
             await check_owners()
+        report.products, report.variants = register.products, register.skus
     finally:
         register.close()
     report.errors.sort(key=lambda error: error.line)
-    report.products = len(first_of)
-    report.variants = register.count
 
 
 # ---------------------------------------------------------------- writing
@@ -617,8 +640,8 @@ async def import_source(runtime: Any, source: Source, *, batch_size: int = 5000,
 
     The source is read once, as a stream; the rows it accepted wait on disk
     (:class:`SpilledRows`) and are written in batches of ``batch_size`` rows,
-    one transaction each (memory follows the batch, not the file; validation
-    keeps one small entry per product and SKU). On
+    one transaction each (memory follows the batch, not the file: what
+    validation remembers of earlier rows is in a :class:`FileRegister`). On
     PostgreSQL the planner's statistics are refreshed after the first
     :data:`ANALYZE_AFTER_ROWS` rows and whenever the rows written have doubled
     since, so the statements of later batches are planned for the tables'
