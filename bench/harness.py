@@ -237,14 +237,17 @@ class Result:
 
 
 def run_wrk(url: str, seconds: int, connections: int, threads: int = 1, headers: dict[str, str] | None = None,
-            server: Hypercorn | None = None) -> Result:
+            server: Hypercorn | None = None, script: Path | None = None) -> Result:
     """``wrk --latency`` against ``url``; fails on any non-2xx/3xx answer.
     The timeout is long (:data:`WRK_TIMEOUT`) so that slow servers' answers
-    count in the latencies instead of being dropped as wrk's timeouts."""
+    count in the latencies instead of being dropped as wrk's timeouts.
+    ``script``: a wrk Lua script (e.g. one that makes every request's path)."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", WRK_TIMEOUT,
                "--latency"]
+    if script is not None:
+        command += ["-s", str(script)]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     before_server = server.cpu_seconds() if server else 0.0
@@ -270,7 +273,7 @@ def run_wrk(url: str, seconds: int, connections: int, threads: int = 1, headers:
 
 
 def measure(url: str, seconds: int, connections: int, threads: int = 1, headers: dict[str, str] | None = None,
-            server: Hypercorn | None = None) -> Result:
+            server: Hypercorn | None = None, script: Path | None = None) -> Result:
     """A 2-second warm-up, then the measured run.
 
     A server that answers one request at a time (a sync WSGI worker) is still
@@ -278,9 +281,9 @@ def measure(url: str, seconds: int, connections: int, threads: int = 1, headers:
     queued behind them, waits for that before the measured run starts."""
     import httpx
 
-    run_wrk(url, min(2, seconds), connections, threads, headers)
+    run_wrk(url, min(2, seconds), connections, threads, headers, script=script)
     httpx.get(url, headers=headers, timeout=300)
-    result = run_wrk(url, seconds, connections, threads, headers, server)
+    result = run_wrk(url, seconds, connections, threads, headers, server, script)
     if result.timeouts:
         print(f"warning: {result.timeouts} requests to {url} took longer than {WRK_TIMEOUT} "
               "(left out of the latencies)")

@@ -8,12 +8,19 @@ expire after a TTL (a safety net for changes no counter sees). In Redis the
 counter values are part of the key, so stale entries are unreachable and
 expire on their own; values are JSON (never pickle).
 
+The memory store is bounded by bytes (``[cache] max_memory_mb``): what an
+entry costs is measured (:func:`footprint`: the key, the value and every
+object it holds, as Python keeps them), so a worker's memory stays within the
+budget whatever mix of pages and catalog reads the traffic makes; the least
+recently used entries go first.
+
 :meth:`Cache.get_or_load` lets concurrent misses of one key share one load.
 """
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import sys
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -26,8 +33,9 @@ from engine.cache.counters import Generation, scope_values
 
 log = structlog.get_logger("shopwright.cache")
 
-#: nominal size of a data entry (catalog reads are a few kB at most)
-DATA_ENTRY_BYTES = 4096
+#: what the store spends on an entry besides its key and value: the
+#: ``Entry``, its ``deps`` tuple and its slot in the ordered map
+ENTRY_OVERHEAD_BYTES = 240
 
 
 @dataclass
@@ -39,7 +47,13 @@ class Entry:
 
 
 class MemoryStore:
-    """A least-recently-used map bounded by entry count and bytes."""
+    """A least-recently-used map bounded by entry count and bytes.
+
+    ``size`` given to :meth:`set` is what the entry costs (the caller
+    measures it, e.g. with :func:`footprint`); ``bytes`` is the sum over the
+    entries held, never above ``max_bytes``. An entry larger than the whole
+    budget is not kept. A lookup (:meth:`get`) makes an entry the most
+    recently used; eviction takes the least recently used first."""
 
     def __init__(self, max_entries: int, max_bytes: int) -> None:
         self.max_entries = max_entries
@@ -151,12 +165,12 @@ class Cache:
             raw = await self.redis.get(self.redis.key(f"{self.build}:{kind}", key, deps))
             if raw is not None:
                 value = decode(kind, raw)
-                self.memory.set((kind, key), value, deps, self.data_ttl, size_of(value))
+                self.memory.set((kind, key), value, deps, self.data_ttl, entry_size((kind, key), value))
         self.on_lookup(kind, value is not None)
         return value
 
     async def store(self, kind: str, key: Hashable, deps: tuple[int, ...], value: Any, ttl: float) -> None:
-        self.memory.set((kind, key), value, deps, ttl, size_of(value))
+        self.memory.set((kind, key), value, deps, ttl, entry_size((kind, key), value))
         if self.redis is not None:
             await self.redis.set(self.redis.key(f"{self.build}:{kind}", key, deps), encode(kind, value), ttl)
 
@@ -216,6 +230,43 @@ def decode(kind: str, raw: Any) -> Any:
     return codec[1](raw) if codec else raw
 
 
-def size_of(value: Any) -> int:
-    size = getattr(value, "size", None)
-    return size if isinstance(size, int) else DATA_ENTRY_BYTES
+# ------------------------------------------------------------------ sizes
+_ATOMS = (str, bytes, int, float, bool, type(None))
+
+
+def footprint(value: Any) -> int:
+    """Bytes of memory ``value`` holds: ``sys.getsizeof`` of it and of every
+    object reachable through containers (dict, list, tuple, set), instance
+    ``__dict__`` and ``__slots__``, each object counted once. Objects shared
+    with the rest of the process (interned keys, small ints) are counted
+    too, so the figure errs on the high side, never low. Classes, functions
+    and modules are not followed."""
+    seen: set[int] = set()
+    total = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        total += sys.getsizeof(item)
+        if isinstance(item, _ATOMS):
+            continue
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+        elif not isinstance(item, type) and not callable(item):
+            attributes = getattr(item, "__dict__", None)
+            if attributes is not None:
+                stack.append(attributes)
+            for slot in getattr(type(item), "__slots__", ()):
+                if hasattr(item, slot):
+                    stack.append(getattr(item, slot))
+    return total
+
+
+def entry_size(key: Hashable, value: Any) -> int:
+    """What keeping ``value`` under ``key`` costs the memory store, in bytes."""
+    return footprint(key) + footprint(value) + ENTRY_OVERHEAD_BYTES

@@ -17,9 +17,11 @@ Fields missing from the file (a column that is not there, a JSON key that is
 absent) leave stored data alone; present but empty fields clear it. Variants
 that are not in the file are kept.
 
-Writes are ``executemany`` statements on the transaction's connection: on
-SQLite about 20x faster than one Piccolo multi-row insert and 90x faster than
-Piccolo objects one by one (figures in ``docs/catalog.md``).
+The file is read once: the rows that pass validation wait in a temporary
+file (:class:`SpilledRows`) for the second pass, which writes them with
+:mod:`engine.catalog.import_writer` (``executemany`` on SQLite, ``COPY`` and
+set-based upserts on PostgreSQL; figures in ``docs/catalog.md`` and
+``docs/performance.md``).
 Each batch writes one ``catalog_imported`` outbox event
 ``{"product_ids": [...], "variants": n}`` instead of one event per row.
 """
@@ -30,15 +32,19 @@ import hashlib
 import inspect
 import io
 import json
+import pickle
+import sqlite3
+import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from engine import outbox
-from engine.catalog.facets import DERIVED_TABLES, refresh_products
-from engine.db.sql import chunks, fetch, placeholders
+from engine.cache.counters import bump
+from engine.catalog.facets import DERIVED_TABLES, REBUILD_AFTER_PRODUCTS, rebuild_all, refresh_products
+from engine.catalog.import_writer import batch_writer
+from engine.db.sql import fetch, placeholders
 from engine.errors import InvalidInput, ShopError
 from engine.catalog.validation import (
     canonical_attribute_value,
@@ -59,7 +65,6 @@ BASE_COLUMNS = (
     "product_slug", "title", "description", "status", "seo_title", "seo_description", "tax_class",
     "categories", "image_urls", "image_alts", "sku", "price", "currency", "weight_grams", "stock",
 )
-PRODUCT_FIELDS = ("title", "description", "status", "seo_title", "seo_description", "tax_class")
 LIST_SEPARATOR = "|"
 MAX_REPORTED_ERRORS = 1000
 
@@ -262,11 +267,12 @@ def text_source(text: str, fmt: str) -> Source:
 
 
 def records_source(records: Iterable[dict[str, Any]]) -> Source:
-    """A source over in-memory JSON-Lines-shaped records (line = position + 1)."""
-    items = list(records)
+    """A source over JSON-Lines-shaped records (line = position + 1), taken
+    as they come: a generator is streamed, never held as a list (the importer
+    reads its source once)."""
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        yield from enumerate(items, start=1)
+        yield from enumerate(records, start=1)
 
     return rows
 
@@ -370,6 +376,10 @@ class RowParser:
         self.ctx = ctx
         self._last_key: list[Any] | None = None
         self._last_product: dict[str, Any] | None = None
+        # a file repeats a few currencies and option combinations on every row:
+        # each distinct one is checked once (values are never mutated)
+        self._currencies: dict[Any, str] = {}
+        self._options: dict[tuple, dict[str, str]] = {}
 
     def __call__(self, line: int, raw: dict[str, Any]) -> Row:
         """Validate one raw record; raises :class:`InvalidInput` with the reason."""
@@ -388,7 +398,12 @@ class RowParser:
             self._last_key = None
             product = parse_product(raw, ctx)
             self._last_key, self._last_product = key, product
-        currency = check_currency(raw.get("currency") or ctx.currency, ctx.currency)
+        given = raw.get("currency") or ctx.currency
+        currency = self._currencies.get(given) if isinstance(given, str) else None
+        if currency is None:
+            currency = check_currency(given, ctx.currency)
+            if isinstance(given, str) and len(self._currencies) < 100:
+                self._currencies[given] = currency
         if "price" in raw and raw["price"] not in (None, ""):
             amount = parse_price(raw["price"], currency)
         elif raw.get("price_amount") not in (None, ""):
@@ -397,7 +412,7 @@ class RowParser:
             fail("price", "is required")
         variant: dict[str, Any] = {"price_amount": amount, "currency": currency}
         if "options" in raw:
-            variant["options"] = check_options(raw["options"])
+            variant["options"] = self._checked_options(raw["options"])
         if "weight_grams" in raw:
             variant["weight_grams"] = check_int(raw["weight_grams"] or 0, "weight_grams", maximum=10**9)
         stock: dict[str, int] = {}
@@ -415,16 +430,135 @@ class RowParser:
                 stock[warehouse] = check_int(quantity, column, maximum=10**9)
         return Row(line=line, slug=slug, sku=sku, product=product, variant=variant, stock=stock)
 
+    def _checked_options(self, raw: Any) -> dict[str, str]:
+        """``check_options(raw)``, remembered for up to 10,000 distinct flat
+        objects of text (an option column set read from CSV or JSON)."""
+        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+            return check_options(raw)
+        key = tuple(raw.items())
+        checked = self._options.get(key)
+        if checked is None:
+            checked = check_options(raw)
+            if len(self._options) < 10_000:
+                self._options[key] = checked
+        return checked
 
-def _fingerprint(row: Row) -> str:
-    return hashlib.sha1(json.dumps(row.product, sort_keys=True).encode()).hexdigest()
+
+def _fingerprint(row: Row) -> bytes:
+    return hashlib.blake2b(json.dumps(row.product, sort_keys=True).encode(), digest_size=12).digest()
 
 
-async def validate(source: Source, ctx: _Context, report: ImportReport) -> None:
-    """Pass one: every row checked, cross-row rules included; fills ``report``."""
-    first_of: dict[str, tuple[int, str, str]] = {}
-    sku_lines: dict[str, int] = {}
+class SpilledRows:
+    """The rows validation accepted, kept on disk between the two passes so
+    the file is read and parsed once: pickled in chunks to an anonymous
+    temporary file (written and read back by this process only), so memory
+    holds one chunk, not the file. Use as a context manager (closes the file)."""
+
+    CHUNK_ROWS = 2000
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()
+        self._chunk: list[tuple] = []
+
+    def add(self, row: Row) -> None:
+        self._chunk.append((row.line, row.slug, row.sku, row.product, row.variant, row.stock))
+        if len(self._chunk) >= self.CHUNK_ROWS:
+            self._dump()
+
+    def _dump(self) -> None:
+        if self._chunk:
+            pickle.dump(self._chunk, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._chunk = []
+
+    def __iter__(self) -> Iterator[Row]:
+        self._dump()
+        self._file.seek(0)
+        while True:
+            try:
+                chunk = pickle.load(self._file)
+            except EOFError:
+                return
+            for values in chunk:
+                yield Row(*values)
+
+    def __enter__(self) -> "SpilledRows":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+
+class FileRegister:
+    """What the check pass has seen of the file, in a private temporary
+    SQLite file (``sqlite3.connect("")``, deleted on close) with a small page
+    cache, so validation needs bounded memory whatever the file's size: each
+    SKU with the line it was first on (checked in chunks, :meth:`check_skus`)
+    and each product's first line, field digest and currency
+    (:meth:`product`, :meth:`add_product`; the last few are also kept in
+    memory, as a product's rows usually follow each other)."""
+
+    RECENT = 256
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("")
+        self._db.execute("PRAGMA cache_size = -4096")  # KiB
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("CREATE TABLE skus (sku TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID")
+        self._db.execute("CREATE TABLE products (slug TEXT PRIMARY KEY, line INTEGER NOT NULL, digest BLOB NOT NULL, "
+                         "currency TEXT NOT NULL) WITHOUT ROWID")
+        self._recent: dict[str, tuple[int, bytes, str]] = {}
+        self.skus = 0
+        self.products = 0
+
+    def product(self, slug: str) -> tuple[int, bytes, str] | None:
+        """``(first line, digest, currency)`` of a product seen before, or None."""
+        known = self._recent.get(slug)
+        if known is None:
+            known = self._db.execute("SELECT line, digest, currency FROM products WHERE slug = ?", (slug,)).fetchone()
+        return known
+
+    def add_product(self, slug: str, line: int, digest: bytes, currency: str) -> None:
+        self._db.execute("INSERT INTO products (slug, line, digest, currency) VALUES (?, ?, ?, ?)",
+                         (slug, line, digest, currency))
+        if len(self._recent) >= self.RECENT:
+            self._recent.pop(next(iter(self._recent)))
+        self._recent[slug] = (line, digest, currency)
+        self.products += 1
+
+    def check_skus(self, chunk: list[tuple[str, int]]) -> list[tuple[int, str, int]]:
+        """Register ``(sku, line)`` pairs in file order; returns
+        ``(line, sku, first line)`` for each SKU already seen (here or in the
+        chunk) and registers the others."""
+        found: dict[str, int] = {}
+        skus = list({sku for sku, _ in chunk})
+        for part in range(0, len(skus), 500):
+            keys = skus[part:part + 500]
+            found.update(self._db.execute(
+                f"SELECT sku, line FROM skus WHERE sku IN ({', '.join('?' * len(keys))})", keys).fetchall())
+        duplicates, fresh = [], []
+        for sku, line in chunk:
+            if sku in found:
+                duplicates.append((line, sku, found[sku]))
+            else:
+                found[sku] = line
+                fresh.append((sku, line))
+        self._db.executemany("INSERT INTO skus (sku, line) VALUES (?, ?)", fresh)
+        self.skus += len(fresh)
+        return duplicates
+
+    def close(self) -> None:
+        self._db.close()
+
+
+async def validate(source: Source, ctx: _Context, report: ImportReport,
+                   checking: Callable[[int], None] | None = None, accepted: SpilledRows | None = None) -> None:
+    """Pass one: every row checked, cross-row rules included; fills ``report``
+    (errors in line order) and adds each row that passed its own checks to
+    ``accepted``. What it must remember of earlier rows (each product's first
+    line, field digest and currency; each SKU's line) goes to a
+    :class:`FileRegister`, so its memory does not grow with the file."""
     pending: list[tuple[str, str, int]] = []
+    register = FileRegister()
 
     async def check_owners() -> None:
         skus = [sku for sku, _, _ in pending]
@@ -434,187 +568,54 @@ async def validate(source: Source, ctx: _Context, report: ImportReport) -> None:
         for sku, slug, line in pending:
             if sku in owners and owners[sku] != slug:
                 report.add_error(line, f"sku: {sku!r} belongs to product {owners[sku]!r}")
+        for line, sku, first in register.check_skus([(sku, line) for sku, _, line in pending]):
+            report.add_error(line, f"sku: {sku!r} is already on line {first}")
         pending.clear()
 
     parse = RowParser(ctx)
-    fingerprinted: tuple[Any, str] = (None, "")
-    for line, raw in source():
-        report.rows += 1
-        try:
-            row = parse(line, raw)
-        except ShopError as exc:
-            report.add_error(line, str(exc))
-            continue
-        if row.sku in sku_lines:
-            report.add_error(line, f"sku: {row.sku!r} is already on line {sku_lines[row.sku]}")
-            continue
-        sku_lines[row.sku] = line
-        known = first_of.get(row.slug)
-        if known is None:
-            if row.product is None:
-                report.add_error(line, "title: is required on the first row of a product")
+    fingerprinted: tuple[Any, bytes] = (None, b"")
+    try:
+        for line, raw in source():
+            report.rows += 1
+            if checking and report.rows % CHECK_PROGRESS_ROWS == 0:
+                await maybe_await(checking(report.rows))
+            try:
+                row = parse(line, raw)
+            except ShopError as exc:
+                report.add_error(line, str(exc))
                 continue
-            fingerprinted = (row.product, _fingerprint(row))
-            first_of[row.slug] = (line, fingerprinted[1], row.variant["currency"])
-        elif row.product is not None and row.product is not fingerprinted[0] and _fingerprint(row) != known[1]:
-            report.add_error(line, f"product fields differ from line {known[0]} (same product_slug {row.slug!r})")
-            continue
-        elif row.variant["currency"] != known[2]:
-            report.add_error(line, f"currency: differs from line {known[0]} (one currency per product)")
-            continue
-        pending.append((row.sku, row.slug, line))
-        if len(pending) >= 500:
+            known = register.product(row.slug)
+            if known is None:
+                if row.product is None:
+                    report.add_error(line, "title: is required on the first row of a product")
+                    continue
+                fingerprinted = (row.product, _fingerprint(row))
+                register.add_product(row.slug, line, fingerprinted[1], row.variant["currency"])
+            elif row.product is not None and row.product is not fingerprinted[0] and _fingerprint(row) != known[1]:
+                report.add_error(line, f"product fields differ from line {known[0]} (same product_slug {row.slug!r})")
+                continue
+            elif row.variant["currency"] != known[2]:
+                report.add_error(line, f"currency: differs from line {known[0]} (one currency per product)")
+                continue
+            pending.append((row.sku, row.slug, line))
+            if accepted is not None:
+                accepted.add(row)
+            if len(pending) >= 500:
+                await check_owners()
+        if pending:
             await check_owners()
-    if pending:
-        await check_owners()
-    report.products = len(first_of)
-    report.variants = len(sku_lines)
+        report.products, report.variants = register.products, register.skus
+    finally:
+        register.close()
+    report.errors.sort(key=lambda error: error.line)
 
 
 # ---------------------------------------------------------------- writing
-def _compile(sql: str, dialect: str) -> str:
-    if dialect == "sqlite":
-        return sql.replace("{}", "?")
-    parts = sql.split("{}")
-    return "".join(part + (f"${i + 1}" if i < len(parts) - 1 else "") for i, part in enumerate(parts))
-
-
-class _Writer:
-    """Writes one batch of validated rows on the transaction's connection."""
-
-    def __init__(self, connection: Any, dialect: str, ctx: _Context, warehouse_ids: dict[str, int]) -> None:
-        self.connection = connection
-        self.dialect = dialect
-        self.ctx = ctx
-        self.warehouse_ids = warehouse_ids
-
-    async def many(self, sql: str, rows: list[tuple]) -> None:
-        if rows:
-            await self.connection.executemany(_compile(sql, self.dialect), rows)
-
-    def changed(self, table: str, columns: Iterable[str]) -> str:
-        """An upsert guard true when a column differs: unchanged rows are not
-        rewritten (no dead tuples, no index or full-text churn on re-import)."""
-        operator = "IS NOT" if self.dialect == "sqlite" else "IS DISTINCT FROM"
-        return "(" + " OR ".join(f"{table}.{c} {operator} excluded.{c}" for c in columns) + ")"
-
-    async def ids(self, table: str, key: str, values: list[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for chunk in chunks(values, 500):
-            for row in await fetch(f"SELECT id, {key} FROM {table} WHERE {key} IN ({placeholders(chunk)})", *chunk):
-                found[row[key]] = row["id"]
-        return found
-
-    async def write(self, rows: list[Row], positions: dict[str, int]) -> list[int]:
-        now = datetime.now(timezone.utc)
-        defining = {}
-        for row in rows:
-            if row.product is not None and row.slug not in defining:
-                defining[row.slug] = row
-        slugs = list(dict.fromkeys(row.slug for row in rows))
-        # products: one statement per set of present fields
-        groups: dict[tuple[str, ...], list[tuple]] = {}
-        for slug, row in defining.items():
-            present = tuple(f for f in PRODUCT_FIELDS if f in row.product)
-            values = [row.product.get("title"), row.product.get("description", ""),
-                      row.product.get("status", "published"), row.product.get("seo_title", ""),
-                      row.product.get("seo_description", ""), row.product.get("tax_class", "standard")]
-            groups.setdefault(present, []).append((slug, *values, row.variant["currency"], now, now))
-        for present, values in groups.items():
-            columns = (*present, "currency")
-            updates = ", ".join(f"{f} = excluded.{f}" for f in (*columns, "updated_at"))
-            await self.many(
-                "INSERT INTO catalog_products (slug, title, description, status, seo_title, seo_description, "
-                "tax_class, currency, created_at, updated_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
-                f"ON CONFLICT (slug) DO UPDATE SET {updates} WHERE {self.changed('catalog_products', columns)}",
-                values)
-        product_ids = await self.ids("catalog_products", "slug", slugs)
-        # variants
-        variant_groups: dict[tuple[bool, bool], list[tuple]] = {}
-        for row in rows:
-            has_options, has_weight = "options" in row.variant, "weight_grams" in row.variant
-            variant_groups.setdefault((has_options, has_weight), []).append((
-                product_ids[row.slug], row.sku, json.dumps(row.variant.get("options", {}), sort_keys=True),
-                row.variant["price_amount"], row.variant["currency"], row.variant.get("weight_grams", 0),
-                positions[row.sku]))
-        for (has_options, has_weight), values in variant_groups.items():
-            updates = ["price_amount = excluded.price_amount", "currency = excluded.currency"]
-            if has_options:
-                updates.append("options = excluded.options")
-            if has_weight:
-                updates.append("weight_grams = excluded.weight_grams")
-            changed = self.changed("catalog_variants", [u.split(" = ")[0] for u in updates])
-            await self.many(
-                "INSERT INTO catalog_variants (product, sku, options, price_amount, currency, weight_grams, position) "
-                f"VALUES ({{}}, {{}}, {{}}, {{}}, {{}}, {{}}, {{}}) ON CONFLICT (sku) DO UPDATE SET {', '.join(updates)} "
-                f"WHERE {changed}", values)
-        variant_ids = await self.ids("catalog_variants", "sku", [row.sku for row in rows])
-        # stock
-        await self.many(
-            "INSERT INTO catalog_stock (variant, warehouse, on_hand, reserved) VALUES ({}, {}, {}, 0) "
-            "ON CONFLICT (variant, warehouse) DO UPDATE SET on_hand = excluded.on_hand "
-            "WHERE catalog_stock.on_hand <> excluded.on_hand",
-            [(variant_ids[row.sku], self.warehouse_ids[code], quantity)
-             for row in rows for code, quantity in row.stock.items()])
-        # product-level lists, for the products defined in this batch
-        await self._replace_lists(defining, product_ids)
-        touched = [product_ids[slug] for slug in slugs]
-        await self._refresh_derived(touched)
-        await refresh_products(touched)
-        return touched
-
-    async def _replace_lists(self, defining: dict[str, Row], product_ids: dict[str, int]) -> None:
-        with_categories = [product_ids[s] for s, r in defining.items() if "categories" in r.product]
-        with_images = [product_ids[s] for s, r in defining.items() if "images" in r.product]
-        if with_categories:
-            category_ids = {row["slug"]: row["id"] for row in await fetch("SELECT id, slug FROM catalog_categories")}
-            for chunk in chunks(with_categories, 500):
-                await fetch(f"DELETE FROM catalog_product_categories WHERE product IN ({placeholders(chunk)})", *chunk)
-            await self.many(
-                "INSERT INTO catalog_product_categories (product, category, position) VALUES ({}, {}, {})",
-                [(product_ids[s], category_ids[c], i) for s, r in defining.items() if "categories" in r.product
-                 for i, c in enumerate(r.product["categories"])])
-        if with_images:
-            for chunk in chunks(with_images, 500):
-                await fetch(f"DELETE FROM catalog_product_images WHERE product IN ({placeholders(chunk)})", *chunk)
-            await self.many(
-                "INSERT INTO catalog_product_images (product, url, alt, position) VALUES ({}, {}, {}, {})",
-                [(product_ids[s], image["url"], image["alt"], i) for s, r in defining.items()
-                 if "images" in r.product for i, image in enumerate(r.product["images"])])
-        set_values, clear_values = [], []
-        for slug, row in defining.items():
-            for code, value in (row.product.get("attributes") or {}).items():
-                attribute_id = self.ctx.attributes[code]["id"]
-                if value is None:
-                    clear_values.append((product_ids[slug], attribute_id))
-                else:
-                    set_values.append((product_ids[slug], attribute_id, value))
-        await self.many("DELETE FROM catalog_product_attribute_values WHERE product = {} AND attribute = {}",
-                        clear_values)
-        await self.many(
-            "INSERT INTO catalog_product_attribute_values (product, attribute, value) VALUES ({}, {}, {}) "
-            "ON CONFLICT (product, attribute) DO UPDATE SET value = excluded.value "
-            "WHERE catalog_product_attribute_values.value <> excluded.value", set_values)
-
-    async def _refresh_derived(self, product_ids: list[int]) -> None:
-        """Rebuild ``price_min`` and the option-value index from the variants."""
-        for chunk in chunks(product_ids, 500):
-            marks = placeholders(chunk)
-            low = "(SELECT MIN(v.price_amount) FROM catalog_variants v WHERE v.product = catalog_products.id)"
-            distinct = "IS NOT" if self.dialect == "sqlite" else "IS DISTINCT FROM"
-            await fetch(f"UPDATE catalog_products SET price_min = {low} WHERE id IN ({marks}) "
-                        f"AND price_min {distinct} {low}", *chunk)
-            variants = await fetch(f"SELECT product, options FROM catalog_variants WHERE product IN ({marks})", *chunk)
-            await fetch(f"DELETE FROM catalog_product_option_values WHERE product IN ({marks})", *chunk)
-            values = set()
-            for variant in variants:
-                for name, value in json.loads(variant["options"] or "{}").items():
-                    values.add((variant["product"], name, value))
-            await self.many("INSERT INTO catalog_product_option_values (product, name, value) VALUES ({}, {}, {})",
-                            sorted(values))
-
-
+#: the planner's statistics are refreshed after the first this-many rows
+#: written, then each time the rows written have doubled (see :func:`import_source`)
 ANALYZE_AFTER_ROWS = 1000
+#: ``checking(rows)`` is called during validation after every this-many rows
+CHECK_PROGRESS_ROWS = 10_000
 CATALOG_TABLES = ("catalog_products", "catalog_variants", "catalog_stock", "catalog_product_categories",
                   "catalog_product_attribute_values", "catalog_product_option_values", "catalog_product_images",
                   *DERIVED_TABLES)
@@ -629,43 +630,78 @@ async def analyze(dialect: str) -> None:
 
 async def import_source(runtime: Any, source: Source, *, batch_size: int = 5000,
                         progress: Callable[[int], None] | None = None,
-                        on_validated: Callable[[ImportReport], None] | None = None) -> ImportReport:
+                        on_validated: Callable[[ImportReport], None] | None = None,
+                        checking: Callable[[int], None] | None = None) -> ImportReport:
     """Validate everything from ``source``, then write it in batches.
 
-    ``progress(n)`` is called after each written batch with its row count;
-    ``on_validated(report)`` between the two passes (either may return an
-    awaitable, which is awaited). Returns the report; when
-    it has errors nothing was written (``report.written`` is False).
+    ``checking(rows)`` is called during validation every
+    :data:`CHECK_PROGRESS_ROWS` rows with the rows checked so far;
+    ``on_validated(report)`` between the two passes; ``progress(n)`` after
+    each written batch with its row count (each may return an awaitable,
+    which is awaited). Returns the report; when it has errors nothing was
+    written (``report.written`` is False).
+
+    The source is read once, as a stream; the rows it accepted wait on disk
+    (:class:`SpilledRows`) and are written in batches of ``batch_size`` rows,
+    one transaction each (memory follows the batch, not the file: what
+    validation remembers of earlier rows is in a :class:`FileRegister`). On
+    PostgreSQL the planner's statistics are refreshed after the first
+    :data:`ANALYZE_AFTER_ROWS` rows and whenever the rows written have doubled
+    since, so the statements of later batches are planned for the tables'
+    real size, and once more at the end.
     """
     started = time.perf_counter()
     report = ImportReport()
     ctx = await _load_context(runtime.settings.store.currency)
-    await validate(source, ctx, report)
-    if on_validated:
-        await maybe_await(on_validated(report))
-    if report.error_count or report.rows == 0:
-        report.seconds = time.perf_counter() - started
-        return report
+    with SpilledRows() as accepted:
+        await validate(source, ctx, report, checking, accepted)
+        if on_validated:
+            await maybe_await(on_validated(report))
+        if report.error_count == 0 and report.rows:
+            await _write(runtime, ctx, accepted, report, batch_size, progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+async def _write(runtime: Any, ctx: _Context, rows: Iterable[Row], report: ImportReport, batch_size: int,
+                 progress: Callable[[int], None] | None) -> None:
+    """Pass two: ``rows`` (validated) written in batches (see :func:`import_source`)."""
+    dialect = runtime.database.dialect
     warehouse_ids = {row["code"]: row["id"] for row in await fetch("SELECT id, code FROM catalog_warehouses")}
+    attribute_ids = {code: row["id"] for code, row in ctx.attributes.items()}
     positions: dict[str, int] = {}
     per_product: dict[str, int] = {}
     batch: list[Row] = []
+    written, analyze_at = 0, ANALYZE_AFTER_ROWS
+    refreshed, rebuild = 0, False
 
     async def flush() -> None:
+        """Write ``batch`` in one transaction: the one place where a written
+        batch's product ids are known (``product_ids``, in file order). The
+        facet and listing rows of those products are refreshed with them,
+        until the import has written :data:`REBUILD_AFTER_PRODUCTS`
+        products: from then on they are rebuilt once, at the end."""
+        nonlocal written, analyze_at, refreshed, rebuild
         async with runtime.database.transaction() as transaction:
-            writer = _Writer(transaction.connection, runtime.database.dialect, ctx, warehouse_ids)
+            writer = batch_writer(transaction.connection, dialect, attribute_ids, warehouse_ids)
             product_ids = await writer.write(batch, positions)
+            refreshed += len(product_ids)
+            rebuild = rebuild or refreshed > REBUILD_AFTER_PRODUCTS
+            if not rebuild:
+                await refresh_products(product_ids)
             await outbox.emit("catalog_imported", {"product_ids": product_ids, "variants": len(batch)})
         runtime.events_committed()
         report.batches += 1
+        written += len(batch)
+        if written >= analyze_at:
+            await analyze(dialect)
+            analyze_at = written * 2
         if progress:
             await maybe_await(progress(len(batch)))
         batch.clear()
         positions.clear()
 
-    parse = RowParser(ctx)
-    for line, raw in source():
-        row = parse(line, raw)
+    for row in rows:
         positions[row.sku] = per_product.get(row.slug, 0)
         per_product[row.slug] = positions[row.sku] + 1
         batch.append(row)
@@ -673,19 +709,24 @@ async def import_source(runtime: Any, source: Source, *, batch_size: int = 5000,
             await flush()
     if batch:
         await flush()
-    if report.rows >= ANALYZE_AFTER_ROWS:
-        await analyze(runtime.database.dialect)
+    if rebuild:
+        # One pass over the catalog; the counter bump drops whatever was cached
+        # from the facets as they stood during the import.
+        async with runtime.database.transaction():
+            await rebuild_all()
+            await bump(runtime.database.engine, "catalog")
+    if written >= ANALYZE_AFTER_ROWS:
+        await analyze(dialect)
     report.written = True
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 async def import_products(runtime: Any, path: str | Path, fmt: str | None = None, *, batch_size: int = 5000,
                           progress: Callable[[int], None] | None = None,
-                          on_validated: Callable[[ImportReport], None] | None = None) -> ImportReport:
+                          on_validated: Callable[[ImportReport], None] | None = None,
+                          checking: Callable[[int], None] | None = None) -> ImportReport:
     """Import a CSV or JSON Lines file (format from ``fmt`` or the extension:
     ``.jsonl``/``.ndjson`` → JSON Lines, anything else CSV). See
     :func:`import_source` for the rules."""
     fmt = detect_format(path, fmt)
     return await import_source(runtime, file_source(path, fmt), batch_size=batch_size, progress=progress,
-                               on_validated=on_validated)
+                               on_validated=on_validated, checking=checking)

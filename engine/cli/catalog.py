@@ -2,6 +2,8 @@
 (CSV or JSON Lines, one row per variant; columns in docs/catalog.md)."""
 from __future__ import annotations
 
+import time
+
 import click
 
 from engine.cli.common import fail, open_runtime, run, settings_from
@@ -28,6 +30,34 @@ def seed_demo(ctx: click.Context, products: int) -> None:
     run(go)
 
 
+class ImportProgress:
+    """Progress of ``import products`` on stderr (stdout keeps the summary):
+    rows checked while validating, then rows written with the share done,
+    the rate and the time left, one line per batch."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.total = 0
+        self.done = 0
+        self.writing_since = 0.0
+
+    def checking(self, rows: int) -> None:
+        click.echo(f"checking: {rows:,} rows", err=True)
+
+    def validated(self, report) -> None:
+        click.echo(f"checked {report.rows} row(s): {report.error_count} error(s)")
+        self.total = report.rows
+        self.writing_since = time.monotonic()
+
+    def written(self, rows: int) -> None:
+        self.done += rows
+        elapsed = max(time.monotonic() - self.writing_since, 1e-9)
+        rate = self.done / elapsed
+        left = (self.total - self.done) / rate if rate else 0.0
+        click.echo(f"importing: {self.done:,} of {self.total:,} rows ({100 * self.done / max(self.total, 1):.0f}%), "
+                   f"{rate:,.0f} rows/s, {left:.0f} s left", err=True)
+
+
 @click.command("products")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
@@ -44,21 +74,10 @@ def import_products(ctx: click.Context, file: str, fmt: str | None, batch_size: 
     async def go():
         from engine.catalog.importer import import_products as run_import
 
-        bars: list = []
-
-        def validated(report) -> None:
-            click.echo(f"checked {report.rows} row(s): {report.error_count} error(s)")
-            if report.ok and report.rows:
-                bars.append(click.progressbar(length=report.rows, label="importing", show_pos=True))
-                bars[0].__enter__()
-
+        shown = ImportProgress()
         async with open_runtime(settings) as runtime:
-            try:
-                report = await run_import(runtime, file, fmt, batch_size=batch_size,
-                                          progress=lambda n: bars[0].update(n), on_validated=validated)
-            finally:
-                if bars:
-                    bars[0].__exit__(None, None, None)
+            report = await run_import(runtime, file, fmt, batch_size=batch_size, checking=shown.checking,
+                                      on_validated=shown.validated, progress=shown.written)
         if not report.ok:
             for error in report.errors:
                 click.echo(f"line {error.line}: {error.message}", err=True)

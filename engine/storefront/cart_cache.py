@@ -43,7 +43,7 @@ from typing import Any
 from quart import Response, current_app, g, request, session
 
 from engine.cache.responses import HEADER, NONCE_MARKER
-from engine.cache.store import MemoryStore
+from engine.cache.store import MemoryStore, entry_size
 from engine.cart import services as carts
 from engine.pricing import services as pricing
 from engine.protocols import PricingReuse
@@ -155,5 +155,5 @@ async def store(response: Response, state, cart: dict[str, Any]) -> None:
     if len(body) > settings.max_page_kb * 1024:
         return
     entry = {"body": body, "nonce": nonce, "until": until}
-    current_app.cart_pages.set(key, entry, generation, settings.page_ttl_seconds, len(body))
+    current_app.cart_pages.set(key, entry, generation, settings.page_ttl_seconds, entry_size(key, entry))
     response.headers[HEADER] = "miss"

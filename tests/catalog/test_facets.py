@@ -159,10 +159,30 @@ async def import_products(runtime):
     assert report.written, report
 
 
+async def import_many_products(runtime):
+    """An import past the refresh-per-batch limit (lowered here): the derived
+    rows are rebuilt once at its end, and the caches hear of it."""
+    from engine.catalog import importer
+
+    counters_before = await fetch("SELECT SUM(value) AS n FROM cache_generations WHERE scope = 'catalog'")
+    limit, importer.REBUILD_AFTER_PRODUCTS = importer.REBUILD_AFTER_PRODUCTS, 2
+    try:
+        rows = [{"product_slug": f"bulk-{n}", "title": f"Bulk tee {n}", "status": "published",
+                 "categories": ["trousers"], "attributes": {"material": "linen" if n % 2 else "wool"},
+                 "sku": f"BULK-{n}", "options": {"colour": "Red" if n % 3 else "Grey"}, "price": f"{10 + n}.00"}
+                for n in range(7)]
+        report = await import_source(runtime, records_source(rows), batch_size=2)
+    finally:
+        importer.REBUILD_AFTER_PRODUCTS = limit
+    assert report.written and report.batches == 4, report
+    counters_after = await fetch("SELECT SUM(value) AS n FROM cache_generations WHERE scope = 'catalog'")
+    assert counters_after[0]["n"] > counters_before[0]["n"]
+
+
 WRITES = [create_published, change_attributes_options_categories, unpublish_by_save, publish_in_bulk,
           unpublish_in_bulk, change_prices_in_bulk, add_to_category_in_bulk, delete_product, delete_variant,
           change_variant_options, move_category, make_category_a_root, delete_category, add_category,
-          hide_attribute, import_products]
+          hide_attribute, import_products, import_many_products]
 
 
 @pytest.mark.parametrize("write", WRITES, ids=[w.__name__ for w in WRITES])

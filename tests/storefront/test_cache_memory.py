@@ -1,0 +1,81 @@
+"""The memory cache is bounded by what its entries really cost in bytes."""
+from __future__ import annotations
+
+import gc
+import tracemalloc
+
+from engine.cache.responses import CachedResponse
+from engine.cache.store import ENTRY_OVERHEAD_BYTES, Cache, MemoryStore, entry_size, footprint
+
+GEN = (1, 1, 1, 1)
+
+
+def _listing(seed: int) -> list[dict]:
+    """A catalog read shaped like a page of product summaries."""
+    return [{"slug": f"product-{seed}-{i}", "title": f"Product {seed} {i}" * 3,
+             "price_from": {"amount": 1000 + i, "currency": "EUR"},
+             "images": [{"url": f"/media/{seed}/{i}.jpg", "alt": f"Picture {i} of {seed}"}],
+             "attributes": {"material": "cotton", "organic": bool(i % 2)}} for i in range(24)]
+
+
+def _allocated(build) -> tuple[object, int]:
+    """``build()`` and the bytes Python allocated for what it returned."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        value = build()
+        return value, tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
+def test_footprint_counts_what_python_allocates():
+    value, allocated = _allocated(lambda: _listing(7))
+    measured = footprint(value)
+    assert allocated * 0.9 <= measured <= allocated * 1.6, (allocated, measured)
+    body = "x" * 100_000
+    assert 100_000 <= footprint(body) < 100_100
+    shared = "y" * 10_000
+    assert footprint([shared, shared, (shared,)]) < 2 * 10_000  # one object counted once
+    page = CachedResponse.of("<p>" + "€" * 50_000 + "</p>", "text/html", {"Content-Type": "text/html"}, {}, "/c")
+    assert footprint(page) > 100_000  # non-ASCII text takes two bytes a character in memory
+
+
+def test_store_accounts_every_byte_and_evicts_least_recently_used_first():
+    store = MemoryStore(max_entries=100, max_bytes=1000)
+    for key in "abcd":
+        store.set(key, key, GEN, ttl=60, size=250)
+    assert store.bytes == 1000 and len(store) == 4
+    assert store.get("a", GEN) == "a" and store.get("c", GEN) == "c"  # b, then d, are now the oldest
+    store.set("e", "e", GEN, ttl=60, size=400)  # needs two places
+    assert [key for key, _ in store.items()] == ["a", "c", "e"]
+    assert store.bytes == 900
+    store.set("c", "C", GEN, ttl=60, size=100)  # replacing an entry gives back its bytes
+    assert store.bytes == 750 and [key for key, _ in store.items()] == ["a", "e", "c"]
+    assert store.get("a", (2, 1, 1, 1)) is None  # stale: dropped, and its bytes with it
+    assert store.bytes == 500
+    store.set("huge", "h", GEN, ttl=60, size=1001)  # larger than the budget: never kept
+    assert store.get("huge", GEN) is None and store.bytes == 500
+    store.clear()
+    assert store.bytes == 0 and len(store) == 0
+
+
+async def test_cache_keeps_catalog_reads_within_the_byte_budget():
+    budget = 200_000
+    cache = Cache(MemoryStore(max_entries=10_000, max_bytes=budget))
+    one = entry_size(("listing", 0), _listing(0))
+    assert one > 10_000  # a page of summaries is far more than a nominal few kB
+    for seed in range(100):
+        value = _listing(seed)
+        assert await cache.get_or_load("listing", seed, ("catalog",), GEN, lambda value=value: _load(value)) == value
+    held = cache.memory.items()
+    assert cache.memory.bytes <= budget
+    assert cache.memory.bytes == sum(entry_size(key, value) for key, value in held)
+    assert len(held) == budget // one or len(held) == budget // one - 1
+    assert [key[1] for key, _ in held] == list(range(100 - len(held), 100))  # the newest stayed
+    assert one >= footprint(_listing(0)) + ENTRY_OVERHEAD_BYTES
+
+
+async def _load(value):
+    return value
