@@ -42,6 +42,8 @@ CHUNK = 500
 #: and rebuilds the derived tables once at its end (:func:`rebuild_all`):
 #: one pass over the catalog costs less than a refresh per product.
 REBUILD_AFTER_PRODUCTS = 20_000
+#: Product ids per round of :func:`rebuild_all`.
+REBUILD_RANGE = 10_000
 #: Characters of the title kept as the name sort key (lower-cased; short
 #: enough for a keyset cursor to carry it).
 SORT_NAME_LENGTH = 48
@@ -52,28 +54,28 @@ _LISTABLE = "p.status || '' = 'published' AND p.price_min IS NOT NULL"
 _SORT_NAME = f"SUBSTR(LOWER(p.title), 1, {SORT_NAME_LENGTH})"
 
 
-def _new_listing(marks: str | None) -> str:
-    """Rows ``catalog_listing`` should hold for the products ``marks`` (two
-    copies of the id arguments); for every product when ``marks`` is None."""
-    only = f"p.id IN ({marks}) AND " if marks is not None else ""
+def _new_listing(products: str) -> str:
+    """Rows ``catalog_listing`` should hold for the products the condition
+    ``products`` selects (``@`` stands for the product id column; its
+    arguments are given twice)."""
+    only = products.replace("@", "p.id")
     return (f"SELECT cl.ancestor AS category, p.id AS product, p.price_min AS price_min, {_SORT_NAME} AS sort_name "
             f"FROM catalog_products p JOIN catalog_product_categories pc ON pc.product = p.id "
             f"JOIN catalog_category_closure cl ON cl.descendant = pc.category "
-            f"WHERE {only}{_LISTABLE} "
+            f"WHERE {only} AND {_LISTABLE} "
             f"UNION SELECT {ALL_PRODUCTS}, p.id, p.price_min, {_SORT_NAME} FROM catalog_products p "
-            f"WHERE {only}{_LISTABLE}")
+            f"WHERE {only} AND {_LISTABLE}")
 
 
-def _new_facets(marks: str | None) -> str:
-    """Rows ``catalog_product_facets`` should hold for the products ``marks``
-    (two copies of the id arguments); for every product when ``marks`` is None."""
-    attribute_only = f"av.product IN ({marks}) AND " if marks is not None else ""
-    option_only = f"o.product IN ({marks}) AND " if marks is not None else ""
+def _new_facets(products: str) -> str:
+    """Rows ``catalog_product_facets`` should hold for the products the
+    condition ``products`` selects (as for :func:`_new_listing`)."""
     return (f"SELECT av.product AS product, 'attribute' AS kind, a.code AS name, av.value AS value "
             f"FROM catalog_product_attribute_values av JOIN catalog_attributes a ON a.id = av.attribute "
-            f"JOIN catalog_products p ON p.id = av.product WHERE {attribute_only}{_LISTABLE} "
+            f"JOIN catalog_products p ON p.id = av.product WHERE {products.replace('@', 'av.product')} "
+            f"AND {_LISTABLE} "
             f"UNION SELECT o.product, 'option', o.name, o.value FROM catalog_product_option_values o "
-            f"JOIN catalog_products p ON p.id = o.product WHERE {option_only}{_LISTABLE}")
+            f"JOIN catalog_products p ON p.id = o.product WHERE {products.replace('@', 'o.product')} AND {_LISTABLE}")
 
 
 async def refresh_products(product_ids: Iterable[int]) -> None:
@@ -87,6 +89,7 @@ async def refresh_products(product_ids: Iterable[int]) -> None:
 
 async def _refresh_chunk(ids: list[int]) -> None:
     marks = placeholders(ids)
+    products = f"@ IN ({marks})"
     # One statement applies the net change of the counts (what the products
     # contribute now minus what they contributed before), its keys in sorted
     # order, so concurrent refreshes on PostgreSQL lock count rows in one order.
@@ -95,18 +98,18 @@ async def _refresh_chunk(ids: list[int]) -> None:
         f"SELECT d.category, d.kind, d.name, d.value, SUM(d.change) FROM ("
         f"SELECT l.category, f.kind, f.name, f.value, -1 AS change FROM catalog_listing l "
         f"JOIN catalog_product_facets f ON f.product = l.product WHERE l.product IN ({marks}) "
-        f"UNION ALL SELECT l.category, f.kind, f.name, f.value, 1 FROM ({_new_listing(marks)}) l "
-        f"JOIN ({_new_facets(marks)}) f ON f.product = l.product) d WHERE 1 = 1 "
+        f"UNION ALL SELECT l.category, f.kind, f.name, f.value, 1 FROM ({_new_listing(products)}) l "
+        f"JOIN ({_new_facets(products)}) f ON f.product = l.product) d WHERE 1 = 1 "
         f"GROUP BY d.category, d.kind, d.name, d.value HAVING SUM(d.change) <> 0 "
         f"ORDER BY d.category, d.kind, d.name, d.value "
         f"ON CONFLICT (category, kind, name, value) DO UPDATE "
         f"SET products = catalog_facet_counts.products + excluded.products",
         *ids, *ids, *ids, *ids, *ids)
     await fetch(f"DELETE FROM catalog_listing WHERE product IN ({marks})", *ids)
-    await fetch(f"INSERT INTO catalog_listing (category, product, price_min, sort_name) {_new_listing(marks)}",
+    await fetch(f"INSERT INTO catalog_listing (category, product, price_min, sort_name) {_new_listing(products)}",
                 *ids, *ids)
     await fetch(f"DELETE FROM catalog_product_facets WHERE product IN ({marks})", *ids)
-    await fetch(f"INSERT INTO catalog_product_facets (product, kind, name, value) {_new_facets(marks)}",
+    await fetch(f"INSERT INTO catalog_product_facets (product, kind, name, value) {_new_facets(products)}",
                 *ids, *ids)
 
 
@@ -149,20 +152,31 @@ async def refresh_tree(moved: Iterable[int] = ()) -> None:
 
 
 async def rebuild_all() -> None:
-    """Rebuild every derived row from the catalog, set-based over the whole
-    catalog (one pass per table, no id lists): a repair for rows written
+    """Rebuild every derived row from the catalog, set-based, in ranges of
+    :data:`REBUILD_RANGE` product ids (no id lists; each statement's sorts
+    stay bounded whatever the catalog's size): a repair for rows written
     behind the services' back, and what a large import runs once at its end
     instead of a refresh per batch (:data:`REBUILD_AFTER_PRODUCTS`)."""
     await fetch("DELETE FROM catalog_facet_counts")
     await fetch("DELETE FROM catalog_listing")
     await fetch("DELETE FROM catalog_product_facets")
     await rebuild_closure()
-    await fetch(f"INSERT INTO catalog_listing (category, product, price_min, sort_name) {_new_listing(None)}")
-    await fetch(f"INSERT INTO catalog_product_facets (product, kind, name, value) {_new_facets(None)}")
-    await fetch("INSERT INTO catalog_facet_counts (category, kind, name, value, products) "
-                "SELECT l.category, f.kind, f.name, f.value, COUNT(*) FROM catalog_listing l "
-                "JOIN catalog_product_facets f ON f.product = l.product "
-                "GROUP BY l.category, f.kind, f.name, f.value")
+    bounds = (await fetch("SELECT MIN(id) AS low, MAX(id) AS high FROM catalog_products"))[0]
+    if bounds["low"] is None:
+        return
+    products = "@ BETWEEN {} AND {}"
+    for low in range(int(bounds["low"]), int(bounds["high"]) + 1, REBUILD_RANGE):
+        high = low + REBUILD_RANGE - 1
+        await fetch(f"INSERT INTO catalog_listing (category, product, price_min, sort_name) {_new_listing(products)}",
+                    low, high, low, high)
+        await fetch(f"INSERT INTO catalog_product_facets (product, kind, name, value) {_new_facets(products)}",
+                    low, high, low, high)
+        await fetch("INSERT INTO catalog_facet_counts (category, kind, name, value, products) "
+                    "SELECT l.category, f.kind, f.name, f.value, COUNT(*) FROM catalog_listing l "
+                    "JOIN catalog_product_facets f ON f.product = l.product WHERE l.product BETWEEN {} AND {} "
+                    "GROUP BY l.category, f.kind, f.name, f.value "
+                    "ON CONFLICT (category, kind, name, value) DO UPDATE "
+                    "SET products = catalog_facet_counts.products + excluded.products", low, high)
 
 
 async def category_id(slug: str) -> int | None:
