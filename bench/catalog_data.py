@@ -28,15 +28,20 @@ def category_slugs() -> list[tuple[str, str | None]]:
     return pairs
 
 
-async def prepare_catalog(runtime) -> None:
-    """Categories and attribute definitions the generated files refer to."""
+async def prepare_catalog(runtime, categories: list[tuple[str, str | None]] | None = None,
+                          fits: list[str] | None = None) -> None:
+    """Categories (``categories``, default :func:`category_slugs`) and the
+    attribute definitions the generated files refer to (``fit`` too, with
+    these choices, when ``fits`` is given)."""
     from engine.catalog import services
 
-    for slug, parent in category_slugs():
+    for slug, parent in categories or category_slugs():
         await services.save_category(runtime, {"slug": slug, "name": slug.replace("-", " ").title(), "parent": parent})
     await services.save_attribute(runtime, {"code": "material", "name": "Material", "type": "choice",
                                             "choices": MATERIALS})
     await services.save_attribute(runtime, {"code": "organic", "name": "Organic", "type": "boolean"})
+    if fits:
+        await services.save_attribute(runtime, {"code": "fit", "name": "Fit", "type": "choice", "choices": fits})
 
 
 def records(variants: int, seed: int = 7, per_product: int = len(SIZES)):

@@ -15,6 +15,7 @@ import random
 from pathlib import Path
 from typing import Iterator
 
+import catalog_data
 from catalog_data import ADJECTIVES, COLOURS, MATERIALS, NOUNS, SIZES
 
 ROOTS = ["women", "men", "kids", "home"]
@@ -49,14 +50,7 @@ def vocabulary(count: int = WORD_COUNT, seed: int = 11) -> list[str]:
 
 async def prepare_catalog(runtime) -> None:
     """The categories and attribute definitions the generated file refers to."""
-    from engine.catalog import services
-
-    for slug, parent in category_slugs():
-        await services.save_category(runtime, {"slug": slug, "name": slug.replace("-", " ").title(), "parent": parent})
-    await services.save_attribute(runtime, {"code": "material", "name": "Material", "type": "choice",
-                                            "choices": MATERIALS})
-    await services.save_attribute(runtime, {"code": "organic", "name": "Organic", "type": "boolean"})
-    await services.save_attribute(runtime, {"code": "fit", "name": "Fit", "type": "choice", "choices": FITS})
+    await catalog_data.prepare_catalog(runtime, category_slugs(), FITS)
 
 
 def rows(products: int, seed: int = 7) -> Iterator[list[str]]:

@@ -207,3 +207,33 @@ async def chromium(artifacts: Any = None) -> AsyncIterator[Any]:
             yield browser
         finally:
             await browser.close()
+
+
+async def place_order_in_browser(page: Any, base_url: str, payment: Any, *, product: str = "blue-mug",
+                                 quantity: int = 2) -> str:
+    """As a shopper in a Playwright ``page``: put ``quantity`` of ``/p/<product>``
+    in the cart, check out as a guest in Amsterdam with the default shipping,
+    choose the payment method whose label matches ``payment`` (text or
+    compiled pattern) and place the order. Returns the order's number once its
+    page shows it."""
+    import re
+
+    from playwright.async_api import expect
+
+    await page.goto(f"{base_url}/p/{product}")
+    await page.get_by_label("Quantity").fill(str(quantity))
+    await page.get_by_role("button", name="Add to cart").click()
+    await page.get_by_role("link", name="Go to checkout").click()
+    await page.get_by_label("E-mail address").fill("grace@example.test")
+    for label, value in [("First name", "Grace"), ("Last name", "Hopper"), ("Address", "Keizersgracht 123"),
+                         ("Postal code", "1015 CJ"), ("City", "Amsterdam")]:
+        await page.get_by_label(re.compile("^" + re.escape(label))).fill(value)
+    await page.get_by_label(re.compile("^Country")).select_option(label="Netherlands")
+    await page.get_by_role("button", name="Continue").click()
+    await page.get_by_role("button", name="Continue").click()
+    await page.get_by_label(payment).check()
+    await page.get_by_role("button", name="Continue").click()
+    await page.get_by_role("button", name="Place order").click()
+    heading = page.get_by_role("heading", level=1, name=re.compile(r"Order \S*\d"))
+    await expect(heading).to_be_visible()
+    return re.search(r"Order (\S*\d+)", await heading.inner_text()).group(1)

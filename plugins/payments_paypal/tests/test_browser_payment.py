@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from engine.testing import fetch, fetchval
-from engine.testing.checkout import add_product, chromium
+from engine.testing.checkout import add_product, chromium, place_order_in_browser
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "browser"
 pytestmark = pytest.mark.timeout(180)
@@ -32,25 +32,7 @@ async def test_a_shopper_pays_with_paypal_in_a_browser(paypal, paypal_shop, sqli
             problems: list[str] = []
             page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
             page.on("pageerror", lambda error: problems.append(str(error)))
-            await page.goto(f"{base_url}/p/blue-mug")
-            await page.get_by_label("Quantity").fill("2")
-            await page.get_by_role("button", name="Add to cart").click()
-            await page.get_by_role("link", name="Go to checkout").click()
-            await page.get_by_label("E-mail address").fill("grace@example.test")
-            for label, value in [("First name", "Grace"), ("Last name", "Hopper"),
-                                 ("Address", "Keizersgracht 123"), ("Postal code", "1015 CJ"),
-                                 ("City", "Amsterdam")]:
-                await page.get_by_label(re.compile("^" + re.escape(label))).fill(value)
-            await page.get_by_label(re.compile("^Country")).select_option(label="Netherlands")
-            await page.get_by_role("button", name="Continue").click()
-            await page.get_by_role("button", name="Continue").click()
-            await page.get_by_label(re.compile("PayPal")).check()
-            await page.get_by_role("button", name="Continue").click()
-            await page.get_by_role("button", name="Place order").click()
-
-            heading = page.get_by_role("heading", level=1, name=re.compile(r"Order \d+"))
-            await expect(heading).to_be_visible()
-            number = re.search(r"\d+", await heading.inner_text()).group(0)
+            number = await place_order_in_browser(page, base_url, re.compile("PayPal"))
             order_url = page.url
 
             # To PayPal, where the shopper changes their mind ...
@@ -59,7 +41,7 @@ async def test_a_shopper_pays_with_paypal_in_a_browser(paypal, paypal_shop, sqli
             assert page.url.startswith(f"{paypal.url}/checkoutnow?token=")
             await page.get_by_role("button", name="Cancel and return to store").click()
             # ... is back on the order page, which still offers to pay ...
-            await expect(heading).to_be_visible()
+            await expect(page.get_by_role("heading", level=1, name=f"Order {number}")).to_be_visible()
             assert page.url.startswith(order_url)
             assert await fetchval("SELECT status FROM orders WHERE number = {}", number) == "pending_payment"
             # ... or to pay another way: they pick the bank transfer, then change their mind again ...

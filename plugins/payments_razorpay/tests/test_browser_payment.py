@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from engine.testing import fetch, fetchval, wait_until
-from engine.testing.checkout import add_product, chromium
+from engine.testing.checkout import add_product, chromium, place_order_in_browser
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "browser"
 LAPTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
@@ -43,25 +43,7 @@ async def test_a_shopper_pays_with_razorpay_in_a_browser(razorpay, razorpay_shop
                     await page.screenshot(path=str(ARTIFACTS / f"razorpay-{name}-{width}.png"))
                 await page.set_viewport_size(LAPTOP)
 
-            await page.goto(f"{base_url}/p/blue-mug")
-            await page.get_by_label("Quantity").fill("2")
-            await page.get_by_role("button", name="Add to cart").click()
-            await page.get_by_role("link", name="Go to checkout").click()
-            await page.get_by_label("E-mail address").fill("grace@example.test")
-            for label, value in [("First name", "Grace"), ("Last name", "Hopper"),
-                                 ("Address", "Keizersgracht 123"), ("Postal code", "1015 CJ"),
-                                 ("City", "Amsterdam")]:
-                await page.get_by_label(re.compile("^" + re.escape(label))).fill(value)
-            await page.get_by_label(re.compile("^Country")).select_option(label="Netherlands")
-            await page.get_by_role("button", name="Continue").click()
-            await page.get_by_role("button", name="Continue").click()
-            await page.get_by_label(re.compile("Razorpay")).check()
-            await page.get_by_role("button", name="Continue").click()
-            await page.get_by_role("button", name="Place order").click()
-
-            heading = page.get_by_role("heading", level=1, name=re.compile(r"Order \d+"))
-            await expect(heading).to_be_visible()
-            number = re.search(r"\d+", await heading.inner_text()).group(0)
+            number = await place_order_in_browser(page, base_url, re.compile("Razorpay"))
             step = page.locator("[data-payment-step]")
             pay = step.get_by_role("button", name=re.compile("^Pay "))
             await expect(pay).to_be_enabled()  # checkout.js loaded and the plugin's script is ready

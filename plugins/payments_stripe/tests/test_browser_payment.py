@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from engine.testing import fetch, fetchval, service_missing
-from engine.testing.checkout import add_product
+from engine.testing.checkout import add_product, place_order_in_browser
 
 sys.path.insert(0, str(Path(__file__).parent))
 from stripe_support import PLUGIN, wait_for
@@ -53,25 +53,7 @@ async def test_a_shopper_pays_by_card_with_stripe_in_a_browser(localstripe, stri
             page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
             page.on("pageerror", lambda error: problems.append(str(error)))
             try:
-                await page.goto(f"{base_url}/p/blue-mug")
-                await page.get_by_label("Quantity").fill("2")
-                await page.get_by_role("button", name="Add to cart").click()
-                await page.get_by_role("link", name="Go to checkout").click()
-                await page.get_by_label("E-mail address").fill("grace@example.test")
-                for label, value in [("First name", "Grace"), ("Last name", "Hopper"),
-                                     ("Address", "Keizersgracht 123"), ("Postal code", "1015 CJ"),
-                                     ("City", "Amsterdam")]:
-                    await page.get_by_label(re.compile("^" + re.escape(label))).fill(value)
-                await page.get_by_label(re.compile("^Country")).select_option(label="Netherlands")
-                await page.get_by_role("button", name="Continue").click()
-                await page.get_by_role("button", name="Continue").click()
-                await page.get_by_label(re.compile("Card \\(Stripe\\)")).check()
-                await page.get_by_role("button", name="Continue").click()
-                await page.get_by_role("button", name="Place order").click()
-
-                heading = page.get_by_role("heading", level=1, name=re.compile(r"Order \d+"))
-                await expect(heading).to_be_visible()
-                number = re.search(r"\d+", await heading.inner_text()).group(0)
+                number = await place_order_in_browser(page, base_url, re.compile("Card \\(Stripe\\)"))
                 step = page.locator("[data-payment-step]")
                 await expect(step.get_by_role("heading", name="Pay for your order")).to_be_visible()
                 pay = step.get_by_role("button", name=re.compile("^Pay "))
