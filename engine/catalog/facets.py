@@ -16,7 +16,13 @@ Four derived tables (see :mod:`engine.catalog.tables`), written only here:
 - ``catalog_product_facets``: the attribute values and variant option values
   of each listed product; filters probe it by ``(product, kind, name, value)``.
 - ``catalog_facet_counts``: per category, how many listed products have each
-  facet value. :func:`facets` reads one index range of it.
+  facet value, and (kind ``listed``) how many products are listed. :func:`facets`
+  reads one index range of it; listings read it to pick their plan.
+- ``catalog_facet_keys`` (PostgreSQL): a number per facet value. Each listing
+  row carries its product's ``keys``: those numbers scoped to the row's
+  category (:func:`scoped_key`), so the GIN index over them answers "which
+  products of this category have all of these values" from the category's
+  own posting lists.
 
 Contract: every write that can change what a product contributes (status,
 price, categories, attribute or option values, deletion) calls
@@ -30,10 +36,11 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from engine.catalog.summaries import money
-from engine.db.sql import chunks, fetch, fetchval, placeholders, reading
+from engine.db.sql import chunks, dialect, fetch, fetchval, placeholders, reading
 
 #: The tables written here (the importer refreshes their planner statistics too).
-DERIVED_TABLES = ("catalog_category_closure", "catalog_listing", "catalog_product_facets", "catalog_facet_counts")
+DERIVED_TABLES = ("catalog_category_closure", "catalog_listing", "catalog_product_facets", "catalog_facet_counts",
+                  "catalog_facet_keys")
 #: The category id that stands for the whole catalog in the derived tables.
 ALL_PRODUCTS = 0
 #: Products refreshed per statement (bounded IN lists on both databases).
@@ -44,6 +51,8 @@ CHUNK = 500
 REBUILD_AFTER_PRODUCTS = 20_000
 #: Product ids per round of :func:`rebuild_all`.
 REBUILD_RANGE = 10_000
+#: ``catalog_listing.keys`` holds ``category * KEY_SCOPE + facet key id``.
+KEY_SCOPE = 2**32
 #: Characters of the title kept as the name sort key (lower-cased; short
 #: enough for a keyset cursor to carry it).
 SORT_NAME_LENGTH = 48
@@ -87,6 +96,43 @@ async def refresh_products(product_ids: Iterable[int]) -> None:
         await _refresh_chunk(chunk)
 
 
+def scoped_key(category: int, facet_key: int) -> int:
+    """The element of ``catalog_listing.keys`` that stands for the facet value
+    numbered ``facet_key`` (``catalog_facet_keys.id``) in ``category``."""
+    return category * KEY_SCOPE + facet_key
+
+
+def _keyed_listing(products: str) -> str:
+    """:func:`_new_listing` with each row's ``keys`` (PostgreSQL; the
+    product's facet rows must be written first). Arguments of ``products``
+    three times."""
+    return (f"WITH n AS ({_new_listing(products)}), k AS (SELECT f.product, array_agg(fk.id) AS ids "
+            f"FROM catalog_product_facets f JOIN catalog_facet_keys fk "
+            f"ON fk.kind = f.kind AND fk.name = f.name AND fk.value = f.value WHERE {products.replace('@', 'f.product')} "
+            f"GROUP BY f.product) "
+            f"SELECT n.category, n.product, n.price_min, n.sort_name, "
+            f"COALESCE((SELECT array_agg(n.category::bigint * {KEY_SCOPE} + i ORDER BY i) FROM unnest(k.ids) AS i), "
+            f"ARRAY[]::bigint[]) FROM n LEFT JOIN k ON k.product = n.product")
+
+
+async def _write_listing(products: str, *args: Any) -> None:
+    """Insert the listing rows of the products ``products`` selects (their
+    facet rows already written); ``args``: the condition's arguments."""
+    if dialect() == "postgres":
+        # New facet values get their number first; ordered, so concurrent
+        # writers take the unique index's locks in one order.
+        await fetch(f"INSERT INTO catalog_facet_keys (kind, name, value) SELECT DISTINCT f.kind, f.name, f.value "
+                    f"FROM catalog_product_facets f WHERE {products.replace('@', 'f.product')} AND NOT EXISTS ("
+                    f"SELECT 1 FROM catalog_facet_keys fk WHERE fk.kind = f.kind AND fk.name = f.name "
+                    f"AND fk.value = f.value) ORDER BY f.kind, f.name, f.value "
+                    f"ON CONFLICT (kind, name, value) DO NOTHING", *args)
+        await fetch(f"INSERT INTO catalog_listing (category, product, price_min, sort_name, keys) "
+                    f"{_keyed_listing(products)}", *args, *args, *args)
+    else:
+        await fetch(f"INSERT INTO catalog_listing (category, product, price_min, sort_name) "
+                    f"{_new_listing(products)}", *args, *args)
+
+
 async def _refresh_chunk(ids: list[int]) -> None:
     marks = placeholders(ids)
     products = f"@ IN ({marks})"
@@ -98,19 +144,20 @@ async def _refresh_chunk(ids: list[int]) -> None:
         f"SELECT d.category, d.kind, d.name, d.value, SUM(d.change) FROM ("
         f"SELECT l.category, f.kind, f.name, f.value, -1 AS change FROM catalog_listing l "
         f"JOIN catalog_product_facets f ON f.product = l.product WHERE l.product IN ({marks}) "
+        f"UNION ALL SELECT l.category, 'listed', '', '', -1 FROM catalog_listing l WHERE l.product IN ({marks}) "
         f"UNION ALL SELECT l.category, f.kind, f.name, f.value, 1 FROM ({_new_listing(products)}) l "
-        f"JOIN ({_new_facets(products)}) f ON f.product = l.product) d WHERE 1 = 1 "
+        f"JOIN ({_new_facets(products)}) f ON f.product = l.product "
+        f"UNION ALL SELECT l.category, 'listed', '', '', 1 FROM ({_new_listing(products)}) l) d WHERE 1 = 1 "
         f"GROUP BY d.category, d.kind, d.name, d.value HAVING SUM(d.change) <> 0 "
         f"ORDER BY d.category, d.kind, d.name, d.value "
         f"ON CONFLICT (category, kind, name, value) DO UPDATE "
         f"SET products = catalog_facet_counts.products + excluded.products",
-        *ids, *ids, *ids, *ids, *ids)
-    await fetch(f"DELETE FROM catalog_listing WHERE product IN ({marks})", *ids)
-    await fetch(f"INSERT INTO catalog_listing (category, product, price_min, sort_name) {_new_listing(products)}",
-                *ids, *ids)
+        *ids, *ids, *ids, *ids, *ids, *ids, *ids, *ids)
     await fetch(f"DELETE FROM catalog_product_facets WHERE product IN ({marks})", *ids)
     await fetch(f"INSERT INTO catalog_product_facets (product, kind, name, value) {_new_facets(products)}",
                 *ids, *ids)
+    await fetch(f"DELETE FROM catalog_listing WHERE product IN ({marks})", *ids)
+    await _write_listing(products, *ids)
 
 
 async def rebuild_closure() -> None:
@@ -167,15 +214,18 @@ async def rebuild_all() -> None:
     products = "@ BETWEEN {} AND {}"
     for low in range(int(bounds["low"]), int(bounds["high"]) + 1, REBUILD_RANGE):
         high = low + REBUILD_RANGE - 1
-        await fetch(f"INSERT INTO catalog_listing (category, product, price_min, sort_name) {_new_listing(products)}",
-                    low, high, low, high)
         await fetch(f"INSERT INTO catalog_product_facets (product, kind, name, value) {_new_facets(products)}",
                     low, high, low, high)
+        await _write_listing(products, low, high)
         await fetch("INSERT INTO catalog_facet_counts (category, kind, name, value, products) "
                     "SELECT l.category, f.kind, f.name, f.value, COUNT(*) FROM catalog_listing l "
                     "JOIN catalog_product_facets f ON f.product = l.product WHERE l.product BETWEEN {} AND {} "
                     "GROUP BY l.category, f.kind, f.name, f.value "
                     "ON CONFLICT (category, kind, name, value) DO UPDATE "
+                    "SET products = catalog_facet_counts.products + excluded.products", low, high)
+        await fetch("INSERT INTO catalog_facet_counts (category, kind, name, value, products) "
+                    "SELECT category, 'listed', '', '', COUNT(*) FROM catalog_listing WHERE product BETWEEN {} AND {} "
+                    "GROUP BY category ON CONFLICT (category, kind, name, value) DO UPDATE "
                     "SET products = catalog_facet_counts.products + excluded.products", low, high)
 
 

@@ -24,8 +24,13 @@ costs what page 1 costs.
 
 The default backend reads the listing index of :mod:`engine.catalog.facets`
 (one row per listed product and category, with the sort keys): a category
-page walks one index in its sort order and probes the filters per product,
-never collecting and sorting every match. Relevance ranks only the newest
+page walks one index in its sort order and checks the filters per product,
+never collecting and sorting every match. On PostgreSQL the filters are
+checked inside the row (its ``keys``), and when the category's facet counts
+say the filters are selective (the walk would pass more than
+:data:`WALK_ROWS` rows to fill a page) the page is driven from the filters
+instead: the GIN index of the keys yields the few products that have them
+all, which are then sorted. Relevance ranks only the newest
 :data:`RELEVANCE_CANDIDATES` matches (in the category, after the filters): a
 word that matches half the catalog costs what a word with that many matches
 costs. Sorting by ``newest`` reaches every match.
@@ -40,7 +45,7 @@ import re
 from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
-from engine.catalog.facets import ALL_PRODUCTS, category_id, option_names_in_use
+from engine.catalog.facets import ALL_PRODUCTS, scoped_key
 from engine.db.cursor import Amount, decode_cursor, encode_cursor
 from engine.db.sql import fetch, placeholders
 from engine.errors import InvalidInput, InvalidQuery
@@ -51,6 +56,9 @@ from engine.protocols import SearchQuery, SearchResult
 SORTS = ("relevance", "price_asc", "price_desc", "newest", "name_asc")
 #: Matches ranked by relevance at most (the newest ones; see the module docs).
 RELEVANCE_CANDIDATES = 1000
+#: Listing rows a filtered page may walk (by the facet counts' estimate)
+#: before, on PostgreSQL, the filters' keys drive the page instead.
+WALK_ROWS = 1000
 MAX_LIMIT = 100
 MAX_TEXT = 200
 MAX_WORDS = 12
@@ -115,9 +123,14 @@ def words(text: str) -> list[str]:
 
 
 class _Sql:
-    """Collects SQL fragments and their arguments in order."""
+    """Collects SQL fragments and their arguments in order: the rows read
+    (``source``, a ``WITH`` prefix, with ``source_args``, and ``table``) and
+    the ``WHERE`` conditions."""
 
     def __init__(self) -> None:
+        self.source = ""
+        self.source_args: list[Any] = []
+        self.table = "catalog_listing l"
         self.where: list[str] = []
         self.args: list[Any] = []
 
@@ -144,16 +157,39 @@ class DefaultSearchBackend:
         terms = words(query.text)
         if query.text and not terms:
             return SearchResult(product_ids=[], next_cursor=None)
+        found = await _resolve(query.category, [name for name in query.filters if name not in _PLAIN_FILTERS])
         scope = ALL_PRODUCTS
         if query.category:
-            scope = await category_id(query.category)
+            scope = found["category"].get(query.category)
             if scope is None:
                 return SearchResult(product_ids=[], next_cursor=None)
-        sql.add("l.category = {}", scope)
-        await self._filters(sql, query.filters)
+        wanted = _facet_filters(query.filters, found["attribute"], found["option"])
         sort = query.sort
         if sort == "relevance" and not terms:
             sort = "newest"
+        if self.dialect == "postgres" and wanted:
+            keys = await _keys_in_scope(scope, wanted, query.limit)
+            if keys is None:
+                return SearchResult(product_ids=[], next_cursor=None)
+            every, any_of, drive = keys
+            groups = [("@>", every)] * bool(every) + [("&&", keys_of_one) for keys_of_one in any_of]
+            condition = " AND ".join(f"l.keys {operator} {{}}::bigint[]" for operator, _ in groups)
+            values = [[scoped_key(scope, key) for key in keys_of_one] for _, keys_of_one in groups]
+            if drive and sort != "relevance":
+                # Few matches: collected from the GIN index of the keys first
+                # (scoped to the category), then filtered and sorted.
+                sql.source = ("WITH m AS MATERIALIZED (SELECT l.product, l.price_min, l.sort_name "
+                              f"FROM catalog_listing l WHERE {condition}) ")
+                sql.source_args = values
+                sql.table = "m l"
+            else:
+                sql.add("l.category = {}", scope)
+                sql.add(condition, *values)
+        else:
+            sql.add("l.category = {}", scope)
+            for kind, name, values in wanted:
+                sql.add(_HAS_FACET.format(marks=placeholders(values)), kind, name, *values)
+        self._plain_filters(sql, query.filters)
         if sort == "relevance":
             return await self._by_relevance(sql, terms, query)
         if terms:
@@ -166,7 +202,7 @@ class DefaultSearchBackend:
             await fetch("INSERT INTO catalog_products_fts (catalog_products_fts) VALUES ('rebuild')")
 
     # ------------------------------------------------------------ filters
-    async def _filters(self, sql: _Sql, filters: Mapping[str, Any]) -> None:
+    def _plain_filters(self, sql: _Sql, filters: Mapping[str, Any]) -> None:
         if "min_price" in filters:
             sql.add("l.price_min >= {}", filters["min_price"])
         if "max_price" in filters:
@@ -174,25 +210,6 @@ class DefaultSearchBackend:
         if filters.get("in_stock"):
             sql.add("EXISTS (SELECT 1 FROM catalog_variants v JOIN catalog_stock s ON s.variant = v.id "
                     "WHERE v.product = l.product AND s.on_hand > s.reserved)")
-        names = [name for name in filters if name not in ("min_price", "max_price", "in_stock")]
-        if not names:
-            return
-        attributes = {row["code"]: row for row in await fetch(
-            f"SELECT id, code, type, choices FROM catalog_attributes WHERE code IN ({placeholders(names)})", *names)}
-        in_use = await option_names_in_use([name.lower() for name in names if name not in attributes])
-        for name in names:
-            values = filters[name]
-            if name in attributes:
-                attribute = attributes[name]
-                canonical = []
-                for value in values:
-                    try:
-                        canonical.append(canonical_attribute_value(attribute, value, name))
-                    except InvalidInput as exc:
-                        raise InvalidQuery(str(exc), exc.errors) from None
-                sql.add(_HAS_FACET.format(marks=placeholders(canonical)), "attribute", name, *canonical)
-            elif name.lower() in in_use:
-                sql.add(_HAS_FACET.format(marks=placeholders(values)), "option", name.lower(), *values)
 
     # ------------------------------------------------------------ text
     def _match(self, terms: list[str]) -> str:
@@ -223,8 +240,9 @@ class DefaultSearchBackend:
         direction = " DESC" if descending else ""
         order = f"l.product{direction}" if column is None else f"l.{column}{direction}, l.product{direction}"
         rows = await fetch(
-            f"SELECT l.product, l.{column or 'product'} AS sort_key FROM catalog_listing l "
-            f"WHERE {' AND '.join(sql.where)} ORDER BY {order} LIMIT {{}}", *sql.args, query.limit + 1)
+            f"{sql.source}SELECT l.product, l.{column or 'product'} AS sort_key FROM {sql.table} "
+            f"WHERE {' AND '.join(sql.where or ['1 = 1'])} ORDER BY {order} LIMIT {{}}",
+            *sql.source_args, *sql.args, query.limit + 1)
         more = len(rows) > query.limit
         rows = rows[:query.limit]
         cursor = None
@@ -268,6 +286,93 @@ class DefaultSearchBackend:
         rows = rows[:query.limit]
         cursor = encode_cursor("relevance", [float(rows[-1]["score"]), rows[-1]["id"]]) if more and rows else None
         return SearchResult(product_ids=[row["id"] for row in rows], next_cursor=cursor)
+
+
+_PLAIN_FILTERS = ("min_price", "max_price", "in_stock")
+
+
+async def _resolve(category: str | None, names: list[str]) -> dict[str, dict[str, Any]]:
+    """One read for what a query names: ``{"category": {slug: id},
+    "attribute": {code: row}, "option": {name: True}}``, the options being
+    the variant option names (lower-cased) some listed product uses."""
+    parts, args = [], []
+    if category:
+        parts.append("SELECT 'category' AS kind, slug AS name, id, NULL AS type, NULL AS choices "
+                     "FROM catalog_categories WHERE slug = {}")
+        args.append(category)
+    if names:
+        lowered = sorted({name.lower() for name in names})
+        parts.append("SELECT 'attribute' AS kind, code AS name, id, type, choices FROM catalog_attributes "
+                     f"WHERE code IN ({placeholders(names)})")
+        parts.append(f"SELECT DISTINCT 'option' AS kind, name, 0 AS id, NULL AS type, NULL AS choices "
+                     "FROM catalog_facet_counts "
+                     f"WHERE category = {ALL_PRODUCTS} AND kind = 'option' AND name IN ({placeholders(lowered)}) "
+                     "AND products > 0")
+        args += [*names, *lowered]
+    found: dict[str, dict[str, Any]] = {"category": {}, "attribute": {}, "option": {}}
+    if parts:
+        for row in await fetch(" UNION ALL ".join(parts), *args):
+            found[row["kind"]][row["name"]] = row["id"] if row["kind"] == "category" else row
+    return found
+
+
+def _facet_filters(filters: Mapping[str, Any], attributes: Mapping[str, Any],
+                   options: Mapping[str, Any]) -> list[tuple[str, str, list[str]]]:
+    """The attribute and option filters as ``(kind, name, values)``, the
+    values canonical; names that are neither are left out."""
+    wanted = []
+    for name, values in filters.items():
+        if name in _PLAIN_FILTERS:
+            continue
+        if name in attributes:
+            attribute = {**attributes[name], "code": name}
+            canonical = []
+            for value in values:
+                try:
+                    canonical.append(canonical_attribute_value(attribute, value, name))
+                except InvalidInput as exc:
+                    raise InvalidQuery(str(exc), exc.errors) from None
+            wanted.append(("attribute", name, canonical))
+        elif name.lower() in options:
+            wanted.append(("option", name.lower(), list(values)))
+    return wanted
+
+
+async def _keys_in_scope(scope: int, wanted: list[tuple[str, str, list[str]]],
+                         limit: int) -> tuple[list[int], list[list[int]], bool] | None:
+    """PostgreSQL: the facet key ids of the filters ``wanted`` and whether
+    the page should be driven by them: ``(ids every match has, [ids of which
+    a match has one, per filter with several values], drive)``; None when no
+    product in ``scope`` can match. The estimate takes the filters as
+    independent, from the category's facet counts (one index-range read)."""
+    terms, args = [], []
+    for kind, name, values in wanted:
+        terms.append(f"(k.kind = {{}} AND k.name = {{}} AND k.value IN ({placeholders(values)}))")
+        args += [kind, name, *values]
+    rows = await fetch(
+        "SELECT k.id, k.kind, k.name, COALESCE(c.products, 0) AS products FROM catalog_facet_keys k "
+        "LEFT JOIN catalog_facet_counts c ON c.category = {} AND c.kind = k.kind AND c.name = k.name "
+        f"AND c.value = k.value WHERE {' OR '.join(terms)} "
+        "UNION ALL SELECT 0, 'listed', '', products FROM catalog_facet_counts "
+        "WHERE category = {} AND kind = 'listed' AND name = '' AND value = ''", scope, *args, scope)
+    listed = sum(int(row["products"]) for row in rows if row["kind"] == "listed")
+    if listed <= 0:
+        return None
+    every: list[int] = []
+    any_of: list[list[int]] = []
+    expected = float(listed)
+    for kind, name, _ in wanted:
+        found = [row for row in rows if row["kind"] == kind and row["name"] == name and row["products"] > 0]
+        if not found:
+            return None
+        expected *= min(1.0, sum(int(row["products"]) for row in found) / listed)
+        ids = sorted(int(row["id"]) for row in found)
+        if len(ids) == 1:
+            every.append(ids[0])
+        else:
+            any_of.append(ids)
+    walked = (limit + 1) * listed / max(expected, 1.0)
+    return sorted(set(every)), any_of, walked > WALK_ROWS
 
 
 #: The listing column each sort orders by (None: the product id alone).

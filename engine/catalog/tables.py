@@ -13,6 +13,7 @@ by it ("price from"), so a price sort is a keyset seek on
 from __future__ import annotations
 
 from piccolo.columns import (
+    Array,
     BigInt,
     Boolean,
     ForeignKey,
@@ -211,13 +212,20 @@ class ListingEntry(Table, tablename="catalog_listing"):
     """Derived (:mod:`engine.catalog.facets`): a listable product (published,
     with a price) under each category it is in or below, and under category 0
     (the whole catalog), with the keys listings sort by. No foreign keys: the
-    facet refresh removes the rows of deleted products and categories itself."""
+    facet refresh removes the rows of deleted products and categories itself.
+
+    ``keys`` (PostgreSQL only; NULL on SQLite): the product's facet values as
+    keys scoped to the row's category (``category * 2**32 + FacetKey.id``,
+    see :func:`engine.catalog.facets.scoped_key`), so a filter is checked
+    inside the row, and a GIN index answers "the products of this category
+    that have all these values" from the category's own posting lists."""
 
     id = Serial(primary_key=True)
     category = Integer()
     product = Integer()
     price_min = BigInt()
     sort_name = Varchar(length=200)
+    keys = Array(BigInt(), null=True, default=None)
 
 
 class ProductFacet(Table, tablename="catalog_product_facets"):
@@ -232,9 +240,23 @@ class ProductFacet(Table, tablename="catalog_product_facets"):
     value = Varchar(length=500)
 
 
+class FacetKey(Table, tablename="catalog_facet_keys"):
+    """Derived (:mod:`engine.catalog.facets`): a number for each facet value
+    ever listed (``kind``, ``name``, ``value`` as in :class:`ProductFacet`),
+    the element type of ``catalog_listing.keys``. Rows are added, never
+    removed, so a number never changes its meaning."""
+
+    id = Serial(primary_key=True)
+    kind = Varchar(length=10)
+    name = Varchar(length=100)
+    value = Varchar(length=500)
+
+
 class FacetCount(Table, tablename="catalog_facet_counts"):
     """Derived (:mod:`engine.catalog.facets`): how many listed products under
-    ``category`` (0: the whole catalog) have each facet value; kept by deltas."""
+    ``category`` (0: the whole catalog) have each facet value; kept by deltas.
+    The row of kind ``listed`` (empty name and value) counts the category's
+    listed products."""
 
     id = Serial(primary_key=True)
     category = Integer()
@@ -247,5 +269,5 @@ class FacetCount(Table, tablename="catalog_facet_counts"):
 TABLES = [
     Category, Product, Variant, Attribute, ProductAttributeValue, ProductOptionValue, ProductCategory,
     Collection, CollectionProduct, ProductImage, Warehouse, Stock, StockMovement, CatalogTransfer,
-    CategoryClosure, ListingEntry, ProductFacet, FacetCount,
+    CategoryClosure, ListingEntry, ProductFacet, FacetKey, FacetCount,
 ]
