@@ -19,10 +19,11 @@ Four derived tables (see :mod:`engine.catalog.tables`), written only here:
   facet value, and (kind ``listed``) how many products are listed. :func:`facets`
   reads one index range of it; listings read it to pick their plan.
 - ``catalog_facet_keys`` (PostgreSQL): a number per facet value. Each listing
-  row carries its product's ``keys``: those numbers scoped to the row's
-  category (:func:`scoped_key`), so the GIN index over them answers "which
-  products of this category have all of these values" from the category's
-  own posting lists.
+  row carries its product's numbers (``facet_ids``, checked in the row while
+  a listing walks its sort index) and the same scoped to the row's category
+  (``keys``, :func:`scoped_key`), whose GIN index answers "which products of
+  this category have all of these values" from the category's own posting
+  lists.
 
 Contract: every write that can change what a product contributes (status,
 price, categories, attribute or option values, deletion) calls
@@ -103,14 +104,14 @@ def scoped_key(category: int, facet_key: int) -> int:
 
 
 def _keyed_listing(products: str) -> str:
-    """:func:`_new_listing` with each row's ``keys`` (PostgreSQL; the
+    """:func:`_new_listing` with each row's ``facet_ids`` and ``keys`` (PostgreSQL; the
     product's facet rows must be written first). Arguments of ``products``
     three times."""
-    return (f"WITH n AS ({_new_listing(products)}), k AS (SELECT f.product, array_agg(fk.id) AS ids "
+    return (f"WITH n AS ({_new_listing(products)}), k AS (SELECT f.product, array_agg(fk.id ORDER BY fk.id) AS ids "
             f"FROM catalog_product_facets f JOIN catalog_facet_keys fk "
             f"ON fk.kind = f.kind AND fk.name = f.name AND fk.value = f.value WHERE {products.replace('@', 'f.product')} "
             f"GROUP BY f.product) "
-            f"SELECT n.category, n.product, n.price_min, n.sort_name, "
+            f"SELECT n.category, n.product, n.price_min, n.sort_name, COALESCE(k.ids, ARRAY[]::integer[]), "
             f"COALESCE((SELECT array_agg(n.category::bigint * {KEY_SCOPE} + i ORDER BY i) FROM unnest(k.ids) AS i), "
             f"ARRAY[]::bigint[]) FROM n LEFT JOIN k ON k.product = n.product")
 
@@ -126,7 +127,7 @@ async def _write_listing(products: str, *args: Any) -> None:
                     f"SELECT 1 FROM catalog_facet_keys fk WHERE fk.kind = f.kind AND fk.name = f.name "
                     f"AND fk.value = f.value) ORDER BY f.kind, f.name, f.value "
                     f"ON CONFLICT (kind, name, value) DO NOTHING", *args)
-        await fetch(f"INSERT INTO catalog_listing (category, product, price_min, sort_name, keys) "
+        await fetch(f"INSERT INTO catalog_listing (category, product, price_min, sort_name, facet_ids, keys) "
                     f"{_keyed_listing(products)}", *args, *args, *args)
     else:
         await fetch(f"INSERT INTO catalog_listing (category, product, price_min, sort_name) "

@@ -26,7 +26,7 @@ The default backend reads the listing index of :mod:`engine.catalog.facets`
 (one row per listed product and category, with the sort keys): a category
 page walks one index in its sort order and checks the filters per product,
 never collecting and sorting every match. On PostgreSQL the filters are
-checked inside the row (its ``keys``), and when the category's facet counts
+checked inside the row (its ``facet_ids``), and when the category's facet counts
 say the filters are selective (the walk would pass more than
 :data:`WALK_ROWS` rows to fill a page) the page is driven from the filters
 instead: the GIN index of the keys yields the few products that have them
@@ -173,18 +173,22 @@ class DefaultSearchBackend:
                 return SearchResult(product_ids=[], next_cursor=None)
             every, any_of, drive = keys
             groups = [("@>", every)] * bool(every) + [("&&", keys_of_one) for keys_of_one in any_of]
-            condition = " AND ".join(f"l.keys {operator} {{}}::bigint[]" for operator, _ in groups)
-            values = [[scoped_key(scope, key) for key in keys_of_one] for _, keys_of_one in groups]
             if drive and sort != "relevance":
-                # Few matches: collected from the GIN index of the keys first
-                # (scoped to the category), then filtered and sorted.
+                # Few matches: collected from the GIN index of the keys scoped
+                # to the category first, then filtered and sorted.
+                condition = " AND ".join(f"l.keys {operator} {{}}::bigint[]" for operator, _ in groups)
                 sql.source = ("WITH m AS MATERIALIZED (SELECT l.product, l.price_min, l.sort_name "
                               f"FROM catalog_listing l WHERE {condition}) ")
-                sql.source_args = values
+                sql.source_args = [[scoped_key(scope, key) for key in ids] for _, ids in groups]
                 sql.table = "m l"
             else:
+                # The walk checks the unscoped ids: the planner takes them as
+                # independent of the category, which they nearly are (keys
+                # scoped to it are not, and would mislead it into sorting the
+                # whole category).
                 sql.add("l.category = {}", scope)
-                sql.add(condition, *values)
+                for operator, ids in groups:
+                    sql.add(f"l.facet_ids {operator} {{}}::integer[]", ids)
         else:
             sql.add("l.category = {}", scope)
             for kind, name, values in wanted:

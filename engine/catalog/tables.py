@@ -214,17 +214,20 @@ class ListingEntry(Table, tablename="catalog_listing"):
     (the whole catalog), with the keys listings sort by. No foreign keys: the
     facet refresh removes the rows of deleted products and categories itself.
 
-    ``keys`` (PostgreSQL only; NULL on SQLite): the product's facet values as
-    keys scoped to the row's category (``category * 2**32 + FacetKey.id``,
-    see :func:`engine.catalog.facets.scoped_key`), so a filter is checked
-    inside the row, and a GIN index answers "the products of this category
-    that have all these values" from the category's own posting lists."""
+    PostgreSQL only (NULL on SQLite): ``facet_ids``, the :class:`FacetKey`
+    ids of the product's facet values, so a filter is checked inside the row
+    while a listing walks its sort index; and ``keys``, the same scoped to the
+    row's category (``category * 2**32 + id``, see
+    :func:`engine.catalog.facets.scoped_key`), whose GIN index answers "the
+    products of this category that have all these values" from the
+    category's own posting lists."""
 
     id = Serial(primary_key=True)
     category = Integer()
     product = Integer()
     price_min = BigInt()
     sort_name = Varchar(length=200)
+    facet_ids = Array(Integer(), null=True, default=None)
     keys = Array(BigInt(), null=True, default=None)
 
 

@@ -1,13 +1,14 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Array
 from piccolo.columns.column_types import BigInt
+from piccolo.columns.column_types import Integer
 from piccolo.columns.column_types import Serial
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-07T01:30:49:972883"
 VERSION = "1.38.0"
-DESCRIPTION = "Facet keys and the listing's keys column"
+DESCRIPTION = "Facet keys and the listing's facet_ids and keys columns"
 
 
 async def forwards():
@@ -97,6 +98,38 @@ async def forwards():
             "length": 500,
             "default": "",
             "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ListingEntry",
+        tablename="catalog_listing",
+        column_name="facet_ids",
+        db_column_name="facet_ids",
+        column_class_name="Array",
+        column_class=Array,
+        params={
+            "default": None,
+            "base_column": Integer(
+                default=0,
+                null=False,
+                primary_key=False,
+                unique=False,
+                index=False,
+                index_method=IndexMethod.btree,
+                choices=None,
+                db_column_name=None,
+                secret=False,
+            ),
+            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,

@@ -1,8 +1,9 @@
 """Indexes of the facet keys, and their backfill for existing shops (a
 separate migration: Piccolo runs a migration's raw steps before its table
 operations): every facet value gets its number, every category its count of
-listed products, and on PostgreSQL every listing row its ``keys`` (scoped to
-its category: ``category * 2**32 + key``) and their GIN index.
+listed products, and on PostgreSQL every listing row its ``facet_ids`` and
+``keys`` (the same scoped to its category: ``category * 2**32 + id``) and the
+GIN index of the keys.
 
 Afterwards :mod:`engine.catalog.facets` keeps the rows in step with every
 catalog write.
@@ -28,9 +29,11 @@ BACKFILL = [
     "SELECT category, 'listed', '', '', COUNT(*) FROM catalog_listing GROUP BY category",
 ]
 POSTGRES_BACKFILL = [
-    "UPDATE catalog_listing l SET keys = COALESCE((SELECT array_agg(l.category::bigint * 4294967296 + fk.id "
-    "ORDER BY fk.id) FROM catalog_product_facets f JOIN catalog_facet_keys fk ON fk.kind = f.kind "
-    "AND fk.name = f.name AND fk.value = f.value WHERE f.product = l.product), ARRAY[]::bigint[])",
+    "UPDATE catalog_listing l SET facet_ids = COALESCE((SELECT array_agg(fk.id ORDER BY fk.id) "
+    "FROM catalog_product_facets f JOIN catalog_facet_keys fk ON fk.kind = f.kind AND fk.name = f.name "
+    "AND fk.value = f.value WHERE f.product = l.product), ARRAY[]::integer[])",
+    "UPDATE catalog_listing SET keys = COALESCE((SELECT array_agg(category::bigint * 4294967296 + i ORDER BY i) "
+    "FROM unnest(facet_ids) AS i), ARRAY[]::bigint[])",
 ]
 
 
