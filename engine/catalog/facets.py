@@ -2,7 +2,7 @@
 every catalog write so a read costs what the category costs, not what the
 catalog costs.
 
-Four derived tables (see :mod:`engine.catalog.tables`), written only here:
+Five derived tables (see :mod:`engine.catalog.tables`), written only here:
 
 - ``catalog_category_closure``: (ancestor, descendant) pairs of the category
   tree, each category its own ancestor. Rebuilt whole by

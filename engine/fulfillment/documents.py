@@ -15,8 +15,6 @@ import unicodedata
 from pathlib import Path
 from typing import Mapping
 
-from fpdf import FPDF
-
 from engine.protocols import ShipmentDocument
 
 _FONT_FILES = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
@@ -38,13 +36,20 @@ def _texts(document: ShipmentDocument) -> list[str]:
             *(text for line in document.lines for text in (line.sku, line.title))]
 
 
-class _Pdf(FPDF):
-    """A page with the body font chosen for the text: the PDF core font when
-    every character is Latin-1 (about 20 ms a document), DejaVu Sans only
-    when some are not (embedding it costs about 0.4 s)."""
+class _Pdf:
+    """An fpdf2 page (its other methods reached through this one) with the
+    body font chosen for the text: the PDF core font when every character is
+    Latin-1 (about 20 ms a document), DejaVu Sans only when some are not
+    (embedding it costs about 0.4 s).
+
+    fpdf is imported here, on the first document: with numpy, fontTools and
+    Pillow it is about 40 MB that a web worker which never draws one need
+    not hold."""
 
     def __init__(self, format: str | tuple[float, float], document: ShipmentDocument) -> None:
-        super().__init__(format=format)
+        from fpdf import FPDF
+
+        self._pdf = FPDF(format=format)
         self.set_auto_page_break(True, margin=8)
         self.set_margins(8, 8)
         needed = not all(_latin1(text) for text in _texts(document))
@@ -59,7 +64,10 @@ class _Pdf(FPDF):
             self._family = "helvetica"
         self.add_page()
 
-    def text(self, value: str, size: float = 10, height: float = 5) -> None:  # type: ignore[override]
+    def __getattr__(self, name: str):
+        return getattr(self._pdf, name)
+
+    def text(self, value: str, size: float = 10, height: float = 5) -> None:
         self.set_font(self._family, size=size)
         self.multi_cell(0, height, self._safe(value), new_x="LMARGIN", new_y="NEXT")
 
