@@ -79,12 +79,13 @@ def _new_listing(products: str) -> str:
 
 def _new_facets(products: str) -> str:
     """Rows ``catalog_product_facets`` should hold for the products the
-    condition ``products`` selects (as for :func:`_new_listing`)."""
+    condition ``products`` selects (as for :func:`_new_listing`). The two
+    kinds cannot overlap and neither source holds duplicates: no UNION sort."""
     return (f"SELECT av.product AS product, 'attribute' AS kind, a.code AS name, av.value AS value "
             f"FROM catalog_product_attribute_values av JOIN catalog_attributes a ON a.id = av.attribute "
             f"JOIN catalog_products p ON p.id = av.product WHERE {products.replace('@', 'av.product')} "
             f"AND {_LISTABLE} "
-            f"UNION SELECT o.product, 'option', o.name, o.value FROM catalog_product_option_values o "
+            f"UNION ALL SELECT o.product, 'option', o.name, o.value FROM catalog_product_option_values o "
             f"JOIN catalog_products p ON p.id = o.product WHERE {products.replace('@', 'o.product')} AND {_LISTABLE}")
 
 
@@ -112,7 +113,7 @@ def _keyed_listing(products: str) -> str:
             f"ON fk.kind = f.kind AND fk.name = f.name AND fk.value = f.value WHERE {products.replace('@', 'f.product')} "
             f"GROUP BY f.product) "
             f"SELECT n.category, n.product, n.price_min, n.sort_name, COALESCE(k.ids, ARRAY[]::integer[]), "
-            f"COALESCE((SELECT array_agg(n.category::bigint * {KEY_SCOPE} + i ORDER BY i) FROM unnest(k.ids) AS i), "
+            f"COALESCE(ARRAY(SELECT n.category::bigint * {KEY_SCOPE} + i FROM unnest(k.ids) AS i), "
             f"ARRAY[]::bigint[]) FROM n LEFT JOIN k ON k.product = n.product")
 
 

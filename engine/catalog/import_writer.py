@@ -239,10 +239,13 @@ class PostgresBatchWriter(SqliteBatchWriter):
             "UPDATE catalog_products p SET price_min = low.amount FROM ("
             "SELECT product, MIN(price_amount) AS amount FROM catalog_variants WHERE product = ANY($1::int[]) "
             "GROUP BY product) low WHERE p.id = low.product AND p.price_min IS DISTINCT FROM low.amount", product_ids)
-        used = ("SELECT DISTINCT v.product, o.key AS name, o.value FROM catalog_variants v "
-                "CROSS JOIN LATERAL json_each_text(v.options::json) o WHERE v.product = ANY($1::int[])")
+        # One statement, so the variants' options are parsed once: the DELETE
+        # takes the rows no longer used, the INSERT adds the new ones (both
+        # see the same snapshot and touch different rows).
         await execute(
-            f"DELETE FROM catalog_product_option_values x WHERE x.product = ANY($1::int[]) "
-            f"AND (x.product, x.name, x.value) NOT IN ({used})", product_ids)
-        await execute(f"INSERT INTO catalog_product_option_values (product, name, value) {used} "
-                      "ON CONFLICT (product, name, value) DO NOTHING", product_ids)
+            "WITH used AS (SELECT DISTINCT v.product, o.key AS name, o.value FROM catalog_variants v "
+            "CROSS JOIN LATERAL json_each_text(v.options::json) o WHERE v.product = ANY($1::int[])), "
+            "gone AS (DELETE FROM catalog_product_option_values x WHERE x.product = ANY($1::int[]) "
+            "AND (x.product, x.name, x.value) NOT IN (SELECT product, name, value FROM used)) "
+            "INSERT INTO catalog_product_option_values (product, name, value) SELECT product, name, value FROM used "
+            "ON CONFLICT (product, name, value) DO NOTHING", product_ids)

@@ -32,8 +32,7 @@ POSTGRES_BACKFILL = [
     "UPDATE catalog_listing l SET facet_ids = COALESCE((SELECT array_agg(fk.id ORDER BY fk.id) "
     "FROM catalog_product_facets f JOIN catalog_facet_keys fk ON fk.kind = f.kind AND fk.name = f.name "
     "AND fk.value = f.value WHERE f.product = l.product), ARRAY[]::integer[])",
-    "UPDATE catalog_listing SET keys = COALESCE((SELECT array_agg(category::bigint * 4294967296 + i ORDER BY i) "
-    "FROM unnest(facet_ids) AS i), ARRAY[]::bigint[])",
+    "UPDATE catalog_listing SET keys = ARRAY(SELECT category::bigint * 4294967296 + i FROM unnest(facet_ids) AS i)",
 ]
 
 
