@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from engine import PluginManifest, hookimpl
 
-from shopwright_auth_oidc import provider
 from shopwright_auth_oidc.settings import OidcSettings
 
 MANIFEST = PluginManifest(
@@ -32,9 +31,13 @@ class OidcLogin:
     async def begin(self, request, flow: dict | None = None) -> str | None:
         if flow is None:
             return None
+        from shopwright_auth_oidc import provider  # authlib and joserfc: loaded on first use
+
         return await provider.authorization_url(self.settings, flow)
 
     async def complete(self, request, flow: dict) -> dict:
+        from shopwright_auth_oidc import provider
+
         return await provider.complete(self.settings, request.args, flow)
 
 

@@ -1,8 +1,9 @@
 """The ``ops_sentry`` plugin: thin hook implementations over :mod:`.client`."""
 from __future__ import annotations
 
+import sys
+
 from engine import PluginManifest, hookimpl
-from shopwright_ops_sentry import client
 from shopwright_ops_sentry.settings import SentrySettings
 
 MANIFEST = PluginManifest(
@@ -16,14 +17,23 @@ MANIFEST = PluginManifest(
 )
 
 
+def _client():
+    """The client module once the plugin has started it, else None: sentry-sdk
+    is imported only by a process that reports to Sentry."""
+    return sys.modules.get("shopwright_ops_sentry.client")
+
+
 @hookimpl
 def lifecycle_activation(active, settings):
     if active and settings is not None:
+        from shopwright_ops_sentry import client
+
         client.start(settings)
-    else:
-        client.close()
+    elif _client() is not None:
+        _client().close()
 
 
 @hookimpl
 def lifecycle_failure(failure):
-    client.capture_failure(failure)
+    if _client() is not None:
+        _client().capture_failure(failure)

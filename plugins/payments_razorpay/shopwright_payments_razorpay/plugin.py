@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine import PluginManifest, hookimpl, sdk
-from shopwright_payments_razorpay.gateway import RazorpayGateway
 from shopwright_payments_razorpay.settings import RazorpaySettings
 
 MANIFEST = PluginManifest(
@@ -23,7 +22,13 @@ MANIFEST = PluginManifest(
 def payment_gateways(settings):
     """The Razorpay gateway, once the API key is set (unconfigured: none)."""
     settings = settings or RazorpaySettings()
-    return [RazorpayGateway(settings)] if settings.usable() else []
+    if not settings.usable():
+        return []
+    # Imported here, when the plugin is used: the SDK is megabytes that a worker
+    # of a shop which never enables the plugin need not hold.
+    from shopwright_payments_razorpay.gateway import RazorpayGateway
+
+    return [RazorpayGateway(settings)]
 
 
 @hookimpl

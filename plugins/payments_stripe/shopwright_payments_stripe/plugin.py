@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine import PluginManifest, hookimpl, sdk
-from shopwright_payments_stripe.gateway import StripeGateway
 from shopwright_payments_stripe.settings import StripeSettings
 
 MANIFEST = PluginManifest(
@@ -23,7 +22,13 @@ MANIFEST = PluginManifest(
 def payment_gateways(settings):
     """The card gateway, once the secret key is set (unconfigured: none)."""
     settings = settings or StripeSettings()
-    return [StripeGateway(settings)] if settings.secret_key else []
+    if not settings.secret_key:
+        return []
+    # Imported here, when the plugin is used: the SDK is megabytes that a worker
+    # of a shop which never enables the plugin need not hold.
+    from shopwright_payments_stripe.gateway import StripeGateway
+
+    return [StripeGateway(settings)]
 
 
 @hookimpl
