@@ -278,7 +278,7 @@ class CacheSettings(_Section):
     page_ttl_seconds: float = Field(300.0, gt=0)
     data_ttl_seconds: float = Field(300.0, gt=0)
     max_entries: int = Field(5000, ge=10)
-    max_memory_mb: int = Field(32, ge=1)
+    max_memory_mb: int = Field(16, ge=1)
     max_page_kb: int = Field(1024, ge=1)
     check_interval_seconds: float = Field(0.0, ge=0, le=2.0)
     ignore_cookies: list[str] = Field(default_factory=list)
