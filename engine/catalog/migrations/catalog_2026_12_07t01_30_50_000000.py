@@ -1,7 +1,7 @@
 """Indexes of the facet keys, and their backfill for existing shops (a
 separate migration: Piccolo runs a migration's raw steps before its table
-operations): every facet value gets its number, every category its count of
-listed products, and on PostgreSQL every listing row its ``facet_ids`` and
+operations): every category gets its count of listed products, and on
+PostgreSQL every facet value its number, every listing row its ``facet_ids`` and
 ``keys`` (the same scoped to its category: ``category * 2**32 + id``) and the
 GIN index of the keys.
 
@@ -23,12 +23,12 @@ POSTGRES_INDEXES = [
 ]
 
 BACKFILL = [
-    "INSERT INTO catalog_facet_keys (kind, name, value) SELECT DISTINCT kind, name, value "
-    "FROM catalog_product_facets ORDER BY kind, name, value",
     "INSERT INTO catalog_facet_counts (category, kind, name, value, products) "
     "SELECT category, 'listed', '', '', COUNT(*) FROM catalog_listing GROUP BY category",
 ]
 POSTGRES_BACKFILL = [
+    "INSERT INTO catalog_facet_keys (kind, name, value) SELECT DISTINCT kind, name, value "
+    "FROM catalog_product_facets ORDER BY kind, name, value",
     "UPDATE catalog_listing l SET facet_ids = COALESCE((SELECT array_agg(fk.id ORDER BY fk.id) "
     "FROM catalog_product_facets f JOIN catalog_facet_keys fk ON fk.kind = f.kind AND fk.name = f.name "
     "AND fk.value = f.value WHERE f.product = l.product), ARRAY[]::integer[])",
