@@ -320,3 +320,34 @@ async def test_filtered_listings_match_the_catalog_either_way(catalog_app, monke
                 if cursor is None:
                     break
             assert ids == await filtered_reference(slug, filters), (slug, filters)
+
+
+async def test_the_category_counts_choose_the_plan(catalog_app, monkeypatch):
+    """PostgreSQL drives a page from the keys when the category's counts say a
+    walk would pass more than WALK_ROWS rows, and walks otherwise; SQLite
+    always walks, probing the facet rows."""
+    from engine.catalog import search
+    from engine.testing.themes import count_queries
+
+    monkeypatch.setattr(search, "WALK_ROWS", 10)
+    runtime = catalog_app.runtime
+
+    async def listing_statement(filters: dict) -> tuple[str, list[int]]:
+        with count_queries(runtime.database.engine) as queries:
+            items, _ = await services.search_products(runtime, SearchQuery(
+                category="clothing", filters=filters, sort="price_asc", limit=2))
+        statement = next(sql for sql in queries.statements if "catalog_listing l" in sql)
+        return statement, [item["id"] for item in items]
+
+    # clothing lists 5 products: one of linen (a walk would pass 3 × 5 / 1 = 15
+    # rows), all of size S (3 × 5 / 5 = 3 rows)
+    selective, selective_ids = await listing_statement({"material": ["linen"]})
+    broad, broad_ids = await listing_statement({"size": ["S"]})
+    assert selective_ids == (await filtered_reference("clothing", {"material": ["linen"]}))[:2]
+    assert broad_ids == (await filtered_reference("clothing", {"size": ["S"]}))[:2]
+    if dialect() == "postgres":
+        assert "MATERIALIZED" in selective and "l.keys @>" in selective
+        assert "MATERIALIZED" not in broad and "l.facet_ids @>" in broad
+    else:
+        assert "catalog_product_facets" in selective and "MATERIALIZED" not in selective
+        assert "catalog_product_facets" in broad
