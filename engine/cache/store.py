@@ -231,8 +231,7 @@ def decode(kind: str, raw: Any) -> Any:
 
 
 # ------------------------------------------------------------------ sizes
-_ATOMS = frozenset({str, bytes, int, float, bool, type(None)})
-_SEQUENCES = frozenset({list, tuple, set, frozenset})
+_ATOMS = (str, bytes, int, float, bool, type(None))
 
 
 def footprint(value: Any) -> int:
@@ -245,27 +244,15 @@ def footprint(value: Any) -> int:
     seen: set[int] = set()
     total = 0
     stack = [value]
-    getsizeof = sys.getsizeof
-    # Exact-type checks first: a cached page is thousands of plain dicts,
-    # lists and strings, and this runs on every store.
     while stack:
         item = stack.pop()
-        ident = id(item)
-        if ident in seen:
+        if id(item) in seen:
             continue
-        seen.add(ident)
-        total += getsizeof(item)
-        kind = type(item)
-        if kind in _ATOMS:
+        seen.add(id(item))
+        total += sys.getsizeof(item)
+        if isinstance(item, _ATOMS):
             continue
-        if kind is dict:
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif kind in _SEQUENCES:
-            stack.extend(item)
-        elif isinstance(item, (str, bytes, int, float)):
-            continue
-        elif isinstance(item, dict):
+        if isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, (list, tuple, set, frozenset)):
@@ -274,7 +261,7 @@ def footprint(value: Any) -> int:
             attributes = getattr(item, "__dict__", None)
             if attributes is not None:
                 stack.append(attributes)
-            for slot in getattr(kind, "__slots__", ()):
+            for slot in getattr(type(item), "__slots__", ()):
                 if hasattr(item, slot):
                     stack.append(getattr(item, slot))
     return total

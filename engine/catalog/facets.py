@@ -142,19 +142,20 @@ async def _refresh_chunk(ids: list[int]) -> None:
     # contribute now minus what they contributed before), its keys in sorted
     # order, so concurrent refreshes on PostgreSQL lock count rows in one order.
     await fetch(
+        f"WITH n AS ({_new_listing(products)}) "
         f"INSERT INTO catalog_facet_counts (category, kind, name, value, products) "
         f"SELECT d.category, d.kind, d.name, d.value, SUM(d.change) FROM ("
         f"SELECT l.category, f.kind, f.name, f.value, -1 AS change FROM catalog_listing l "
         f"JOIN catalog_product_facets f ON f.product = l.product WHERE l.product IN ({marks}) "
         f"UNION ALL SELECT l.category, 'listed', '', '', -1 FROM catalog_listing l WHERE l.product IN ({marks}) "
-        f"UNION ALL SELECT l.category, f.kind, f.name, f.value, 1 FROM ({_new_listing(products)}) l "
-        f"JOIN ({_new_facets(products)}) f ON f.product = l.product "
-        f"UNION ALL SELECT l.category, 'listed', '', '', 1 FROM ({_new_listing(products)}) l) d WHERE 1 = 1 "
+        f"UNION ALL SELECT n.category, f.kind, f.name, f.value, 1 FROM n "
+        f"JOIN ({_new_facets(products)}) f ON f.product = n.product "
+        f"UNION ALL SELECT n.category, 'listed', '', '', 1 FROM n) d WHERE 1 = 1 "
         f"GROUP BY d.category, d.kind, d.name, d.value HAVING SUM(d.change) <> 0 "
         f"ORDER BY d.category, d.kind, d.name, d.value "
         f"ON CONFLICT (category, kind, name, value) DO UPDATE "
         f"SET products = catalog_facet_counts.products + excluded.products",
-        *ids, *ids, *ids, *ids, *ids, *ids, *ids, *ids)
+        *ids, *ids, *ids, *ids, *ids, *ids)
     await fetch(f"DELETE FROM catalog_product_facets WHERE product IN ({marks})", *ids)
     await fetch(f"INSERT INTO catalog_product_facets (product, kind, name, value) {_new_facets(products)}",
                 *ids, *ids)

@@ -329,11 +329,10 @@ def _facet_filters(filters: Mapping[str, Any], attributes: Mapping[str, Any],
         if name in _PLAIN_FILTERS:
             continue
         if name in attributes:
-            attribute = {**attributes[name], "code": name}
             canonical = []
             for value in values:
                 try:
-                    canonical.append(canonical_attribute_value(attribute, value, name))
+                    canonical.append(canonical_attribute_value(attributes[name], value, name))
                 except InvalidInput as exc:
                     raise InvalidQuery(str(exc), exc.errors) from None
             wanted.append(("attribute", name, canonical))

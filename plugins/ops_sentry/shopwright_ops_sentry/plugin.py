@@ -29,11 +29,11 @@ def lifecycle_activation(active, settings):
         from shopwright_ops_sentry import client
 
         client.start(settings)
-    elif _client() is not None:
-        _client().close()
+    elif (client := _client()) is not None:
+        client.close()
 
 
 @hookimpl
 def lifecycle_failure(failure):
-    if _client() is not None:
-        _client().capture_failure(failure)
+    if (client := _client()) is not None:
+        client.capture_failure(failure)
