@@ -28,7 +28,9 @@ per request (``cache.check_interval_seconds = 0``, the default: a change shows
 on the next request in every process) or at most once per interval.
 
 Code that changes something cached that is *not* in a tracked table calls
-:func:`bump` inside its transaction.
+:func:`bump` inside its transaction. A bulk write that changes many tracked
+rows in one transaction wraps them in :func:`counted_once`: one bump per
+scope instead of one trigger event per row.
 """
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ import contextlib
 import random
 import sqlite3
 import time
-from typing import Any, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 from piccolo.querystring import QueryString
 
@@ -102,6 +104,35 @@ async def bump(engine: Any, scope: str) -> None:
     slot = 0 if engine.engine_type == "sqlite" else random.randrange(POSTGRES_SLOTS)
     await engine.run_querystring(QueryString(
         "UPDATE cache_generations SET value = value + 1 WHERE scope = {} AND slot = {}", scope, slot))
+
+
+@contextlib.asynccontextmanager
+async def counted_once(engine: Any, *scopes: str) -> AsyncIterator[None]:
+    """Inside a write transaction that changes many tracked rows (a bulk
+    import): the block's changes to ``scopes`` are counted once, when the
+    block ends, instead of row by row.
+
+    On PostgreSQL the row triggers of ``scopes`` queue nothing while the block
+    runs (their ``WHEN`` condition reads the transaction-local setting
+    ``shopwright.counting_<scope>``), and each scope is bumped once on leaving
+    the block without an error — late in the transaction, as the deferred
+    triggers would, so the counter slot's row lock is held only until the
+    commit that follows. On an error nothing is bumped (the caller's
+    transaction rolls back). On SQLite the row triggers count as always."""
+    for scope in scopes:
+        if scope not in SCOPES:
+            raise ValueError(f"unknown cache scope {scope!r} (known: {', '.join(SCOPES)})")
+    if engine.engine_type == "sqlite":
+        yield
+        return
+    for scope in scopes:
+        await engine.run_querystring(QueryString("SELECT set_config({}, '1', true)", f"shopwright.counting_{scope}"))
+    yield
+    for scope in scopes:
+        # cache_bump_now bumps the slot of this transaction and marks the scope
+        # bumped, so rows written later in it do not bump a second time
+        await engine.run_querystring(QueryString(
+            "SELECT set_config({}, '', true), cache_bump_now({})", f"shopwright.counting_{scope}", scope))
 
 
 class ChangeCounters:

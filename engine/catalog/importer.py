@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from engine import outbox
-from engine.cache.counters import bump
+from engine.cache.counters import bump, counted_once
 from engine.catalog.facets import DERIVED_TABLES, REBUILD_AFTER_PRODUCTS, rebuild_all, refresh_products
 from engine.catalog.import_writer import batch_writer
 from engine.db.sql import fetch, placeholders
@@ -682,7 +682,8 @@ async def _write(runtime: Any, ctx: _Context, rows: Iterable[Row], report: Impor
         until the import has written :data:`REBUILD_AFTER_PRODUCTS`
         products: from then on they are rebuilt once, at the end."""
         nonlocal written, analyze_at, refreshed, rebuild
-        async with runtime.database.transaction() as transaction:
+        async with runtime.database.transaction() as transaction, \
+                counted_once(runtime.database.engine, "catalog", "stock"):
             writer = batch_writer(transaction.connection, dialect, attribute_ids, warehouse_ids)
             product_ids = await writer.write(batch, positions)
             refreshed += len(product_ids)

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from engine.cache.counters import SCOPES, TRACKED, read_counters
+from engine.cache.counters import SCOPES, TRACKED, counted_once, read_counters
 from engine.catalog import services as catalog
 from engine.themes import registry
 from engine.testing.themes import sample_products, seed_sample_catalog
@@ -143,6 +143,47 @@ async def test_every_tracked_table_moves_its_counter_in_the_same_transaction(mak
         found = {(row["t"], row["op"]) for row in rows}
         assert found >= {(table, op) for table in TRACKED for op in ("INSERT", "UPDATE", "DELETE")}
     assert set(TRACKED.values()) == set(SCOPES)
+
+
+async def test_a_bulk_write_counts_its_change_once(make_app, database_url):
+    """:func:`counted_once` (the import's batches): the change is counted when
+    the block ends, not row by row; a rolled-back block moves nothing."""
+    app = await make_app(database_url=database_url)
+    await seed_sample_catalog(app.runtime)
+    engine = app.runtime.database.engine
+    postgres = app.runtime.database.dialect == "postgres"
+    before = await read_counters(engine)
+    async with app.runtime.database.transaction():
+        async with counted_once(engine, "catalog", "stock"):
+            await engine.run_ddl("UPDATE catalog_products SET title = title || ' x'")
+            await engine.run_ddl("UPDATE catalog_stock SET on_hand = on_hand + 1")
+        if postgres:
+            # Forget that the scope was bumped: a row event queued in the block
+            # would now bump it a second time at commit.
+            await engine.run_ddl("SELECT set_config('shopwright.bumped_catalog', '', true)")
+    after = await read_counters(engine)
+    assert after["stock"] > before["stock"]
+    if postgres:
+        assert after["catalog"] == before["catalog"] + 1
+        # and every tracked table's trigger stands down this way
+        rows = await engine.run_ddl("SELECT c.relname AS t, pg_get_triggerdef(g.oid) AS definition "
+                                    "FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid "
+                                    "WHERE g.tgname LIKE 'cache_bump_%' AND g.tgconstraint <> 0")
+        conditions = {row["t"]: row["definition"] for row in rows}
+        for table, scope in TRACKED.items():
+            assert f"shopwright.counting_{scope}" in conditions[table], table
+    else:
+        assert after["catalog"] > before["catalog"]
+
+    with pytest.raises(RuntimeError):
+        async with app.runtime.database.transaction():
+            async with counted_once(engine, "catalog"):
+                await engine.run_ddl("UPDATE catalog_products SET title = title || ' y'")
+                raise RuntimeError("abandon")
+    assert await read_counters(engine) == after
+    with pytest.raises(ValueError):
+        async with counted_once(engine, "nothing"):
+            pass
 
 
 async def test_personal_requests_are_never_served_from_the_cache(make_app, database_url):
