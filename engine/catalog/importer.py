@@ -40,10 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from engine import outbox
-from engine.cache.counters import bump, counted_once
-from engine.catalog.facets import DERIVED_TABLES, REBUILD_AFTER_PRODUCTS, rebuild_all, refresh_products
-from engine.catalog.import_writer import batch_writer
+from engine.catalog.import_batches import write_batches
 from engine.db.sql import fetch, placeholders
 from engine.errors import InvalidInput, ShopError
 from engine.catalog.validation import (
@@ -168,26 +165,43 @@ class CsvLayout:
             else:
                 self.plain.append((index, column))
         self.has_images = self.image_urls is not None or self.image_alts is not None
+        # the cells the structured product fields come from, and what they gave
+        # on the last record (a product's rows usually repeat them)
+        self.structured = [i for i in (self.categories, self.image_urls, self.image_alts) if i is not None]
+        self.structured += [index for index, _ in self.attributes]
+        self._last_cells: list[str] | None = None
+        self._last_fields: dict[str, Any] = {}
 
     def record(self, values: list[str]) -> dict[str, Any]:
+        """The record of one row's cells. Rows that repeat the previous row's
+        categories, images and attribute cells share its (never mutated)
+        lists and dicts, so repeated product fields are compared by identity."""
         if len(values) != self.width:
             return {"__error__": f"has {len(values)} cells but the header has {self.width} columns"}
         raw: dict[str, Any] = {column: values[index] for index, column in self.plain}
-        if self.categories is not None:
-            raw["categories"] = _split(values[self.categories])
-        if self.has_images:
-            urls = _split(values[self.image_urls]) if self.image_urls is not None else []
-            alts = _split(values[self.image_alts]) if self.image_alts is not None else []
-            images = [{"url": url, "alt": alts[i] if i < len(alts) else ""} for i, url in enumerate(urls)]
-            images.extend({"url": "", "alt": alt} for alt in alts[len(urls):])
-            raw["images"] = images
-        if self.attributes:
-            raw["attributes"] = {code: values[index] for index, code in self.attributes}
+        cells = [values[index] for index in self.structured]
+        if cells != self._last_cells:
+            self._last_cells, self._last_fields = cells, self._structured_fields(values)
+        raw.update(self._last_fields)
         if self.options:
             raw["options"] = {name: values[index] for index, name in self.options}
         if self.stock:
             raw["stock"] = {code: values[index] for index, code in self.stock}
         return raw
+
+    def _structured_fields(self, values: list[str]) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        if self.categories is not None:
+            fields["categories"] = _split(values[self.categories])
+        if self.has_images:
+            urls = _split(values[self.image_urls]) if self.image_urls is not None else []
+            alts = _split(values[self.image_alts]) if self.image_alts is not None else []
+            images = [{"url": url, "alt": alts[i] if i < len(alts) else ""} for i, url in enumerate(urls)]
+            images.extend({"url": "", "alt": alt} for alt in alts[len(urls):])
+            fields["images"] = images
+        if self.attributes:
+            fields["attributes"] = {code: values[index] for index, code in self.attributes}
+        return fields
 
 
 def check_csv_header(header: list[str]) -> list[str]:
@@ -374,7 +388,7 @@ class RowParser:
 
     def __init__(self, ctx: _Context) -> None:
         self.ctx = ctx
-        self._last_key: list[Any] | None = None
+        self._last_key: tuple[Any, ...] | None = None
         self._last_product: dict[str, Any] | None = None
         # a file repeats a few currencies and option combinations on every row:
         # each distinct one is checked once (values are never mutated)
@@ -386,12 +400,11 @@ class RowParser:
         ctx = self.ctx
         if "__error__" in raw:
             raise InvalidInput(raw["__error__"])
-        unknown = [key for key in raw if key not in _KNOWN_KEYS]
-        if unknown:
-            fail(sorted(unknown)[0], "unknown field")
+        if not _KNOWN_KEYS.issuperset(raw):
+            fail(sorted(key for key in raw if key not in _KNOWN_KEYS)[0], "unknown field")
         slug = check_slug(raw.get("product_slug"), "product_slug")
         sku = check_sku(raw.get("sku"))
-        key = [slug, *(raw.get(name) for name in PRODUCT_KEYS)]
+        key = (slug, *map(raw.get, PRODUCT_KEYS))
         if key == self._last_key:
             product = self._last_product
         else:
@@ -611,21 +624,8 @@ async def validate(source: Source, ctx: _Context, report: ImportReport,
 
 
 # ---------------------------------------------------------------- writing
-#: the planner's statistics are refreshed after the first this-many rows
-#: written, then each time the rows written have doubled (see :func:`import_source`)
-ANALYZE_AFTER_ROWS = 1000
 #: ``checking(rows)`` is called during validation after every this-many rows
 CHECK_PROGRESS_ROWS = 10_000
-CATALOG_TABLES = ("catalog_products", "catalog_variants", "catalog_stock", "catalog_product_categories",
-                  "catalog_product_attribute_values", "catalog_product_option_values", "catalog_product_images",
-                  *DERIVED_TABLES)
-
-
-async def analyze(dialect: str) -> None:
-    """Refresh the planner's statistics after a bulk load (PostgreSQL plans the
-    catalog queries with sequential scans until it knows the tables grew)."""
-    if dialect == "postgres":
-        await fetch(f"ANALYZE {', '.join(CATALOG_TABLES)}")
 
 
 async def import_source(runtime: Any, source: Source, *, batch_size: int = 5000,
@@ -642,13 +642,11 @@ async def import_source(runtime: Any, source: Source, *, batch_size: int = 5000,
     written (``report.written`` is False).
 
     The source is read once, as a stream; the rows it accepted wait on disk
-    (:class:`SpilledRows`) and are written in batches of ``batch_size`` rows,
-    one transaction each (memory follows the batch, not the file: what
-    validation remembers of earlier rows is in a :class:`FileRegister`). On
-    PostgreSQL the planner's statistics are refreshed after the first
-    :data:`ANALYZE_AFTER_ROWS` rows and whenever the rows written have doubled
-    since, so the statements of later batches are planned for the tables'
-    real size, and once more at the end.
+    (:class:`SpilledRows`) and are written in batches of about ``batch_size``
+    rows, one transaction each, by
+    :func:`engine.catalog.import_batches.write_batches` (memory follows the
+    batch, not the file: what validation remembers of earlier rows is in a
+    :class:`FileRegister`).
     """
     started = time.perf_counter()
     report = ImportReport()
@@ -658,67 +656,12 @@ async def import_source(runtime: Any, source: Source, *, batch_size: int = 5000,
         if on_validated:
             await maybe_await(on_validated(report))
         if report.error_count == 0 and report.rows:
-            await _write(runtime, ctx, accepted, report, batch_size, progress)
+            report.batches = await write_batches(
+                runtime, accepted, attribute_ids={code: row["id"] for code, row in ctx.attributes.items()},
+                products=report.products, batch_size=batch_size, progress=progress)
+            report.written = True
     report.seconds = time.perf_counter() - started
     return report
-
-
-async def _write(runtime: Any, ctx: _Context, rows: Iterable[Row], report: ImportReport, batch_size: int,
-                 progress: Callable[[int], None] | None) -> None:
-    """Pass two: ``rows`` (validated) written in batches (see :func:`import_source`)."""
-    dialect = runtime.database.dialect
-    warehouse_ids = {row["code"]: row["id"] for row in await fetch("SELECT id, code FROM catalog_warehouses")}
-    attribute_ids = {code: row["id"] for code, row in ctx.attributes.items()}
-    positions: dict[str, int] = {}
-    per_product: dict[str, int] = {}
-    batch: list[Row] = []
-    written, analyze_at = 0, ANALYZE_AFTER_ROWS
-    refreshed, rebuild = 0, False
-
-    async def flush() -> None:
-        """Write ``batch`` in one transaction: the one place where a written
-        batch's product ids are known (``product_ids``, in file order). The
-        facet and listing rows of those products are refreshed with them,
-        until the import has written :data:`REBUILD_AFTER_PRODUCTS`
-        products: from then on they are rebuilt once, at the end."""
-        nonlocal written, analyze_at, refreshed, rebuild
-        async with runtime.database.transaction() as transaction, \
-                counted_once(runtime.database.engine, "catalog", "stock"):
-            writer = batch_writer(transaction.connection, dialect, attribute_ids, warehouse_ids)
-            product_ids = await writer.write(batch, positions)
-            refreshed += len(product_ids)
-            rebuild = rebuild or refreshed > REBUILD_AFTER_PRODUCTS
-            if not rebuild:
-                await refresh_products(product_ids)
-            await outbox.emit("catalog_imported", {"product_ids": product_ids, "variants": len(batch)})
-        runtime.events_committed()
-        report.batches += 1
-        written += len(batch)
-        if written >= analyze_at:
-            await analyze(dialect)
-            analyze_at = written * 2
-        if progress:
-            await maybe_await(progress(len(batch)))
-        batch.clear()
-        positions.clear()
-
-    for row in rows:
-        positions[row.sku] = per_product.get(row.slug, 0)
-        per_product[row.slug] = positions[row.sku] + 1
-        batch.append(row)
-        if len(batch) >= batch_size:
-            await flush()
-    if batch:
-        await flush()
-    if rebuild:
-        # One pass over the catalog; the counter bump drops whatever was cached
-        # from the facets as they stood during the import.
-        async with runtime.database.transaction():
-            await rebuild_all()
-            await bump(runtime.database.engine, "catalog")
-    if written >= ANALYZE_AFTER_ROWS:
-        await analyze(dialect)
-    report.written = True
 
 
 async def import_products(runtime: Any, path: str | Path, fmt: str | None = None, *, batch_size: int = 5000,

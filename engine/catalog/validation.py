@@ -19,6 +19,7 @@ from engine.money import MAX_AMOUNT, currency_exponent, is_currency
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+WHOLE_NUMBER = re.compile(r"-?\d+")
 #: Filter names with a fixed meaning; attribute codes may not use them.
 RESERVED_FILTERS = frozenset({"q", "category", "cursor", "sort", "limit", "min_price", "max_price", "in_stock", "page"})
 
@@ -93,7 +94,7 @@ def check_int(value: Any, field: str, *, minimum: int = 0, maximum: int = MAX_AM
         fail(field, "must be a whole number")
     if isinstance(value, str):
         text = value.strip()
-        if not re.fullmatch(r"-?\d+", text):
+        if not WHOLE_NUMBER.fullmatch(text):
             fail(field, "must be a whole number")
         value = int(text)
     if not isinstance(value, int):

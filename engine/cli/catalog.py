@@ -63,7 +63,7 @@ class ImportProgress:
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
               help="File format (default: from the extension; .jsonl is JSON Lines, anything else CSV).")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=5000, show_default=True,
-              help="Rows written per transaction.")
+              help="Rows written per transaction (a batch ends with a product, at most twice this).")
 @click.pass_context
 def import_products(ctx: click.Context, file: str, fmt: str | None, batch_size: int) -> None:
     """Import products, variants, prices and stock from a CSV or JSON Lines file

@@ -188,10 +188,10 @@ async def import_products(runtime):
 async def import_many_products(runtime):
     """An import past the refresh-per-batch limit (lowered here): the derived
     rows are rebuilt once at its end, and the caches hear of it."""
-    from engine.catalog import importer
+    from engine.catalog import import_batches
 
     counters_before = await fetch("SELECT SUM(value) AS n FROM cache_generations WHERE scope = 'catalog'")
-    limit, importer.REBUILD_AFTER_PRODUCTS = importer.REBUILD_AFTER_PRODUCTS, 2
+    limit, import_batches.REBUILD_AFTER_PRODUCTS = import_batches.REBUILD_AFTER_PRODUCTS, 2
     try:
         rows = [{"product_slug": f"bulk-{n}", "title": f"Bulk tee {n}", "status": "published",
                  "categories": ["trousers"], "attributes": {"material": "linen" if n % 2 else "wool"},
@@ -199,7 +199,7 @@ async def import_many_products(runtime):
                 for n in range(7)]
         report = await import_source(runtime, records_source(rows), batch_size=2)
     finally:
-        importer.REBUILD_AFTER_PRODUCTS = limit
+        import_batches.REBUILD_AFTER_PRODUCTS = limit
     assert report.written and report.batches == 4, report
     counters_after = await fetch("SELECT SUM(value) AS n FROM cache_generations WHERE scope = 'catalog'")
     assert counters_after[0]["n"] > counters_before[0]["n"]

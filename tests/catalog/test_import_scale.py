@@ -111,8 +111,9 @@ def test_cli_shows_progress_on_stderr(cli_env, tmp_path):
     assert result.returncode == 0, result.stderr
     progress = [line for line in result.stderr.splitlines() if line.startswith(("checking:", "importing:"))]
     assert progress[0] == "checking: 10,000 rows"
+    # batches end with a product: 5,000 rows and the rest of product 1,666
     assert [line.split(" rows")[0] for line in progress[1:]] == [
-        "importing: 5,000 of 12,000", "importing: 10,000 of 12,000", "importing: 12,000 of 12,000"]
+        "importing: 5,001 of 12,000", "importing: 10,002 of 12,000", "importing: 12,000 of 12,000"]
     assert "(100%)" in progress[-1] and "rows/s" in progress[-1]
     assert "importing:" not in result.stdout and "checking:" not in result.stdout
     assert f"imported {len(rows)} row(s): 4000 product(s), 12000 variant(s)" in result.stdout

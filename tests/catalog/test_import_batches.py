@@ -1,0 +1,84 @@
+"""How the import's second pass cuts and schedules its batches (both
+databases; on PostgreSQL two batches are written at a time)."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from engine.catalog import services
+from engine.catalog.import_batches import _batches, _needs_earlier_batches
+from engine.catalog.importer import import_source, records_source
+from engine.db.sql import fetchval
+
+
+def _row(slug: str, sku: str, defined: bool = True) -> SimpleNamespace:
+    return SimpleNamespace(slug=slug, sku=sku, product={"title": slug} if defined else None)
+
+
+def test_batches_end_with_a_product_unless_it_is_too_long():
+    rows = [_row("a", f"A{i}") for i in range(3)] + [_row("b", f"B{i}") for i in range(7)] + [_row("c", "C0")]
+    cut = list(_batches(rows, 2))
+    # a's three rows stay together; b runs past twice the size and is cut there
+    assert [[row.sku for row in batch] for batch, _ in cut] == [
+        ["A0", "A1", "A2"], ["B0", "B1", "B2", "B3"], ["B4", "B5", "B6"], ["C0"]]
+    # positions count a product's variants across its batches
+    assert [positions for _, positions in cut][1:3] == [{"B0": 0, "B1": 1, "B2": 2, "B3": 3},
+                                                         {"B4": 4, "B5": 5, "B6": 6}]
+
+
+def test_a_batch_that_inherits_a_product_from_an_earlier_one_waits_for_it():
+    assert not _needs_earlier_batches([_row("a", "A0"), _row("a", "A1", defined=False)])
+    assert _needs_earlier_batches([_row("a", "A2", defined=False), _row("b", "B0")])
+
+
+def _rows(products: int, variants: int, *, fields_once: bool = False) -> list[dict]:
+    rows = []
+    for p in range(products):
+        for v in range(variants):
+            row = {"product_slug": f"split-{p}", "sku": f"SPLIT-{p}-{v}", "price": f"{10 + v}.00",
+                   "options": {"size": f"S{v}"}, "stock": 3}
+            if v == 0 or not fields_once:
+                row.update(title=f"Split {p}", status="published", categories=["shirts"],
+                           attributes={"material": "linen"})
+            rows.append(row)
+    return rows
+
+
+async def test_a_product_longer_than_two_batches_is_written_whole(catalog_app):
+    """Its fields on its first row only, its 9 rows in batches of 2 (cut at 4):
+    the later batches inherit it and wait for the batch that created it."""
+    report = await import_source(catalog_app.runtime, records_source(_rows(3, 9, fields_once=True)), batch_size=2)
+    assert report.ok and report.written, report
+    assert report.batches == 8  # 4 + 4 rows of each product cut inside it, the rest where products end
+    for p in range(3):
+        product = await services.get_product(f"split-{p}")
+        assert [v["sku"] for v in product["variants"]] == [f"SPLIT-{p}-{v}" for v in range(9)]
+        assert product["price_from"]["amount"] == 1000
+    listed = await fetchval("SELECT COUNT(*) FROM catalog_listing l JOIN catalog_products p ON p.id = l.product "
+                            "WHERE p.slug LIKE 'split-%' AND l.category = 0")
+    assert listed == 3
+
+
+async def test_a_failed_batch_stops_the_import_and_leaves_whole_batches(catalog_app):
+    """A batch the database refuses (a trigger refuses one SKU): the error
+    comes out of the import, the batches committed before it stay whole, and
+    no batch is half-written (on PostgreSQL another batch was in flight)."""
+    runtime = catalog_app.runtime
+    engine = runtime.database.engine
+    if runtime.database.dialect == "sqlite":
+        await engine.run_ddl("CREATE TRIGGER refuse_one BEFORE INSERT ON catalog_variants "
+                             "WHEN NEW.sku = 'SPLIT-2-0' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+    else:
+        await engine.run_ddl("CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                             "IF NEW.sku = 'SPLIT-2-0' THEN RAISE EXCEPTION 'refused by the test'; END IF; "
+                             "RETURN NEW; END $$")
+        await engine.run_ddl("CREATE TRIGGER refuse_one BEFORE INSERT ON catalog_variants "
+                             "FOR EACH ROW EXECUTE FUNCTION refuse_one()")
+    with pytest.raises(Exception, match="refused by the test"):
+        await import_source(runtime, records_source(_rows(6, 2)), batch_size=2)
+    written = [await fetchval("SELECT COUNT(*) FROM catalog_variants v JOIN catalog_products p "
+                              "ON p.id = v.product WHERE p.slug = {}", f"split-{p}") for p in range(6)]
+    assert written[:3] == [2, 2, 0], written  # the two batches before it; nothing of the refused one
+    assert all(count in (0, 2) for count in written), written  # whole batches only
+    assert sum(written) < 12  # the import stopped
