@@ -89,7 +89,8 @@ async def write_batches(runtime: Any, rows: Iterable[Any], *, attribute_ids: dic
     """Write validated import ``rows`` (file order; ``products`` distinct
     products among them) in batches (see the module docs); ``progress(n)``
     after each committed batch with its row count. Returns the number of
-    batches. On PostgreSQL the planner's statistics are refreshed after the
+    batches. ``progress`` is never called again before its previous call
+    returned. On PostgreSQL the planner's statistics are refreshed after the
     first :data:`ANALYZE_AFTER_ROWS` rows and whenever the rows written have
     doubled since, so later batches are planned for the tables' real size, and
     once more at the end."""
@@ -99,7 +100,7 @@ async def write_batches(runtime: Any, rows: Iterable[Any], *, attribute_ids: dic
     rebuild = products > REBUILD_AFTER_PRODUCTS
     writers = WRITERS if dialect == "postgres" and database.options.pool_max_size > WRITERS else 1
     state = {"written": 0, "analyze_at": ANALYZE_AFTER_ROWS, "batches": 0}
-    analyzing = asyncio.Lock()
+    analyzing, reporting = asyncio.Lock(), asyncio.Lock()
 
     async def write(batch: list[Any], positions: dict[str, int]) -> None:
         async with database.transaction() as transaction, counted_once(database.engine, "catalog", "stock"):
@@ -117,7 +118,8 @@ async def write_batches(runtime: Any, rows: Iterable[Any], *, attribute_ids: dic
                     await analyze(dialect)
                     state["analyze_at"] = state["written"] * 2
         if progress:
-            await _maybe_await(progress(len(batch)))
+            async with reporting:  # one call at a time: a callback's own updates stay in order
+                await _maybe_await(progress(len(batch)))
 
     in_flight: set[asyncio.Task] = set()
 

@@ -2,6 +2,7 @@
 databases; on PostgreSQL two batches are written at a time)."""
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 
 import pytest
@@ -82,3 +83,29 @@ async def test_a_failed_batch_stops_the_import_and_leaves_whole_batches(catalog_
     assert written[:3] == [2, 2, 0], written  # the two batches before it; nothing of the refused one
     assert all(count in (0, 2) for count in written), written  # whole batches only
     assert sum(written) < 12  # the import stopped
+
+
+async def test_progress_is_reported_one_call_at_a_time(catalog_app):
+    """A callback that awaits (the admin's import job writes ``done`` to the
+    database) is never entered again before it returned, so what it records
+    stays in order while two batches are written at once."""
+    active, overlapped, reported = 0, 0, []
+    concurrent = catalog_app.runtime.database.dialect == "postgres"
+
+    async def progress(rows: int) -> None:
+        nonlocal active, overlapped
+        active += 1
+        overlapped += active > 1
+        if concurrent and not reported:
+            # hold the first report until the batch beside it has committed too
+            for _ in range(2000):
+                if await fetchval("SELECT COUNT(*) FROM catalog_variants WHERE sku LIKE 'SPLIT-%'") >= 4:
+                    break
+                await asyncio.sleep(0.005)
+        reported.append(rows)
+        active -= 1
+
+    report = await import_source(catalog_app.runtime, records_source(_rows(12, 2)), batch_size=2,
+                                 progress=progress)
+    assert report.written and overlapped == 0
+    assert reported == [2] * 12
