@@ -2,19 +2,23 @@
 
 :func:`write_batches` cuts the rows into batches of about ``batch_size`` rows
 (a product's consecutive rows stay in one batch, up to twice that size) and
-writes each with :mod:`engine.catalog.import_writer` in its own transaction,
-on PostgreSQL :data:`WRITERS` batches at a time over their own pooled
-connections: PostgreSQL's work for one batch (index entries, foreign-key
-checks) then runs on one core while the importer prepares or the server
-writes the next on another. Rules that keep concurrent batches correct:
+writes each with :mod:`engine.catalog.import_writer` in its own transaction.
+A large file on PostgreSQL (more than :data:`REBUILD_AFTER_PRODUCTS`
+products, whose facets are rebuilt at the end) is written :data:`WRITERS`
+batches at a time over their own pooled connections: PostgreSQL's work for
+one batch (index entries, foreign-key checks) then runs on one core while
+the importer prepares or the server writes the next on another. A smaller
+file is written one batch at a time: each of its batches refreshes the
+shared facet counts chunk by chunk, and two such batches could each hold a
+count row the other needs. Rules that keep concurrent batches correct:
 
 - A batch whose rows inherit the fields of a product defined in an earlier
   batch (a product's rows split by a cut, or spread over the file) starts
   only when every earlier batch has committed, so the product exists.
-- Two batches that share a product serialise on its row (the later waits for
-  the earlier's commit at its first statement, the product upsert); nothing
-  else is shared but the facet counts, whose rows every refresh locks in
-  one order.
+- Two batches that share a product serialise on its row: the product upsert
+  locks a batch's products in slug order (so no two batches can each hold a
+  product the other waits for), and the rest of a product's rows is written
+  only by the batch that holds it. Nothing else is shared.
 - A failed batch stops the import: nothing more starts, the batch in
   flight beside it ends as it would (commits or fails whole), and the error
   propagates. Committed batches stay (importing the file again completes
@@ -98,7 +102,8 @@ async def write_batches(runtime: Any, rows: Iterable[Any], *, attribute_ids: dic
     dialect = database.dialect
     warehouse_ids = {row["code"]: row["id"] for row in await fetch("SELECT id, code FROM catalog_warehouses")}
     rebuild = products > REBUILD_AFTER_PRODUCTS
-    writers = WRITERS if dialect == "postgres" and database.options.pool_max_size > WRITERS else 1
+    concurrent = rebuild and dialect == "postgres" and database.options.pool_max_size > WRITERS
+    writers = WRITERS if concurrent else 1
     state = {"written": 0, "analyze_at": ANALYZE_AFTER_ROWS, "batches": 0}
     analyzing, reporting = asyncio.Lock(), asyncio.Lock()
 

@@ -1,5 +1,7 @@
 """How the import's second pass cuts and schedules its batches (both
-databases; on PostgreSQL two batches are written at a time)."""
+databases). On PostgreSQL a file of more than ``REBUILD_AFTER_PRODUCTS``
+products is written two batches at a time; the tests lower that limit
+(``concurrently``) so that small files take the same path."""
 from __future__ import annotations
 
 import asyncio
@@ -7,10 +9,17 @@ from types import SimpleNamespace
 
 import pytest
 
-from engine.catalog import services
+from engine.catalog import import_batches, services
 from engine.catalog.import_batches import _batches, _needs_earlier_batches
 from engine.catalog.importer import import_source, records_source
 from engine.db.sql import fetchval
+
+
+@pytest.fixture
+def concurrently(monkeypatch):
+    """Files of more than one product are written as large ones are: facets
+    rebuilt at the end, two batches at a time on PostgreSQL."""
+    monkeypatch.setattr(import_batches, "REBUILD_AFTER_PRODUCTS", 1)
 
 
 def _row(slug: str, sku: str, defined: bool = True) -> SimpleNamespace:
@@ -46,7 +55,7 @@ def _rows(products: int, variants: int, *, fields_once: bool = False) -> list[di
     return rows
 
 
-async def test_a_product_longer_than_two_batches_is_written_whole(catalog_app):
+async def test_a_product_longer_than_two_batches_is_written_whole(catalog_app, concurrently):
     """Its fields on its first row only, its 9 rows in batches of 2 (cut at 4):
     the later batches inherit it and wait for the batch that created it."""
     report = await import_source(catalog_app.runtime, records_source(_rows(3, 9, fields_once=True)), batch_size=2)
@@ -61,7 +70,7 @@ async def test_a_product_longer_than_two_batches_is_written_whole(catalog_app):
     assert listed == 3
 
 
-async def test_a_failed_batch_stops_the_import_and_leaves_whole_batches(catalog_app):
+async def test_a_failed_batch_stops_the_import_and_leaves_whole_batches(catalog_app, concurrently):
     """A batch the database refuses (a trigger refuses one SKU): the error
     comes out of the import, the batches committed before it stay whole, and
     no batch is half-written (on PostgreSQL another batch was in flight)."""
@@ -85,7 +94,7 @@ async def test_a_failed_batch_stops_the_import_and_leaves_whole_batches(catalog_
     assert sum(written) < 12  # the import stopped
 
 
-async def test_progress_is_reported_one_call_at_a_time(catalog_app):
+async def test_progress_is_reported_one_call_at_a_time(catalog_app, concurrently):
     """A callback that awaits (the admin's import job writes ``done`` to the
     database) is never entered again before it returned, so what it records
     stays in order while two batches are written at once."""
@@ -109,3 +118,23 @@ async def test_progress_is_reported_one_call_at_a_time(catalog_app):
                                  progress=progress)
     assert report.written and overlapped == 0
     assert reported == [2] * 12
+
+
+async def test_batches_that_share_products_in_another_order_do_not_deadlock(catalog_app, concurrently):
+    """The first variants of 150 products, then their second variants in the
+    reverse order: two batches written at once share all 150 products, one
+    meeting them from the first, the other from the last. Each batch locks
+    its products in slug order, so neither can hold a product the other waits
+    for (PostgreSQL would abort one of them with a deadlock)."""
+    rows = []
+    for group in range(4):
+        slugs = [f"shared-{group}-{n:03}" for n in range(150)]
+        for variant, order in enumerate((slugs, slugs[::-1])):
+            for slug in order:
+                rows.append({"product_slug": slug, "sku": f"{slug.upper()}-{variant}", "title": slug.title(),
+                             "status": "published", "categories": ["shirts"], "price": "10.00", "stock": 1})
+    report = await import_source(catalog_app.runtime, records_source(rows), batch_size=150)
+    assert report.ok and report.written and report.batches == 8, report
+    counts = await fetchval("SELECT COUNT(*) FROM catalog_variants v JOIN catalog_products p ON p.id = v.product "
+                            "WHERE p.slug LIKE 'shared-%'")
+    assert counts == 1200
