@@ -15,10 +15,10 @@ count row the other needs. Rules that keep concurrent batches correct:
 - A batch whose rows inherit the fields of a product defined in an earlier
   batch (a product's rows split by a cut, or spread over the file) starts
   only when every earlier batch has committed, so the product exists.
-- Two batches that share a product serialise on its row: the product upsert
-  locks a batch's products in slug order (so no two batches can each hold a
-  product the other waits for), and the rest of a product's rows is written
-  only by the batch that holds it. Nothing else is shared.
+- Batches written at once share no product: a batch with a product of the
+  batch in flight waits for it to commit. So neither waits for a row the
+  other holds (no deadlock), and new products get their ids in file order
+  within a batch.
 - A failed batch stops the import: nothing more starts, the batch in
   flight beside it ends as it would (commits or fails whole), and the error
   propagates. Committed batches stay (importing the file again completes
@@ -126,20 +126,23 @@ async def write_batches(runtime: Any, rows: Iterable[Any], *, attribute_ids: dic
             async with reporting:  # one call at a time: a callback's own updates stay in order
                 await _maybe_await(progress(len(batch)))
 
-    in_flight: set[asyncio.Task] = set()
+    in_flight: dict[asyncio.Task, set[str]] = {}  # each batch in flight and its products
 
     async def settle(until: int) -> None:
         """Wait until at most ``until`` batches are in flight; a failure raises."""
         while len(in_flight) > until:
             done, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-            in_flight.difference_update(done)
+            for task in done:
+                del in_flight[task]
             for task in done:
                 task.result()
 
     try:
         for batch, positions in _batches(rows, batch_size):
-            await settle(0 if _needs_earlier_batches(batch) else writers - 1)
-            in_flight.add(asyncio.ensure_future(write(batch, positions)))
+            slugs = {row.slug for row in batch}
+            alone = _needs_earlier_batches(batch) or any(slugs & other for other in in_flight.values())
+            await settle(0 if alone else writers - 1)
+            in_flight[asyncio.ensure_future(write(batch, positions))] = slugs
         await settle(0)
     except Exception:
         await asyncio.gather(*in_flight, return_exceptions=True)  # the others end as they would

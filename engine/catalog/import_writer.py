@@ -5,9 +5,9 @@
 images, attribute values and the derived ``price_min`` and option-value index
 of the batch, and returns the ids of the batch's products (in file order).
 
-Both writers upsert by product slug and SKU (products in slug order, so
-concurrent batches that share products lock them in one order) and leave a
-row alone when nothing in it changed (no dead tuples, index or full-text churn on
+Both writers upsert by product slug and SKU (in file order: new products
+get their ids in the order of the file) and leave a row alone when nothing
+in it changed (no dead tuples, index or full-text churn on
 re-import); a field absent from the file keeps its stored value.
 
 - SQLite: ``executemany`` of ``INSERT ... ON CONFLICT`` on the transaction's
@@ -103,10 +103,7 @@ class SqliteBatchWriter:
                       row.product.get("status", "published"), row.product.get("seo_title", ""),
                       row.product.get("seo_description", ""), row.product.get("tax_class", "standard")]
             groups.setdefault(present, []).append((slug, *values, row.variant["currency"], now, now))
-        # In one order (groups by their fields, rows by slug): batches written
-        # at once that share products lock their rows in the same order.
-        for present, values in sorted(groups.items()):
-            values.sort(key=lambda value: value[0])
+        for present, values in groups.items():
             columns = (*present, "currency")
             updates = ", ".join(f"{f} = excluded.{f}" for f in (*columns, "updated_at"))
             await self.upsert("catalog_products", PRODUCT_COLUMNS, values,

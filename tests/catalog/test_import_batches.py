@@ -122,10 +122,10 @@ async def test_progress_is_reported_one_call_at_a_time(catalog_app, concurrently
 
 async def test_batches_that_share_products_in_another_order_do_not_deadlock(catalog_app, concurrently):
     """The first variants of 150 products, then their second variants in the
-    reverse order: two batches written at once share all 150 products, one
-    meeting them from the first, the other from the last. Each batch locks
-    its products in slug order, so neither can hold a product the other waits
-    for (PostgreSQL would abort one of them with a deadlock)."""
+    reverse order: two consecutive batches share all 150 products, one
+    meeting them from the first, the other from the last. Written at once,
+    each could hold a product the other waits for (PostgreSQL would abort
+    one of them with a deadlock): the second waits for the first."""
     rows = []
     for group in range(4):
         slugs = [f"shared-{group}-{n:03}" for n in range(150)]
