@@ -17,8 +17,8 @@ count row the other needs. Rules that keep concurrent batches correct:
   only when every earlier batch has committed, so the product exists.
 - Batches written at once share no product: a batch with a product of the
   batch in flight waits for it to commit. So neither waits for a row the
-  other holds (no deadlock), and new products get their ids in file order
-  within a batch.
+  other holds (no deadlock). New products get their ids in file order
+  within a batch; two batches written at once draw ids side by side.
 - A failed batch stops the import: nothing more starts, the batch in
   flight beside it ends as it would (commits or fails whole), and the error
   propagates. Committed batches stay (importing the file again completes
