@@ -59,7 +59,8 @@ async def analyze(dialect: str) -> None:
         await fetch(f"ANALYZE {', '.join(CATALOG_TABLES)}")
 
 
-async def _maybe_await(value: Any) -> Any:
+async def maybe_await(value: Any) -> Any:
+    """``value``, awaited when it is awaitable (a callback may be sync or async)."""
     return await value if inspect.isawaitable(value) else value
 
 
@@ -124,7 +125,7 @@ async def write_batches(runtime: Any, rows: Iterable[Any], *, attribute_ids: dic
                     state["analyze_at"] = state["written"] * 2
         if progress:
             async with reporting:  # one call at a time: a callback's own updates stay in order
-                await _maybe_await(progress(len(batch)))
+                await maybe_await(progress(len(batch)))
 
     in_flight: dict[asyncio.Task, set[str]] = {}  # each batch in flight and its products
 

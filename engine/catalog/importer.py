@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import inspect
 import io
 import json
 import pickle
@@ -40,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from engine.catalog.import_batches import write_batches
+from engine.catalog.import_batches import maybe_await, write_batches
 from engine.db.sql import fetch, placeholders
 from engine.errors import InvalidInput, ShopError
 from engine.catalog.validation import (
@@ -113,11 +112,6 @@ class Row:
     product: dict[str, Any] | None
     variant: dict[str, Any]
     stock: dict[str, int]
-
-
-async def maybe_await(value: Any) -> Any:
-    """``value``, awaited when it is awaitable (a callback may be sync or async)."""
-    return await value if inspect.isawaitable(value) else value
 
 
 # ---------------------------------------------------------------- reading
