@@ -248,6 +248,7 @@ class DatabaseSettings(_Section):
     pool_min_size: int = Field(1, ge=0, le=100)
     pool_max_size: int = Field(10, ge=1, le=500)
     pool_reset_session: bool = False
+    statement_cache_size: int = Field(20, ge=0, le=10_000)
     close_timeout_seconds: float = Field(10.0, gt=0, le=600)
     sqlite_pool_size: int = Field(4, ge=1, le=64)
     sqlite_inline_read_ms: float = Field(2.0, ge=0, le=100)

@@ -70,3 +70,11 @@ def test_shipped_config_documents_every_setting():
                 assert re.search(rf"^# {key} = ", text, re.M), f"{name}.{key} is not documented"
         else:
             assert re.search(rf"^# {name} = ", text, re.M), f"{name} is not documented"
+
+
+def test_the_file_init_writes_is_the_shipped_config_with_a_secret_key_set():
+    """``shopwright init`` writes ``engine/config_template.toml``: the shipped
+    file, every setting documented the same way, with the secret key set."""
+    shipped = (REPO / "config" / "shopwright.toml").read_text()
+    template = (REPO / "engine" / "config_template.toml").read_text()
+    assert template == shipped.replace('# secret_key = "dev-insecure-change-me"', 'secret_key = "__SECRET_KEY__"')

@@ -41,7 +41,17 @@ def make_engine(url: str, options: DatabaseSettings | None = None) -> Engine:
             inline_read_seconds=options.sqlite_inline_read_ms / 1000,
             pragmas=connection_pragmas(options.sqlite_synchronous, options.sqlite_cache_mb, options.sqlite_mmap_mb),
         )
-    return PooledPostgresEngine(config={"dsn": postgres_dsn(url)})
+    return PooledPostgresEngine(config=postgres_config(url, options))
+
+
+def postgres_config(url: str, options: DatabaseSettings) -> dict:
+    """asyncpg's connection arguments for ``url``. Each connection keeps at
+    most ``statement_cache_size`` prepared statements (asyncpg's default is
+    100): a filtered listing writes its SQL for the filters it has, so random
+    filters would fill every pooled connection's cache with statements used
+    once, and on the client side each costs far more than its text (measured
+    in docs/performance.md, "Worker memory")."""
+    return {"dsn": postgres_dsn(url), "statement_cache_size": options.statement_cache_size}
 
 
 def postgres_dsn(url: str) -> str:
@@ -73,7 +83,7 @@ class Database:
         self._pool_started = False
         self.replicas: Replicas | None = None
         if self.dialect == "postgres" and self.options.read_replicas:
-            self.replicas = Replicas([PooledPostgresEngine(config={"dsn": postgres_dsn(replica)})
+            self.replicas = Replicas([PooledPostgresEngine(config=postgres_config(replica, self.options))
                                       for replica in self.options.read_replicas],
                                      self.options.replica_retry_seconds)
 

@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 
 from engine.db import Database
+from engine.settings import DatabaseSettings
 
 # COMMIT fires this deferred trigger, so a commit takes a while and a
 # cancellation can land in the middle of it.
@@ -83,3 +84,21 @@ async def test_closing_does_not_wait_for_ever_on_a_connection_still_in_use(datab
         await database.close()
     with pytest.raises(asyncpg.InterfaceError):
         await held.fetchval("SELECT 1")
+
+
+@pytest.mark.parametrize("kept", [2, 0])
+async def test_a_connection_keeps_at_most_statement_cache_size_prepared_statements(postgres_url, kept):
+    """``[database] statement_cache_size`` reaches every pooled connection:
+    eight distinct statements leave at most that many prepared on the server
+    (asyncpg's own default would keep all eight)."""
+    database = Database(postgres_url, DatabaseSettings(pool_min_size=1, pool_max_size=1, statement_cache_size=kept))
+    await database.start()
+    try:
+        async with database.engine.pool.acquire() as connection:
+            for number in range(8):
+                await connection.fetch(f"SELECT {number} AS n")
+            prepared = await connection.fetchval("SELECT count(*) FROM pg_prepared_statements")
+    finally:
+        await database.close()
+    # a statement pushed out of the cache is closed with the connection's next query
+    assert prepared <= kept + 1
