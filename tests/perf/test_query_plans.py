@@ -106,3 +106,22 @@ async def test_a_missing_index_would_be_caught(shop):
     """The check itself: a filter on an unindexed column is reported."""
     plan = await _explain(shop, "SELECT id FROM catalog_products WHERE description = 'x'")
     assert _full_scans(plan, shop.runtime.database.dialect)
+
+
+async def test_a_category_walk_in_product_order_takes_the_category_index(shop):
+    """The "newest" listing walk of a category reads ``(category, product)``
+    backwards. On PostgreSQL no other index of ``catalog_listing`` may offer
+    the rows in product order: with a B-tree on ``product`` alone the planner,
+    trusting that column's physical order, walked every category's rows for a
+    filtered page (40,000 rows instead of 800 at 100,000 products), so that
+    index is a hash index (migration catalog 2026-12-07T10:45)."""
+    database = shop.runtime.database
+    walk = "SELECT l.product FROM catalog_listing l WHERE l.category = 1 ORDER BY l.product DESC LIMIT 25"
+    plan = " ".join(await _explain(shop, walk))
+    assert "catalog_listing_category_product" in plan and "catalog_listing_product " not in plan + " "
+    if database.dialect == "postgres":
+        indexes = await database.engine.run_ddl(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'catalog_listing'")
+        in_product_order = [row["indexname"] for row in indexes
+                            if re.search(r"USING btree \(product[,)]", row["indexdef"])]
+        assert in_product_order == []
