@@ -138,3 +138,18 @@ async def test_batches_that_share_products_in_another_order_do_not_deadlock(cata
     counts = await fetchval("SELECT COUNT(*) FROM catalog_variants v JOIN catalog_products p ON p.id = v.product "
                             "WHERE p.slug LIKE 'shared-%'")
     assert counts == 1200
+
+
+async def test_a_large_import_leaves_the_catalog_tables_vacuumed_and_analyzed(catalog_app, monkeypatch):
+    """After the last batch (PostgreSQL): ``VACUUM (ANALYZE)`` of every catalog
+    table, so the first shoppers' reads neither mark the new rows visible page
+    by page nor fetch heap rows in index-only scans."""
+    if catalog_app.runtime.database.dialect == "sqlite":
+        pytest.skip("PostgreSQL keeps its planner statistics and visibility map itself")
+    monkeypatch.setattr(import_batches, "ANALYZE_AFTER_ROWS", 10)
+    report = await import_source(catalog_app.runtime, records_source(_rows(4, 3)), batch_size=4)
+    assert report.ok and report.written, report
+    for table in import_batches.CATALOG_TABLES:
+        vacuumed = await fetchval("SELECT last_vacuum IS NOT NULL AND last_analyze IS NOT NULL "
+                                  "FROM pg_stat_user_tables WHERE relname = {}", table)
+        assert vacuumed, table
