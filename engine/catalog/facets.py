@@ -222,10 +222,11 @@ async def rebuild_all() -> None:
         await _write_listing(products, low, high)
         await fetch("INSERT INTO catalog_facet_counts (category, kind, name, value, products) "
                     "SELECT l.category, f.kind, f.name, f.value, COUNT(*) FROM catalog_listing l "
-                    "JOIN catalog_product_facets f ON f.product = l.product WHERE l.product BETWEEN {} AND {} "
+                    "JOIN catalog_product_facets f ON f.product = l.product "
+                    "WHERE l.product BETWEEN {} AND {} AND f.product BETWEEN {} AND {} "  # both sides read by range
                     "GROUP BY l.category, f.kind, f.name, f.value "
                     "ON CONFLICT (category, kind, name, value) DO UPDATE "
-                    "SET products = catalog_facet_counts.products + excluded.products", low, high)
+                    "SET products = catalog_facet_counts.products + excluded.products", low, high, low, high)
         await fetch("INSERT INTO catalog_facet_counts (category, kind, name, value, products) "
                     "SELECT category, 'listed', '', '', COUNT(*) FROM catalog_listing WHERE product BETWEEN {} AND {} "
                     "GROUP BY category ON CONFLICT (category, kind, name, value) DO UPDATE "
