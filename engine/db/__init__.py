@@ -47,10 +47,10 @@ def make_engine(url: str, options: DatabaseSettings | None = None) -> Engine:
 def postgres_config(url: str, options: DatabaseSettings) -> dict:
     """asyncpg's connection arguments for ``url``. Each connection keeps at
     most ``statement_cache_size`` prepared statements (asyncpg's default is
-    100): a filtered listing writes its SQL for the filters it has, so random
-    filters would fill every pooled connection's cache with statements used
-    once, and on the client side each costs far more than its text (measured
-    in docs/performance.md, "Worker memory")."""
+    100): every pooled connection keeps its own copy of each statement it has
+    run, and each costs the worker tens of kilobytes, so under varied filtered
+    listings a worker with ten connections held about 600 of them, some 25 MB
+    (docs/performance.md, "Worker memory: asyncpg's statement cache")."""
     return {"dsn": postgres_dsn(url), "statement_cache_size": options.statement_cache_size}
 
 
