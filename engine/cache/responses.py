@@ -54,8 +54,8 @@ class CachedResponse:
     :attr:`final` and :attr:`seed`."""
 
     status: int
-    #: the body with the markers' recorded values in it
-    body: str
+    #: the body (the UTF-8 bytes sent) with the markers' recorded values in it
+    body: bytes
     #: the :data:`KEPT_HEADERS` the response had, with the ETag made here
     headers: list[tuple[str, str]]
     #: ``{marker: the value written into body and headers}``
@@ -72,7 +72,7 @@ class CachedResponse:
     seed: str | None = None
 
     @classmethod
-    def of(cls, body: str, mimetype: str, headers: Mapping[str, str], markers: dict[str, str],
+    def of(cls, body: bytes, mimetype: str, headers: Mapping[str, str], markers: dict[str, str],
            route: str) -> "CachedResponse":
         """The entry for a :func:`storable` response: its ``body``, its kept
         ``headers`` (a case-insensitive map, as the framework's) and the
@@ -86,13 +86,13 @@ class CachedResponse:
             kept = [(k, v) for k, v in kept if k != "ETag"] + [("ETag", etag)]
         return cls(200, body, kept, markers, etag, len(body), route)
 
-    def filled(self, values: dict[str, str]) -> tuple[str, list[tuple[str, str]]]:
+    def filled(self, values: dict[str, str]) -> tuple[bytes, list[tuple[str, str]]]:
         """The body and headers with each marker's recorded value replaced by
         ``values[marker]`` (one value for every marker)."""
         body, headers = self.body, self.headers
         for name, old in self.markers.items():
             new = values[name]
-            body = body.replace(old, new)
+            body = body.replace(old.encode(), new.encode())
             headers = [(key, value.replace(old, new)) for key, value in headers]
         return body, headers
 
@@ -106,14 +106,16 @@ class CachedResponse:
         return CSRF_MARKER not in self.markers or self.seed is not None
 
     def to_json(self) -> dict:
-        return {"status": self.status, "body": self.body, "headers": self.headers, "markers": self.markers,
+        return {"status": self.status, "body": self.body.decode("utf-8"), "headers": self.headers,
+                "markers": self.markers,
                 "etag": self.etag, "route": self.route, "final": self.final, "seed": self.seed}
 
     @classmethod
     def from_json(cls, data: dict) -> "CachedResponse":
         final = data.get("final")
-        return cls(data["status"], data["body"], [tuple(h) for h in data["headers"]], data["markers"],
-                   data["etag"], len(data["body"]), data.get("route", ""),
+        body = data["body"].encode("utf-8")
+        return cls(data["status"], body, [tuple(h) for h in data["headers"]], data["markers"],
+                   data["etag"], len(body), data.get("route", ""),
                    [tuple(h) for h in final] if final is not None else None, data.get("seed"))
 
 
@@ -137,12 +139,12 @@ def storable(status: int, mimetype: str, headers: Mapping[str, str]) -> bool:
     return "private" not in control and "no-store" not in control
 
 
-def weak_etag(body: str, markers: dict[str, str]) -> str:
+def weak_etag(body: bytes, markers: dict[str, str]) -> str:
     """A weak ETag of ``body`` with each marker's value put back to the
     marker's name, so fresh per-response values do not change it."""
     for name, value in markers.items():
-        body = body.replace(value, name)
-    return 'W/"' + hashlib.blake2b(body.encode(), digest_size=16).hexdigest() + '"'
+        body = body.replace(value.encode(), name.encode())
+    return 'W/"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
 def etag_matches(header: str, etag: str) -> bool:

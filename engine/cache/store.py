@@ -180,10 +180,10 @@ class Cache:
             await self.redis.set(self.redis.key(f"{self.build}:{kind}", key, deps), encode(kind, value), ttl)
 
     async def get_or_load(self, kind: str, key: Hashable, scopes: tuple[str, ...], generation: Generation,
-                          load: Callable[[], Awaitable[Any]], ttl: float | None = None) -> Any:
+                          load: Callable[[], Awaitable[Any]], ttl: float | None = None, keep: bool = True) -> Any:
         """The cached value of ``key`` made under the current counters of
-        ``scopes``, or ``await load()`` (stored for the next caller). Treat the
-        value as read-only: it is shared."""
+        ``scopes``, or ``await load()`` (stored for the next caller unless
+        ``keep`` is false). Treat the value as read-only: it is shared."""
         deps = scope_values(generation, scopes)
         value = await self.lookup(kind, key, deps)
         if value is not None:
@@ -203,7 +203,7 @@ class Cache:
         finally:
             self._loading.pop(flight, None)
         future.set_result(value)
-        if value is not None:
+        if value is not None and keep:
             await self.store(kind, key, deps, value, ttl or self.data_ttl)
         return value
 

@@ -35,6 +35,13 @@ all, which are then sorted. Relevance ranks only the newest
 word that matches half the catalog costs what a word with that many matches
 costs. Sorting by ``newest`` reaches every match.
 
+What a query needs to know before its listing statement — the category's
+id, the attribute definitions, the option names in use and, on PostgreSQL,
+the category's facet counts with their key ids — is read once and kept while
+the ``catalog`` counter stands still (:func:`engine.cache.reads.kept`; inside
+a web request the process's cache): a filtered page of a category seen
+before runs its listing and its summaries, nothing else.
+
 Search text is reduced to its words (letters and digits) before it reaches
 the database, each word quoted; the last word matches as a prefix. Text with
 no words finds nothing. Nothing in the text can change the SQL.
@@ -45,6 +52,7 @@ import re
 from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
+from engine.cache.reads import kept
 from engine.catalog.facets import ALL_PRODUCTS, scoped_key
 from engine.db.cursor import Amount, decode_cursor, encode_cursor
 from engine.db.sql import fetch, placeholders
@@ -157,18 +165,17 @@ class DefaultSearchBackend:
         terms = words(query.text)
         if query.text and not terms:
             return SearchResult(product_ids=[], next_cursor=None)
-        found = await _resolve(query.category, [name for name in query.filters if name not in _PLAIN_FILTERS])
-        scope = ALL_PRODUCTS
-        if query.category:
-            scope = found["category"].get(query.category)
-            if scope is None:
-                return SearchResult(product_ids=[], next_cursor=None)
-        wanted = _facet_filters(query.filters, found["attribute"], found["option"])
+        named = any(name not in _PLAIN_FILTERS for name in query.filters)
+        facts = await _facts(query.category) if query.category or named else _NOTHING_NAMED
+        if facts is None:
+            return SearchResult(product_ids=[], next_cursor=None)
+        scope = facts["scope"]
+        wanted = _facet_filters(query.filters, facts["attributes"], facts["options"])
         sort = query.sort
         if sort == "relevance" and not terms:
             sort = "newest"
         if self.dialect == "postgres" and wanted:
-            keys = await _keys_in_scope(scope, wanted, query.limit)
+            keys = _keys_in_scope(await _counts(scope), wanted, query.limit)
             if keys is None:
                 return SearchResult(product_ids=[], next_cursor=None)
             every, any_of, drive = keys
@@ -293,31 +300,68 @@ class DefaultSearchBackend:
 
 
 _PLAIN_FILTERS = ("min_price", "max_price", "in_stock")
+#: the facts of a query that names no category and no attribute or option
+_NOTHING_NAMED: dict[str, Any] = {"scope": ALL_PRODUCTS, "attributes": {}, "options": {}}
 
 
-async def _resolve(category: str | None, names: list[str]) -> dict[str, dict[str, Any]]:
-    """One read for what a query names: ``{"category": {slug: id},
-    "attribute": {code: row}, "option": {name: True}}``, the options being
-    the variant option names (lower-cased) some listed product uses."""
+async def _facts(category: str | None) -> dict[str, Any] | None:
+    """What turning a query in ``category`` (the whole catalog when None) into
+    SQL needs to know, kept while the ``catalog`` counter stands still
+    (:func:`engine.cache.reads.kept`): ``{"scope": category id,
+    "attributes": {code: {"type", "choices"}}, "options": {name: True}}``
+    (the variant option names, lower-cased, that some listed product uses).
+    None for an unknown category (not kept). One read."""
+    return await kept("search_facts", category or "", ("catalog",), lambda: _read_facts(category))
+
+
+async def _read_facts(category: str | None) -> dict[str, Any] | None:
     parts, args = [], []
     if category:
-        parts.append("SELECT 'category' AS kind, slug AS name, id, NULL AS type, NULL AS choices "
+        parts.append("SELECT 'category' AS kind, slug AS name, CAST(NULL AS TEXT) AS value, "
+                     "CAST(NULL AS TEXT) AS choices, id "
                      "FROM catalog_categories WHERE slug = {}")
         args.append(category)
-    if names:
-        lowered = sorted({name.lower() for name in names})
-        parts.append("SELECT 'attribute' AS kind, code AS name, id, type, choices FROM catalog_attributes "
-                     f"WHERE code IN ({placeholders(names)})")
-        parts.append(f"SELECT DISTINCT 'option' AS kind, name, 0 AS id, NULL AS type, NULL AS choices "
-                     "FROM catalog_facet_counts "
-                     f"WHERE category = {ALL_PRODUCTS} AND kind = 'option' AND name IN ({placeholders(lowered)}) "
-                     "AND products > 0")
-        args += [*names, *lowered]
-    found: dict[str, dict[str, Any]] = {"category": {}, "attribute": {}, "option": {}}
-    if parts:
-        for row in await fetch(" UNION ALL ".join(parts), *args):
-            found[row["kind"]][row["name"]] = row["id"] if row["kind"] == "category" else row
-    return found
+    parts.append("SELECT 'attribute' AS kind, code AS name, type AS value, choices, CAST(NULL AS INTEGER) AS id "
+                 "FROM catalog_attributes")
+    parts.append("SELECT DISTINCT 'option' AS kind, name, CAST(NULL AS TEXT) AS value, "
+                 "CAST(NULL AS TEXT) AS choices, CAST(NULL AS INTEGER) AS id "
+                 "FROM catalog_facet_counts "
+                 f"WHERE category = {ALL_PRODUCTS} AND kind = 'option' AND products > 0")
+    rows = await fetch(" UNION ALL ".join(parts), *args)
+    scope = ALL_PRODUCTS
+    if category:
+        found = [row["id"] for row in rows if row["kind"] == "category"]
+        if not found:
+            return None
+        scope = int(found[0])
+    return {
+        "scope": scope,
+        "attributes": {row["name"]: {"type": row["value"], "choices": row["choices"]}
+                       for row in rows if row["kind"] == "attribute"},
+        "options": {row["name"]: True for row in rows if row["kind"] == "option"},
+    }
+
+
+async def _counts(scope: int) -> dict[str, Any]:
+    """PostgreSQL: the facet counts of the category ``scope`` with the facet
+    key ids, kept while the ``catalog`` counter stands still: ``{"listed":
+    products in scope, "counts": {kind: {name: {value: [facet key id,
+    products]}}}}``. One index-range read."""
+    async def read() -> dict[str, Any]:
+        counts: dict[str, dict[str, dict[str, list[int]]]] = {}
+        listed = 0
+        for row in await fetch(
+                "SELECT c.kind, c.name, c.value, c.products, k.id FROM catalog_facet_counts c "
+                "LEFT JOIN catalog_facet_keys k ON k.kind = c.kind AND k.name = c.name AND k.value = c.value "
+                "WHERE c.category = {} AND c.products > 0", scope):
+            if row["kind"] == "listed":
+                listed = int(row["products"])
+            elif row["id"] is not None:
+                counts.setdefault(row["kind"], {}).setdefault(row["name"], {})[row["value"]] = [
+                    int(row["id"]), int(row["products"])]
+        return {"listed": listed, "counts": counts}
+
+    return await kept("search_counts", scope, ("catalog",), read)
 
 
 def _facet_filters(filters: Mapping[str, Any], attributes: Mapping[str, Any],
@@ -341,35 +385,26 @@ def _facet_filters(filters: Mapping[str, Any], attributes: Mapping[str, Any],
     return wanted
 
 
-async def _keys_in_scope(scope: int, wanted: list[tuple[str, str, list[str]]],
-                         limit: int) -> tuple[list[int], list[list[int]], bool] | None:
+def _keys_in_scope(counts: Mapping[str, Any], wanted: list[tuple[str, str, list[str]]],
+                   limit: int) -> tuple[list[int], list[list[int]], bool] | None:
     """PostgreSQL: the facet key ids of the filters ``wanted`` and whether
     the page should be driven by them: ``(ids every match has, [ids of which
     a match has one, per filter with several values], drive)``; None when no
-    product in ``scope`` can match. The estimate takes the filters as
-    independent, from the category's facet counts (one index-range read)."""
-    terms, args = [], []
-    for kind, name, values in wanted:
-        terms.append(f"(k.kind = {{}} AND k.name = {{}} AND k.value IN ({placeholders(values)}))")
-        args += [kind, name, *values]
-    rows = await fetch(
-        "SELECT k.id, k.kind, k.name, COALESCE(c.products, 0) AS products FROM catalog_facet_keys k "
-        "LEFT JOIN catalog_facet_counts c ON c.category = {} AND c.kind = k.kind AND c.name = k.name "
-        f"AND c.value = k.value WHERE {' OR '.join(terms)} "
-        "UNION ALL SELECT 0, 'listed', '', products FROM catalog_facet_counts "
-        "WHERE category = {} AND kind = 'listed' AND name = '' AND value = ''", scope, *args, scope)
-    listed = sum(int(row["products"]) for row in rows if row["kind"] == "listed")
+    product in scope can match. The estimate takes the filters as
+    independent, from the scope's facet ``counts`` (:func:`_counts`)."""
+    listed = counts["listed"]
     if listed <= 0:
         return None
     every: list[int] = []
     any_of: list[list[int]] = []
     expected = float(listed)
-    for kind, name, _ in wanted:
-        found = [row for row in rows if row["kind"] == kind and row["name"] == name and row["products"] > 0]
+    for kind, name, values in wanted:
+        known = counts["counts"].get(kind, {}).get(name, {})
+        found = [known[value] for value in dict.fromkeys(values) if value in known]
         if not found:
             return None
-        expected *= min(1.0, sum(int(row["products"]) for row in found) / listed)
-        ids = sorted(int(row["id"]) for row in found)
+        expected *= min(1.0, sum(products for _, products in found) / listed)
+        ids = sorted(key for key, _ in found)
         if len(ids) == 1:
             every.append(ids[0])
         else:

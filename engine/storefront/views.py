@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 
 from quart import Blueprint, abort, current_app, redirect, request
 
-from engine.web.caching import cached
+from engine.web.caching import cached, response_will_be_kept
 from engine.catalog import services as catalog
 from engine.db.sql import browsing
 from engine.errors import InvalidInput
@@ -63,7 +63,10 @@ async def _search(query) -> tuple[list[dict], str | None]:
         return {"items": items, "next_cursor": next_cursor}
 
     key = (query.text, query.category, repr(sorted(query.filters.items())), query.sort, query.cursor, query.limit)
-    found = await cached("search", key, ("catalog", "stock", "plugins"), load)
+    # A listing the response cache keeps with its page is not kept as data
+    # too: that page answers the URL again, and a second copy would double
+    # the memory of every filtered page (and cost its size accounting).
+    found = await cached("search", key, ("catalog", "stock", "plugins"), load, keep=not response_will_be_kept())
     return found["items"], found["next_cursor"]
 
 

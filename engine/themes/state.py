@@ -8,7 +8,9 @@ within 2 s. When those settings changed and name an active theme this process
 does not have (or has broken), the environment is searched for themes installed
 since (:meth:`ThemeState.rescan`): a theme ``pip install``ed while the store runs
 is used without a restart. Environments are rebuilt when the active plugins or
-the files of the merchant overrides folder change.
+the files of the merchant overrides folder change; the template files in
+use are checked for edits once per refresh (see
+:mod:`engine.themes.templating`).
 """
 from __future__ import annotations
 
@@ -78,6 +80,8 @@ class ThemeState:
         self._read_at = 0.0
         self._lock = asyncio.Lock()
         self._overrides_sig: tuple = ()
+        #: how many times the settings were read (each one a new round of template checks)
+        self.refreshes = 0
         self._mounts: list[tuple[str, Path]] = []
         self._mounts_for: tuple[str, ...] | None = None
         self.globals: dict[str, Any] = {}
@@ -96,6 +100,7 @@ class ThemeState:
     async def refresh(self) -> None:
         values = await site_settings.read_prefix("theme.")
         self._read_at = time.monotonic()
+        self.refreshes += 1  # the template files are checked for changes again
         self._overrides_sig = folder_signature(self.overrides_dir)
         if values == self.stored and self._settings:
             return
@@ -197,6 +202,7 @@ class ThemeState:
             globals_={**self.globals, "asset_url": asset_url, "image_src": image_src, "theme_name": name},
             filters=self.filters,
             strict=strict,
+            check_round=lambda: self.refreshes,
         )
 
     def view(self, name: str | None = None, settings: BaseModel | None = None, preview: bool = False) -> ThemeView:

@@ -17,7 +17,10 @@ core's when no ancestor has one), and a merchant override can extend the
 theme's own template the same way.
 
 Autoescape is on for every template. Templates are checked for changes on
-disk (``auto_reload``), so an edited override is picked up without a restart.
+disk (``auto_reload``), so an edited override is picked up without a restart:
+on every use, or, with ``check_round`` (the storefront's theme state gives
+its refresh count, :mod:`engine.themes.state`), once each time that number
+changes — a page would otherwise stat a dozen files on every render.
 """
 from __future__ import annotations
 
@@ -51,10 +54,12 @@ class LayeredLoader(BaseLoader):
     """A ChoiceLoader whose sources have names, and which remembers which
     source supplied each template (for ``parent:`` resolution)."""
 
-    def __init__(self, layers: Iterable[tuple[str, BaseLoader]]) -> None:
+    def __init__(self, layers: Iterable[tuple[str, BaseLoader]],
+                 check_round: Callable[[], int] | None = None) -> None:
         self.layers: list[tuple[str, BaseLoader]] = list(layers)
         self.labels = [label for label, _ in self.layers]
         self.origin: dict[str, str] = {}
+        self.check_round = check_round
 
     def split(self, name: str) -> tuple[str | None, str]:
         label, sep, rest = name.partition(":")
@@ -69,11 +74,13 @@ class LayeredLoader(BaseLoader):
         layers = self.layers if label is None else [(l, ldr) for l, ldr in self.layers if l == label]
         for layer_label, loader in layers:
             try:
-                source = loader.get_source(environment, name)
+                text, filename, uptodate = loader.get_source(environment, name)
             except TemplateNotFound:
                 continue
             self.origin[template] = layer_label
-            return source
+            if uptodate is not None and self.check_round is not None:
+                uptodate = _checked_each_round(uptodate, self.check_round)
+            return text, filename, uptodate
         raise TemplateNotFound(template)
 
     def has(self, environment: Environment, label: str, name: str) -> bool:
@@ -108,6 +115,21 @@ class LayeredLoader(BaseLoader):
         for _, loader in self.layers:
             found.update(loader.list_templates())
         return sorted(found)
+
+
+def _checked_each_round(uptodate: Callable[[], bool], check_round: Callable[[], int]) -> Callable[[], bool]:
+    """``uptodate`` asked again only when ``check_round()`` has changed since
+    it was last asked (a template found changed is loaded again, with a new
+    check)."""
+    last = [check_round(), True]
+
+    def check() -> bool:
+        current = check_round()
+        if current != last[0]:
+            last[0], last[1] = current, uptodate()
+        return last[1]
+
+    return check
 
 
 #: What ``getattr`` finds on any plain dict (its methods and dunders).
@@ -146,10 +168,11 @@ def build_environment(
     globals_: dict[str, Any] | None = None,
     filters: dict[str, Callable] | None = None,
     strict: bool = False,
+    check_round: Callable[[], int] | None = None,
 ) -> ThemeEnvironment:
     """A Jinja environment for one theme chain (``[(name, templates folder), ...]``,
     the theme first, its root ancestor last). ``strict`` makes undefined names
-    errors (used by ``themes check``)."""
+    errors (used by ``themes check``); ``check_round``: see the module docs."""
     layers: list[tuple[str, BaseLoader]] = []
     if overrides is not None:
         layers.append(("overrides", FileSystemLoader(str(overrides))))
@@ -159,7 +182,7 @@ def build_environment(
     layers.append(("plugins", PrefixLoader(mounts) if mounts else _EmptyLoader()))
     layers.append(("core", FileSystemLoader(str(core))))
     env = ThemeEnvironment(
-        loader=LayeredLoader(layers),
+        loader=LayeredLoader(layers, check_round),
         autoescape=True,
         auto_reload=True,
         trim_blocks=True,

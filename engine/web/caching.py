@@ -30,6 +30,9 @@ Response cache
 Data cache
     :func:`cached` keeps catalog reads (category tree, facets, listings,
     products) per process, valid while the counters of their scopes hold.
+    It is also every request's keeper for the reads domain code keeps
+    (:func:`engine.cache.reads.kept`, e.g. what the catalog search needs to
+    know of a category).
 
 Every cached thing is checked against the change counters
 (:mod:`engine.cache.counters`), read once per request
@@ -51,6 +54,7 @@ from quart import Quart, Response, current_app, g, request, session
 from quart.wrappers.response import DataBody
 
 from engine.cache.counters import ChangeCounters, Follower, Generation, page_deps
+from engine.cache.reads import keep_with
 from engine.cache.responses import (
     CSRF_MARKER,
     HEADER,
@@ -125,9 +129,11 @@ async def current_generation() -> Generation:
     return generation
 
 
-async def cached(kind: str, key: Hashable, scopes: tuple[str, ...], load: Callable[[], Awaitable[Any]]) -> Any:
+async def cached(kind: str, key: Hashable, scopes: tuple[str, ...], load: Callable[[], Awaitable[Any]],
+                 keep: bool = True) -> Any:
     """``await load()``, or its value cached under the current counters of
-    ``scopes``. None is never cached. The value is shared: do not change it."""
+    ``scopes``; a loaded value is kept for the next caller unless ``keep`` is
+    false. None is never cached. The value is shared: do not change it."""
     app = current_app
     if not app.settings.cache.enabled:
         return await load()
@@ -136,7 +142,14 @@ async def cached(kind: str, key: Hashable, scopes: tuple[str, ...], load: Callab
     except Exception as exc:  # counters unreadable: read without the cache
         log.warning("cache.counters_unavailable", error=repr(exc))
         return await load()
-    return await app.cache.get_or_load(kind, key, scopes, generation, load)
+    return await app.cache.get_or_load(kind, key, scopes, generation, load, keep=keep)
+
+
+def response_will_be_kept() -> bool:
+    """Whether the response cache means to keep this request's answer (a
+    cacheable anonymous ``GET`` that it did not find): data read only for
+    that answer need not be kept as well."""
+    return g.get("response_cache_key") is not None
 
 
 # ------------------------------------------------------------------ anonymity
@@ -220,7 +233,7 @@ async def _entry_of(app: Quart, response: Response) -> CachedResponse | None:
     if len(data) > app.settings.cache.max_page_kb * 1024:
         return None
     route = request.url_rule.rule if request.url_rule is not None else ""
-    return CachedResponse.of(data.decode("utf-8"), response.mimetype, response.headers, markers, route)
+    return CachedResponse.of(data, response.mimetype, response.headers, markers, route)
 
 
 def build_id(app: Quart) -> str:
@@ -280,6 +293,10 @@ def install(app: Quart) -> None:
     app.cache_minters = {NONCE_MARKER: mint_nonce}
     app.cache_cookie_names = cookie_names(app)
     inflight: dict[Hashable, asyncio.Future] = {}
+
+    @app.before_request
+    async def _keep_reads() -> None:
+        keep_with(cached)
 
     async def lookup():
         req = request._get_current_object()

@@ -147,14 +147,13 @@ class FastPath:
                 new = token_for_seed(self.secret_key, SHOP, seed)
                 final = [(key, value.replace(entry.seed, seed) if key == "set-cookie" else value)
                          for key, value in final]
-            body = body.replace(old, new)
-        data = body.encode("utf-8")
+            body = body.replace(old.encode(), new.encode())
         request_id = _request_id(headers.get(b"x-request-id"))
         raw = [(key.encode("latin-1"), value.encode("latin-1")) for key, value in final]
-        raw += [(b"content-length", str(len(data)).encode()), (b"x-request-id", request_id.encode()),
+        raw += [(b"content-length", str(len(body)).encode()), (b"x-request-id", request_id.encode()),
                 (HEADER.lower().encode(), b"hit"), *extra]
         await send({"type": "http.response.start", "status": entry.status, "headers": raw})
-        await send({"type": "http.response.body", "body": data, "more_body": False})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
         elapsed = time.perf_counter() - started
         self._count(entry.route, entry.status, elapsed)
         self.app.cache.on_lookup(KIND, True)

@@ -38,8 +38,9 @@ def test_footprint_counts_what_python_allocates():
     assert 100_000 <= footprint(body) < 100_100
     shared = "y" * 10_000
     assert footprint([shared, shared, (shared,)]) < 2 * 10_000  # one object counted once
-    page = CachedResponse.of("<p>" + "€" * 50_000 + "</p>", "text/html", {"Content-Type": "text/html"}, {}, "/c")
-    assert footprint(page) > 100_000  # non-ASCII text takes two bytes a character in memory
+    page = CachedResponse.of(("<p>" + "€" * 50_000 + "</p>").encode(), "text/html", {"Content-Type": "text/html"},
+                             {}, "/c")
+    assert footprint(page) > 150_000  # the body as sent: three UTF-8 bytes for each "€"
 
 
 def test_store_accounts_every_byte_and_evicts_least_recently_used_first():

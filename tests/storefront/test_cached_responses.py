@@ -16,7 +16,7 @@ from engine.cache.responses import (
 )
 from engine.cache.store import decode, encode
 
-PAGE = '<script nonce="n1"></script><p>Shirt</p>'
+PAGE = '<script nonce="n1"></script><p>Shirt — €</p>'.encode()
 HEADERS = Headers({"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": "script-src 'nonce-n1'",
                    "Vary": "Cookie", "X-Request-ID": "abc", "ETag": '"from-the-view"'})
 
@@ -36,20 +36,20 @@ def test_an_entry_keeps_its_headers_and_fills_fresh_values_for_its_markers():
     assert [name for name, _ in entry.headers] == ["Content-Type", "Content-Security-Policy", "Vary", "ETag"]
     assert dict(entry.headers)["ETag"] == entry.etag
     body, headers = entry.filled({NONCE_MARKER: "n2"})
-    assert body == PAGE.replace("n1", "n2")
+    assert body == PAGE.replace(b"n1", b"n2")
     assert dict(headers)["Content-Security-Policy"] == "script-src 'nonce-n2'"
     assert entry.body == PAGE, "the entry itself is unchanged"
 
 
 def test_the_etag_ignores_per_response_values_and_pages_with_a_csrf_token_have_none():
     first = CachedResponse.of(PAGE, "text/html", HEADERS, {NONCE_MARKER: "n1"}, "")
-    again = CachedResponse.of(PAGE.replace("n1", "n9"), "text/html", HEADERS, {NONCE_MARKER: "n9"}, "")
-    changed = CachedResponse.of(PAGE.replace("Shirt", "Skirt"), "text/html", HEADERS, {NONCE_MARKER: "n1"}, "")
+    again = CachedResponse.of(PAGE.replace(b"n1", b"n9"), "text/html", HEADERS, {NONCE_MARKER: "n9"}, "")
+    changed = CachedResponse.of(PAGE.replace(b"Shirt", b"Skirt"), "text/html", HEADERS, {NONCE_MARKER: "n1"}, "")
     assert first.etag == again.etag == weak_etag(PAGE, {NONCE_MARKER: "n1"}) and first.etag.startswith('W/"')
     assert changed.etag != first.etag
-    with_form = CachedResponse.of(PAGE + "t0k", "text/html", HEADERS, {NONCE_MARKER: "n1", CSRF_MARKER: "t0k"}, "")
+    with_form = CachedResponse.of(PAGE + b"t0k", "text/html", HEADERS, {NONCE_MARKER: "n1", CSRF_MARKER: "t0k"}, "")
     assert with_form.etag is None and dict(with_form.headers)["ETag"] == '"from-the-view"'
-    assert CachedResponse.of("{}", "application/json", Headers(), {}, "").etag is None
+    assert CachedResponse.of(b"{}", "application/json", Headers(), {}, "").etag is None
 
 
 def test_etag_matching_is_weak_and_takes_lists_and_a_star():

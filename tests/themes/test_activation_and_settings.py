@@ -133,6 +133,28 @@ async def test_merchant_override_beats_the_theme_and_can_extend_it(theme_app):
     assert "<title>Lost? – " in body and "Sorry, we could not find that page." in body  # theme's body kept
 
 
+async def test_an_edited_override_is_checked_for_once_per_refresh(theme_app):
+    """Template files are checked for edits when the theme state refreshes
+    (at most every ``plugins.refresh_interval_seconds``), not on every
+    render: between two refreshes a page uses the template it has."""
+    import os
+
+    client = theme_app.test_client()
+    overrides = theme_app.theme_state.overrides_dir
+    overrides.mkdir(parents=True)
+    page = overrides / "404.html"
+    page.write_text("<title>First</title>")
+    await theme_app.theme_state.refresh()
+    theme_app.theme_state._read_at += 3600  # no refresh until asked for
+    assert "First" in await (await client.get("/no-such-page")).get_data(as_text=True)
+    page.write_text("<title>Second</title>")
+    later = page.stat().st_mtime + 10
+    os.utime(page, (later, later))  # a new modification time whatever the file system's resolution
+    assert "First" in await (await client.get("/no-such-page")).get_data(as_text=True)
+    await theme_app.theme_state.refresh()
+    assert "Second" in await (await client.get("/no-such-page")).get_data(as_text=True)
+
+
 async def test_without_a_usable_theme_the_core_templates_serve_every_page(make_app, tmp_path):
     from engine.testing.themes import check_page_html
 
