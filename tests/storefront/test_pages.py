@@ -222,3 +222,27 @@ async def test_money_is_formatted_for_the_store_locale(make_app):
     assert format_money({"amount": 1234, "currency": "KWD"}, "en") == "KWD1.234"
     with pytest.raises(TypeError):
         format_money(12.5, "en")
+
+
+async def test_the_product_grid_shows_the_same_card_as_product_card(sqlite_shop):
+    """``product_grid`` writes the card out instead of calling
+    ``product_card`` (see macros/catalog.html): the two must not drift."""
+    import re
+
+    items = [
+        {"id": 1, "slug": "a-shirt", "title": "A <shirt>", "price_from": {"amount": 1999, "currency": "EUR"},
+         "image": {"url": "/media/a.svg", "alt": "A \"shirt\""}, "in_stock": True},
+        {"id": 2, "slug": "b-mug", "title": "B mug", "price_from": None, "image": None, "in_stock": False},
+    ]
+    await sqlite_shop.runtime.host.configure("core_tax", {"rates": "DE=19", "label": "VAT"})
+    source = ('{% from "macros/catalog.html" import product_grid, product_card %}'
+              '{{ product_grid(items, 2) }}@@{% for item in items %}{{ product_card(item, 2, tax_note()) }}{% endfor %}')
+    async with sqlite_shop.test_request_context("/"):
+        environment = sqlite_shop.theme_state.view().environment
+        grid, cards = environment.from_string(source).render(items=items).split("@@")
+
+    def articles(html: str) -> list[str]:
+        return [re.sub(r"\s+", " ", found) for found in re.findall(r"<article.*?</article>", html, re.S)]
+
+    assert len(articles(grid)) == 2 and "plus VAT" in grid and "&lt;shirt&gt;" in grid
+    assert articles(grid) == articles(cards)
