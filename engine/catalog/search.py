@@ -49,7 +49,7 @@ no words finds nothing. Nothing in the text can change the SQL.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 from engine.cache.reads import kept
@@ -57,7 +57,7 @@ from engine.catalog.facets import ALL_PRODUCTS, scoped_key
 from engine.db.cursor import Amount, decode_cursor, encode_cursor
 from engine.db.sql import fetch, placeholders
 from engine.errors import InvalidInput, InvalidQuery
-from engine.catalog.summaries import product_summaries
+from engine.catalog.summaries import SUMMARY_COLUMNS, product_summaries, summary
 from engine.catalog.validation import canonical_attribute_value
 from engine.protocols import SearchQuery, SearchResult
 
@@ -128,6 +128,14 @@ def validate_query(query: SearchQuery) -> SearchQuery:
 def words(text: str) -> list[str]:
     """The searchable words of ``text`` (letters/digits only), at most 12."""
     return _WORD.findall(text.lower().replace("_", " "))[:MAX_WORDS]
+
+
+@dataclass(frozen=True)
+class ListedPage(SearchResult):
+    """The core backend's page of a column sort: the ids with their
+    summaries, read in the listing's own statement."""
+
+    summaries: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _Sql:
@@ -250,9 +258,13 @@ class DefaultSearchBackend:
                 sql.add(f"(l.{column}, l.product) {operator} ({{}}, {{}})", *key)
         direction = " DESC" if descending else ""
         order = f"l.product{direction}" if column is None else f"l.{column}{direction}, l.product{direction}"
+        # The page's summaries in the same statement: one round trip a page.
         rows = await fetch(
-            f"{sql.source}SELECT l.product, l.{column or 'product'} AS sort_key FROM {sql.table} "
-            f"WHERE {' AND '.join(sql.where or ['1 = 1'])} ORDER BY {order} LIMIT {{}}",
+            f"{sql.source}SELECT page.product, page.sort_key, {SUMMARY_COLUMNS} FROM ("
+            f"SELECT l.product, l.{column or 'product'} AS sort_key FROM {sql.table} "
+            f"WHERE {' AND '.join(sql.where or ['1 = 1'])} ORDER BY {order} LIMIT {{}}"
+            f") page JOIN catalog_products p ON p.id = page.product "
+            f"ORDER BY page.sort_key{direction}, page.product{direction}",
             *sql.source_args, *sql.args, query.limit + 1)
         more = len(rows) > query.limit
         rows = rows[:query.limit]
@@ -260,7 +272,8 @@ class DefaultSearchBackend:
         if more and rows:
             last = rows[-1]
             cursor = encode_cursor(sort, [last["product"]] if column is None else [last["sort_key"], last["product"]])
-        return SearchResult(product_ids=[row["product"] for row in rows], next_cursor=cursor)
+        return ListedPage(product_ids=[row["product"] for row in rows], next_cursor=cursor,
+                          summaries=[summary(row) for row in rows])
 
     def _candidates(self, sql: _Sql, terms: list[str]) -> tuple[str, list[Any]]:
         """The newest :data:`RELEVANCE_CANDIDATES` matches in scope, as SQL."""
@@ -427,7 +440,8 @@ async def search_products(runtime: Any, query: SearchQuery) -> tuple[list[dict[s
 
     Asks the ``catalog_search_backend`` hook for the backend (the core default
     when no plugin offers one), then loads the summaries of the ids it returns
-    in one query. Raises :class:`InvalidQuery` / :class:`InvalidCursor` for a
+    in one query (the core backend's column sorts read them with the listing:
+    a :class:`ListedPage`). Raises :class:`InvalidQuery` / :class:`InvalidCursor` for a
     bad query; never an SQL error for odd search text.
     """
     query = validate_query(query)
@@ -435,4 +449,6 @@ async def search_products(runtime: Any, query: SearchQuery) -> tuple[list[dict[s
     if backend is None:
         backend = default_backend(runtime.database)
     result = await backend.search(query)
+    if isinstance(result, ListedPage):
+        return result.summaries, result.next_cursor
     return await product_summaries(result.product_ids), result.next_cursor
