@@ -174,7 +174,7 @@ class DefaultSearchBackend:
         if query.text and not terms:
             return SearchResult(product_ids=[], next_cursor=None)
         named = any(name not in _PLAIN_FILTERS for name in query.filters)
-        facts = await _facts(query.category) if query.category or named else _NOTHING_NAMED
+        facts = await _facts(query.category, named) if query.category or named else _NOTHING_NAMED
         if facts is None:
             return SearchResult(product_ids=[], next_cursor=None)
         scope = facts["scope"]
@@ -317,29 +317,31 @@ _PLAIN_FILTERS = ("min_price", "max_price", "in_stock")
 _NOTHING_NAMED: dict[str, Any] = {"scope": ALL_PRODUCTS, "attributes": {}, "options": {}}
 
 
-async def _facts(category: str | None) -> dict[str, Any] | None:
+async def _facts(category: str | None, named: bool) -> dict[str, Any] | None:
     """What turning a query in ``category`` (the whole catalog when None) into
     SQL needs to know, kept while the ``catalog`` counter stands still
     (:func:`engine.cache.reads.kept`): ``{"scope": category id,
     "attributes": {code: {"type", "choices"}}, "options": {name: True}}``
-    (the variant option names, lower-cased, that some listed product uses).
+    (the variant option names, lower-cased, that some listed product uses),
+    the last two only when the query ``named`` an attribute or option filter.
     None for an unknown category (not kept). One read."""
-    return await kept("search_facts", category or "", ("catalog",), lambda: _read_facts(category))
+    return await kept("search_facts", (category or "", named), ("catalog",), lambda: _read_facts(category, named))
 
 
-async def _read_facts(category: str | None) -> dict[str, Any] | None:
+async def _read_facts(category: str | None, named: bool) -> dict[str, Any] | None:
     parts, args = [], []
     if category:
         parts.append("SELECT 'category' AS kind, slug AS name, CAST(NULL AS TEXT) AS value, "
                      "CAST(NULL AS TEXT) AS choices, id "
                      "FROM catalog_categories WHERE slug = {}")
         args.append(category)
-    parts.append("SELECT 'attribute' AS kind, code AS name, type AS value, choices, CAST(NULL AS INTEGER) AS id "
-                 "FROM catalog_attributes")
-    parts.append("SELECT DISTINCT 'option' AS kind, name, CAST(NULL AS TEXT) AS value, "
-                 "CAST(NULL AS TEXT) AS choices, CAST(NULL AS INTEGER) AS id "
-                 "FROM catalog_facet_counts "
-                 f"WHERE category = {ALL_PRODUCTS} AND kind = 'option' AND products > 0")
+    if named:
+        parts.append("SELECT 'attribute' AS kind, code AS name, type AS value, choices, "
+                     "CAST(NULL AS INTEGER) AS id FROM catalog_attributes")
+        parts.append("SELECT DISTINCT 'option' AS kind, name, CAST(NULL AS TEXT) AS value, "
+                     "CAST(NULL AS TEXT) AS choices, CAST(NULL AS INTEGER) AS id "
+                     "FROM catalog_facet_counts "
+                     f"WHERE category = {ALL_PRODUCTS} AND kind = 'option' AND products > 0")
     rows = await fetch(" UNION ALL ".join(parts), *args)
     scope = ALL_PRODUCTS
     if category:
