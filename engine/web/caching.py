@@ -67,6 +67,7 @@ from engine.cache.responses import (
 )
 from engine.cache.store import Cache, MemoryStore, RedisLayer
 from engine.system import store_profile
+from engine.web.client import raw_header
 
 log = structlog.get_logger("shopwright.cache")
 
@@ -166,16 +167,6 @@ def cookie_names(app: Quart) -> frozenset[str]:
 
 #: query parameter that asks for a theme preview (never cached)
 PREVIEW_PARAM = "preview_theme"
-
-
-def raw_header(req: Any, name: bytes) -> bytes | None:
-    """A request header straight from the ASGI scope (``name`` in lower case):
-    werkzeug's lookup of a *missing* header raises and catches an exception,
-    which costs more than the whole scan."""
-    for key, value in req.scope["headers"]:
-        if key.lower() == name:
-            return value
-    return None
 
 
 def anonymous(app: Quart, req: Any = None) -> bool:

@@ -87,17 +87,23 @@ def nonce() -> str:
     return g.csp_nonce
 
 
+_DEFAULT_HEADERS = (("Cross-Origin-Opener-Policy", "same-origin"), ("X-Content-Type-Options", "nosniff"),
+                    ("X-Frame-Options", "DENY"), ("Referrer-Policy", "strict-origin-when-cross-origin"))
+
+
 def install(app: Quart) -> None:
     @app.after_request
     async def _security_headers(response):
         security = app.settings.security
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if security.hsts_seconds and client.is_https():
-            response.headers.setdefault("Strict-Transport-Security", f"max-age={security.hsts_seconds}")
-        if "Content-Security-Policy" not in response.headers and request.path not in NO_POLICY_PATHS:
+        # Names looked up in a set: werkzeug's lookup of a header the response
+        # lacks raises and catches an exception (setdefault, ``in``) each time.
+        present = {key.lower() for key in response.headers.keys()}
+        for name, value in _DEFAULT_HEADERS:
+            if name.lower() not in present:
+                response.headers.add(name, value)
+        if security.hsts_seconds and "strict-transport-security" not in present and client.is_https():
+            response.headers.add("Strict-Transport-Security", f"max-age={security.hsts_seconds}")
+        if "content-security-policy" not in present and request.path not in NO_POLICY_PATHS:
             if response.mimetype == "text/html":
                 try:
                     response.headers["Content-Security-Policy"] = await csp_header(secrets.token_urlsafe(18))

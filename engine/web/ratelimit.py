@@ -26,7 +26,7 @@ import structlog
 from quart import Quart, current_app, g, request
 
 from engine.web.problems import Problem
-from engine.web.client import client_ip
+from engine.web.client import client_ip, header
 
 log = structlog.get_logger("shopwright.ratelimit")
 
@@ -131,7 +131,7 @@ async def check_address(app: Quart, ip: str) -> Decision | None:
 
 
 def _bearer() -> str | None:
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    scheme, _, value = header("Authorization").partition(" ")
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 

@@ -9,6 +9,7 @@ import structlog
 from quart import Quart, g, request
 
 from engine import tracing
+from engine.web import client
 
 log = structlog.get_logger("shopwright.http")
 
@@ -25,7 +26,7 @@ SECURITY_HEADERS = {
 def install(app: Quart) -> None:
     @app.before_request
     async def _start() -> None:
-        incoming = request.headers.get("X-Request-ID", "")
+        incoming = client.header("X-Request-ID")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         g.started = time.perf_counter()
         structlog.contextvars.clear_contextvars()

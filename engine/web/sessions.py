@@ -146,7 +146,7 @@ async def open_session(kind: str) -> ServerSession:
     """The session of the current request (from its cookie)."""
     if request.path.startswith(SESSIONLESS_PREFIXES):
         return ServerSession(kind, detached=True)
-    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+    if client.header("Authorization").lower().startswith("bearer "):
         return ServerSession(kind, detached=True)
     raw = request.cookies.get(client.cookie_name(COOKIES[kind]), "")
     prefix, _, value = raw.partition(".")
