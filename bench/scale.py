@@ -18,7 +18,9 @@ subprocess (wall time, CPU time and peak RSS of that process, from
 - ``category random, caches off``, ``root category, caches off`` (``/c/women``)
   and ``search, caches off`` (200 words of the catalog's vocabulary).
 
-The bare endpoint is measured before and after; ratios use the mean.
+The bare endpoint is measured before, between (after the random run) and
+after: the machine's speed drifts over minutes, so each ratio is to the mean
+of the bare runs just before and after its own measure.
 
 Usage: python bench/scale.py [--products 10000,100000] [--databases sqlite,postgres]
            [--seconds 10] [--connections 16] [--traffic-seconds 0] [--import-only]
@@ -74,9 +76,22 @@ class Run:
     rss_mb: list[float] = field(default_factory=list)
     rss_after_traffic_mb: list[float] = field(default_factory=list)
 
-    def bare(self) -> float:
-        rates = [result.rate for label, result in self.results.items() if label.startswith("bare")]
+    def bare(self, label: str | None = None) -> float:
+        """The bare endpoint's rate to compare ``label`` with: the mean of the
+        bare runs just before and after it (the machine's speed drifts over
+        minutes), or of every bare run."""
+        around = _BARE_AROUND.get(label or "", ())
+        rates = [result.rate for name, result in self.results.items()
+                 if name.startswith("bare") and (not around or name in around)]
         return sum(rates) / len(rates)
+
+
+#: the bare runs measured just before and after each measure
+_BARE_AROUND = {
+    "category random": ("bare Quart (before)", "bare Quart (between)"),
+    **{label: ("bare Quart (between)", "bare Quart (after)")
+       for label in ("category random, caches off", "root category, caches off", "search, caches off")},
+}
 
 
 # ------------------------------------------------------------------ requests
@@ -242,6 +257,12 @@ def measure_http(run: Run, url: str, folder: Path, args: argparse.Namespace) -> 
     finally:
         shop.stop()
 
+    bare = start("bare_quart:app", server_env(url), folder, "/bare")
+    try:
+        run.results["bare Quart (between)"] = measure(bare.url + "/bare", server=bare, **load)
+    finally:
+        bare.stop()
+
     shop = start("engine.asgi:app", server_env(url, SHOPWRIGHT_CACHE__ENABLED="false"), folder, "/healthz")
     try:
         run.results["category random, caches off"] = measure(shop.url + "/", server=shop, script=random_script,
@@ -292,11 +313,11 @@ def report(run: Run) -> None:
               f"(the importing process){server}, peak RSS {imported.peak_rss_mb:.0f} MB")
     if not run.results:
         return
-    bare = run.bare()
     for label, result in run.results.items():
-        ratio = "" if label.startswith("bare") else f"  ratio {result.rate / bare:.3f}"
+        ratio = "" if label.startswith("bare") else f"  ratio {result.rate / run.bare(label):.3f}"
         print(f"{label:<30} {result.describe()}{ratio}")
-    print(f"bare Quart baseline {bare:.1f} req/s (mean of before and after)")
+    print(f"bare Quart baseline {run.bare():.1f} req/s (mean of all; each ratio is to the bare runs just "
+          "before and after its own)")
     views = run.first_views_ms
     print(f"first view of a root category: after start {run.first_after_start_ms:.0f} ms; after a catalog write "
           f"median {statistics.median(views):.0f} ms (min {min(views):.0f}, max {max(views):.0f})")
@@ -313,7 +334,7 @@ def summary(runs: list[Run]) -> None:
 
     def rate(run: Run, label: str) -> str:
         result = run.results.get(label)
-        return f"{result.rate:.1f} req/s ({result.rate / run.bare():.3f}×)" if result else "—"
+        return f"{result.rate:.1f} req/s ({result.rate / run.bare(label):.3f}×)" if result else "—"
 
     for label in ("category random", "category random, caches off", "root category, caches off",
                   "search, caches off"):

@@ -40,7 +40,7 @@ id, the attribute definitions, the option names in use and, on PostgreSQL,
 the category's facet counts with their key ids — is read once and kept while
 the ``catalog`` counter stands still (:func:`engine.cache.reads.kept`; inside
 a web request the process's cache): a filtered page of a category seen
-before runs its listing and its summaries, nothing else.
+before runs one statement, its listing with the page's summaries.
 
 Search text is reduced to its words (letters and digits) before it reaches
 the database, each word quoted; the last word matches as a prefix. Text with
