@@ -50,7 +50,6 @@ TRACKED = {
     "catalog_variants": "catalog",
     "catalog_attributes": "catalog",
     "catalog_product_attribute_values": "catalog",
-    "catalog_product_option_values": "catalog",
     "catalog_product_categories": "catalog",
     "catalog_collections": "catalog",
     "catalog_collection_products": "catalog",

@@ -12,6 +12,7 @@ from typing import Any, Callable, TextIO
 
 from engine.db.sql import fetch, placeholders
 from engine.errors import InvalidInput
+from engine.catalog.facets import variant_options
 from engine.catalog.importer import BASE_COLUMNS, LIST_SEPARATOR, detect_format, maybe_await
 from engine.catalog.validation import format_price
 
@@ -70,7 +71,7 @@ async def _page(after_id: int) -> tuple[list[dict[str, Any]], int | None]:
 async def _csv_header() -> list[str]:
     attributes = [row["code"] for row in await fetch("SELECT code FROM catalog_attributes ORDER BY code")]
     options = [row["name"] for row in await fetch(
-        "SELECT DISTINCT name FROM catalog_product_option_values ORDER BY name")]
+        f"SELECT DISTINCT o.key AS name FROM {variant_options()} ORDER BY o.key")]
     warehouses = [row["code"] for row in await fetch(
         "SELECT code FROM catalog_warehouses WHERE is_default = {} ORDER BY code", False)]
     return [*BASE_COLUMNS, *(f"attribute:{c}" for c in attributes), *(f"option:{o}" for o in options),

@@ -77,16 +77,26 @@ def _new_listing(products: str) -> str:
             f"WHERE {only} AND {_LISTABLE}")
 
 
+def variant_options() -> str:
+    """``FROM`` items giving each variant ``v`` (``catalog_variants``) one row
+    ``o`` per option, ``o.key`` its name and ``o.value`` its value (text):
+    ``options`` is a JSON object of strings."""
+    if dialect() == "postgres":
+        return "catalog_variants v CROSS JOIN LATERAL json_each_text(v.options::json) o"
+    return "catalog_variants v, json_each(v.options) o"
+
+
 def _new_facets(products: str) -> str:
     """Rows ``catalog_product_facets`` should hold for the products the
-    condition ``products`` selects (as for :func:`_new_listing`). The two
-    kinds cannot overlap and neither source holds duplicates: no UNION sort."""
+    condition ``products`` selects (as for :func:`_new_listing`): attribute
+    values, and the option values the product's variants use. The two kinds
+    cannot overlap and the first holds no duplicates: no UNION sort."""
     return (f"SELECT av.product AS product, 'attribute' AS kind, a.code AS name, av.value AS value "
             f"FROM catalog_product_attribute_values av JOIN catalog_attributes a ON a.id = av.attribute "
             f"JOIN catalog_products p ON p.id = av.product WHERE {products.replace('@', 'av.product')} "
             f"AND {_LISTABLE} "
-            f"UNION ALL SELECT o.product, 'option', o.name, o.value FROM catalog_product_option_values o "
-            f"JOIN catalog_products p ON p.id = o.product WHERE {products.replace('@', 'o.product')} AND {_LISTABLE}")
+            f"UNION ALL SELECT DISTINCT v.product, 'option', o.key, CAST(o.value AS TEXT) FROM {variant_options()} "
+            f"JOIN catalog_products p ON p.id = v.product WHERE {products.replace('@', 'v.product')} AND {_LISTABLE}")
 
 
 async def refresh_products(product_ids: Iterable[int]) -> None:

@@ -48,7 +48,7 @@ ANALYZE_AFTER_ROWS = 1000
 #: batches written at once on PostgreSQL (SQLite has one writer)
 WRITERS = 2
 CATALOG_TABLES = ("catalog_products", "catalog_variants", "catalog_stock", "catalog_product_categories",
-                  "catalog_product_attribute_values", "catalog_product_option_values", "catalog_product_images",
+                  "catalog_product_attribute_values", "catalog_product_images",
                   *DERIVED_TABLES)
 
 

@@ -2,8 +2,7 @@
 
 :func:`batch_writer` gives the writer of the database's dialect; its
 ``write(rows, positions)`` writes products, variants, stock, categories,
-images, attribute values and the derived ``price_min`` and option-value index
-of the batch, and returns the ids of the batch's products (in file order).
+images, attribute values and the derived ``price_min`` of the batch, and returns the ids of the batch's products (in file order).
 
 Both writers upsert by product slug and SKU (in file order: new products
 get their ids in the order of the file) and leave a row alone when nothing
@@ -28,7 +27,10 @@ from typing import Any, Iterable
 from engine.db.sql import chunks, fetch, placeholders
 
 PRODUCT_FIELDS = ("title", "description", "status", "seo_title", "seo_description", "tax_class")
-PRODUCT_COLUMNS = ("slug", *PRODUCT_FIELDS, "currency", "created_at", "updated_at")
+#: ``price_min`` is written with a new product only (an existing one's is
+#: corrected by ``refresh_price_min``): inserted right, the row is not
+#: rewritten a moment later (its indexes and full-text vector with it).
+PRODUCT_COLUMNS = ("slug", *PRODUCT_FIELDS, "currency", "created_at", "updated_at", "price_min")
 NO_OPTIONS: dict[str, str] = {}
 VARIANT_COLUMNS = ("product", "sku", "options", "price_amount", "currency", "weight_grams", "position")
 
@@ -95,6 +97,11 @@ class SqliteBatchWriter:
             if row.product is not None and row.slug not in defining:
                 defining[row.slug] = row
         slugs = list(dict.fromkeys(row.slug for row in rows))
+        lowest: dict[str, int] = {}
+        for row in rows:
+            price = row.variant["price_amount"]
+            if row.slug not in lowest or price < lowest[row.slug]:
+                lowest[row.slug] = price
         # products: one statement per set of present fields
         groups: dict[tuple[str, ...], list[tuple]] = {}
         for slug, row in defining.items():
@@ -102,7 +109,7 @@ class SqliteBatchWriter:
             values = [row.product.get("title"), row.product.get("description", ""),
                       row.product.get("status", "published"), row.product.get("seo_title", ""),
                       row.product.get("seo_description", ""), row.product.get("tax_class", "standard")]
-            groups.setdefault(present, []).append((slug, *values, row.variant["currency"], now, now))
+            groups.setdefault(present, []).append((slug, *values, row.variant["currency"], now, now, lowest[slug]))
         for present, values in groups.items():
             columns = (*present, "currency")
             updates = ", ".join(f"{f} = excluded.{f}" for f in (*columns, "updated_at"))
@@ -143,7 +150,7 @@ class SqliteBatchWriter:
         # product-level lists, for the products defined in this batch
         await self._replace_lists(defining, product_ids)
         touched = [product_ids[slug] for slug in slugs]
-        await self.refresh_derived(touched)
+        await self.refresh_price_min(touched)
         return touched
 
     async def _replace_lists(self, defining: dict[str, Any], product_ids: dict[str, int]) -> None:
@@ -173,20 +180,14 @@ class SqliteBatchWriter:
                           "ON CONFLICT (product, attribute) DO UPDATE SET value = excluded.value "
                           "WHERE catalog_product_attribute_values.value <> excluded.value")
 
-    async def refresh_derived(self, product_ids: list[int]) -> None:
-        """Rebuild ``price_min`` and the option-value index from the variants."""
+    async def refresh_price_min(self, product_ids: list[int]) -> None:
+        """Bring ``price_min`` in line with the variants (a value already
+        right is left alone)."""
         for chunk in chunks(product_ids, 500):
             marks = placeholders(chunk)
             low = "(SELECT MIN(v.price_amount) FROM catalog_variants v WHERE v.product = catalog_products.id)"
             await fetch(f"UPDATE catalog_products SET price_min = {low} WHERE id IN ({marks}) "
                         f"AND price_min IS NOT {low}", *chunk)
-            variants = await fetch(f"SELECT product, options FROM catalog_variants WHERE product IN ({marks})", *chunk)
-            await fetch(f"DELETE FROM catalog_product_option_values WHERE product IN ({marks})", *chunk)
-            values = set()
-            for variant in variants:
-                for name, value in json.loads(variant["options"] or "{}").items():
-                    values.add((variant["product"], name, value))
-            await self.insert("catalog_product_option_values", ("product", "name", "value"), sorted(values))
 
 
 class PostgresBatchWriter(SqliteBatchWriter):
@@ -232,21 +233,11 @@ class PostgresBatchWriter(SqliteBatchWriter):
                 "DELETE FROM catalog_product_attribute_values WHERE (product, attribute) IN "
                 "(SELECT * FROM unnest($1::int[], $2::int[]))", [p for p, _ in pairs], [a for _, a in pairs])
 
-    async def refresh_derived(self, product_ids: list[int]) -> None:
-        """``price_min`` and the option-value index, set-based; option values
-        that stay are left alone (a re-import rewrites nothing)."""
-        execute = self.connection.execute
-        await execute(
+    async def refresh_price_min(self, product_ids: list[int]) -> None:
+        """``price_min``, set-based; a value already right is left alone (a
+        re-import rewrites nothing)."""
+        await self.connection.execute(
             "UPDATE catalog_products p SET price_min = low.amount FROM ("
-            "SELECT product, MIN(price_amount) AS amount FROM catalog_variants WHERE product = ANY($1::int[]) "
-            "GROUP BY product) low WHERE p.id = low.product AND p.price_min IS DISTINCT FROM low.amount", product_ids)
-        # One statement, so the variants' options are parsed once: the DELETE
-        # takes the rows no longer used, the INSERT adds the new ones (both
-        # see the same snapshot and touch different rows).
-        await execute(
-            "WITH used AS (SELECT DISTINCT v.product, o.key AS name, o.value FROM catalog_variants v "
-            "CROSS JOIN LATERAL json_each_text(v.options::json) o WHERE v.product = ANY($1::int[])), "
-            "gone AS (DELETE FROM catalog_product_option_values x WHERE x.product = ANY($1::int[]) "
-            "AND (x.product, x.name, x.value) NOT IN (SELECT product, name, value FROM used)) "
-            "INSERT INTO catalog_product_option_values (product, name, value) SELECT product, name, value FROM used "
-            "ON CONFLICT (product, name, value) DO NOTHING", product_ids)
+            "SELECT ids.id AS product, (SELECT MIN(v.price_amount) FROM catalog_variants v WHERE v.product = ids.id) "
+            "AS amount FROM unnest($1::int[]) AS ids(id)) low "
+            "WHERE p.id = low.product AND p.price_min IS DISTINCT FROM low.amount", product_ids)

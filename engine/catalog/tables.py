@@ -99,16 +99,6 @@ class ProductAttributeValue(Table, tablename="catalog_product_attribute_values")
     value = Varchar(length=500)
 
 
-class ProductOptionValue(Table, tablename="catalog_product_option_values"):
-    """Derived index of the option values a product's variants use (for filters
-    and facets); rebuilt from ``Variant.options`` on every variant write."""
-
-    id = Serial(primary_key=True)
-    product = ForeignKey(Product, on_delete=OnDelete.cascade)
-    name = Varchar(length=100)
-    value = Varchar(length=200)
-
-
 class ProductCategory(Table, tablename="catalog_product_categories"):
     id = Serial(primary_key=True)
     product = ForeignKey(Product, on_delete=OnDelete.cascade)
@@ -270,7 +260,7 @@ class FacetCount(Table, tablename="catalog_facet_counts"):
 
 
 TABLES = [
-    Category, Product, Variant, Attribute, ProductAttributeValue, ProductOptionValue, ProductCategory,
+    Category, Product, Variant, Attribute, ProductAttributeValue, ProductCategory,
     Collection, CollectionProduct, ProductImage, Warehouse, Stock, StockMovement, CatalogTransfer,
     CategoryClosure, ListingEntry, ProductFacet, FacetKey, FacetCount,
 ]

@@ -352,7 +352,6 @@ async def save_product(runtime: Any, data: Mapping[str, Any]) -> dict[str, Any]:
                         product_id, *skus)
         else:
             await fetch("DELETE FROM catalog_variants WHERE product = {}", product_id)
-        option_values: set[tuple[str, str]] = set()
         for variant in product["variants"]:
             values = (json.dumps(variant["options"], sort_keys=True), variant["price_amount"], variant["currency"],
                       variant["weight_grams"], variant["position"])
@@ -364,13 +363,8 @@ async def save_product(runtime: Any, data: Mapping[str, Any]) -> dict[str, Any]:
                 variant_id = await fetchval(
                     "INSERT INTO catalog_variants (product, sku, options, price_amount, currency, weight_grams, "
                     "position) VALUES ({}, {}, {}, {}, {}, {}, {}) RETURNING id", product_id, variant["sku"], *values)
-            option_values.update(variant["options"].items())
             for code, on_hand in variant["stock"].items():
                 events.append(("stock_changed", await _set_stock_row(variant_id, variant["sku"], code or None, on_hand)))
-        await fetch("DELETE FROM catalog_product_option_values WHERE product = {}", product_id)
-        for name, value in sorted(option_values):
-            await fetch("INSERT INTO catalog_product_option_values (product, name, value) VALUES ({}, {}, {})",
-                        product_id, name, value)
         await fetch("DELETE FROM catalog_product_attribute_values WHERE product = {}", product_id)
         for attribute_id, value in attribute_values:
             await fetch("INSERT INTO catalog_product_attribute_values (product, attribute, value) VALUES ({}, {}, {})",

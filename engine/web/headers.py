@@ -1,8 +1,7 @@
 """Security headers on every response, and one Content-Security-Policy.
 
 Every response gets ``X-Content-Type-Options``, ``X-Frame-Options``,
-``Referrer-Policy``, ``Permissions-Policy`` (see :mod:`engine.web.requests`),
-``Cross-Origin-Opener-Policy`` and, over HTTPS, ``Strict-Transport-Security``.
+``Referrer-Policy``, ``Permissions-Policy``, ``Cross-Origin-Opener-Policy`` and, over HTTPS, ``Strict-Transport-Security``.
 
 The policy is built in one place, :func:`csp_header`
 (the base policy plus sources added by plugins through ``theme_csp_sources``,
@@ -88,7 +87,8 @@ def nonce() -> str:
 
 
 _DEFAULT_HEADERS = (("Cross-Origin-Opener-Policy", "same-origin"), ("X-Content-Type-Options", "nosniff"),
-                    ("X-Frame-Options", "DENY"), ("Referrer-Policy", "strict-origin-when-cross-origin"))
+                    ("X-Frame-Options", "DENY"), ("Referrer-Policy", "strict-origin-when-cross-origin"),
+                    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
 
 
 def install(app: Quart) -> None:

@@ -1,4 +1,5 @@
-"""Cross-cutting request handling: request ids, access logs, metrics, security headers."""
+"""Cross-cutting request handling: request ids, access logs, metrics (the
+security headers are :mod:`engine.web.headers`)."""
 from __future__ import annotations
 
 import re
@@ -15,14 +16,6 @@ log = structlog.get_logger("shopwright.http")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-}
-
-
 def install(app: Quart) -> None:
     @app.before_request
     async def _start() -> None:
@@ -35,7 +28,7 @@ def install(app: Quart) -> None:
 
     # Per request, cheaply: labelled metric children are looked up once per
     # (route, method, status); the access log line is built only when INFO is
-    # logged; a missing header is found without werkzeug's KeyError path.
+    # logged.
     children: dict[tuple, tuple] = {}
     log_requests = app.settings.logging.level in ("DEBUG", "INFO")
 
@@ -51,12 +44,7 @@ def install(app: Quart) -> None:
                                                          metrics.latency.labels(route, method))
         pair[0].inc()
         pair[1].observe(elapsed)
-        headers = response.headers
-        headers["X-Request-ID"] = g.get("request_id", "")
-        present = {key.lower() for key in headers.keys()}
-        for name, value in SECURITY_HEADERS.items():
-            if name.lower() not in present:
-                headers.add(name, value)
+        response.headers["X-Request-ID"] = g.get("request_id", "")
         if log_requests and route not in ("/healthz", "/metrics"):
             log.info("request", method=method, path=request.path, status=status, ms=round(elapsed * 1000, 2))
         return response

@@ -9,6 +9,7 @@ tables).
 from __future__ import annotations
 
 import importlib
+import json
 from collections import Counter
 from decimal import Decimal
 
@@ -19,6 +20,14 @@ from engine.catalog.categories import descendant_ids
 from engine.catalog.importer import import_source, records_source
 from engine.db.sql import dialect, fetch, placeholders
 from engine.protocols import SearchQuery
+
+
+async def variant_options() -> dict[int, set[tuple[str, str]]]:
+    """Each product's option values, read from its variants' JSON here."""
+    used: dict[int, set[tuple[str, str]]] = {}
+    for row in await fetch("SELECT product, options FROM catalog_variants"):
+        used.setdefault(row["product"], set()).update(json.loads(row["options"] or "{}").items())
+    return used
 
 
 async def reference(slug: str | None) -> dict:
@@ -37,9 +46,10 @@ async def reference(slug: str | None) -> dict:
         if row["product"] in listed:
             attributes.setdefault(row["code"], Counter())[row["value"]] += 1
     options: dict[str, Counter] = {}
-    for row in await fetch("SELECT product, name, value FROM catalog_product_option_values"):
-        if row["product"] in listed:
-            options.setdefault(row["name"], Counter())[row["value"]] += 1
+    for product, pairs in (await variant_options()).items():
+        if product in listed:
+            for name, value in pairs:
+                options.setdefault(name, Counter())[value] += 1
     prices = list(listed.values())
     return {"products": sorted(listed, reverse=True),
             "price": (min(prices), max(prices)) if prices else None,
@@ -261,10 +271,15 @@ async def test_the_migration_backfills_an_existing_catalog(catalog_app):
     listing = "SELECT category, product, price_min, sort_name FROM catalog_listing ORDER BY category, product"
     kept = (await fetch(counts), await fetch(listing))
     async with catalog_app.runtime.database.transaction():
+        # The backfill read the option values from a table dropped since
+        # (catalog 2026-12-07T16:30); a view gives it the rows it held.
+        await fetch("CREATE TEMPORARY VIEW catalog_product_option_values AS SELECT DISTINCT v.product, "
+                    f"o.key AS name, CAST(o.value AS TEXT) AS value FROM {facets.variant_options()}")
         for table in tables:
             await fetch(f"DELETE FROM {table}")
         for statement in backfill:
             await fetch(statement)
+        await fetch("DROP VIEW catalog_product_option_values")
     assert (await fetch(counts), await fetch(listing)) == kept
     await assert_consistent(catalog_app.runtime)
 
@@ -274,13 +289,13 @@ async def filtered_reference(slug: str | None, filters: dict[str, list[str]]) ->
     """Ids of the listed products in ``slug`` with every filter (any of its
     values), price order, from the source tables alone."""
     products = (await reference(slug))["products"]
+    options = await variant_options()
     for name, values in filters.items():
         rows = await fetch(
             "SELECT av.product FROM catalog_product_attribute_values av JOIN catalog_attributes a "
-            f"ON a.id = av.attribute WHERE a.code = {{}} AND av.value IN ({placeholders(values)}) "
-            f"UNION SELECT product FROM catalog_product_option_values WHERE name = {{}} "
-            f"AND value IN ({placeholders(values)})", name, *values, name, *values)
+            f"ON a.id = av.attribute WHERE a.code = {{}} AND av.value IN ({placeholders(values)})", name, *values)
         having = {row["product"] for row in rows}
+        having |= {product for product, pairs in options.items() if any((name, v) in pairs for v in values)}
         products = [product for product in products if product in having]
     prices = {row["id"]: row["price_min"] for row in await fetch("SELECT id, price_min FROM catalog_products")}
     return sorted(products, key=lambda product: (prices[product], product))

@@ -12,7 +12,7 @@ import pytest
 from engine.catalog import import_batches, services
 from engine.catalog.import_batches import _batches, _needs_earlier_batches
 from engine.catalog.importer import import_source, records_source
-from engine.db.sql import fetchval
+from engine.db.sql import fetch, fetchval
 
 
 @pytest.fixture
@@ -153,3 +153,40 @@ async def test_a_large_import_leaves_the_catalog_tables_vacuumed_and_analyzed(ca
         vacuumed = await fetchval("SELECT last_vacuum IS NOT NULL AND last_analyze IS NOT NULL "
                                   "FROM pg_stat_user_tables WHERE relname = {}", table)
         assert vacuumed, table
+
+
+async def _count_product_updates(engine, dialect: str) -> None:
+    """From here on, every UPDATE of a ``catalog_products`` row adds a row to
+    ``product_updates``."""
+    await engine.run_ddl("CREATE TABLE product_updates (product INTEGER)")
+    if dialect == "sqlite":
+        await engine.run_ddl("CREATE TRIGGER count_updates AFTER UPDATE ON catalog_products "
+                             "BEGIN INSERT INTO product_updates VALUES (NEW.id); END")
+    else:
+        await engine.run_ddl("CREATE FUNCTION count_updates() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                             "INSERT INTO product_updates VALUES (NEW.id); RETURN NEW; END $$")
+        await engine.run_ddl("CREATE TRIGGER count_updates AFTER UPDATE ON catalog_products "
+                             "FOR EACH ROW EXECUTE FUNCTION count_updates()")
+
+
+async def test_a_new_products_row_is_written_once_with_its_lowest_price(catalog_app, concurrently):
+    """A new product is inserted with the lowest price of its variants in the
+    batch: its row (its indexes and full-text vector with it) is not
+    rewritten by the ``price_min`` refresh. A product whose later batch
+    brings a lower price is corrected by that batch."""
+    runtime = catalog_app.runtime
+    await _count_product_updates(runtime.database.engine, runtime.database.dialect)
+    rows = _rows(3, 2)
+    falling = _rows(1, 9, fields_once=True)
+    for v, row in enumerate(falling):
+        row.update(product_slug="falling", sku=f"FALL-{v}", price=f"{20 - v}.00")
+    falling[0]["title"] = "Falling"
+    report = await import_source(runtime, records_source(rows + falling), batch_size=2)
+    assert report.ok and report.written, report
+    for p in range(3):
+        assert (await services.get_product(f"split-{p}"))["price_from"]["amount"] == 1000
+    assert (await services.get_product("falling"))["price_from"]["amount"] == 1200
+    updated = [row["product"] for row in await fetch("SELECT product FROM product_updates")]
+    falling_id = await fetchval("SELECT id FROM catalog_products WHERE slug = 'falling'")
+    assert set(updated) <= {falling_id}, "split-* rows were written twice"
+    assert updated, "the lower prices of the later batches reach price_min"

@@ -6,7 +6,8 @@ import re
 from account_test_fixtures import make_staff, sign_up, staff_login
 
 COMMON = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
-          "Referrer-Policy": "strict-origin-when-cross-origin", "Cross-Origin-Opener-Policy": "same-origin"}
+          "Referrer-Policy": "strict-origin-when-cross-origin", "Cross-Origin-Opener-Policy": "same-origin",
+          "Permissions-Policy": "camera=(), microphone=(), geolocation=()"}
 
 
 def _nonce(policy: str) -> str:

@@ -40,6 +40,19 @@ TRACKED = {
 }
 SCOPES = sorted(set(TRACKED.values()))
 
+
+async def existing(engine, tables) -> set[str]:
+    """Which of ``tables`` exist. On a new database the catalog app's
+    migrations run first, and the last of them drops
+    ``catalog_product_option_values`` (catalog 2026-12-07T16:30): its
+    triggers are left out here, as they would have gone with it."""
+    names = ", ".join(f"'{table}'" for table in tables)
+    if engine.engine_type == "sqlite":
+        rows = await engine.run_ddl(f"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({names})")
+    else:
+        rows = await engine.run_ddl(f"SELECT tablename AS name FROM pg_tables WHERE tablename IN ({names})")
+    return {row["name"] for row in rows}
+
 POSTGRES_FUNCTIONS = [
     f"""CREATE OR REPLACE FUNCTION cache_bump_now(scope_name text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
@@ -58,9 +71,11 @@ END $$""",
 ]
 
 
-def sqlite_statements() -> list[str]:
+def sqlite_statements(tables: set[str]) -> list[str]:
     statements = [f"INSERT INTO cache_generations (scope, slot, value) VALUES ('{scope}', 0, 0)" for scope in SCOPES]
     for table, scope in TRACKED.items():
+        if table not in tables:
+            continue
         for operation in ("INSERT", "UPDATE", "DELETE"):
             statements.append(
                 f"CREATE TRIGGER cache_bump_{table}_{operation.lower()} AFTER {operation} ON {table} BEGIN "
@@ -68,11 +83,13 @@ def sqlite_statements() -> list[str]:
     return statements
 
 
-def postgres_statements() -> list[str]:
+def postgres_statements(tables: set[str]) -> list[str]:
     statements = list(POSTGRES_FUNCTIONS)
     statements += [f"INSERT INTO cache_generations (scope, slot, value) "
                    f"SELECT '{scope}', s, 0 FROM generate_series(0, {SLOTS - 1}) s" for scope in SCOPES]
     for table, scope in TRACKED.items():
+        if table not in tables:
+            continue
         statements.append(
             f"CREATE CONSTRAINT TRIGGER cache_bump_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
             f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION cache_bump_row('{scope}')")
@@ -87,9 +104,10 @@ async def forwards():
 
     async def run():
         engine = engine_finder()
+        tables = await existing(engine, TRACKED)
         statements = [
             "CREATE UNIQUE INDEX cache_generations_scope_slot ON cache_generations (scope, slot)",
-            *(sqlite_statements() if engine.engine_type == "sqlite" else postgres_statements()),
+            *(sqlite_statements(tables) if engine.engine_type == "sqlite" else postgres_statements(tables)),
         ]
         for statement in statements:
             await engine.run_ddl(statement)

@@ -17,6 +17,8 @@ plain row triggers (this migration does nothing there).
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
+from engine.cache.migrations.cache_2026_11_26t14_20_00_000002 import existing
+
 ID = "2026-12-07T05:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "change counter triggers stand down for a transaction that counts itself"
@@ -42,9 +44,11 @@ TRACKED = {
 }
 
 
-def postgres_statements() -> list[str]:
+def postgres_statements(tables: set[str]) -> list[str]:
     statements = []
     for table, scope in TRACKED.items():
+        if table not in tables:
+            continue
         statements.append(f"DROP TRIGGER IF EXISTS cache_bump_{table} ON {table}")
         statements.append(
             f"CREATE CONSTRAINT TRIGGER cache_bump_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
@@ -60,7 +64,7 @@ async def forwards():
     async def run():
         engine = engine_finder()
         if engine.engine_type != "sqlite":
-            for statement in postgres_statements():
+            for statement in postgres_statements(await existing(engine, TRACKED)):
                 await engine.run_ddl(statement)
 
     manager.add_raw(run)
