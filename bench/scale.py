@@ -20,10 +20,13 @@ subprocess (wall time, CPU time and peak RSS of that process, from
 
 The bare endpoint is measured before, between (after the random run) and
 after: the machine's speed drifts over minutes, so each ratio is to the mean
-of the bare runs just before and after its own measure.
+of the bare runs just before and after its own measure. ``--rounds N``
+measures the random run N - 1 more times at the end, each with a fresh
+worker and a bare run after it (one worker process to the next moves by
+about 10 % on a 2-CPU machine); the table gives their mean and range.
 
 Usage: python bench/scale.py [--products 10000,100000] [--databases sqlite,postgres]
-           [--seconds 10] [--connections 16] [--traffic-seconds 0] [--import-only]
+           [--seconds 10] [--connections 16] [--traffic-seconds 0] [--rounds 1] [--import-only]
 """
 from __future__ import annotations
 
@@ -81,6 +84,10 @@ class Run:
         bare runs just before and after it (the machine's speed drifts over
         minutes), or of every bare run."""
         around = _BARE_AROUND.get(label or "", ())
+        if label and label.startswith("category random (round "):
+            round_number = int(label.rsplit(" ", 1)[1].rstrip(")"))
+            before = "bare Quart (after)" if round_number == 2 else f"bare Quart (round {round_number - 1})"
+            around = (before, f"bare Quart (round {round_number})")
         rates = [result.rate for name, result in self.results.items()
                  if name.startswith("bare") and (not around or name in around)]
         return sum(rates) / len(rates)
@@ -278,6 +285,19 @@ def measure_http(run: Run, url: str, folder: Path, args: argparse.Namespace) -> 
     finally:
         bare.stop()
 
+    for round_number in range(2, args.rounds + 1):
+        shop = start("engine.asgi:app", server_env(url), folder, "/healthz")
+        try:
+            run.results[f"category random (round {round_number})"] = measure(
+                shop.url + "/", server=shop, script=random_script, **load)
+        finally:
+            shop.stop()
+        bare = start("bare_quart:app", server_env(url), folder, "/bare")
+        try:
+            run.results[f"bare Quart (round {round_number})"] = measure(bare.url + "/bare", server=bare, **load)
+        finally:
+            bare.stop()
+
 
 def one_run(database_kind: str, products: int, args: argparse.Namespace) -> Run:
     folder = Path(tempfile.mkdtemp(prefix="shopwright-scale-"))
@@ -334,7 +354,15 @@ def summary(runs: list[Run]) -> None:
 
     def rate(run: Run, label: str) -> str:
         result = run.results.get(label)
-        return f"{result.rate:.1f} req/s ({result.rate / run.bare(label):.3f}×)" if result else "—"
+        if result is None:
+            return "—"
+        rounds = [name for name in run.results if name == label or name.startswith(f"{label} (round ")]
+        if len(rounds) == 1:
+            return f"{result.rate:.1f} req/s ({result.rate / run.bare(label):.3f}×)"
+        rates = [run.results[name].rate for name in rounds]
+        ratios = [run.results[name].rate / run.bare(name) for name in rounds]
+        return (f"{statistics.mean(rates):.1f} req/s ({statistics.mean(ratios):.3f}×; {len(rounds)} rounds "
+                f"{min(ratios):.3f}–{max(ratios):.3f}×)")
 
     for label in ("category random", "category random, caches off", "root category, caches off",
                   "search, caches off"):
@@ -359,14 +387,17 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--traffic-seconds", type=int, default=0,
                         help="more random category traffic before reading the worker's RSS again (600: the issue's)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure the random category run this many times, each with a fresh worker")
     parser.add_argument("--import-only", action="store_true", help="measure the import only")
     args = parser.parse_args()
     sizes = [int(size) for size in args.products.split(",") if size]
     kinds = [kind for kind in args.databases.split(",") if kind]
     if set(kinds) - {"sqlite", "postgres"} or not sizes or max(sizes) > 2_000_000:
         raise SystemExit("--databases takes sqlite,postgres; --products sizes up to 2,000,000")
-    if args.seconds > 120 or args.connections > 256 or args.traffic_seconds > 1800:
-        raise SystemExit("keep the run bounded: --seconds <= 120, --connections <= 256, --traffic-seconds <= 1800")
+    if args.seconds > 120 or args.connections > 256 or args.traffic_seconds > 1800 or not 1 <= args.rounds <= 10:
+        raise SystemExit("keep the run bounded: --seconds <= 120, --connections <= 256, --traffic-seconds <= 1800, "
+                         "--rounds 1 to 10")
     print(f"machine: {os.cpu_count()} CPU(s), load average {load_average()}; wrk -t1 -c{args.connections} "
           f"-d{args.seconds}s after a 2 s warm-up; one uvloop worker")
     runs = [one_run(kind, size, args) for kind in kinds for size in sizes]

@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 import structlog
 
+from engine.cache.memory import release_free_memory
 from engine.db import Database
 from engine.db.apps import CORE_APPS, all_app_modules, tables_of
 from engine.jobs.arq_queue import ArqQueue
@@ -117,6 +118,8 @@ class Runtime:
         self._relay_wakeup = asyncio.Event()
         if background:
             self._tasks.append(asyncio.create_task(self._refresh_loop(), name="shopwright-plugin-refresh"))
+            if self.settings.cache.trim_interval_seconds:
+                self._tasks.append(asyncio.create_task(self._trim_loop(), name="shopwright-memory-trim"))
             if jobs:
                 self._tasks.append(asyncio.create_task(self._relay_loop(), name="shopwright-outbox-relay"))
         self.started = True
@@ -176,6 +179,12 @@ class Runtime:
                 log.warning("plugins.refresh_failed", error=repr(exc))
             # hook failures seen here, for staff (at most once per record interval per plugin)
             await self.host.flush_failures()
+
+    async def _trim_loop(self) -> None:
+        interval = self.settings.cache.trim_interval_seconds
+        while True:
+            await asyncio.sleep(interval)
+            await asyncio.to_thread(release_free_memory)
 
     async def _relay_loop(self) -> None:
         interval = self.settings.jobs.relay_interval_seconds

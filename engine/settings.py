@@ -281,6 +281,7 @@ class CacheSettings(_Section):
     max_entries: int = Field(5000, ge=10)
     max_memory_mb: int = Field(16, ge=1)
     max_page_kb: int = Field(1024, ge=1)
+    trim_interval_seconds: float = Field(30.0, ge=0, le=3600)
     check_interval_seconds: float = Field(0.0, ge=0, le=2.0)
     ignore_cookies: list[str] = Field(default_factory=list)
     fast_path: bool = True
