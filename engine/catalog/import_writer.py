@@ -2,7 +2,8 @@
 
 :func:`batch_writer` gives the writer of the database's dialect; its
 ``write(rows, positions)`` writes products, variants, stock, categories,
-images, attribute values and the derived ``price_min`` of the batch, and returns the ids of the batch's products (in file order).
+images, attribute values and the derived ``price_min`` of the batch, and
+returns the ids of the batch's products (in file order).
 
 Both writers upsert by product slug and SKU (in file order: new products
 get their ids in the order of the file) and leave a row alone when nothing

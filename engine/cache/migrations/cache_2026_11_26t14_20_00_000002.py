@@ -53,6 +53,7 @@ async def existing(engine, tables) -> set[str]:
         rows = await engine.run_ddl(f"SELECT tablename AS name FROM pg_tables WHERE tablename IN ({names})")
     return {row["name"] for row in rows}
 
+
 POSTGRES_FUNCTIONS = [
     f"""CREATE OR REPLACE FUNCTION cache_bump_now(scope_name text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
