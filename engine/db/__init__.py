@@ -11,14 +11,18 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from piccolo.engine.base import Engine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
-from piccolo.table import Table
+from engine.db.deferred import defer_import
 
-from engine.db.postgres import PooledPostgresEngine
-from engine.db.replicas import Replicas
-from engine.db.sqlite import PooledSQLiteEngine, connection_pragmas
-from engine.settings import DatabaseSettings
+defer_import("black")  # before anything imports piccolo.conf.apps: see engine.db.deferred
+
+from piccolo.engine.base import Engine  # noqa: E402
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType  # noqa: E402
+from piccolo.table import Table  # noqa: E402
+
+from engine.db.postgres import PooledPostgresEngine  # noqa: E402
+from engine.db.replicas import Replicas  # noqa: E402
+from engine.db.sqlite import PooledSQLiteEngine, connection_pragmas  # noqa: E402
+from engine.settings import DatabaseSettings  # noqa: E402
 
 os.environ.setdefault("PICCOLO_CONF", "engine.piccolo_conf")
 
