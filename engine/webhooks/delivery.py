@@ -252,7 +252,8 @@ async def _claim(runtime, delivery_id: int) -> dict | None:
 async def deliver(runtime, delivery_id: int) -> str:
     """Try one delivery if it is due; returns what happened (for logs and tests):
     ``missing``, ``done``, ``inactive``, ``waiting``, ``queued``, ``busy``,
-    ``succeeded``, ``retrying`` or ``failed``."""
+    ``succeeded``, ``retrying``, ``failed`` or ``deleted`` (the subscription
+    was deleted while the request was on its way)."""
     delivery = await fetchone("SELECT id, subscription, event_id, status FROM webhook_deliveries WHERE id = {}",
                               delivery_id)
     if delivery is None:
@@ -290,12 +291,26 @@ async def deliver(runtime, delivery_id: int) -> str:
 
 async def _record(runtime, subscription: dict, delivery: dict, started: datetime, result: dict) -> str:
     """Log the attempt and move the delivery and subscription on, in one
-    transaction; schedules the next try of a failed attempt."""
+    transaction; schedules the next try of a failed attempt. ``deleted`` when
+    the subscription (and with it the delivery) was deleted meanwhile.
+
+    The subscription's row is written first: deleting a subscription locks it
+    and then its deliveries, so taking the delivery's row first could deadlock
+    with a deletion running at the same time."""
     settings = runtime.settings.webhooks
     at = now()
     delay = 0.0
     paused = False
     async with runtime.database.transaction():
+        if result["ok"]:
+            counted = await fetchone("UPDATE webhook_subscriptions SET consecutive_failures = 0, last_success_at = {} "
+                                     "WHERE id = {} RETURNING consecutive_failures", at, subscription["id"])
+        else:
+            counted = await fetchone(
+                "UPDATE webhook_subscriptions SET consecutive_failures = consecutive_failures + 1, "
+                "last_failure_at = {} WHERE id = {} RETURNING consecutive_failures", at, subscription["id"])
+        if counted is None:
+            return "deleted"
         await fetch("INSERT INTO webhook_attempts (delivery, number, started_at, duration_ms, status_code, error, "
                     "response_excerpt) VALUES ({}, {}, {}, {}, {}, {}, {})", delivery["id"], delivery["attempts"],
                     started, result["duration_ms"], result["status_code"], result["error"], result["excerpt"])
@@ -303,21 +318,16 @@ async def _record(runtime, subscription: dict, delivery: dict, started: datetime
             await fetch("UPDATE webhook_deliveries SET status = 'succeeded', delivered_at = {}, locked_until = NULL, "
                         "next_attempt_at = NULL, last_status_code = {}, last_error = NULL WHERE id = {}",
                         at, result["status_code"], delivery["id"])
-            await fetch("UPDATE webhook_subscriptions SET consecutive_failures = 0, last_success_at = {} WHERE id = {}",
-                        at, subscription["id"])
             outcome = "succeeded"
         else:
-            failures = await fetchone(
-                "UPDATE webhook_subscriptions SET consecutive_failures = consecutive_failures + 1, "
-                "last_failure_at = {} WHERE id = {} RETURNING consecutive_failures", at, subscription["id"])
             window_end = delivery["first_attempt_at"] + timedelta(seconds=settings.retry_for_seconds)
             if at >= window_end:
                 await fetch("UPDATE webhook_deliveries SET status = 'failed', locked_until = NULL, "
                             "next_attempt_at = NULL, last_status_code = {}, last_error = {} WHERE id = {}",
                             result["status_code"], result["error"], delivery["id"])
                 outcome = "failed"
-                if failures and failures["consecutive_failures"] >= settings.pause_after_failures:
-                    paused = await _pause(subscription, delivery, failures["consecutive_failures"], at)
+                if counted["consecutive_failures"] >= settings.pause_after_failures:
+                    paused = await _pause(subscription, delivery, counted["consecutive_failures"], at)
             else:
                 delay = min(retry_delay(settings, delivery["round_attempts"]), (window_end - at).total_seconds())
                 delay = max(delay, 0.0)
