@@ -7,7 +7,9 @@ collector with ``gc.freeze()``: they live as long as the process, yet every
 full collection walked all of them, a pause of about 100 ms every few seconds
 under varied traffic (docs/performance.md, "The cyclic garbage collector").
 Only a serving worker does this: an app made in a test process must not
-freeze the objects of the tests before it.
+freeze the objects of the tests before it. The price: a start-up object that
+later becomes garbage inside a reference cycle (say, after a plugin change
+without a restart) is kept until the worker restarts.
 """
 import gc
 
