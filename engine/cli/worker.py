@@ -7,10 +7,16 @@ lets running jobs finish within ``jobs.shutdown_grace_seconds`` and hands
 the rest back to the queue, then exits 0. With ``--health-port`` (or
 ``jobs.worker_health_port``) it serves ``/healthz`` and ``/readyz``
 (:mod:`engine.jobs.health`). ``--burst`` runs what is queued and exits.
+
+Once started, a long-running worker sets its start-up objects aside from the
+cyclic garbage collector (``gc.freeze()``), as a web worker does
+(:mod:`engine.asgi`): they live as long as the process, and full collections
+no longer walk them.
 """
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 
 import click
@@ -59,6 +65,7 @@ async def _work(settings: Settings, burst: bool, health: tuple[str, int] | None)
             if burst:
                 await arq_worker.main()
             else:
+                _set_start_up_objects_aside()
                 await _until_stopped(arq_worker, runtime, health, stop_asked)
         finally:
             await arq_worker.close()
@@ -67,6 +74,15 @@ async def _work(settings: Settings, burst: bool, health: tuple[str, int] | None)
 
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _set_start_up_objects_aside() -> None:
+    """Freeze what start-up made (modules, plugins, settings) out of the
+    cyclic GC's way, and log how many objects that was."""
+    import structlog
+
+    gc.freeze()
+    structlog.get_logger("shopwright.jobs").info("worker.start_up_objects_frozen", objects=gc.get_freeze_count())
 
 
 def _catch_stop_signals() -> asyncio.Event:

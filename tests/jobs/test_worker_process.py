@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -149,6 +150,10 @@ async def test_worker_rides_out_a_redis_restart(worker_setup, private_redis):
     assert await worker.exit_code() == 0, worker.log()
     assert worker.lines() == ["done before", "done after"]
     assert "redis_unavailable" in worker.log() and "Traceback" not in worker.log()
+    # Once started, its start-up objects were set aside from the cyclic GC
+    # (modules, plugins, settings: well over 50,000 objects).
+    frozen = re.search(r"worker.start_up_objects_frozen\S*\s+objects=(\d+)", worker.output.read_text())
+    assert frozen and int(frozen.group(1)) > 50_000, worker.log()
 
 
 async def slow_job_running(worker_setup, key: str, grace: str) -> WorkerProcess:
