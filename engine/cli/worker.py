@@ -9,14 +9,12 @@ the rest back to the queue, then exits 0. With ``--health-port`` (or
 (:mod:`engine.jobs.health`). ``--burst`` runs what is queued and exits.
 
 Once started, a long-running worker sets its start-up objects aside from the
-cyclic garbage collector (``gc.freeze()``), as a web worker does
-(:mod:`engine.asgi`): they live as long as the process, and full collections
-no longer walk them.
+cyclic garbage collector, as a web worker does
+(:func:`engine.runtime.set_start_up_objects_aside`).
 """
 from __future__ import annotations
 
 import asyncio
-import gc
 import signal
 
 import click
@@ -49,7 +47,7 @@ def worker(ctx: click.Context, burst: bool, health_port: int | None, health_host
 async def _work(settings: Settings, burst: bool, health: tuple[str, int] | None) -> None:
     from engine.jobs.arq_queue import make_worker
     from engine.logs import configure_logging
-    from engine.runtime import NotMigrated, Runtime
+    from engine.runtime import NotMigrated, Runtime, set_start_up_objects_aside
 
     configure_logging(settings.logging.level, settings.logging.format)
     # A SIGTERM while starting stops the worker once it runs (a burst worker just dies).
@@ -65,7 +63,7 @@ async def _work(settings: Settings, burst: bool, health: tuple[str, int] | None)
             if burst:
                 await arq_worker.main()
             else:
-                _set_start_up_objects_aside()
+                set_start_up_objects_aside("worker")
                 await _until_stopped(arq_worker, runtime, health, stop_asked)
         finally:
             await arq_worker.close()
@@ -74,15 +72,6 @@ async def _work(settings: Settings, burst: bool, health: tuple[str, int] | None)
 
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-
-
-def _set_start_up_objects_aside() -> None:
-    """Freeze what start-up made (modules, plugins, settings) out of the
-    cyclic GC's way, and log how many objects that was."""
-    import structlog
-
-    gc.freeze()
-    structlog.get_logger("shopwright.jobs").info("worker.start_up_objects_frozen", objects=gc.get_freeze_count())
 
 
 def _catch_stop_signals() -> asyncio.Event:

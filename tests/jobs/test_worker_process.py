@@ -152,7 +152,7 @@ async def test_worker_rides_out_a_redis_restart(worker_setup, private_redis):
     assert "redis_unavailable" in worker.log() and "Traceback" not in worker.log()
     # Once started, its start-up objects were set aside from the cyclic GC
     # (modules, plugins, settings: well over 50,000 objects).
-    frozen = re.search(r"worker.start_up_objects_frozen\S*\s+objects=(\d+)", worker.output.read_text())
+    frozen = re.search(r"start_up_objects_frozen\s.*objects=(\d+)\s.*process=worker", worker.output.read_text())
     assert frozen and int(frozen.group(1)) > 50_000, worker.log()
 
 
