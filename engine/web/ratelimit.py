@@ -39,16 +39,22 @@ class Decision:
     retry_after: float
 
 
+#: Clock differences below this are rounding, not time (see :func:`_gcra`).
+SLACK_SECONDS = 1e-6
+
+
 def _gcra(tat: float, at: float, limit: int, window: float) -> tuple[Decision, float | None]:
     """One GCRA step: the decision and the new theoretical arrival time (None: refused)."""
     interval = window / limit
     tat = max(tat, at)
+    # How far the key is booked ahead, compared to the microsecond: clock
+    # sums round (``at + 60 - 60`` can exceed ``at``), and that alone refused
+    # the first request of a fresh key with a limit of 1.
+    ahead = tat - at
+    if ahead > window - interval + SLACK_SECONDS:
+        return Decision(False, limit, 0, ahead - (window - interval)), None
     new_tat = tat + interval
-    allow_at = new_tat - window
-    if at < allow_at:
-        remaining = 0
-        return Decision(False, limit, remaining, allow_at - at), None
-    remaining = max(int((window - (new_tat - at)) // interval), 0)
+    remaining = max(int((window - interval - ahead + SLACK_SECONDS) // interval), 0)
     return Decision(True, limit, remaining, 0.0), new_tat
 
 
@@ -88,13 +94,14 @@ local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local interval = window / limit
 local tat = tonumber(redis.call('GET', key) or now)
 if tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - window
-if now < allow_at then
-  return {0, 0, tostring(allow_at - now)}
+local slack = tonumber(ARGV[3])
+local ahead = tat - now
+if ahead > window - interval + slack then
+  return {0, 0, tostring(ahead - (window - interval))}
 end
+local new_tat = tat + interval
 redis.call('SET', key, tostring(new_tat), 'PX', math.ceil((new_tat - now) * 1000) + 1000)
-local remaining = math.floor((window - (new_tat - now)) / interval)
+local remaining = math.floor((window - interval - ahead + slack) / interval)
 if remaining < 0 then remaining = 0 end
 return {1, remaining, '0'}
 """
@@ -112,7 +119,8 @@ class RedisLimiter:
 
     async def hit(self, key: str, limit: int, window: float) -> Decision:
         try:
-            allowed, remaining, wait = await self.script(keys=[f"{self.prefix}{key}"], args=[limit, window])
+            allowed, remaining, wait = await self.script(keys=[f"{self.prefix}{key}"],
+                                                         args=[limit, window, SLACK_SECONDS])
         except Exception as exc:  # the limiter's store is down: fail open
             log.warning("ratelimit.unavailable", error=repr(exc))
             return Decision(True, limit, limit, 0.0)

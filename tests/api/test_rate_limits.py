@@ -4,6 +4,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
+
+from engine.web.ratelimit import _gcra
+
 
 async def test_per_ip_limit_answers_429_with_retry_after(sqlite_url, make_app):
     app = await make_app(database_url=sqlite_url, api={"rate_limit_per_ip": 3, "rate_limit_window_seconds": 60})
@@ -88,3 +92,22 @@ async def test_limiter_store_down_lets_requests_through(sqlite_url, make_app):
     app = await make_app(database_url=sqlite_url, redis_url=dead, api={"rate_limit_per_ip": 1})
     client = app.test_client()
     assert [(await client.get("/api/v1/categories")).status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_a_fresh_key_gets_its_first_request_whatever_the_clock_reads():
+    """GCRA on the clock values themselves: at 2040.1090003485567 s,
+    ``at + 60 - 60`` rounds above ``at``, which refused the first request of a
+    limit of 1 per minute (seen as a 429 in the test suite, depending on the
+    machine's uptime)."""
+    at = 2040.1090003485567
+    assert at + 60.0 - 60.0 > at  # the rounding this guards against
+    first, tat = _gcra(at, at, limit=1, window=60.0)
+    assert first.allowed and first.remaining == 0 and tat == at + 60.0
+    second, _ = _gcra(tat, at, limit=1, window=60.0)
+    assert not second.allowed and second.retry_after == pytest.approx(60.0)
+    decisions, tat = [], at
+    for _ in range(4):
+        decision, new_tat = _gcra(tat, at, limit=3, window=60.0)
+        decisions.append((decision.allowed, decision.remaining))
+        tat = new_tat if new_tat is not None else tat
+    assert decisions == [(True, 2), (True, 1), (True, 0), (False, 0)]
